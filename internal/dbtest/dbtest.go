@@ -1,0 +1,200 @@
+// Package dbtest gives each test its own PostgreSQL database, cloned from a
+// template that is migrated once per migration set, so tests run in parallel
+// against the real database without seeing each other's rows.
+//
+// It reads DATABASE_URL (default: the local supportd database that
+// scripts/db.sh provisions). The pristine source for templates is the
+// database named like DATABASE_URL's with a "_test" suffix, which
+// provisioning creates with the vector extension. Test-only: production code
+// never imports it.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"supportd/internal/store"
+	"supportd/migrations"
+)
+
+// DefaultURL is where scripts/db.sh provisions the database.
+const DefaultURL = "postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable"
+
+// templateOnce guards the one migration of the template per test binary.
+var templateOnce struct {
+	sync.Once
+	name string
+	err  error
+}
+
+// BaseURL returns DATABASE_URL or DefaultURL.
+func BaseURL() string {
+	if u := os.Getenv("DATABASE_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// withDB returns base with its database name replaced.
+func withDB(base, db string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(fmt.Sprintf("dbtest: bad DATABASE_URL: %v", err))
+	}
+	u.Path = "/" + db
+	return u.String()
+}
+
+func baseName(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(fmt.Sprintf("dbtest: bad DATABASE_URL: %v", err))
+	}
+	return strings.TrimPrefix(u.Path, "/")
+}
+
+// NewURL creates a fresh migrated database for t, drops it when t ends, and
+// returns its URL.
+func NewURL(t testing.TB) string {
+	t.Helper()
+	tmpl, err := template()
+	if err != nil {
+		t.Fatalf("dbtest: prepare template database: %v", err)
+	}
+	name := "supportd_t_" + randomHex(6)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := adminExec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tmpl)); err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := adminExec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)); err != nil {
+			t.Errorf("dbtest: drop database %s: %v", name, err)
+		}
+	})
+	return withDB(BaseURL(), name)
+}
+
+// New returns a store on a fresh migrated database, closed and dropped when
+// t ends.
+func New(t testing.TB) *store.Store {
+	t.Helper()
+	dbURL := NewURL(t)
+	s, err := store.Open(context.Background(), store.Params{URL: dbURL, MaxConns: 4})
+	if err != nil {
+		t.Fatalf("dbtest: open store: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// template returns the name of the migrated template database for the
+// current migration files, creating it under a server-wide advisory lock
+// when no test binary has done so yet.
+func template() (string, error) {
+	templateOnce.Do(func() {
+		templateOnce.name, templateOnce.err = ensureTemplate()
+	})
+	return templateOnce.name, templateOnce.err
+}
+
+func ensureTemplate() (string, error) {
+	hash, err := migrationsHash()
+	if err != nil {
+		return "", err
+	}
+	name := "supportd_tmpl_" + hash
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, withDB(BaseURL(), "postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7312)`); err != nil {
+		return "", err
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock(7312)`)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil || exists {
+		return name, err
+	}
+	building := name + "_wip"
+	for _, q := range []string{
+		fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, building),
+		fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s_test`, building, baseName(BaseURL())),
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return "", err
+		}
+	}
+	s, err := store.Open(ctx, store.Params{URL: withDB(BaseURL(), building), MaxConns: 2})
+	if err != nil {
+		return "", err
+	}
+	_, err = s.Migrate(ctx)
+	s.Close()
+	if err != nil {
+		return "", fmt.Errorf("migrate template: %w", err)
+	}
+	_, err = conn.Exec(ctx, fmt.Sprintf(`ALTER DATABASE %s RENAME TO %s`, building, name))
+	return name, err
+}
+
+// adminExec runs a statement from the server's maintenance database,
+// retrying while a template is briefly in use by another session.
+func adminExec(ctx context.Context, sql string) error {
+	conn, err := pgx.Connect(ctx, withDB(BaseURL(), "postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	for {
+		_, err := conn.Exec(ctx, sql)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "55006" {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func migrationsHash() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(migrations.FS, path)
+		h.Write([]byte(path))
+		h.Write(b)
+		return err
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12], err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+)
+
+// DocumentWrite is a document and its chunks, replacing whatever the
+// knowledge base held under the same source URI.
+type DocumentWrite struct {
+	SourceURI   string
+	Title       string
+	ContentHash string
+	Metadata    map[string]any
+	Chunks      []ChunkWrite
+}
+
+// ChunkWrite is one chunk to store. IndexText is what full-text search
+// indexes (title and heading included); Text is what is shown and cited.
+type ChunkWrite struct {
+	Ordinal   int
+	Heading   string
+	Text      string
+	IndexText string
+	Tokens    int
+	Embedding []float32
+}
+
+// Document is a stored document's summary.
+type Document struct {
+	ID          int64          `json:"id"`
+	SourceURI   string         `json:"uri"`
+	Title       string         `json:"title"`
+	ContentHash string         `json:"content_hash"`
+	Metadata    map[string]any `json:"metadata"`
+	Chunks      int            `json:"chunks"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// DocumentHashes maps each stored source URI of kb to its content hash, so a
+// sync can skip unchanged documents without reading them.
+func (s *Store) DocumentHashes(ctx context.Context, kb KB) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT source_uri, content_hash FROM documents WHERE kb_id = $1`, kb.ID)
+	if err != nil {
+		return nil, translate(err, "read document hashes")
+	}
+	hashes := map[string]string{}
+	var uri, hash string
+	_, err = pgx.ForEachRow(rows, []any{&uri, &hash}, func() error {
+		hashes[uri] = hash
+		return nil
+	})
+	return hashes, translate(err, "read document hashes")
+}
+
+// Documents lists kb's documents by source URI.
+func (s *Store) Documents(ctx context.Context, kb KB) ([]Document, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT d.id, d.source_uri, d.title, d.content_hash, d.metadata,
+		       (SELECT count(*) FROM chunks c WHERE c.document_id = d.id), d.updated_at
+		FROM documents d WHERE d.kb_id = $1 ORDER BY d.source_uri`, kb.ID)
+	if err != nil {
+		return nil, translate(err, "list documents")
+	}
+	docs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Document])
+	return docs, translate(err, "list documents")
+}
+
+// WriteDocuments stores docs in kb in one transaction: each document is
+// inserted or updated by source URI, its old chunks are replaced by the new
+// ones (bulk-loaded with COPY), the BM25 statistics follow, and the
+// knowledge base's content version moves on. Writers to one knowledge base
+// take turns; readers never wait.
+func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, "write documents", func(tx pgx.Tx) error {
+		if err := lockKB(ctx, tx, kb); err != nil {
+			return err
+		}
+		ids, err := upsertDocuments(ctx, tx, kb, docs)
+		if err != nil {
+			return err
+		}
+		if err := removeChunks(ctx, tx, kb, ids); err != nil {
+			return err
+		}
+		if err := copyChunks(ctx, tx, docs, ids); err != nil {
+			return err
+		}
+		return insertChunks(ctx, tx, kb)
+	})
+}
+
+// DeleteDocuments removes the named documents from kb with their chunks and
+// returns how many existed.
+func (s *Store) DeleteDocuments(ctx context.Context, kb KB, uris []string) (int, error) {
+	var n int
+	err := s.inTx(ctx, "delete documents", func(tx pgx.Tx) error {
+		if err := lockKB(ctx, tx, kb); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM documents WHERE kb_id = $1 AND source_uri = ANY($2)`, kb.ID, uris)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		n = len(ids)
+		if err := removeChunks(ctx, tx, kb, ids); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM documents WHERE id = ANY($1)`, ids)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE knowledge_bases SET content_version = content_version + 1, updated_at = now() WHERE id = $1`, kb.ID)
+		if err != nil {
+			return err
+		}
+		return pruneTerms(ctx, tx, kb)
+	})
+	return n, err
+}
+
+// lockKB serialises writers of one knowledge base, so the BM25 statistics
+// and the content version move in step with the chunks. The lock is
+// released at commit or rollback.
+func lockKB(ctx context.Context, tx pgx.Tx, kb KB) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7311, $1::int)`, kb.ID)
+	return err
+}
+
+func upsertDocuments(ctx context.Context, tx pgx.Tx, kb KB, docs []DocumentWrite) ([]int64, error) {
+	uris := make([]string, len(docs))
+	titles := make([]string, len(docs))
+	hashes := make([]string, len(docs))
+	metas := make([]map[string]any, len(docs))
+	for i, d := range docs {
+		uris[i], titles[i], hashes[i], metas[i] = d.SourceURI, d.Title, d.ContentHash, d.Metadata
+		if metas[i] == nil {
+			metas[i] = map[string]any{}
+		}
+	}
+	rows, err := tx.Query(ctx, `
+		INSERT INTO documents AS d (kb_id, source_uri, title, content_hash, metadata)
+		SELECT $1, u.uri, u.title, u.hash, u.meta
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS u(uri, title, hash, meta, n)
+		ORDER BY u.n
+		ON CONFLICT (kb_id, source_uri) DO UPDATE
+		SET title = EXCLUDED.title, content_hash = EXCLUDED.content_hash,
+		    metadata = EXCLUDED.metadata, updated_at = now()
+		RETURNING d.id`, kb.ID, uris, titles, hashes, metas)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err == nil && len(ids) != len(docs) {
+		err = fmt.Errorf("upsert returned %d ids for %d documents (duplicate source URI in one batch?)", len(ids), len(docs))
+	}
+	return ids, err
+}
+
+// removeChunks deletes the chunks of the given documents and takes their
+// lexemes out of the BM25 statistics.
+func removeChunks(ctx context.Context, tx pgx.Tx, kb KB, docIDs []int64) error {
+	_, err := tx.Exec(ctx, `
+		WITH old AS (
+			DELETE FROM chunks WHERE kb_id = $1 AND document_id = ANY($2) RETURNING tsv, lexemes
+		), terms AS (
+			SELECT u.lexeme, count(*)::int AS n FROM old, unnest(old.tsv) AS u GROUP BY u.lexeme
+		), dec AS (
+			UPDATE kb_terms t SET df = t.df - terms.n FROM terms
+			WHERE t.kb_id = $1 AND t.lexeme = terms.lexeme
+		)
+		UPDATE knowledge_bases
+		SET chunk_count = chunk_count - (SELECT count(*) FROM old),
+		    lexeme_total = lexeme_total - (SELECT coalesce(sum(lexemes), 0) FROM old)
+		WHERE id = $1`, kb.ID, docIDs)
+	return err
+}
+
+// copyChunks bulk-loads the new chunks into a transaction-scoped staging
+// table; insertChunks then computes their tsvectors in the database.
+func copyChunks(ctx context.Context, tx pgx.Tx, docs []DocumentWrite, ids []int64) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE chunk_staging (
+		document_id bigint, ordinal int, heading text, text text, index_text text,
+		token_count int, embedding vector) ON COMMIT DROP`); err != nil {
+		return err
+	}
+	var rows [][]any
+	for i, d := range docs {
+		for _, c := range d.Chunks {
+			rows = append(rows, []any{ids[i], c.Ordinal, c.Heading, c.Text, c.IndexText, c.Tokens, pgvector.NewVector(c.Embedding)})
+		}
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"chunk_staging"},
+		[]string{"document_id", "ordinal", "heading", "text", "index_text", "token_count", "embedding"},
+		pgx.CopyFromRows(rows))
+	return err
+}
+
+func insertChunks(ctx context.Context, tx pgx.Tx, kb KB) error {
+	_, err := tx.Exec(ctx, `
+		WITH ins AS (
+			INSERT INTO chunks (kb_id, document_id, ordinal, heading, text, token_count, tsv, lexemes, embed_dim, embedding)
+			SELECT $1, s.document_id, s.ordinal, s.heading, s.text, s.token_count, v.tsv, lexeme_count(v.tsv), $2, s.embedding
+			FROM chunk_staging s, LATERAL (SELECT to_tsvector($3::regconfig, s.index_text) AS tsv) v
+			RETURNING tsv, lexemes
+		), terms AS (
+			SELECT u.lexeme, count(*)::int AS n FROM ins, unnest(ins.tsv) AS u GROUP BY u.lexeme
+		), inc AS (
+			INSERT INTO kb_terms (kb_id, lexeme, df) SELECT $1, lexeme, n FROM terms ORDER BY lexeme
+			ON CONFLICT (kb_id, lexeme) DO UPDATE SET df = kb_terms.df + EXCLUDED.df
+		)
+		UPDATE knowledge_bases
+		SET chunk_count = chunk_count + (SELECT count(*) FROM ins),
+		    lexeme_total = lexeme_total + (SELECT coalesce(sum(lexemes), 0) FROM ins),
+		    content_version = content_version + 1, updated_at = now()
+		WHERE id = $1`, kb.ID, kb.EmbedDim, kb.FTSConfig)
+	if err != nil {
+		return err
+	}
+	return pruneTerms(ctx, tx, kb)
+}
+
+// pruneTerms drops lexemes that no chunk of kb contains any more.
+func pruneTerms(ctx context.Context, tx pgx.Tx, kb KB) error {
+	_, err := tx.Exec(ctx, `DELETE FROM kb_terms WHERE kb_id = $1 AND df <= 0`, kb.ID)
+	return err
+}

@@ -1,0 +1,57 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"supportd/internal/support"
+)
+
+// translate turns a driver error into a coded support.Error, keeping the
+// cause for logs. Errors that already carry a code pass through.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var coded *support.Error
+	if errors.As(err, &coded) {
+		return err
+	}
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return support.Wrap(support.CodeNotFound, err, what+": not found")
+	case errors.Is(err, context.Canceled):
+		return err
+	case unavailable(err):
+		return support.Wrap(support.CodeUnavailable, err, "the database is unavailable, retry shortly")
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+		return support.Wrap(support.CodeConflict, err, what+": already exists")
+	}
+	return support.Wrap(support.CodeInternal, err, what)
+}
+
+// unavailable reports errors that mean "the database cannot be reached or is
+// going away" rather than "the query is wrong".
+func unavailable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code[:2] {
+		case "08", "53", "57": // connection exception, insufficient resources, operator intervention
+			return true
+		}
+		return false
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err) ||
+		errors.Is(err, net.ErrClosed)
+}

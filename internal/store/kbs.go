@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"supportd/internal/support"
+)
+
+// KB is a knowledge base: a tenant's collection of documents, embedded by
+// one model at one dimension.
+type KB struct {
+	ID             int64     `json:"-"`
+	TenantID       string    `json:"tenant"`
+	Name           string    `json:"name"`
+	EmbedModel     string    `json:"embed_model"`
+	EmbedDim       int       `json:"embed_dim"`
+	FTSConfig      string    `json:"fts_config"`
+	ContentVersion int64     `json:"content_version"`
+	ChunkCount     int64     `json:"chunk_count"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// KBParams names a knowledge base and the embedder that fills it.
+type KBParams struct {
+	Tenant string
+	Name   string
+	Model  string
+	Dim    int
+}
+
+const kbColumns = `id, tenant_id, name, embed_model, embed_dim, fts_config::text, content_version, chunk_count, created_at`
+
+func scanKB(row pgx.Row) (KB, error) {
+	var kb KB
+	err := row.Scan(&kb.ID, &kb.TenantID, &kb.Name, &kb.EmbedModel, &kb.EmbedDim, &kb.FTSConfig,
+		&kb.ContentVersion, &kb.ChunkCount, &kb.CreatedAt)
+	return kb, err
+}
+
+// EnsureKB returns the named knowledge base, creating it for the given
+// embedder when absent. A knowledge base that exists with another model or
+// dimension is a support.CodeEmbeddingMismatch error: its vectors would not
+// be comparable with the embedder's.
+func (s *Store) EnsureKB(ctx context.Context, p KBParams) (KB, error) {
+	var kb KB
+	err := s.inTx(ctx, "create knowledge base", func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO knowledge_bases (tenant_id, name, embed_model, embed_dim)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, name) DO NOTHING`,
+			p.Tenant, p.Name, p.Model, p.Dim)
+		if err != nil {
+			return err
+		}
+		kb, err = scanKB(tx.QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
+			WHERE tenant_id = $1 AND name = $2`, p.Tenant, p.Name))
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		return ensureVectorIndex(ctx, tx, kb.EmbedDim)
+	})
+	if err != nil {
+		return KB{}, err
+	}
+	return kb, CheckEmbedder(kb, p.Model, p.Dim)
+}
+
+// CheckEmbedder fails with support.CodeEmbeddingMismatch when kb was
+// embedded by another model or at another dimension.
+func CheckEmbedder(kb KB, model string, dim int) error {
+	if kb.EmbedModel == model && kb.EmbedDim == dim {
+		return nil
+	}
+	return support.Errorf(support.CodeEmbeddingMismatch,
+		"knowledge base %q holds %d-dimensional vectors from %q, but the configured embedder is %q with %d dimensions; re-create the knowledge base or configure its embedder",
+		kb.Name, kb.EmbedDim, kb.EmbedModel, model, dim)
+}
+
+// ensureVectorIndex creates the partial HNSW index for one dimension. The
+// embedding column has no fixed dimension, so each dimension in use is
+// indexed through a typed cast, restricted to its own rows.
+func ensureVectorIndex(ctx context.Context, tx pgx.Tx, dim int) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7310, $1)`, dim); err != nil {
+		return err
+	}
+	var exists bool
+	name := fmt.Sprintf("chunks_embedding_%d", dim)
+	if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil || exists {
+		return err
+	}
+	_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS chunks_embedding_%[1]d ON chunks
+		USING hnsw ((embedding::vector(%[1]d)) vector_cosine_ops) WHERE embed_dim = %[1]d`, dim))
+	return err
+}
+
+// KB returns the tenant's knowledge base by name, or support.CodeKBNotFound.
+func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {
+	kb, err := scanKB(s.pool.QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
+		WHERE tenant_id = $1 AND name = $2`, tenant, name))
+	if err == pgx.ErrNoRows {
+		return KB{}, support.Errorf(support.CodeKBNotFound, "knowledge base %q does not exist", name)
+	}
+	return kb, translate(err, "read knowledge base")
+}
+
+// KBs lists the tenant's knowledge bases by name.
+func (s *Store) KBs(ctx context.Context, tenant string) ([]KB, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
+		WHERE tenant_id = $1 ORDER BY name`, tenant)
+	if err != nil {
+		return nil, translate(err, "list knowledge bases")
+	}
+	kbs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (KB, error) { return scanKB(r) })
+	return kbs, translate(err, "list knowledge bases")
+}

@@ -1,0 +1,127 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"supportd/internal/support"
+)
+
+// SearchParams is one hybrid search over a knowledge base.
+type SearchParams struct {
+	KB     KB
+	Query  string    // the question, for full-text search
+	Vector []float32 // the question's embedding, for nearest neighbours
+	// Candidates is how many chunks each list (vector, full text) returns
+	// before fusion. Default 50.
+	Candidates int
+	// Filter keeps only documents whose metadata contains it (JSON
+	// containment); nil keeps all.
+	Filter map[string]any
+	// SkipVector or SkipText leave one list empty, to measure the other.
+	SkipVector, SkipText bool
+	// Exact replaces the HNSW index with an exact scan, to measure recall.
+	Exact bool
+}
+
+// BM25 parameters, the usual defaults.
+const (
+	bm25K1 = 1.2
+	bm25B  = 0.75
+)
+
+// searchSQL finds candidates in one round trip: the nearest neighbours by
+// cosine distance through the dimension's HNSW index, and full-text matches
+// of any query lexeme (OR semantics) ranked by BM25 with IDF from the
+// knowledge base's own term statistics. It returns the union with each
+// chunk's rank in either list; the caller fuses them.
+//
+// The dimension is formatted into the text because the partial index and
+// the typed cast need a literal; it comes from the knowledge base row.
+const searchSQL = `
+WITH kb AS (
+	SELECT fts_config, greatest(chunk_count, 1)::float8 AS n,
+	       greatest(lexeme_total::float8 / greatest(chunk_count, 1), 1) AS avgdl
+	FROM knowledge_bases WHERE id = $1
+), allowed AS (
+	SELECT id FROM documents WHERE kb_id = $1 AND metadata @> $5
+), qterms AS (
+	SELECT t.lexeme, ln(1 + (kb.n - t.df + 0.5) / (t.df + 0.5)) AS idf
+	FROM kb, unnest(to_tsvector(kb.fts_config, $2)) AS q
+	JOIN kb_terms t ON t.kb_id = $1 AND t.lexeme = q.lexeme
+	WHERE NOT $7
+), tsq AS (
+	SELECT replace(plainto_tsquery(kb.fts_config, $2)::text, ' & ', ' | ')::tsquery AS q FROM kb
+), text_hits AS (
+	SELECT c.id, sum(qt.idf * u.tf * %[2]g / (u.tf + %[3]g * (1 - %[4]g + %[4]g * c.lexemes / kb.avgdl))) AS bm25
+	FROM kb, tsq, chunks c
+	CROSS JOIN LATERAL (SELECT x.lexeme, coalesce(array_length(x.positions, 1), 1) AS tf FROM unnest(c.tsv) AS x) u
+	JOIN qterms qt ON qt.lexeme = u.lexeme
+	WHERE c.kb_id = $1 AND NOT $7 AND c.tsv @@ tsq.q AND ($5::jsonb IS NULL OR c.document_id IN (SELECT id FROM allowed))
+	GROUP BY c.id
+	ORDER BY bm25 DESC, c.id
+	LIMIT $4
+), vec_hits AS (
+	SELECT c.id, c.embedding::vector(%[1]d) <=> $3::vector(%[1]d) AS dist
+	FROM chunks c
+	WHERE c.embed_dim = %[1]d AND c.kb_id = $1 AND NOT $6
+	  AND ($5::jsonb IS NULL OR c.document_id IN (SELECT id FROM allowed))
+	ORDER BY dist
+	LIMIT $4
+), ranked AS (
+	SELECT coalesce(v.id, t.id) AS id, coalesce(v.rnk, 0) AS vrank, coalesce(t.rnk, 0) AS trank, coalesce(t.bm25, 0) AS bm25
+	FROM (SELECT id, dist, row_number() OVER (ORDER BY dist, id) AS rnk FROM vec_hits) v
+	FULL JOIN (SELECT id, bm25, row_number() OVER (ORDER BY bm25 DESC, id) AS rnk FROM text_hits) t ON t.id = v.id
+)
+SELECT r.id, c.document_id, d.source_uri, d.title, c.heading, c.text, c.ordinal,
+       r.vrank, r.trank, 1 - (c.embedding::vector(%[1]d) <=> $3::vector(%[1]d)) AS similarity, r.bm25
+FROM ranked r
+JOIN chunks c ON c.id = r.id
+JOIN documents d ON d.id = c.document_id`
+
+// Search returns the union of the vector and full-text candidates for p,
+// unordered, each with its ranks, cosine similarity and BM25 score.
+func (s *Store) Search(ctx context.Context, p SearchParams) ([]support.Passage, error) {
+	if len(p.Vector) != p.KB.EmbedDim {
+		return nil, support.Errorf(support.CodeEmbeddingMismatch,
+			"query vector has %d dimensions; knowledge base %q stores %d", len(p.Vector), p.KB.Name, p.KB.EmbedDim)
+	}
+	sql := fmt.Sprintf(searchSQL, p.KB.EmbedDim, bm25K1+1, bm25K1, bm25B)
+	var filter any
+	if p.Filter != nil {
+		filter = p.Filter
+	}
+	args := []any{p.KB.ID, p.Query, pgvector.NewVector(p.Vector), cmp.Or(p.Candidates, 50), filter, p.SkipVector, p.SkipText}
+	var out []support.Passage
+	run := func(q querier) error {
+		rows, err := q.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanPassage)
+		return err
+	}
+	if !p.Exact {
+		return out, translate(run(s.pool), "search")
+	}
+	err := s.inTx(ctx, "exact search", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_indexscan = off"); err != nil {
+			return err
+		}
+		return run(tx)
+	})
+	return out, err
+}
+
+func scanPassage(row pgx.CollectableRow) (support.Passage, error) {
+	var p support.Passage
+	var vrank, trank int64
+	err := row.Scan(&p.ChunkID, &p.DocumentID, &p.SourceURI, &p.Title, &p.Heading, &p.Text, &p.Ordinal,
+		&vrank, &trank, &p.Similarity, &p.BM25)
+	p.VectorRank, p.TextRank = int(vrank), int(trank)
+	return p, err
+}

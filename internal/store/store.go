@@ -1,0 +1,93 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
+)
+
+// querier is what both the pool and a transaction offer, so that one
+// operation can run alone or inside a larger transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+}
+
+// Store is the PostgreSQL-backed system of record.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+// Params configures Open.
+type Params struct {
+	URL      string
+	MaxConns int32 // default 10
+	// EfSearch is HNSW's candidate list size at query time (pgvector's
+	// hnsw.ef_search); larger is slower and more exact. Default 100.
+	EfSearch int
+	// ConnectTimeout bounds each new connection. Default 5 s.
+	ConnectTimeout time.Duration
+}
+
+// Open connects a pool, registers pgvector's types on every connection and
+// checks that the server answers.
+func Open(ctx context.Context, p Params) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(p.URL)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.MaxConns = cmp.Or(p.MaxConns, 10)
+	cfg.ConnConfig.ConnectTimeout = cmp.Or(p.ConnectTimeout, 5*time.Second)
+	efSearch := cmp.Or(p.EfSearch, 100)
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		// Iterative scans keep HNSW results complete when the knowledge
+		// base filter removes most of what the index returns first.
+		if _, err := conn.Exec(ctx, fmt.Sprintf(
+			"SET hnsw.ef_search = %d; SET hnsw.iterative_scan = relaxed_order", efSearch)); err != nil {
+			return fmt.Errorf("set hnsw options: %w", err)
+		}
+		return pgxvec.RegisterTypes(ctx, conn)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	s := &Store{pool: pool}
+	if err := s.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close waits for borrowed connections to return and closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Ping checks that the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.pool.Exec(ctx, "SELECT 1"); err != nil {
+		return translate(err, "ping database")
+	}
+	return nil
+}
+
+// Pool exposes the pool to packages that share the database through their
+// own drivers (migrations, the job queue).
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// inTx runs fn in a transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
+	err := pgx.BeginFunc(ctx, s.pool, fn)
+	if err != nil {
+		return translate(err, what)
+	}
+	return nil
+}

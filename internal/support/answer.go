@@ -1,0 +1,55 @@
+package support
+
+import "time"
+
+// Mode says which stage of the answer chain produced an answer.
+type Mode string
+
+// Answer modes. Every turn carries exactly one.
+const (
+	ModeLLM        Mode = "llm"
+	ModeCache      Mode = "cache"
+	ModeFallback   Mode = "fallback"
+	ModeExtractive Mode = "extractive"
+	ModeHandoff    Mode = "handoff"
+	ModeRefused    Mode = "refused"
+)
+
+// Passage is one retrieved chunk with the document it came from and the
+// scores that ranked it.
+type Passage struct {
+	ChunkID    int64   `json:"chunk_id"`
+	DocumentID int64   `json:"document_id"`
+	SourceURI  string  `json:"uri"`
+	Title      string  `json:"title"`
+	Heading    string  `json:"heading,omitempty"`
+	Text       string  `json:"text"`
+	Ordinal    int     `json:"ordinal"`
+	Score      float64 `json:"score"`       // fused score used for the final order
+	VectorRank int     `json:"vector_rank"` // 1-based rank in the vector list, 0 when absent
+	TextRank   int     `json:"text_rank"`   // 1-based rank in the BM25 list, 0 when absent
+	Similarity float64 `json:"similarity"`  // cosine similarity to the query, 0..1
+	BM25       float64 `json:"bm25"`        // BM25 score, 0 when no term matched
+}
+
+// Citation ties part of an answer to the document that supports it.
+type Citation struct {
+	DocumentID int64   `json:"document_id"`
+	Document   string  `json:"document"` // the document's source URI, its stable name
+	Title      string  `json:"title"`
+	URI        string  `json:"uri"`
+	Snippet    string  `json:"snippet"`
+	Score      float64 `json:"score"`
+}
+
+// Answer is the outcome of one turn.
+type Answer struct {
+	TurnID         int64         `json:"turn_id"`
+	ConversationID string        `json:"conversation_id"`
+	Text           string        `json:"answer"`
+	Citations      []Citation    `json:"citations"`
+	Confidence     float64       `json:"confidence"`
+	Mode           Mode          `json:"mode"`
+	DegradedReason string        `json:"degraded_reason,omitempty"`
+	Latency        time.Duration `json:"-"`
+}
