@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -32,6 +33,10 @@ type KBParams struct {
 	Dim    int
 }
 
+// validKBName mirrors the knowledge_bases.name check constraint, so a bad
+// name gets a clear message before it reaches the database.
+var validKBName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
+
 const kbColumns = `id, tenant_id, name, embed_model, embed_dim, fts_config::text, content_version, chunk_count, created_at`
 
 func scanKB(row pgx.Row) (KB, error) {
@@ -46,6 +51,10 @@ func scanKB(row pgx.Row) (KB, error) {
 // dimension is a support.CodeEmbeddingMismatch error: its vectors would not
 // be comparable with the embedder's.
 func (s *Store) EnsureKB(ctx context.Context, p KBParams) (KB, error) {
+	if !validKBName.MatchString(p.Name) {
+		return KB{}, support.Errorf(support.CodeInvalid,
+			"knowledge base name %q is invalid: use a-z, 0-9, '.', '_' and '-', starting with a letter or digit, up to 63 characters", p.Name)
+	}
 	var kb KB
 	err := s.inTx(ctx, "create knowledge base", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `

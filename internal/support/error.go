@@ -18,6 +18,7 @@ const (
 	CodeUnsupportedMedia  Code = "unsupported_media_type"
 	CodeBodyTooLarge      Code = "body_too_large"
 	CodeNotFound          Code = "not_found"
+	CodeMethodNotAllowed  Code = "method_not_allowed"
 	CodeKBNotFound        Code = "kb_not_found"
 	CodeConflict          Code = "conflict"
 	CodeEmbeddingMismatch Code = "embedding_mismatch"

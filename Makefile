@@ -1,0 +1,54 @@
+# supportd — `make help` lists the targets.
+SHELL := /bin/bash
+export DATABASE_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable
+GO ?= go
+BIN := bin/supportd
+
+.PHONY: help run test build db migrate ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+run: db build ## provision Postgres+pgvector, migrate, ingest the demo KB and serve on :8080
+	@$(BIN) migrate
+	@$(BIN) ingest --kb demo goldenset/corpus | tail -1
+	@echo
+	@echo "supportd is starting on http://localhost:8080 — ask it something:"
+	@echo "  curl -s localhost:8080/v1/chat -H 'Content-Type: application/json' -d '{\"kb\":\"demo\",\"question\":\"How do I get a refund on an annual plan?\"}'"
+	@echo
+	@exec $(BIN) serve
+
+test: db ## provision the database and run every test with the race detector
+	$(GO) test -race -count=1 ./...
+
+build: ## build bin/supportd
+	@$(GO) build -o $(BIN) ./cmd/supportd
+
+db: ## install/start PostgreSQL with pgvector when needed (idempotent)
+	@scripts/db.sh
+
+migrate: db build ## apply database migrations
+	@$(BIN) migrate
+
+lint: ## gofmt, go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+bench: bench-ingest bench-retrieval bench-quality ## every benchmark in README
+
+bench-ingest: db build ## ingestion throughput with the built-in embedder (10k chunks)
+	@$(BIN) bench ingest --chunks 10000
+
+bench-retrieval: db build ## hybrid retrieval latency p50/p95 and HNSW recall@10 over 100k chunks
+	@$(BIN) bench retrieval --chunks 100000
+
+bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual set (vector, full text, hybrid)
+	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10
+
+fuzz: ## run every fuzz target for a short budget
+	@for t in $$(grep -ho 'func Fuzz[A-Za-z0-9]*' $$(git ls-files '*_test.go') | sed 's/func //' | sort -u); do \
+		pkg=$$(dirname $$(grep -l "func $$t(" $$(git ls-files '*_test.go') | head -1)); \
+		echo "fuzz $$t in $$pkg"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 10s ./$$pkg || exit 1; done
+
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"supportd/internal/ingest"
+	"supportd/internal/store"
+)
+
+func runIngest(ctx context.Context, env *environment, args []string) error {
+	var kbName string
+	var prune bool
+	cfg, fs, err := loadConfig(env, "ingest", "--kb NAME [--prune] PATH...", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&kbName, "kb", "", "knowledge base to sync into (created when absent)")
+		fs.BoolVar(&prune, "prune", false, "remove documents whose source file is gone")
+	})
+	if err != nil {
+		return err
+	}
+	if kbName == "" || fs.NArg() == 0 {
+		fs.Usage()
+		return errors.New("ingest needs --kb and at least one path")
+	}
+	files, err := ingest.Discover(fs.Args()...)
+	if err != nil {
+		return err
+	}
+	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.checkSchema(ctx); err != nil {
+		return err
+	}
+	kb, err := a.store.EnsureKB(ctx, store.KBParams{Tenant: cfg.Tenant, Name: kbName, Model: a.embedder.Model(), Dim: a.embedder.Dimension()})
+	if err != nil {
+		return err
+	}
+	progress, finish := progressReporter(env.stdout, len(files))
+	rep, err := a.syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files, Prune: prune, Progress: progress})
+	finish()
+	for _, r := range rep.Results {
+		if r.Outcome == ingest.Failed {
+			fmt.Fprintf(env.stderr, "failed: %s: %s\n", r.SourceURI, r.Error)
+		}
+	}
+	fmt.Fprintf(env.stdout, "kb %s: %d added, %d updated, %d unchanged, %d pruned, %d failed; %d chunks written\n",
+		kb.Name, rep.Counts[ingest.Added], rep.Counts[ingest.Updated], rep.Counts[ingest.Unchanged],
+		rep.Counts[ingest.Pruned], rep.Counts[ingest.Failed], rep.Chunks)
+	if err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return exitCode(2)
+	}
+	return nil
+}
+
+// progressReporter draws a bar on a terminal and prints plain lines
+// otherwise (logs, CI), one per file.
+func progressReporter(w io.Writer, total int) (func(done, total int, r ingest.Result), func()) {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("ingesting"),
+			progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+		return func(done, _ int, _ ingest.Result) { _ = bar.Set(done) }, func() { _ = bar.Finish() }
+	}
+	return func(done, total int, r ingest.Result) {
+		fmt.Fprintf(w, "[%d/%d] %s %s\n", done, total, r.Outcome, r.SourceURI)
+	}, func() {}
+}

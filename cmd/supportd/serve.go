@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"supportd/internal/httpapi"
+	"supportd/internal/store"
+)
+
+func runServe(ctx context.Context, env *environment, args []string) error {
+	cfg, _, err := loadConfig(env, "serve", "", args, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env.stderr, cfg.LogLevel)
+	a, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.checkSchema(ctx); err != nil {
+		return err
+	}
+	a.warnMismatchedKBs(ctx)
+
+	e := httpapi.New(httpapi.Deps{
+		Assistant: a.assistant, Library: a.store, Uploader: a.syncer, Health: a.store, Log: log,
+		Tenant: cfg.Tenant, EmbedModel: a.embedder.Model(), EmbedDim: a.embedder.Dimension(),
+		MaxUploadBytes: int64(cfg.MaxUploadMB) << 20,
+	})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "embedder", a.embedder.Model())
+	fmt.Fprintf(env.stdout, "supportd listening on http://%s\n", ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// In-flight requests finish (and record their turns) before the pool
+	// closes; new connections are refused from here on.
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// warnMismatchedKBs logs knowledge bases that the configured embedder
+// cannot serve; requests to them fail with embedding_mismatch.
+func (a *app) warnMismatchedKBs(ctx context.Context) {
+	kbs, err := a.store.KBs(ctx, a.cfg.Tenant)
+	if err != nil {
+		a.log.Warn("cannot list knowledge bases", "err", err)
+		return
+	}
+	for _, kb := range kbs {
+		if err := store.CheckEmbedder(kb, a.embedder.Model(), a.embedder.Dimension()); err != nil {
+			a.log.Error("knowledge base unusable with this embedder", "kb", kb.Name, "err", err)
+		}
+	}
+}

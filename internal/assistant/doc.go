@@ -1,0 +1,7 @@
+// Package assistant answers one turn end to end: it validates the question,
+// resolves the knowledge base and conversation, retrieves passages, produces
+// a cited answer (or an honest handoff when confidence is low) and records
+// the turn. It declares the small interfaces it needs from retrieval, the
+// answerers and the store; the HTTP API and the evaluation runner both call
+// it, so there is one pipeline. It never imports httpapi or cmd.
+package assistant

@@ -1,0 +1,224 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of supportd.
+type Config struct {
+	DatabaseURL     string
+	DBMaxConns      int
+	HNSWEfSearch    int
+	Addr            string
+	Tenant          string
+	LogLevel        string
+	ShutdownTimeout time.Duration
+
+	Embedder       string
+	EmbedModel     string
+	EmbedDim       int
+	EmbedBaseURL   string
+	EmbedAPIKey    string
+	EmbedBatchSize int
+	EmbedTimeout   time.Duration
+
+	ChunkTokens  int
+	ChunkOverlap int
+	MaxUploadMB  int
+
+	TopK             int
+	Candidates       int
+	RetrieveTimeout  time.Duration
+	RequestTimeout   time.Duration
+	MaxQuestionChars int
+	MinConfidence    float64
+	ExtractSentences int
+	DemoKB           string
+	DemoCorpus       string
+}
+
+// Var is one setting: its environment variable, the flag that overrides it,
+// its default and how it is stored into Config.
+type Var struct {
+	Env     string
+	Default string
+	Help    string
+	Secret  bool
+	set     func(c *Config, v string) error
+}
+
+// Flag is the command-line name of the variable: lower case with dashes.
+func (v Var) Flag() string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(v.Env, "SUPPORTD_")), "_", "-")
+}
+
+func str(dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *dst(c) = v; return nil }
+}
+
+func integer(lo, hi int, dst func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		if n < lo || n > hi {
+			return fmt.Errorf("%d is outside %d..%d", n, lo, hi)
+		}
+		*dst(c) = n
+		return nil
+	}
+}
+
+func duration(lo, hi time.Duration, dst func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 500ms or 2s", v)
+		}
+		if d < lo || d > hi {
+			return fmt.Errorf("%s is outside %s..%s", d, lo, hi)
+		}
+		*dst(c) = d
+		return nil
+	}
+}
+
+func fraction(dst func(*Config) *float64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 || f > 1 {
+			return fmt.Errorf("%q is not a number between 0 and 1", v)
+		}
+		*dst(c) = f
+		return nil
+	}
+}
+
+func oneOf(choices []string, dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		for _, ch := range choices {
+			if v == ch {
+				*dst(c) = v
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(choices, ", "))
+	}
+}
+
+// Vars returns the registry of settings in documentation order.
+func Vars() []Var {
+	return []Var{
+		{Env: "DATABASE_URL", Default: "postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable", Secret: true,
+			Help: "PostgreSQL (with pgvector) connection URL", set: func(c *Config, v string) error {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+					return errors.New("must be a postgres:// URL")
+				}
+				c.DatabaseURL = v
+				return nil
+			}},
+		{Env: "SUPPORTD_DB_MAX_CONNS", Default: "10", Help: "connection pool size", set: integer(1, 1000, func(c *Config) *int { return &c.DBMaxConns })},
+		{Env: "SUPPORTD_HNSW_EF_SEARCH", Default: "100", Help: "HNSW candidate list size at query time (recall vs. latency)", set: integer(1, 1000, func(c *Config) *int { return &c.HNSWEfSearch })},
+		{Env: "SUPPORTD_ADDR", Default: ":8080", Help: "HTTP listen address", set: str(func(c *Config) *string { return &c.Addr })},
+		{Env: "SUPPORTD_TENANT", Default: "default", Help: "tenant that unauthenticated requests and the CLI act for", set: str(func(c *Config) *string { return &c.Tenant })},
+		{Env: "SUPPORTD_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error", set: oneOf([]string{"debug", "info", "warn", "error"}, func(c *Config) *string { return &c.LogLevel })},
+		{Env: "SUPPORTD_SHUTDOWN_TIMEOUT", Default: "20s", Help: "how long SIGTERM waits for in-flight requests", set: duration(time.Second, 10*time.Minute, func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{Env: "SUPPORTD_EMBEDDER", Default: "hash", Help: "hash (built-in, offline), openai (any OpenAI-compatible server) or ollama", set: oneOf([]string{"hash", "openai", "ollama"}, func(c *Config) *string { return &c.Embedder })},
+		{Env: "SUPPORTD_EMBED_MODEL", Default: "", Help: "embedding model name for openai/ollama (the built-in embedder names itself)", set: str(func(c *Config) *string { return &c.EmbedModel })},
+		{Env: "SUPPORTD_EMBED_DIM", Default: "384", Help: "embedding dimension; part of a knowledge base's identity", set: integer(64, 2000, func(c *Config) *int { return &c.EmbedDim })},
+		{Env: "SUPPORTD_EMBED_BASE_URL", Default: "", Help: "base URL of the embedding server for openai/ollama", set: str(func(c *Config) *string { return &c.EmbedBaseURL })},
+		{Env: "SUPPORTD_EMBED_API_KEY", Default: "", Secret: true, Help: "API key of the embedding server", set: str(func(c *Config) *string { return &c.EmbedAPIKey })},
+		{Env: "SUPPORTD_EMBED_BATCH_SIZE", Default: "64", Help: "texts per embedding request", set: integer(1, 2048, func(c *Config) *int { return &c.EmbedBatchSize })},
+		{Env: "SUPPORTD_EMBED_TIMEOUT", Default: "10s", Help: "deadline of one embedding call", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.EmbedTimeout })},
+		{Env: "SUPPORTD_CHUNK_TOKENS", Default: "300", Help: "chunk size in tokens (cl100k_base)", set: integer(32, 4000, func(c *Config) *int { return &c.ChunkTokens })},
+		{Env: "SUPPORTD_CHUNK_OVERLAP", Default: "50", Help: "tokens carried over between consecutive chunks of a section", set: integer(0, 1000, func(c *Config) *int { return &c.ChunkOverlap })},
+		{Env: "SUPPORTD_MAX_UPLOAD_MB", Default: "20", Help: "largest document accepted by POST /v1/kbs/{kb}/documents", set: integer(1, 1024, func(c *Config) *int { return &c.MaxUploadMB })},
+		{Env: "SUPPORTD_TOP_K", Default: "5", Help: "passages retrieved per question", set: integer(1, 50, func(c *Config) *int { return &c.TopK })},
+		{Env: "SUPPORTD_CANDIDATES", Default: "50", Help: "candidates per list (vector, full text) before fusion", set: integer(1, 1000, func(c *Config) *int { return &c.Candidates })},
+		{Env: "SUPPORTD_RETRIEVE_TIMEOUT", Default: "3s", Help: "deadline of retrieval (embedding the question included)", set: duration(10*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.RetrieveTimeout })},
+		{Env: "SUPPORTD_REQUEST_TIMEOUT", Default: "30s", Help: "deadline of a whole answer", set: duration(100*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.RequestTimeout })},
+		{Env: "SUPPORTD_MAX_QUESTION_CHARS", Default: "2000", Help: "longest question accepted, in characters", set: integer(10, 100000, func(c *Config) *int { return &c.MaxQuestionChars })},
+		{Env: "SUPPORTD_MIN_CONFIDENCE", Default: "0.35", Help: "below this confidence the assistant hands off to a human instead of answering", set: fraction(func(c *Config) *float64 { return &c.MinConfidence })},
+		{Env: "SUPPORTD_EXTRACT_SENTENCES", Default: "3", Help: "sentences in an extractive answer", set: integer(1, 10, func(c *Config) *int { return &c.ExtractSentences })},
+		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
+		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
+	}
+}
+
+// Load builds a Config from defaults, then getenv, then the flags in args
+// (which may also hold other flags the caller registered on fs). It returns
+// every invalid value at once, each naming its variable.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+	var c Config
+	vars := Vars()
+	values := make(map[string]*string, len(vars))
+	for _, v := range vars {
+		val := v.Default
+		if env := getenv(v.Env); env != "" {
+			val = env
+		}
+		p := new(string)
+		*p = val
+		values[v.Env] = p
+		shown := val
+		if v.Secret && val != "" {
+			shown = "(set)"
+		}
+		fs.Func(v.Flag(), fmt.Sprintf("%s (env %s, default %q)", v.Help, v.Env, shown), func(s string) error { *p = s; return nil })
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var errs []error
+	for _, v := range vars {
+		if err := v.set(&c, *values[v.Env]); err != nil {
+			errs = append(errs, fmt.Errorf("%s (--%s): %w", v.Env, v.Flag(), err))
+		}
+	}
+	if err := c.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// validate checks rules that span several settings.
+func (c Config) validate() error {
+	var errs []error
+	if c.ChunkOverlap >= c.ChunkTokens {
+		errs = append(errs, fmt.Errorf("SUPPORTD_CHUNK_OVERLAP (%d) must be smaller than SUPPORTD_CHUNK_TOKENS (%d)", c.ChunkOverlap, c.ChunkTokens))
+	}
+	if c.Embedder != "hash" && c.EmbedModel == "" {
+		errs = append(errs, fmt.Errorf("SUPPORTD_EMBED_MODEL is required with SUPPORTD_EMBEDDER=%s", c.Embedder))
+	}
+	if c.Candidates < c.TopK {
+		errs = append(errs, fmt.Errorf("SUPPORTD_CANDIDATES (%d) must be at least SUPPORTD_TOP_K (%d)", c.Candidates, c.TopK))
+	}
+	return errors.Join(errs...)
+}
+
+// Markdown renders the registry as README's configuration table.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| variable | flag | default | meaning |\n| --- | --- | --- | --- |\n")
+	for _, v := range Vars() {
+		def := v.Default
+		if v.Secret && def != "" {
+			def = "(local dev database)"
+		}
+		if def == "" {
+			def = "—"
+		} else {
+			def = "`" + def + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | `--%s` | %s | %s |\n", v.Env, v.Flag(), def, v.Help)
+	}
+	return b.String()
+}

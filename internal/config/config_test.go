@@ -1,0 +1,74 @@
+package config_test
+
+import (
+	"flag"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/config"
+)
+
+func load(t *testing.T, env map[string]string, args ...string) (config.Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return config.Load(fs, args, func(k string) string { return env[k] })
+}
+
+func TestDefaultsAreValid(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, nil)
+	require.NoError(t, err)
+	require.Equal(t, ":8080", c.Addr)
+	require.Equal(t, "hash", c.Embedder)
+	require.Equal(t, 384, c.EmbedDim)
+	require.Equal(t, 3*time.Second, c.RetrieveTimeout)
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, map[string]string{"SUPPORTD_ADDR": ":9000", "SUPPORTD_TOP_K": "7"}, "--addr", ":9100")
+	require.NoError(t, err)
+	require.Equal(t, ":9100", c.Addr)
+	require.Equal(t, 7, c.TopK)
+}
+
+func TestInvalidValuesNameTheirVariable(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"SUPPORTD_TOP_K": "many"}, `SUPPORTD_TOP_K (--top-k): "many" is not a whole number`},
+		{map[string]string{"SUPPORTD_TOP_K": "0"}, "SUPPORTD_TOP_K (--top-k): 0 is outside 1..50"},
+		{map[string]string{"SUPPORTD_EMBEDDER": "bert"}, `SUPPORTD_EMBEDDER (--embedder): "bert" is not one of hash, openai, ollama`},
+		{map[string]string{"SUPPORTD_RETRIEVE_TIMEOUT": "soon"}, `SUPPORTD_RETRIEVE_TIMEOUT (--retrieve-timeout): "soon" is not a duration`},
+		{map[string]string{"SUPPORTD_MIN_CONFIDENCE": "2"}, `SUPPORTD_MIN_CONFIDENCE (--min-confidence): "2" is not a number between 0 and 1`},
+		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL (--database-url): must be a postgres:// URL"},
+		{map[string]string{"SUPPORTD_CHUNK_OVERLAP": "400"}, "SUPPORTD_CHUNK_OVERLAP (400) must be smaller than SUPPORTD_CHUNK_TOKENS (300)"},
+		{map[string]string{"SUPPORTD_EMBEDDER": "openai"}, "SUPPORTD_EMBED_MODEL is required with SUPPORTD_EMBEDDER=openai"},
+	}
+	for _, tc := range cases {
+		_, err := load(t, tc.env)
+		require.Error(t, err)
+		require.Contains(t, err.Error(), tc.want)
+	}
+	_, err := load(t, map[string]string{"SUPPORTD_TOP_K": "x", "SUPPORTD_EMBED_DIM": "1"})
+	require.ErrorContains(t, err, "SUPPORTD_TOP_K")
+	require.ErrorContains(t, err, "SUPPORTD_EMBED_DIM", "all bad values are reported at once")
+}
+
+// README's configuration table is generated from the registry; this keeps
+// the two in step.
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	require.True(t, strings.Contains(string(readme), config.Markdown()),
+		"README's configuration table is stale: regenerate it with `go run ./cmd/supportd config`")
+}

@@ -1,0 +1,7 @@
+// Package httpapi is supportd's HTTP surface on Echo v4: routes, middleware
+// (request ids, recovery, body limits, logging, security headers), JSON
+// errors and the health probes. Handlers are thin: bind, validate, one
+// service call, respond. Error codes become HTTP statuses in exactly one
+// place, the error handler. It imports the assistant, ingest and store;
+// nothing imports it but cmd.
+package httpapi

@@ -1,0 +1,37 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"supportd/internal/support"
+)
+
+func handleHealthz() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	}
+}
+
+// handleReadyz says whether this replica can serve: the database answers
+// within a second and its schema is the one this binary expects.
+func handleReadyz(h Health) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), time.Second)
+		defer cancel()
+		if err := h.Ping(ctx); err != nil {
+			return support.Wrap(support.CodeUnavailable, err, "database is unreachable")
+		}
+		current, target, err := h.MigrationState(ctx)
+		if err != nil {
+			return support.Wrap(support.CodeUnavailable, err, "cannot read the schema version")
+		}
+		if current != target {
+			return support.Errorf(support.CodeUnavailable, "database schema is at version %d; this binary needs %d (run supportd migrate)", current, target)
+		}
+		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schema_version": current})
+	}
+}

@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"supportd/internal/support"
+)
+
+const smallBodyBytes = 64 << 10
+
+func middlewares(d Deps) []echo.MiddlewareFunc {
+	return []echo.MiddlewareFunc{
+		middleware.RequestID(),
+		middleware.SecureWithConfig(middleware.SecureConfig{
+			XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+			ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", ReferrerPolicy: "no-referrer",
+		}),
+		requestLog(d.Log),
+		middleware.RecoverWithConfig(middleware.RecoverConfig{
+			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+				d.Log.ErrorContext(c.Request().Context(), "panic", "err", err, "stack", string(stack))
+				return support.Wrap(support.CodeInternal, err, "internal error")
+			},
+		}),
+	}
+}
+
+// requestLog writes one JSON line per request.
+func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogLatency: true, LogMethod: true, LogRoutePath: true, LogRequestID: true, LogURIPath: true,
+		HandleError: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			status := v.Status
+			if v.Error != nil {
+				status = statusOf(support.ErrorCode(v.Error))
+				var he *echo.HTTPError
+				if errors.As(v.Error, &he) {
+					status = statusOf(fromEcho(he).Code)
+				}
+			}
+			log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+				slog.String("request_id", v.RequestID), slog.String("method", v.Method),
+				slog.String("route", v.RoutePath), slog.String("path", v.URIPath),
+				slog.Int("status", status), slog.Int64("latency_us", v.Latency.Microseconds()))
+			return nil
+		},
+	})
+}
+
+// limitBody rejects bodies over max bytes with body_too_large, whether the
+// client declared the length or streams it.
+func limitBody(max int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			req := c.Request()
+			if req.ContentLength > max {
+				return support.Errorf(support.CodeBodyTooLarge, "request body is %d bytes; the limit is %d", req.ContentLength, max)
+			}
+			req.Body = http.MaxBytesReader(c.Response(), req.Body, max)
+			return next(c)
+		}
+	}
+}
+
+// bodyError turns a body-reading failure into a coded error.
+func bodyError(err error, what string) error {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return support.Errorf(support.CodeBodyTooLarge, "request body is larger than %d bytes", tooLarge.Limit)
+	}
+	return support.Wrap(support.CodeInvalid, err, fmt.Sprintf("%s: %v", what, err))
+}

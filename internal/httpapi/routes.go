@@ -1,0 +1,76 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/labstack/echo/v4"
+
+	"supportd/internal/assistant"
+	"supportd/internal/ingest"
+	"supportd/internal/store"
+	"supportd/internal/support"
+)
+
+// Answerer answers one chat turn.
+type Answerer interface {
+	Answer(ctx context.Context, t assistant.Turn) (support.Answer, error)
+}
+
+// Library is the knowledge-base side of the store the API reads and writes.
+type Library interface {
+	KB(ctx context.Context, tenant, name string) (store.KB, error)
+	KBs(ctx context.Context, tenant string) ([]store.KB, error)
+	EnsureKB(ctx context.Context, p store.KBParams) (store.KB, error)
+	Documents(ctx context.Context, kb store.KB) ([]store.Document, error)
+	DeleteDocuments(ctx context.Context, kb store.KB, uris []string) (int, error)
+}
+
+// Uploader stores one loaded document in a knowledge base.
+type Uploader interface {
+	Upsert(ctx context.Context, kb store.KB, doc ingest.Document) (ingest.Result, error)
+}
+
+// Health reports whether the database answers and its schema is current.
+type Health interface {
+	Ping(ctx context.Context) error
+	MigrationState(ctx context.Context) (current, target int64, err error)
+}
+
+// Deps are the services behind the API.
+type Deps struct {
+	Assistant Answerer
+	Library   Library
+	Uploader  Uploader
+	Health    Health
+	Log       *slog.Logger
+	// Tenant is who unauthenticated requests act for, until API keys map
+	// requests to tenants.
+	Tenant string
+	// Embedder identifies the configured embedder, for knowledge bases
+	// created through the API.
+	EmbedModel string
+	EmbedDim   int
+	// MaxUploadBytes bounds document uploads; other bodies are bounded at
+	// 64 KiB.
+	MaxUploadBytes int64
+}
+
+// New builds the Echo instance with every route and middleware.
+func New(d Deps) *echo.Echo {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.Use(middlewares(d)...)
+
+	e.GET("/healthz", handleHealthz())
+	e.GET("/readyz", handleReadyz(d.Health))
+
+	v1 := e.Group("/v1")
+	v1.POST("/chat", handleChat(d.Assistant, d.Tenant), limitBody(smallBodyBytes))
+	v1.GET("/kbs", handleListKBs(d.Library, d.Tenant))
+	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Library, d.Tenant))
+	v1.POST("/kbs/:kb/documents", handleUpload(d), limitBody(d.MaxUploadBytes))
+	v1.DELETE("/kbs/:kb/documents", handleDeleteDocuments(d.Library, d.Tenant))
+	return e
+}

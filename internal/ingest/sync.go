@@ -1,0 +1,284 @@
+package ingest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"supportd/internal/embed"
+	"supportd/internal/store"
+	"supportd/internal/support"
+)
+
+// Writer is the store's side of ingestion.
+type Writer interface {
+	// DocumentHashes maps every stored source URI of kb to its content hash.
+	DocumentHashes(ctx context.Context, kb store.KB) (map[string]string, error)
+	// WriteDocuments replaces the given documents and their chunks in one
+	// transaction: all or nothing.
+	WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error
+	// DeleteDocuments removes documents by source URI and says how many existed.
+	DeleteDocuments(ctx context.Context, kb store.KB, uris []string) (int, error)
+}
+
+// Syncer brings a knowledge base in line with a set of source files:
+// unchanged documents (same content hash) are skipped, new and changed ones
+// are chunked, embedded and written, and with pruning, documents whose
+// source is gone are removed.
+type Syncer struct {
+	store    Writer
+	embedder embed.Embedder
+	chunker  *Chunker
+	batch    int
+}
+
+// SyncerParams configures a Syncer.
+type SyncerParams struct {
+	// Batch is how many documents are embedded and written per transaction.
+	// Default 32.
+	Batch int
+}
+
+// NewSyncer returns a Syncer writing through w.
+func NewSyncer(w Writer, e embed.Embedder, c *Chunker, p SyncerParams) *Syncer {
+	if w == nil || e == nil || c == nil {
+		panic("ingest.NewSyncer: nil dependency")
+	}
+	return &Syncer{store: w, embedder: e, chunker: c, batch: cmp.Or(p.Batch, 32)}
+}
+
+// Outcome is what happened to one source.
+type Outcome string
+
+// Outcomes of a source in a sync.
+const (
+	Added     Outcome = "added"
+	Updated   Outcome = "updated"
+	Unchanged Outcome = "unchanged"
+	Pruned    Outcome = "pruned"
+	Failed    Outcome = "failed"
+)
+
+// Result is one source's outcome; Error is set when it failed.
+type Result struct {
+	SourceURI string  `json:"uri"`
+	Outcome   Outcome `json:"outcome"`
+	Chunks    int     `json:"chunks,omitempty"`
+	Error     string  `json:"error,omitempty"`
+}
+
+// Report sums up a sync.
+type Report struct {
+	Results []Result        `json:"results"`
+	Counts  map[Outcome]int `json:"counts"`
+	Chunks  int             `json:"chunks"`
+}
+
+// Failed reports whether any source failed.
+func (r Report) Failed() bool { return r.Counts[Failed] > 0 }
+
+func (r *Report) add(res Result) {
+	if r.Counts == nil {
+		r.Counts = map[Outcome]int{}
+	}
+	r.Results = append(r.Results, res)
+	r.Counts[res.Outcome]++
+	r.Chunks += res.Chunks
+}
+
+// SyncParams is one sync run.
+type SyncParams struct {
+	KB    store.KB
+	Files []File
+	Prune bool
+	// Progress, when set, is called after each source is settled.
+	Progress func(done, total int, r Result)
+}
+
+// Sync loads, chunks, embeds and stores p.Files. A file that cannot be read
+// or parsed is reported by name and skipped; the rest continue. A failed
+// batch write is reported for each of its documents. The returned error is
+// for failures that stop the whole run (database down, cancelled).
+func (s *Syncer) Sync(ctx context.Context, p SyncParams) (Report, error) {
+	var rep Report
+	known, err := s.store.DocumentHashes(ctx, p.KB)
+	if err != nil {
+		return rep, err
+	}
+	total := len(p.Files)
+	done := 0
+	settle := func(res Result) {
+		rep.add(res)
+		done++
+		if p.Progress != nil {
+			p.Progress(done, total, res)
+		}
+	}
+	var pending []Document
+	for _, f := range p.Files {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		doc, err := loadFile(f)
+		switch {
+		case err != nil:
+			settle(Result{SourceURI: f.SourceURI, Outcome: Failed, Error: support.ErrorMessage(err)})
+		case known[doc.SourceURI] == doc.ContentHash:
+			settle(Result{SourceURI: doc.SourceURI, Outcome: Unchanged})
+		default:
+			pending = append(pending, doc)
+		}
+		if len(pending) >= s.batch {
+			if err := s.flush(ctx, p.KB, pending, known, settle); err != nil {
+				return rep, err
+			}
+			pending = nil
+		}
+	}
+	if err := s.flush(ctx, p.KB, pending, known, settle); err != nil {
+		return rep, err
+	}
+	if p.Prune {
+		if err := s.prune(ctx, p, known, &rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+// Upsert stores one already-loaded document (the upload API's path) and
+// says whether it was added, updated or unchanged.
+func (s *Syncer) Upsert(ctx context.Context, kb store.KB, doc Document) (Result, error) {
+	known, err := s.store.DocumentHashes(ctx, kb)
+	if err != nil {
+		return Result{}, err
+	}
+	if known[doc.SourceURI] == doc.ContentHash {
+		return Result{SourceURI: doc.SourceURI, Outcome: Unchanged}, nil
+	}
+	var res Result
+	err = s.flush(ctx, kb, []Document{doc}, known, func(r Result) { res = r })
+	if err == nil && res.Outcome == Failed {
+		err = support.Errorf(support.CodeInvalid, "%s", res.Error)
+	}
+	return res, err
+}
+
+// flush embeds and writes one batch. An embedding failure marks the batch's
+// documents as failed and the run goes on; a database outage or
+// cancellation stops it.
+func (s *Syncer) flush(ctx context.Context, kb store.KB, docs []Document, known map[string]string, settle func(Result)) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	writes, err := s.prepare(ctx, docs)
+	if err == nil {
+		err = s.store.WriteDocuments(ctx, kb, writes)
+	}
+	if err != nil {
+		if fatal(ctx, err) {
+			return err
+		}
+		for _, d := range docs {
+			settle(Result{SourceURI: d.SourceURI, Outcome: Failed, Error: err.Error()})
+		}
+		return nil
+	}
+	for i, d := range docs {
+		outcome := Added
+		if _, ok := known[d.SourceURI]; ok {
+			outcome = Updated
+		}
+		known[d.SourceURI] = d.ContentHash
+		settle(Result{SourceURI: d.SourceURI, Outcome: outcome, Chunks: len(writes[i].Chunks)})
+	}
+	return nil
+}
+
+// fatal reports errors after which no later batch can succeed either.
+func fatal(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || support.ErrorCode(err) == support.CodeUnavailable || errors.Is(err, context.Canceled)
+}
+
+// prepare chunks the documents and embeds every chunk in one call per batch.
+func (s *Syncer) prepare(ctx context.Context, docs []Document) ([]store.DocumentWrite, error) {
+	writes := make([]store.DocumentWrite, len(docs))
+	var texts []string
+	for i, d := range docs {
+		w := store.DocumentWrite{SourceURI: d.SourceURI, Title: d.Title, ContentHash: d.ContentHash, Metadata: d.Metadata}
+		for _, c := range s.chunker.Split(d) {
+			idx := IndexText(d.Title, c.Heading, c.Text)
+			w.Chunks = append(w.Chunks, store.ChunkWrite{Ordinal: c.Ordinal, Heading: c.Heading, Text: c.Text, IndexText: idx, Tokens: c.Tokens})
+			texts = append(texts, idx)
+		}
+		writes[i] = w
+	}
+	vecs, err := s.embedder.EmbedDocuments(ctx, texts)
+	if err != nil {
+		return nil, fmt.Errorf("embed %d chunks: %w", len(texts), err)
+	}
+	if len(vecs) != len(texts) {
+		return nil, fmt.Errorf("embedder returned %d vectors for %d chunks", len(vecs), len(texts))
+	}
+	n := 0
+	for i := range writes {
+		for j := range writes[i].Chunks {
+			writes[i].Chunks[j].Embedding = vecs[n]
+			n++
+		}
+	}
+	return writes, nil
+}
+
+// IndexText is what a chunk is embedded and full-text indexed as: the
+// chunk with its document title and heading path, which often carry the
+// words a question uses.
+func IndexText(title, heading, text string) string {
+	parts := []string{title}
+	if heading != "" {
+		parts = append(parts, heading)
+	}
+	return strings.Join(append(parts, text), "\n")
+}
+
+// prune removes stored documents whose source was not among the files.
+// Files that failed to load still count as present: a parse error must not
+// delete the last good version.
+func (s *Syncer) prune(ctx context.Context, p SyncParams, known map[string]string, rep *Report) error {
+	present := make(map[string]bool, len(p.Files))
+	for _, f := range p.Files {
+		present[f.SourceURI] = true
+	}
+	var gone []string
+	for uri := range known {
+		if !present[uri] {
+			gone = append(gone, uri)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	if _, err := s.store.DeleteDocuments(ctx, p.KB, gone); err != nil {
+		return err
+	}
+	for _, uri := range gone {
+		rep.add(Result{SourceURI: uri, Outcome: Pruned})
+	}
+	return nil
+}
+
+func loadFile(f File) (Document, error) {
+	fh, err := os.Open(f.Path)
+	if err != nil {
+		return Document{}, support.Wrap(support.CodeInvalid, err, fmt.Sprintf("%s: cannot open", f.SourceURI))
+	}
+	defer fh.Close()
+	size := int64(-1)
+	if st, err := fh.Stat(); err == nil {
+		size = st.Size()
+	}
+	return Load(f.SourceURI, fh, size)
+}
