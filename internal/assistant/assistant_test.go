@@ -1,0 +1,118 @@
+package assistant_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/assistant"
+	"supportd/internal/retrieve"
+	"supportd/internal/store"
+	"supportd/internal/support"
+	"supportd/internal/testkit"
+)
+
+// slowRetriever injects a retrieval that overruns its deadline.
+type slowRetriever struct{ err error }
+
+func (s slowRetriever) Retrieve(ctx context.Context, _ retrieve.Query) ([]support.Passage, error) {
+	return nil, s.err
+}
+
+type bundle struct {
+	kit *testkit.Kit
+	kb  store.KB
+}
+
+func setup(t *testing.T) bundle {
+	t.Helper()
+	kit := testkit.New(t)
+	kb, _ := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	return bundle{kit: kit, kb: kb}
+}
+
+func (b bundle) with(r assistant.Retriever) *assistant.Assistant {
+	return assistant.New(assistant.Deps{KBs: b.kit.Store, Retriever: r, Extractor: b.kit.Extractor, Turns: b.kit.Store, Log: b.kit.Log,
+		Now: func() time.Time { return time.Unix(0, 0) }}, assistant.Params{MaxQuestionChars: 50})
+}
+
+func countTurns(t *testing.T, b bundle) int {
+	t.Helper()
+	var n int
+	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM turns`).Scan(&n))
+	return n
+}
+
+func TestAnswerCitesAndRecords(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	ans, err := b.kit.Assistant.Answer(ctx, assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "  How do I get a refund on an annual plan?  "})
+	require.NoError(t, err)
+	require.Equal(t, support.ModeExtractive, ans.Mode)
+	require.Equal(t, "billing/refunds.md", ans.Citations[0].Document)
+	require.Contains(t, ans.Text, "[1]")
+
+	turns, err := b.kit.Store.ConversationTurns(ctx, testkit.Tenant, ans.ConversationID, 10)
+	require.NoError(t, err)
+	require.Len(t, turns, 1)
+	require.Equal(t, "How do I get a refund on an annual plan?", turns[0].Question, "stored trimmed")
+	require.Equal(t, ans.TurnID, turns[0].ID)
+	require.InDelta(t, ans.Confidence, turns[0].Confidence, 1e-6)
+
+	again, err := b.kit.Assistant.Answer(ctx, assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "and for monthly plans?", ConversationID: ans.ConversationID})
+	require.NoError(t, err)
+	require.Equal(t, ans.ConversationID, again.ConversationID)
+}
+
+func TestRetrievalTimeoutHandsOffHonestly(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.with(slowRetriever{err: support.Wrap(support.CodeUpstreamTimeout, context.DeadlineExceeded, "retrieval took too long")})
+	ans, err := a.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "How do refunds work?"})
+	require.NoError(t, err)
+	require.Equal(t, support.ModeHandoff, ans.Mode)
+	require.Equal(t, "retrieval_timeout", ans.DegradedReason)
+	require.Equal(t, assistant.HandoffText, ans.Text)
+	require.Empty(t, ans.Citations)
+	require.Equal(t, 1, countTurns(t, b), "a degraded turn is recorded too")
+}
+
+func TestDatabaseErrorsAreNotDisguised(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.with(slowRetriever{err: support.Errorf(support.CodeUnavailable, "the database is unavailable")})
+	_, err := a.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "How do refunds work?"})
+	require.Equal(t, support.CodeUnavailable, support.ErrorCode(err))
+	require.Zero(t, countTurns(t, b))
+}
+
+func TestInvalidTurnsFailBeforeRetrieval(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	a := b.with(slowRetriever{err: support.Errorf(support.CodeInternal, "retrieval must not run")})
+	cases := []struct {
+		turn assistant.Turn
+		want support.Code
+	}{
+		{assistant.Turn{KB: "demo", Question: ""}, support.CodeQuestionEmpty},
+		{assistant.Turn{KB: "demo", Question: " \n\t "}, support.CodeQuestionEmpty},
+		{assistant.Turn{KB: "demo", Question: strings.Repeat("é", 51)}, support.CodeQuestionTooLong},
+		{assistant.Turn{KB: "demo", Question: "ok\xff"}, support.CodeInvalid},
+		{assistant.Turn{KB: "nope", Question: "refund?"}, support.CodeKBNotFound},
+		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "42"}, support.CodeInvalid},
+		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "1b4e28ba-2fa1-11d2-883f-0016d3cca427"}, support.CodeNotFound},
+	}
+	for _, tc := range cases {
+		tc.turn.Tenant = testkit.Tenant
+		_, err := a.Answer(context.Background(), tc.turn)
+		require.Equal(t, tc.want, support.ErrorCode(err), "%+v", tc.turn)
+	}
+	ok := strings.Repeat("é", 50)
+	_, err := a.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: ok})
+	require.Equal(t, support.CodeInternal, support.ErrorCode(err), "50 characters pass validation (counted in runes, not bytes)")
+	require.Zero(t, countTurns(t, b))
+}

@@ -1,0 +1,122 @@
+package ingest_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/ingest"
+	"supportd/internal/testkit"
+)
+
+func write(t *testing.T, dir, name, body string) {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+}
+
+func outcomes(rep ingest.Report) map[string]ingest.Outcome {
+	out := map[string]ingest.Outcome{}
+	for _, r := range rep.Results {
+		out[r.SourceURI] = r.Outcome
+	}
+	return out
+}
+
+func chunkCount(t *testing.T, kit *testkit.Kit, kbName, uri string) int {
+	t.Helper()
+	var n int
+	require.NoError(t, kit.Store.Pool().QueryRow(context.Background(), `
+		SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id
+		JOIN knowledge_bases k ON k.id = d.kb_id WHERE k.name = $1 AND d.source_uri = $2`, kbName, uri).Scan(&n))
+	return n
+}
+
+func TestSyncIsIdempotentAndPrunes(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	dir := t.TempDir()
+	write(t, dir, "billing/refunds.md", "# Refunds\n\nAnnual plans are refunded within 14 days.\n")
+	write(t, dir, "sso.md", "# SSO\n\n## SAML\n\nConfigure SAML under Settings → Security.\n")
+	write(t, dir, "faq.csv", "question,answer\nIs there a free plan?,\"Yes, up to 3 members.\"\n")
+
+	kb, rep := kit.Ingest(t, "help", false, dir)
+	require.Equal(t, map[string]ingest.Outcome{"billing/refunds.md": ingest.Added, "sso.md": ingest.Added, "faq.csv": ingest.Added}, outcomes(rep))
+	require.False(t, rep.Failed())
+	version := kb.ContentVersion
+	require.Positive(t, version)
+
+	// Nothing changed: nothing is rewritten and the content version stays.
+	kb, rep = kit.Ingest(t, "help", false, dir)
+	require.Equal(t, 3, rep.Counts[ingest.Unchanged])
+	require.Zero(t, rep.Chunks)
+	require.Equal(t, version, kb.ContentVersion)
+
+	// A changed document is re-chunked in place.
+	write(t, dir, "sso.md", "# SSO\n\n## SAML\n\nConfigure SAML under Settings → Security.\n\n## SCIM\n\nProvision users with SCIM tokens.\n")
+	kb, rep = kit.Ingest(t, "help", false, dir)
+	require.Equal(t, ingest.Updated, outcomes(rep)["sso.md"])
+	require.Equal(t, 2, rep.Counts[ingest.Unchanged])
+	require.Greater(t, kb.ContentVersion, version)
+	require.Equal(t, rep.Results[len(rep.Results)-1].Chunks, chunkCount(t, kit, "help", "sso.md"))
+
+	// Without --prune a removed file stays; with it, it goes.
+	require.NoError(t, os.Remove(filepath.Join(dir, "faq.csv")))
+	_, rep = kit.Ingest(t, "help", false, dir)
+	require.Zero(t, rep.Counts[ingest.Pruned])
+	require.Equal(t, 1, chunkCount(t, kit, "help", "faq.csv"))
+	_, rep = kit.Ingest(t, "help", true, dir)
+	require.Equal(t, ingest.Pruned, outcomes(rep)["faq.csv"])
+	require.Zero(t, chunkCount(t, kit, "help", "faq.csv"))
+}
+
+func TestSyncReportsBrokenFilesAndKeepsTheRest(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	dir := t.TempDir()
+	write(t, dir, "good.md", "# Good\n\nInvoices are emailed on the 1st of each month.\n")
+	write(t, dir, "empty.md", "  \n\n")
+	write(t, dir, "latin1.txt", "caf\xe9 menu\n")
+	write(t, dir, "broken.pdf", "%PDF-1.4 this is not really a pdf")
+
+	_, rep := kit.Ingest(t, "help", false, dir)
+	require.True(t, rep.Failed())
+	got := outcomes(rep)
+	require.Equal(t, ingest.Added, got["good.md"])
+	for _, name := range []string{"empty.md", "latin1.txt", "broken.pdf"} {
+		require.Equal(t, ingest.Failed, got[name], name)
+	}
+	for _, r := range rep.Results {
+		if r.Outcome == ingest.Failed {
+			require.Contains(t, r.Error, r.SourceURI, "the error names the file")
+		}
+	}
+	require.Equal(t, 1, chunkCount(t, kit, "help", "good.md"))
+
+	// A file that breaks later keeps its last good version, even with prune.
+	write(t, dir, "good.md", "\xff\xfe broken now")
+	_, rep = kit.Ingest(t, "help", true, dir)
+	require.Equal(t, ingest.Failed, outcomes(rep)["good.md"])
+	require.Zero(t, rep.Counts[ingest.Pruned])
+	require.Equal(t, 1, chunkCount(t, kit, "help", "good.md"))
+}
+
+func TestUpsertSkipsUnchanged(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	kb := kit.KB(t, "help")
+	ctx := context.Background()
+	doc, err := ingest.Load("note.md", strings.NewReader("# Note\n\nSupport hours are 9 to 5 CET."), -1)
+	require.NoError(t, err)
+	res, err := kit.Syncer.Upsert(ctx, kb, doc)
+	require.NoError(t, err)
+	require.Equal(t, ingest.Added, res.Outcome)
+	res, err = kit.Syncer.Upsert(ctx, kb, doc)
+	require.NoError(t, err)
+	require.Equal(t, ingest.Unchanged, res.Outcome)
+}

@@ -1,0 +1,72 @@
+package retrieve_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/retrieve"
+	"supportd/internal/support"
+	"supportd/internal/testkit"
+)
+
+func TestHybridFindsTheRightDocument(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	kb, rep := kit.Ingest(t, "fixed", false, filepath.Join("testdata", "corpus"))
+	require.False(t, rep.Failed())
+
+	cases := []struct {
+		name, question, want string
+	}{
+		{"keyword only: pasted error code", "QS-SYNC-409", "sync-errors.md"},
+		{"keyword only: certificate error", "ERR_CERT_DATE_INVALID", "sync-errors.md"},
+		{"paraphrase", "can I get my money back if I cancel my yearly subscription?", "refunds.md"},
+		{"paraphrase with other words", "how do we turn on SAML login for the whole company", "sso.md"},
+		{"question with typos", "how to exprot my workspce as pdf", "export.md"},
+		{"natural question", "what happens to billing when I add a member halfway through the month?", "seats.md"},
+	}
+	for _, method := range []string{"hybrid", "text", "vector"} {
+		for _, tc := range cases {
+			got, err := kit.Retriever.Retrieve(context.Background(), retrieve.Query{KB: kb, Question: tc.question, TopK: 3, Method: method})
+			require.NoError(t, err)
+			require.NotEmpty(t, got, "%s / %s", method, tc.name)
+			if method == "hybrid" {
+				require.Equal(t, tc.want, got[0].SourceURI, "%s: %q", tc.name, tc.question)
+				require.Positive(t, got[0].Score)
+			}
+			for i := 1; i < len(got); i++ {
+				require.GreaterOrEqual(t, got[i-1].Score, got[i].Score, "sorted by fused score")
+			}
+		}
+	}
+}
+
+func TestRetrieveRejectsAnotherEmbeddersKB(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	kb := kit.KB(t, "fixed")
+	kb.EmbedModel = "someone-else"
+	_, err := kit.Retriever.Retrieve(context.Background(), retrieve.Query{KB: kb, Question: "refund"})
+	require.Equal(t, support.CodeEmbeddingMismatch, support.ErrorCode(err))
+}
+
+func TestFusionAndDedupe(t *testing.T) {
+	t.Parallel()
+	ps := []support.Passage{
+		{ChunkID: 1, VectorRank: 1, TextRank: 0, Text: "alpha beta gamma delta"},
+		{ChunkID: 2, VectorRank: 2, TextRank: 1, Text: "alpha beta gamma delta"},
+		{ChunkID: 3, VectorRank: 0, TextRank: 2, Text: "something else entirely here"},
+	}
+	retrieve.Fusion{K: 60, VectorWeight: 1, TextWeight: 1}.Score(ps)
+	require.InDelta(t, 1.0/61, ps[0].Score, 1e-12)
+	require.InDelta(t, 1.0/62+1.0/61, ps[1].Score, 1e-12)
+	require.InDelta(t, 1.0/62, ps[2].Score, 1e-12)
+
+	kept := retrieve.Dedupe(ps, 0.8)
+	require.Len(t, kept, 2)
+	require.Equal(t, int64(1), kept[0].ChunkID, "the first of two duplicates is kept")
+	require.Equal(t, int64(3), kept[1].ChunkID)
+}
