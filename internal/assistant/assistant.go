@@ -155,11 +155,8 @@ func (a *Assistant) respond(ctx context.Context, kb store.KB, question string, f
 	return outcome{Answer: ans}
 }
 
-// HandoffText is what the assistant says when it cannot answer reliably.
-const HandoffText = "I'm not sure about this one, so I've passed your question to a member of our support team, who will follow up."
-
 func handoff(reason string) support.Answer {
-	return support.Answer{Text: HandoffText, Citations: []support.Citation{}, Mode: support.ModeHandoff, DegradedReason: reason}
+	return support.Answer{Text: extract.HandoffText, Citations: []support.Citation{}, Mode: support.ModeHandoff, DegradedReason: reason}
 }
 
 // record stores the turn even when the client has gone: an answer that was

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/assistant"
+	"supportd/internal/extract"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
 	"supportd/internal/support"
@@ -76,7 +77,7 @@ func TestRetrievalTimeoutHandsOffHonestly(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, support.ModeHandoff, ans.Mode)
 	require.Equal(t, "retrieval_timeout", ans.DegradedReason)
-	require.Equal(t, assistant.HandoffText, ans.Text)
+	require.Equal(t, extract.HandoffText, ans.Text)
 	require.Empty(t, ans.Citations)
 	require.Equal(t, 1, countTurns(t, b), "a degraded turn is recorded too")
 }
