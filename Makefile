@@ -4,7 +4,7 @@ export DATABASE_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslm
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: help run test build db migrate ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz clean
+.PHONY: help run test build db redis migrate ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -18,7 +18,7 @@ run: db build ## provision Postgres+pgvector, migrate, ingest the demo KB and se
 	@echo
 	@exec $(BIN) serve
 
-test: db ## provision the database and run every test with the race detector
+test: db redis ## provision PostgreSQL and Redis, then run every test with the race detector
 	$(GO) test -race -count=1 ./...
 
 build: ## build bin/supportd
@@ -26,6 +26,9 @@ build: ## build bin/supportd
 
 db: ## install/start PostgreSQL with pgvector when needed (idempotent)
 	@scripts/db.sh
+
+redis: ## install/start Redis when needed (idempotent; tests of the shared tier use it)
+	@scripts/redis.sh
 
 migrate: db build ## apply database migrations
 	@$(BIN) migrate

@@ -31,7 +31,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	e := httpapi.New(httpapi.Deps{
 		Assistant: a.assistant, Library: a.store, Uploader: a.syncer, Health: a.store, Log: log,
 		Tenant: cfg.Tenant, EmbedModel: a.embedder.Model(), EmbedDim: a.embedder.Dimension(),
-		MaxUploadBytes: int64(cfg.MaxUploadMB) << 20,
+		MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, ClientLimit: limiter{a.clientLimit},
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -44,7 +44,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		WriteTimeout:      cfg.RequestTimeout + 10*time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	log.Info("serving", "addr", ln.Addr().String(), "embedder", a.embedder.Model())
+	models := []string{"extractive"}
+	if a.gateway != nil {
+		models = a.gateway.Providers()
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "embedder", a.embedder.Model(), "models", models)
 	fmt.Fprintf(env.stdout, "supportd listening on http://%s\n", ln.Addr())
 
 	errc := make(chan error, 1)

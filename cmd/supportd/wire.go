@@ -7,12 +7,17 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"supportd/internal/assistant"
 	"supportd/internal/config"
 	"supportd/internal/embed"
 	"supportd/internal/extract"
 	"supportd/internal/ingest"
+	"supportd/internal/limit"
+	"supportd/internal/llm"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
 )
@@ -47,14 +52,17 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 // app is the object graph shared by the subcommands.
 type app struct {
-	cfg       config.Config
-	log       *slog.Logger
-	store     *store.Store
-	embedder  embed.Embedder
-	chunker   *ingest.Chunker
-	retriever *retrieve.Retriever
-	assistant *assistant.Assistant
-	syncer    *ingest.Syncer
+	cfg         config.Config
+	log         *slog.Logger
+	store       *store.Store
+	redis       *redis.Client
+	embedder    embed.Embedder
+	chunker     *ingest.Chunker
+	retriever   *retrieve.Retriever
+	gateway     *llm.Gateway
+	assistant   *assistant.Assistant
+	syncer      *ingest.Syncer
+	clientLimit limit.Limiter
 }
 
 // build connects to the database and wires every component.
@@ -76,18 +84,61 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, erro
 		st.Close()
 		return nil, err
 	}
-	ret := retrieve.New(st, emb, retrieve.Params{Candidates: cfg.Candidates, Timeout: cfg.RetrieveTimeout})
-	asst := assistant.New(assistant.Deps{
-		KBs: st, Retriever: ret, Turns: st, Log: log,
-		Extractor: extract.New(extract.Params{MaxSentences: cfg.ExtractSentences, MinConfidence: cfg.MinConfidence}),
-	}, assistant.Params{TopK: cfg.TopK, MaxQuestionChars: cfg.MaxQuestionChars})
-	return &app{
-		cfg: cfg, log: log, store: st, embedder: emb, chunker: chunker, retriever: ret, assistant: asst,
-		syncer: ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{}),
-	}, nil
+	a := &app{cfg: cfg, log: log, store: st, embedder: emb, chunker: chunker}
+	if err := a.wireAnswers(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	a.syncer = ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{})
+	return a, nil
 }
 
-func (a *app) close() { a.store.Close() }
+// wireAnswers builds retrieval, the optional model chain with its cache
+// and limits, and the assistant on top.
+func (a *app) wireAnswers(ctx context.Context) error {
+	cfg := a.cfg
+	a.retriever = retrieve.New(a.store, a.embedder, retrieve.Params{Candidates: cfg.Candidates, Timeout: cfg.RetrieveTimeout})
+	var err error
+	if a.redis, err = openRedis(ctx, cfg, a.log); err != nil {
+		return err
+	}
+	a.clientLimit = limit.New(limit.Rate{Limit: cfg.ClientRPM, Period: time.Minute}, a.redis, "supportd:rl:client:")
+	prices, err := llm.ParsePrices(cfg.LLMPrices)
+	if err != nil {
+		return fmt.Errorf("SUPPORTD_LLM_PRICES: %w", err)
+	}
+	deps := assistant.Deps{KBs: a.store, Retriever: a.retriever, Turns: a.store, Log: a.log,
+		Extractor: extract.New(extract.Params{MaxSentences: cfg.ExtractSentences, MinConfidence: cfg.MinConfidence})}
+	if a.gateway, err = newGateway(cfg, a.redis, a.chunker.CountTokens, a.log); err != nil {
+		return err
+	}
+	if a.gateway != nil {
+		deps.Generator = a.gateway
+		if deps.Prompts, err = loadPrompts(cfg); err != nil {
+			return err
+		}
+		c, err := newCache(cfg, a.redis)
+		if err != nil {
+			return err
+		}
+		if c != nil {
+			deps.Cache = c
+		}
+	}
+	a.assistant = assistant.New(deps, assistant.Params{
+		TopK: cfg.TopK, MaxQuestionChars: cfg.MaxQuestionChars, MinConfidence: cfg.MinConfidence,
+		HistoryTurns: cfg.HistoryTurns, MaxTokens: cfg.LLMMaxTokens, Temperature: cfg.LLMTemperature,
+		DailyTokenBudget: int64(cfg.DailyTokenBudget), Product: cfg.ProductName, Canary: newCanary(), Prices: prices,
+	})
+	return nil
+}
+
+func (a *app) close() {
+	if a.redis != nil {
+		_ = a.redis.Close()
+	}
+	a.store.Close()
+}
 
 // checkSchema refuses to run against a database whose schema is not the
 // one this binary was built for.

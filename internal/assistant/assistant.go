@@ -3,7 +3,6 @@ package assistant
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
 	"strings"
 	"time"
@@ -12,6 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"supportd/internal/extract"
+	"supportd/internal/llm"
+	"supportd/internal/prompt"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
 	"supportd/internal/support"
@@ -30,27 +31,46 @@ type Retriever interface {
 	Retrieve(ctx context.Context, q retrieve.Query) ([]support.Passage, error)
 }
 
-// Extractor builds an answer from passages alone, without a model.
+// Extractor builds an answer from passages alone, without a model, and
+// scores how well passages cover a question.
 type Extractor interface {
 	Answer(question string, passages []support.Passage) extract.Result
+	Confidence(question string, passages []support.Passage) float64
 }
 
-// TurnLog stores turns and reads conversations back. Both fail with
-// support.CodeNotFound for another tenant's conversation.
+// TurnLog stores turns and reads conversations and usage back. Reads fail
+// with support.CodeNotFound for another tenant's conversation.
 type TurnLog interface {
 	SaveTurn(ctx context.Context, t store.TurnWrite) (int64, error)
 	ConversationTurns(ctx context.Context, tenant, conversationID string, limit int) ([]store.Turn, error)
+	TokensToday(ctx context.Context, tenant, clientID string) (int64, error)
+}
+
+// Generator runs a completion down the model chain (llm.Gateway).
+type Generator interface {
+	Generate(ctx context.Context, req llm.Request) (llm.Result, error)
+	Providers() []string
+}
+
+// Prompts renders the prompt templates (prompt.Set).
+type Prompts interface {
+	System(d prompt.SystemData) (string, error)
+	Answer(d prompt.AnswerData) (string, error)
+	Condense(d prompt.CondenseData) (string, error)
+	Fingerprint() string
+}
+
+// Cache stores finished model answers (cache.Cache). It never fails: a
+// broken cache is a miss.
+type Cache interface {
+	Get(ctx context.Context, key string) ([]byte, string, bool)
+	Set(ctx context.Context, key string, val []byte)
 }
 
 // Assistant answers turns.
 type Assistant struct {
-	kbs       KBs
-	retriever Retriever
-	extractor Extractor
-	turns     TurnLog
-	log       *slog.Logger
-	now       func() time.Time
-	p         Params
+	d Deps
+	p Params
 }
 
 // Params tunes an Assistant.
@@ -58,15 +78,32 @@ type Params struct {
 	TopK             int           // passages per question; default 5
 	MaxQuestionChars int           // default 2000
 	SaveTimeout      time.Duration // writing the turn; default 5 s
+	// MinConfidence is the retrieval confidence below which the assistant
+	// hands off without asking a model; default extract.DefaultMinConfidence.
+	MinConfidence float64
+	// HistoryTurns is how many earlier turns condense a follow-up; default 6.
+	HistoryTurns int
+	MaxTokens    int     // per model answer; default 512
+	Temperature  float64 // default 0
+	// DailyTokenBudget caps a client's tokens per UTC day; 0 is unlimited.
+	DailyTokenBudget int64
+	Product          string // named in the system prompt
+	Canary           string // secret marker in the system prompt; output containing it is blocked
+	Prices           llm.Prices
 }
 
-// Deps are an Assistant's collaborators; all are required except Now.
+// Deps are an Assistant's collaborators. KBs, Retriever, Extractor, Turns
+// and Log are required; without a Generator (and Prompts) the assistant
+// answers extractively; Cache and Now are optional.
 type Deps struct {
 	KBs       KBs
 	Retriever Retriever
 	Extractor Extractor
 	Turns     TurnLog
 	Log       *slog.Logger
+	Generator Generator
+	Prompts   Prompts
+	Cache     Cache
 	Now       func() time.Time
 }
 
@@ -76,14 +113,19 @@ func New(d Deps, p Params) *Assistant {
 	if d.KBs == nil || d.Retriever == nil || d.Extractor == nil || d.Turns == nil || d.Log == nil {
 		panic("assistant.New: missing dependency")
 	}
-	p.TopK = cmp.Or(p.TopK, 5)
-	p.MaxQuestionChars = cmp.Or(p.MaxQuestionChars, 2000)
-	p.SaveTimeout = cmp.Or(p.SaveTimeout, 5*time.Second)
+	if d.Generator != nil && d.Prompts == nil {
+		panic("assistant.New: a generator needs prompts")
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Assistant{kbs: d.KBs, retriever: d.Retriever, extractor: d.Extractor, turns: d.Turns,
-		log: d.Log, now: d.Now, p: p}
+	p.TopK = cmp.Or(p.TopK, 5)
+	p.MaxQuestionChars = cmp.Or(p.MaxQuestionChars, 2000)
+	p.SaveTimeout = cmp.Or(p.SaveTimeout, 5*time.Second)
+	p.MinConfidence = cmp.Or(p.MinConfidence, extract.DefaultMinConfidence)
+	p.HistoryTurns = cmp.Or(p.HistoryTurns, 6)
+	p.MaxTokens = cmp.Or(p.MaxTokens, 512)
+	return &Assistant{d: d, p: p}
 }
 
 // Turn is one question to answer.
@@ -93,85 +135,153 @@ type Turn struct {
 	Question       string
 	ConversationID string // empty starts a new conversation
 	Filter         map[string]any
+	// ClientID identifies the caller for usage budgets.
+	ClientID string
+	// OnToken, when set, receives the answer as it is produced (streaming).
+	// Its error aborts a model generation.
+	OnToken func(ctx context.Context, text string) error
 }
 
 // Answer answers t and records it. Invalid input fails before anything
-// expensive runs; a slow retrieval degrades to an honest handoff; only a
-// database that cannot record the turn makes it fail (support.CodeUnavailable).
+// expensive runs; slow or failing stages degrade to an honest answer with
+// a degraded_reason; only a database that cannot record the turn, a spent
+// budget or a client that went away make it fail.
 func (a *Assistant) Answer(ctx context.Context, t Turn) (support.Answer, error) {
-	start := a.now()
+	start := a.d.Now()
 	question, err := a.validate(t.Question)
 	if err != nil {
 		return support.Answer{}, err
 	}
-	kb, err := a.kbs.KB(ctx, t.Tenant, t.KB)
+	kb, err := a.d.KBs.KB(ctx, t.Tenant, t.KB)
 	if err != nil {
 		return support.Answer{}, err
 	}
-	conv, err := a.conversation(ctx, t)
+	conv, history, err := a.conversation(ctx, t)
 	if err != nil {
 		return support.Answer{}, err
 	}
-	ans := a.respond(ctx, kb, question, t.Filter)
-	if ans.Mode == "" {
-		return support.Answer{}, ans.err
-	}
-	ans.ConversationID = conv
-	ans.Latency = a.now().Sub(start)
-	if err := a.record(ctx, t.Tenant, kb, question, &ans.Answer); err != nil {
+	w := &work{turn: t, kb: kb, question: question}
+	w.standalone = a.standalone(ctx, w, history)
+	if err := a.respond(ctx, w); err != nil {
 		return support.Answer{}, err
 	}
-	a.log.InfoContext(ctx, "answer", "tenant", t.Tenant, "kb", kb.Name, "turn_id", ans.TurnID,
-		"mode", ans.Mode, "degraded_reason", ans.DegradedReason, "confidence", ans.Confidence,
-		"latency_ms", ans.Latency.Milliseconds(), "cited", citedDocs(ans.Citations))
-	return ans.Answer, nil
+	w.ans.ConversationID = conv
+	w.ans.Latency = a.d.Now().Sub(start)
+	if err := a.record(ctx, w); err != nil {
+		return support.Answer{}, err
+	}
+	a.d.Log.InfoContext(ctx, "answer", "tenant", t.Tenant, "kb", kb.Name, "turn_id", w.ans.TurnID,
+		"mode", w.ans.Mode, "degraded_reason", w.ans.DegradedReason, "confidence", w.ans.Confidence,
+		"latency_ms", w.ans.Latency.Milliseconds(), "model", w.ans.Model, "prompt_version", w.promptVersion,
+		"prompt_tokens", w.usage.PromptTokens, "completion_tokens", w.usage.CompletionTokens,
+		"dropped_citations", w.dropped, "cited", citedDocs(w.ans.Citations))
+	return w.ans, nil
 }
 
-// outcome is an answer, or the error that prevented one (Mode empty).
-type outcome struct {
-	support.Answer
-	err error
+// work is one turn in progress.
+type work struct {
+	turn          Turn
+	kb            store.KB
+	question      string // as asked, trimmed
+	standalone    string // with the conversation's context folded in
+	ans           support.Answer
+	usage         llm.Usage
+	cost          float64
+	promptVersion string
+	dropped       int
 }
 
-// respond retrieves and answers; failures that still allow an honest
-// answer become a handoff with the reason, the rest are returned.
-func (a *Assistant) respond(ctx context.Context, kb store.KB, question string, filter map[string]any) outcome {
-	passages, err := a.retriever.Retrieve(ctx, retrieve.Query{KB: kb, Question: question, TopK: a.p.TopK, Filter: filter})
+// respond fills w.ans: from the cache, the model chain, the extractive
+// answerer, or a handoff.
+func (a *Assistant) respond(ctx context.Context, w *work) error {
+	if a.cached(ctx, w) {
+		return nil
+	}
+	passages, err := a.d.Retriever.Retrieve(ctx, retrieve.Query{KB: w.kb, Question: w.standalone, TopK: a.p.TopK, Filter: w.turn.Filter})
 	if err != nil {
 		if support.ErrorCode(err) == support.CodeUpstreamTimeout {
-			return outcome{Answer: handoff("retrieval_timeout")}
+			a.handoff(ctx, w, "retrieval_timeout")
+			return nil
 		}
-		return outcome{err: err}
+		return err
 	}
-	res := a.extractor.Answer(question, passages)
-	ans := support.Answer{Text: res.Text, Citations: res.Citations, Confidence: res.Confidence, Mode: support.ModeExtractive}
-	if res.Handoff {
-		ans.Mode = support.ModeHandoff
-		ans.DegradedReason = "low_confidence"
+	if a.d.Generator == nil {
+		a.extractive(ctx, w, passages, "", "")
+		return nil
 	}
-	if ans.Citations == nil {
-		ans.Citations = []support.Citation{}
+	w.ans.Confidence = a.d.Extractor.Confidence(w.standalone, passages)
+	if w.ans.Confidence < a.p.MinConfidence {
+		a.handoff(ctx, w, "low_confidence")
+		return nil
 	}
-	return outcome{Answer: ans}
+	if err := a.checkBudget(ctx, w.turn); err != nil {
+		return err
+	}
+	return a.generate(ctx, w, passages)
 }
 
-func handoff(reason string) support.Answer {
-	return support.Answer{Text: extract.HandoffText, Citations: []support.Citation{}, Mode: support.ModeHandoff, DegradedReason: reason}
+// extractive answers from the passages alone; prefix is text already sent
+// to a streaming client, reason why the model did not answer.
+func (a *Assistant) extractive(ctx context.Context, w *work, passages []support.Passage, prefix, reason string) {
+	res := a.d.Extractor.Answer(w.standalone, passages)
+	w.ans.Text, w.ans.Citations, w.ans.Confidence = prefix+res.Text, res.Citations, res.Confidence
+	w.ans.Mode, w.ans.DegradedReason = support.ModeExtractive, reason
+	if res.Handoff {
+		w.ans.Mode, w.ans.DegradedReason = support.ModeHandoff, cmp.Or(reason, "low_confidence")
+	}
+	emit(ctx, w.turn, res.Text)
+}
+
+func (a *Assistant) handoff(ctx context.Context, w *work, reason string) {
+	w.ans.Text, w.ans.Citations = extract.HandoffText, []support.Citation{}
+	w.ans.Mode, w.ans.DegradedReason = support.ModeHandoff, reason
+	emit(ctx, w.turn, extract.HandoffText)
+}
+
+// emit sends text to a streaming client; a client that went away is
+// noticed by the caller through ctx.
+func emit(ctx context.Context, t Turn, text string) {
+	if t.OnToken != nil && text != "" {
+		_ = t.OnToken(ctx, text)
+	}
+}
+
+// checkBudget refuses a model answer once the client's daily tokens are
+// spent, until the next UTC midnight.
+func (a *Assistant) checkBudget(ctx context.Context, t Turn) error {
+	if a.p.DailyTokenBudget <= 0 || t.ClientID == "" {
+		return nil
+	}
+	spent, err := a.d.Turns.TokensToday(ctx, t.Tenant, t.ClientID)
+	if err != nil || spent < a.p.DailyTokenBudget {
+		return err
+	}
+	now := a.d.Now().UTC()
+	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
+	return &support.Error{Code: support.CodeBudgetExhausted, RetryAfter: midnight.Sub(now),
+		Message: "today's token budget for this client is spent; it resets at 00:00 UTC"}
 }
 
 // record stores the turn even when the client has gone: an answer that was
 // produced is logged whole, within its own deadline.
-func (a *Assistant) record(ctx context.Context, tenant string, kb store.KB, question string, ans *support.Answer) error {
+func (a *Assistant) record(ctx context.Context, w *work) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.p.SaveTimeout)
 	defer cancel()
-	id, err := a.turns.SaveTurn(ctx, store.TurnWrite{
-		Tenant: tenant, ConversationID: ans.ConversationID, KBID: kb.ID, Question: question,
-		Answer: ans.Text, Citations: ans.Citations, Confidence: ans.Confidence, Mode: ans.Mode,
-		DegradedReason: ans.DegradedReason, Latency: ans.Latency,
+	if w.ans.Citations == nil {
+		w.ans.Citations = []support.Citation{}
+	}
+	id, err := a.d.Turns.SaveTurn(ctx, store.TurnWrite{
+		Tenant: w.turn.Tenant, ConversationID: w.ans.ConversationID, KBID: w.kb.ID, Question: w.question,
+		Answer: w.ans.Text, Citations: w.ans.Citations, Confidence: clamp01(w.ans.Confidence), Mode: w.ans.Mode,
+		DegradedReason: w.ans.DegradedReason, Latency: w.ans.Latency, ClientID: w.turn.ClientID,
+		PromptVersion: w.promptVersion, Model: w.ans.Model, PromptTokens: w.usage.PromptTokens,
+		CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost, DroppedCitations: w.dropped,
 	})
-	ans.TurnID = id
+	w.ans.TurnID = id
 	return err
 }
+
+func clamp01(f float64) float64 { return min(1, max(0, f)) }
 
 func (a *Assistant) validate(q string) (string, error) {
 	if !utf8.ValidString(q) {
@@ -187,21 +297,19 @@ func (a *Assistant) validate(q string) (string, error) {
 	return q, nil
 }
 
-// conversation returns the turn's conversation id: a new one, or the given
-// one after checking that it is a UUID the tenant already owns.
-func (a *Assistant) conversation(ctx context.Context, t Turn) (string, error) {
+// conversation returns the turn's conversation id and its recent turns: a
+// new id, or the given one after checking that it is a UUID the tenant
+// already owns.
+func (a *Assistant) conversation(ctx context.Context, t Turn) (string, []store.Turn, error) {
 	if t.ConversationID == "" {
-		return uuid.NewString(), nil
+		return uuid.NewString(), nil, nil
 	}
 	id, err := uuid.Parse(t.ConversationID)
 	if err != nil {
-		return "", support.Errorf(support.CodeInvalid, "conversation_id must be a UUID")
+		return "", nil, support.Errorf(support.CodeInvalid, "conversation_id must be a UUID")
 	}
-	_, err = a.turns.ConversationTurns(ctx, t.Tenant, id.String(), 1)
-	if err != nil && !errors.Is(err, context.Canceled) {
-		return "", err
-	}
-	return id.String(), err
+	history, err := a.d.Turns.ConversationTurns(ctx, t.Tenant, id.String(), a.p.HistoryTurns)
+	return id.String(), history, err
 }
 
 func citedDocs(cs []support.Citation) []string {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,34 @@ type Config struct {
 	ExtractSentences int
 	DemoKB           string
 	DemoCorpus       string
+
+	LLMProvider       string
+	LLMModel          string
+	LLMBaseURL        string
+	LLMAPIKey         string
+	LLMAPIKeyFile     string
+	FallbackProvider  string
+	FallbackModel     string
+	FallbackBaseURL   string
+	FallbackAPIKey    string
+	FirstTokenTimeout time.Duration
+	LLMTimeout        time.Duration
+	LLMMaxAttempts    int
+	LLMMaxTokens      int
+	LLMTemperature    float64
+	BreakerFailures   int
+	BreakerCooldown   time.Duration
+	ProviderRPM       int
+	ProviderTPM       int
+	ClientRPM         int
+	DailyTokenBudget  int
+	LLMPrices         string
+	CacheSize         int
+	CacheTTL          time.Duration
+	RedisURL          string
+	PromptsDir        string
+	ProductName       string
+	HistoryTurns      int
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -148,6 +177,49 @@ func Vars() []Var {
 		{Env: "SUPPORTD_MAX_QUESTION_CHARS", Default: "2000", Help: "longest question accepted, in characters", set: integer(10, 100000, func(c *Config) *int { return &c.MaxQuestionChars })},
 		{Env: "SUPPORTD_MIN_CONFIDENCE", Default: "0.35", Help: "below this confidence the assistant hands off to a human instead of answering", set: fraction(func(c *Config) *float64 { return &c.MinConfidence })},
 		{Env: "SUPPORTD_EXTRACT_SENTENCES", Default: "3", Help: "sentences in an extractive answer", set: integer(1, 10, func(c *Config) *int { return &c.ExtractSentences })},
+		{Env: "SUPPORTD_LLM_PROVIDER", Default: "", Help: "empty (built-in extractive answers), openai (any OpenAI-compatible server), anthropic or ollama", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.LLMProvider })},
+		{Env: "SUPPORTD_LLM_MODEL", Default: "", Help: "model name, e.g. gpt-4o-mini, claude-3-5-haiku-latest, llama3.1", set: str(func(c *Config) *string { return &c.LLMModel })},
+		{Env: "SUPPORTD_LLM_BASE_URL", Default: "", Help: "endpoint; empty for the vendor's (OpenAI-compatible servers: http://host:port/v1)", set: str(func(c *Config) *string { return &c.LLMBaseURL })},
+		{Env: "SUPPORTD_LLM_API_KEY", Default: "", Secret: true, Help: "API key of the primary model", set: str(func(c *Config) *string { return &c.LLMAPIKey })},
+		{Env: "SUPPORTD_LLM_API_KEY_FILE", Default: "", Help: "file holding the API key (instead of SUPPORTD_LLM_API_KEY)", set: str(func(c *Config) *string { return &c.LLMAPIKeyFile })},
+		{Env: "SUPPORTD_LLM_FALLBACK_PROVIDER", Default: "", Help: "secondary model's provider, tried when the primary fails", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.FallbackProvider })},
+		{Env: "SUPPORTD_LLM_FALLBACK_MODEL", Default: "", Help: "secondary model name", set: str(func(c *Config) *string { return &c.FallbackModel })},
+		{Env: "SUPPORTD_LLM_FALLBACK_BASE_URL", Default: "", Help: "secondary model's endpoint", set: str(func(c *Config) *string { return &c.FallbackBaseURL })},
+		{Env: "SUPPORTD_LLM_FALLBACK_API_KEY", Default: "", Secret: true, Help: "secondary model's API key", set: str(func(c *Config) *string { return &c.FallbackAPIKey })},
+		{Env: "SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT", Default: "5s", Help: "per attempt: give up when no token arrived by then", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.FirstTokenTimeout })},
+		{Env: "SUPPORTD_LLM_TIMEOUT", Default: "20s", Help: "whole model answer, retries and fallback model included", set: duration(10*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.LLMTimeout })},
+		{Env: "SUPPORTD_LLM_MAX_ATTEMPTS", Default: "3", Help: "attempts per model for retryable failures (timeouts, 429, 5xx)", set: integer(1, 10, func(c *Config) *int { return &c.LLMMaxAttempts })},
+		{Env: "SUPPORTD_LLM_MAX_TOKENS", Default: "512", Help: "longest model answer in tokens", set: integer(16, 32000, func(c *Config) *int { return &c.LLMMaxTokens })},
+		{Env: "SUPPORTD_LLM_TEMPERATURE", Default: "0", Help: "sampling temperature (0..2)", set: func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 2 {
+				return fmt.Errorf("%q is not a number between 0 and 2", v)
+			}
+			c.LLMTemperature = f
+			return nil
+		}},
+		{Env: "SUPPORTD_BREAKER_FAILURES", Default: "5", Help: "consecutive failures that open a model's circuit breaker", set: integer(1, 1000, func(c *Config) *int { return &c.BreakerFailures })},
+		{Env: "SUPPORTD_BREAKER_COOLDOWN", Default: "30s", Help: "how long an open breaker skips its model", set: duration(10*time.Millisecond, time.Hour, func(c *Config) *time.Duration { return &c.BreakerCooldown })},
+		{Env: "SUPPORTD_PROVIDER_RPM", Default: "0", Help: "requests per minute to each model; over it the next model answers (0: unlimited)", set: integer(0, 1000000, func(c *Config) *int { return &c.ProviderRPM })},
+		{Env: "SUPPORTD_PROVIDER_TPM", Default: "0", Help: "tokens per minute to each model (0: unlimited)", set: integer(0, 100000000, func(c *Config) *int { return &c.ProviderTPM })},
+		{Env: "SUPPORTD_CLIENT_RPM", Default: "120", Help: "chat requests per minute per client (API key or address); over it: 429 (0: unlimited)", set: integer(0, 1000000, func(c *Config) *int { return &c.ClientRPM })},
+		{Env: "SUPPORTD_DAILY_TOKEN_BUDGET", Default: "0", Help: "model tokens per client per UTC day; when spent: 429 budget_exhausted (0: unlimited)", set: integer(0, 2000000000, func(c *Config) *int { return &c.DailyTokenBudget })},
+		{Env: "SUPPORTD_LLM_PRICES", Default: "", Help: "USD per million tokens, model=prompt/completion, comma-separated (e.g. gpt-4o-mini=0.15/0.60)", set: str(func(c *Config) *string { return &c.LLMPrices })},
+		{Env: "SUPPORTD_CACHE_SIZE", Default: "10000", Help: "model answers kept in process (0: no cache)", set: integer(0, 10000000, func(c *Config) *int { return &c.CacheSize })},
+		{Env: "SUPPORTD_CACHE_TTL", Default: "24h", Help: "how long a cached answer lives", set: duration(time.Second, 30*24*time.Hour, func(c *Config) *time.Duration { return &c.CacheTTL })},
+		{Env: "REDIS_URL", Default: "", Secret: true, Help: "optional Redis shared by replicas for the answer cache and rate limits", set: func(c *Config, v string) error {
+			if v != "" {
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+					return errors.New("must be a redis:// or rediss:// URL")
+				}
+			}
+			c.RedisURL = v
+			return nil
+		}},
+		{Env: "SUPPORTD_PROMPTS_DIR", Default: "", Help: "folder overriding the built-in prompt templates", set: str(func(c *Config) *string { return &c.PromptsDir })},
+		{Env: "SUPPORTD_PRODUCT_NAME", Default: "", Help: "product named in the system prompt", set: str(func(c *Config) *string { return &c.ProductName })},
+		{Env: "SUPPORTD_HISTORY_TURNS", Default: "6", Help: "earlier turns used to understand a follow-up question", set: integer(1, 50, func(c *Config) *int { return &c.HistoryTurns })},
 		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
 		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
 	}
@@ -186,7 +258,30 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	if err := c.validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.readKeyFile(); err != nil {
+		errs = append(errs, err)
+	}
 	return c, errors.Join(errs...)
+}
+
+// readKeyFile loads the model API key from a file, the usual way to pass
+// secrets to containers.
+func (c *Config) readKeyFile() error {
+	if c.LLMAPIKeyFile == "" {
+		return nil
+	}
+	if c.LLMAPIKey != "" {
+		return errors.New("set SUPPORTD_LLM_API_KEY or SUPPORTD_LLM_API_KEY_FILE, not both")
+	}
+	b, err := os.ReadFile(c.LLMAPIKeyFile)
+	if err != nil {
+		return fmt.Errorf("SUPPORTD_LLM_API_KEY_FILE (--llm-api-key-file): %w", err)
+	}
+	c.LLMAPIKey = strings.TrimSpace(string(b))
+	if c.LLMAPIKey == "" {
+		return fmt.Errorf("SUPPORTD_LLM_API_KEY_FILE (--llm-api-key-file): %s is empty", c.LLMAPIKeyFile)
+	}
+	return nil
 }
 
 // validate checks rules that span several settings.
@@ -197,6 +292,18 @@ func (c Config) validate() error {
 	}
 	if c.Embedder != "hash" && c.EmbedModel == "" {
 		errs = append(errs, fmt.Errorf("SUPPORTD_EMBED_MODEL is required with SUPPORTD_EMBEDDER=%s", c.Embedder))
+	}
+	if c.LLMProvider != "" && c.LLMModel == "" {
+		errs = append(errs, fmt.Errorf("SUPPORTD_LLM_MODEL is required with SUPPORTD_LLM_PROVIDER=%s", c.LLMProvider))
+	}
+	if c.FallbackProvider != "" && c.FallbackModel == "" {
+		errs = append(errs, fmt.Errorf("SUPPORTD_LLM_FALLBACK_MODEL is required with SUPPORTD_LLM_FALLBACK_PROVIDER=%s", c.FallbackProvider))
+	}
+	if c.FallbackProvider != "" && c.LLMProvider == "" {
+		errs = append(errs, errors.New("SUPPORTD_LLM_FALLBACK_PROVIDER needs a primary SUPPORTD_LLM_PROVIDER"))
+	}
+	if c.FirstTokenTimeout > c.LLMTimeout {
+		errs = append(errs, fmt.Errorf("SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT (%s) must not exceed SUPPORTD_LLM_TIMEOUT (%s)", c.FirstTokenTimeout, c.LLMTimeout))
 	}
 	if c.Candidates < c.TopK {
 		errs = append(errs, fmt.Errorf("SUPPORTD_CANDIDATES (%d) must be at least SUPPORTD_TOP_K (%d)", c.Candidates, c.TopK))

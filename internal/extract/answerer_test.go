@@ -19,6 +19,7 @@ func TestAnswerPicksTheAnsweringSentence(t *testing.T) {
 	require.False(t, res.Handoff)
 	require.Equal(t, "We cannot refund gift cards. [1]", res.Text)
 	require.Equal(t, []support.Citation{{
+		Marker:     "[1]",
 		DocumentID: 2,
 		Document:   "https://help.example.com/billing/refunds",
 		Title:      "Refunds",

@@ -40,6 +40,7 @@ func (a *analysis) render(chosen []int) (string, []support.Citation) {
 	}
 	for n := range cites {
 		cites[n].Snippet = trimSnippet(strings.Join(parts[n], " "), snippetRunes)
+		cites[n].Marker = "[" + strconv.Itoa(n+1) + "]"
 	}
 	return b.String(), cites
 }

@@ -1,7 +1,14 @@
 package httpapi
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,6 +23,8 @@ type chatRequest struct {
 	Filter         map[string]any `json:"filter"`
 }
 
+// handleChat answers a question as JSON, or as server-sent events when the
+// client accepts text/event-stream.
 func handleChat(a Answerer, tenant string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req chatRequest
@@ -25,12 +34,135 @@ func handleChat(a Answerer, tenant string) echo.HandlerFunc {
 		if req.KB == "" {
 			return support.Errorf(support.CodeInvalid, "kb is required")
 		}
-		ans, err := a.Answer(c.Request().Context(), assistant.Turn{
-			Tenant: tenant, KB: req.KB, Question: req.Question, ConversationID: req.ConversationID, Filter: req.Filter,
-		})
+		turn := assistant.Turn{Tenant: tenant, KB: req.KB, Question: req.Question,
+			ConversationID: req.ConversationID, Filter: req.Filter, ClientID: clientID(c)}
+		if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/event-stream") {
+			return streamChat(c, a, turn)
+		}
+		ans, err := a.Answer(c.Request().Context(), turn)
 		if err != nil {
-			return err
+			return abandoned(c, err)
 		}
 		return c.JSON(http.StatusOK, ans)
+	}
+}
+
+// abandoned logs a client that went away as its own outcome (499, no
+// body) rather than a server error; other errors pass through.
+func abandoned(c echo.Context, err error) error {
+	if c.Request().Context().Err() == nil {
+		return err
+	}
+	c.Set(outcomeKey, "client_disconnected")
+	return nil
+}
+
+const outcomeKey = "supportd.outcome"
+
+// sse writes server-sent events; the first event commits a 200.
+type sse struct {
+	c echo.Context
+}
+
+func (s sse) send(event string, data any) error {
+	w := s.c.Response()
+	if !w.Committed {
+		h := w.Header()
+		h.Set(echo.HeaderContentType, "text/event-stream")
+		h.Set(echo.HeaderCacheControl, "no-cache")
+		h.Set("X-Accel-Buffering", "no")
+		w.WriteHeader(http.StatusOK)
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+		return err
+	}
+	w.Flush()
+	return nil
+}
+
+type doneEvent struct {
+	TurnID         int64          `json:"turn_id"`
+	ConversationID string         `json:"conversation_id"`
+	Mode           support.Mode   `json:"mode"`
+	DegradedReason string         `json:"degraded_reason,omitempty"`
+	Confidence     float64        `json:"confidence"`
+	Model          string         `json:"model,omitempty"`
+	Usage          *support.Usage `json:"usage,omitempty"`
+}
+
+// streamChat streams the answer as "token" events, then "citations" and
+// a final "done" with mode and usage. Errors before the first event get a
+// real status; after it, an "error" event.
+func streamChat(c echo.Context, a Answerer, turn assistant.Turn) error {
+	s := sse{c: c}
+	turn.OnToken = func(ctx context.Context, text string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return s.send("token", map[string]string{"text": text})
+	}
+	ans, err := a.Answer(c.Request().Context(), turn)
+	if err != nil {
+		if err := abandoned(c, err); err == nil {
+			return nil
+		}
+		if !c.Response().Committed {
+			return err
+		}
+		return s.send("error", errorDetail{Code: support.ErrorCode(err), Message: publicMessage(err),
+			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
+	}
+	if err := s.send("citations", ans.Citations); err != nil {
+		return nil // the client is gone; the turn is already recorded
+	}
+	_ = s.send("done", doneEvent{TurnID: ans.TurnID, ConversationID: ans.ConversationID, Mode: ans.Mode,
+		DegradedReason: ans.DegradedReason, Confidence: ans.Confidence, Model: ans.Model, Usage: ans.Usage})
+	return nil
+}
+
+// publicMessage hides internal errors' details.
+func publicMessage(err error) string {
+	if support.ErrorCode(err) == support.CodeInternal {
+		return "internal error"
+	}
+	return support.ErrorMessage(err)
+}
+
+// clientID names the caller for rate limits and budgets: a hash of its
+// bearer token, else its address (the direct peer; proxy headers are not
+// trusted).
+func clientID(c echo.Context) string {
+	if auth := c.Request().Header.Get(echo.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
+		sum := sha256.Sum256([]byte(strings.TrimPrefix(auth, "Bearer ")))
+		return "key:" + hex.EncodeToString(sum[:8])
+	}
+	return "ip:" + c.RealIP()
+}
+
+// RateLimiter admits n units for a key without blocking.
+type RateLimiter interface {
+	Allow(ctx context.Context, key string, n int) (allowed bool, retryAfter time.Duration, err error)
+}
+
+// limitClients answers 429 with Retry-After once a client exceeds its
+// rate. A failing limiter admits the request: a broken Redis must not take
+// the API down.
+func limitClients(l RateLimiter) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if l == nil {
+				return next(c)
+			}
+			ok, retry, err := l.Allow(c.Request().Context(), clientID(c), 1)
+			if err == nil && !ok {
+				return &support.Error{Code: support.CodeRateLimited, RetryAfter: retry,
+					Message: "too many requests from this client; retry after the Retry-After delay"}
+			}
+			return next(c)
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -29,7 +31,7 @@ func statusOf(code support.Code) int {
 		return http.StatusUnauthorized
 	case support.CodeForbidden:
 		return http.StatusForbidden
-	case support.CodeRateLimited:
+	case support.CodeRateLimited, support.CodeBudgetExhausted:
 		return http.StatusTooManyRequests
 	case support.CodeUnavailable:
 		return http.StatusServiceUnavailable
@@ -96,9 +98,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			msg = "internal error"
 		}
 		if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-			if c.Response().Header().Get("Retry-After") == "" {
-				c.Response().Header().Set("Retry-After", "5")
-			}
+			c.Response().Header().Set("Retry-After", retryAfterSeconds(support.RetryAfter(err)))
 		}
 		body := errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: reqID}}
 		var werr error
@@ -111,4 +111,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.WarnContext(c.Request().Context(), "write error response", "err", werr)
 		}
 	}
+}
+
+// retryAfterSeconds renders a retry hint in whole seconds, rounding up; no
+// hint means 5 s.
+func retryAfterSeconds(d time.Duration) string {
+	if d <= 0 {
+		return "5"
+	}
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
 }

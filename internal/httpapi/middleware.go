@@ -38,7 +38,9 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			status := v.Status
-			if v.Error != nil {
+			if c.Get(outcomeKey) == "client_disconnected" {
+				status = 499 // nginx's "client closed request"
+			} else if v.Error != nil {
 				status = statusOf(support.ErrorCode(v.Error))
 				var he *echo.HTTPError
 				if errors.As(v.Error, &he) {

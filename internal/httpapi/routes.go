@@ -54,6 +54,8 @@ type Deps struct {
 	// MaxUploadBytes bounds document uploads; other bodies are bounded at
 	// 64 KiB.
 	MaxUploadBytes int64
+	// ClientLimit rate-limits chat per client; nil is unlimited.
+	ClientLimit RateLimiter
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -61,13 +63,15 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	// The peer address is the client; X-Forwarded-For is not trusted.
+	e.IPExtractor = echo.ExtractIPDirect()
 	e.Use(middlewares(d)...)
 
 	e.GET("/healthz", handleHealthz())
 	e.GET("/readyz", handleReadyz(d.Health))
 
 	v1 := e.Group("/v1")
-	v1.POST("/chat", handleChat(d.Assistant, d.Tenant), limitBody(smallBodyBytes))
+	v1.POST("/chat", handleChat(d.Assistant, d.Tenant), limitClients(d.ClientLimit), limitBody(smallBodyBytes))
 	v1.GET("/kbs", handleListKBs(d.Library, d.Tenant))
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Library, d.Tenant))
 	v1.POST("/kbs/:kb/documents", handleUpload(d), limitBody(d.MaxUploadBytes))

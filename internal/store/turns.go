@@ -21,6 +21,15 @@ type TurnWrite struct {
 	Mode           support.Mode
 	DegradedReason string
 	Latency        time.Duration
+	// ClientID is who asked (an API key or address), for usage budgets.
+	ClientID         string
+	PromptVersion    string
+	Model            string
+	PromptTokens     int
+	CompletionTokens int
+	CostUSD          float64
+	// DroppedCitations counts ids the model cited that were not in its context.
+	DroppedCitations int
 }
 
 // Turn is a stored turn.
@@ -62,12 +71,24 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		if citations == nil {
 			citations = []support.Citation{}
 		}
-		return tx.QueryRow(ctx, `
+		err = tx.QueryRow(ctx, `
 			INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
-			                   confidence, mode, degraded_reason, latency_ms)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
+			                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 			t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
-			t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds()).Scan(&id)
+			t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
+			t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations).Scan(&id)
+		if err != nil || t.PromptTokens+t.CompletionTokens == 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO usage_daily (tenant_id, client_id, day, tokens, cost_usd)
+			VALUES ($1, $2, (now() AT TIME ZONE 'UTC')::date, $3, $4)
+			ON CONFLICT (tenant_id, client_id, day)
+			DO UPDATE SET tokens = usage_daily.tokens + EXCLUDED.tokens, cost_usd = usage_daily.cost_usd + EXCLUDED.cost_usd`,
+			t.Tenant, t.ClientID, t.PromptTokens+t.CompletionTokens, t.CostUSD)
+		return err
 	})
 	return id, err
 }
@@ -94,4 +115,14 @@ func (s *Store) ConversationTurns(ctx context.Context, tenant, conversationID st
 		return nil, support.Errorf(support.CodeNotFound, "conversation %s does not exist", conversationID)
 	}
 	return turns, nil
+}
+
+// TokensToday returns the tokens the client has spent on the current UTC day.
+func (s *Store) TokensToday(ctx context.Context, tenant, clientID string) (int64, error) {
+	var n int64
+	err := s.pool.QueryRow(ctx, `
+		SELECT coalesce(sum(tokens), 0) FROM usage_daily
+		WHERE tenant_id = $1 AND client_id = $2 AND day = (now() AT TIME ZONE 'UTC')::date`,
+		tenant, clientID).Scan(&n)
+	return n, translate(err, "read token usage")
 }

@@ -34,6 +34,9 @@ type Passage struct {
 
 // Citation ties part of an answer to the document that supports it.
 type Citation struct {
+	// Marker is how the answer text refers to this citation, e.g. "[1]"
+	// (extractive) or "[P2]" (model).
+	Marker     string  `json:"marker,omitempty"`
 	DocumentID int64   `json:"document_id"`
 	Document   string  `json:"document"` // the document's source URI, its stable name
 	Title      string  `json:"title"`
@@ -51,5 +54,14 @@ type Answer struct {
 	Confidence     float64       `json:"confidence"`
 	Mode           Mode          `json:"mode"`
 	DegradedReason string        `json:"degraded_reason,omitempty"`
+	Model          string        `json:"model,omitempty"`
+	Usage          *Usage        `json:"usage,omitempty"`
 	Latency        time.Duration `json:"-"`
+}
+
+// Usage is what a model answer consumed.
+type Usage struct {
+	PromptTokens     int     `json:"prompt_tokens"`
+	CompletionTokens int     `json:"completion_tokens"`
+	CostUSD          float64 `json:"cost_usd"`
 }

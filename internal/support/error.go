@@ -3,6 +3,7 @@ package support
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a stable, machine-readable error code. Clients switch on it; it
@@ -25,6 +26,7 @@ const (
 	CodeUnauthorized      Code = "unauthorized"
 	CodeForbidden         Code = "forbidden"
 	CodeRateLimited       Code = "rate_limited"
+	CodeBudgetExhausted   Code = "budget_exhausted"
 	CodeUnavailable       Code = "unavailable"
 	CodeUpstreamTimeout   Code = "upstream_timeout"
 	CodeInternal          Code = "internal"
@@ -36,6 +38,8 @@ type Error struct {
 	Code    Code
 	Message string
 	Err     error
+	// RetryAfter, when set, tells the client when trying again can succeed.
+	RetryAfter time.Duration
 }
 
 // Error implements error.
@@ -77,4 +81,13 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfter returns the retry hint of the first *Error in err's chain.
+func RetryAfter(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -1,0 +1,78 @@
+package assistant
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"supportd/internal/cache"
+	"supportd/internal/support"
+)
+
+// cachedAnswer is what a cache entry holds.
+type cachedAnswer struct {
+	Text       string             `json:"text"`
+	Citations  []support.Citation `json:"citations"`
+	Confidence float64            `json:"confidence"`
+	Model      string             `json:"model"`
+}
+
+// cacheKey names an answer by everything that shapes it: the tenant and
+// knowledge base at its current content version (any document change
+// moves it, so an update never serves a stale answer), the normalised
+// question, the prompts' versions, the model chain and the sampling
+// parameters.
+func (a *Assistant) cacheKey(w *work) string {
+	// The readable tenant prefix lets a tenant's entries be deleted together.
+	return w.turn.Tenant + "/" + cache.Key("answer/v1", w.turn.Tenant, strconv.FormatInt(w.kb.ID, 10),
+		strconv.FormatInt(w.kb.ContentVersion, 10), normalise(w.standalone), a.d.Prompts.Fingerprint(),
+		strings.Join(a.d.Generator.Providers(), ">"), strconv.Itoa(a.p.MaxTokens),
+		strconv.FormatFloat(a.p.Temperature, 'g', -1, 64), filterKey(w.turn.Filter))
+}
+
+func filterKey(f map[string]any) string {
+	if len(f) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(f) // map keys marshal sorted
+	return string(b)
+}
+
+// normalise folds case, spacing and trailing punctuation, so trivially
+// different spellings of a question share an entry.
+func normalise(q string) string {
+	q = strings.ToLower(strings.Join(strings.Fields(q), " "))
+	return strings.TrimRightFunc(q, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+}
+
+// cached serves a stored model answer. Only undegraded model answers are
+// ever stored.
+func (a *Assistant) cached(ctx context.Context, w *work) bool {
+	if a.d.Cache == nil || a.d.Generator == nil {
+		return false
+	}
+	raw, _, ok := a.d.Cache.Get(ctx, a.cacheKey(w))
+	if !ok {
+		return false
+	}
+	var c cachedAnswer
+	if json.Unmarshal(raw, &c) != nil {
+		return false
+	}
+	w.ans = support.Answer{Text: c.Text, Citations: c.Citations, Confidence: c.Confidence, Mode: support.ModeCache, Model: c.Model}
+	w.promptVersion = a.d.Prompts.Fingerprint()
+	emit(ctx, w.turn, c.Text)
+	return true
+}
+
+func (a *Assistant) remember(ctx context.Context, w *work) {
+	if a.d.Cache == nil {
+		return
+	}
+	raw, err := json.Marshal(cachedAnswer{Text: w.ans.Text, Citations: w.ans.Citations, Confidence: w.ans.Confidence, Model: w.ans.Model})
+	if err == nil {
+		a.d.Cache.Set(ctx, a.cacheKey(w), raw)
+	}
+}

@@ -1,0 +1,14 @@
+// Package llm talks to language models and keeps supportd answering when
+// they misbehave. A Provider is one model behind one endpoint, reached
+// through langchaingo (any OpenAI-compatible server, Anthropic, Ollama).
+// The Gateway puts the resilience stack around a chain of providers:
+// per-attempt first-token and whole-answer deadlines, retries with
+// exponential backoff and jitter for retryable failures only (honouring
+// Retry-After, never past the deadline), a circuit breaker per provider
+// (sony/gobreaker), a request and token rate limit per provider, and
+// fallback down the chain. Every failure is classified (Kind) so the caller
+// can say honestly why it degraded.
+//
+// It imports langchaingo, gobreaker, go-retry and the support nouns; never
+// the assistant, the store or the HTTP layer.
+package llm

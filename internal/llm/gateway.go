@@ -1,0 +1,293 @@
+package llm
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sethvargo/go-retry"
+	"github.com/sony/gobreaker/v2"
+)
+
+// errFirstToken is the cancellation cause when no token arrived in time.
+var errFirstToken = errors.New("no token before the first-token deadline")
+
+// Limiter admits calls to a provider; n is requests or tokens. It never
+// blocks. A limiter that fails is treated as admitting (fail-open): a
+// broken Redis must not take answers down.
+type Limiter interface {
+	Allow(ctx context.Context, key string, n int) (allowed bool, retryAfter time.Duration, err error)
+}
+
+// Member is one provider in the fallback chain with its own limits.
+type Member struct {
+	Provider Provider
+	// Requests and Tokens limit calls per period; nil means unlimited.
+	Requests Limiter
+	Tokens   Limiter
+}
+
+// GatewayParams tunes a Gateway.
+type GatewayParams struct {
+	FirstToken  time.Duration // per attempt; default 5 s
+	Total       time.Duration // whole generation across attempts; default 20 s
+	MaxAttempts int           // per provider; default 3
+	BackoffBase time.Duration // default 100 ms, doubling, ±50% jitter
+	// BreakerFailures consecutive failures open a provider's breaker for
+	// BreakerCooldown. Defaults 5 and 30 s.
+	BreakerFailures int
+	BreakerCooldown time.Duration
+	// OnBreakerChange is told about state changes, e.g. for metrics.
+	OnBreakerChange func(provider string, from, to string)
+	// CountTokens estimates a prompt's tokens for the token limit.
+	CountTokens func(string) int
+}
+
+// Gateway runs a request down a chain of providers.
+type Gateway struct {
+	chain []gatewayMember
+	p     GatewayParams
+}
+
+type gatewayMember struct {
+	Member
+	breaker *gobreaker.CircuitBreaker[Response]
+}
+
+// NewGateway builds a gateway over chain (primary first).
+func NewGateway(chain []Member, p GatewayParams) (*Gateway, error) {
+	if len(chain) == 0 {
+		return nil, errors.New("llm gateway: no provider")
+	}
+	p.FirstToken = cmp.Or(p.FirstToken, 5*time.Second)
+	p.Total = cmp.Or(p.Total, 20*time.Second)
+	p.MaxAttempts = cmp.Or(p.MaxAttempts, 3)
+	p.BackoffBase = cmp.Or(p.BackoffBase, 100*time.Millisecond)
+	p.BreakerFailures = cmp.Or(p.BreakerFailures, 5)
+	p.BreakerCooldown = cmp.Or(p.BreakerCooldown, 30*time.Second)
+	if p.CountTokens == nil {
+		p.CountTokens = func(s string) int { return len(s) / 4 }
+	}
+	g := &Gateway{p: p}
+	for _, m := range chain {
+		if m.Provider == nil {
+			return nil, errors.New("llm gateway: nil provider")
+		}
+		g.chain = append(g.chain, gatewayMember{Member: m, breaker: g.newBreaker(m.Provider.Name())})
+	}
+	return g, nil
+}
+
+func (g *Gateway) newBreaker(name string) *gobreaker.CircuitBreaker[Response] {
+	failures := uint32(g.p.BreakerFailures)
+	return gobreaker.NewCircuitBreaker[Response](gobreaker.Settings{
+		Name:        name,
+		MaxRequests: 1,
+		Timeout:     g.p.BreakerCooldown,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
+		// A client that hung up says nothing about the provider's health.
+		IsExcluded: func(err error) bool { return KindOf(err) == KindCanceled },
+		OnStateChange: func(name string, from, to gobreaker.State) {
+			if g.p.OnBreakerChange != nil {
+				g.p.OnBreakerChange(name, from.String(), to.String())
+			}
+		},
+	})
+}
+
+// Providers names the chain, primary first.
+func (g *Gateway) Providers() []string {
+	out := make([]string, len(g.chain))
+	for i, m := range g.chain {
+		out[i] = m.Provider.Name()
+	}
+	return out
+}
+
+// BreakerStates reports each provider's breaker state ("closed", "open",
+// "half-open").
+func (g *Gateway) BreakerStates() map[string]string {
+	out := make(map[string]string, len(g.chain))
+	for _, m := range g.chain {
+		out[m.Provider.Name()] = m.breaker.State().String()
+	}
+	return out
+}
+
+// Result is a generation with how it was obtained.
+type Result struct {
+	Response
+	// Position is the chain index that answered: 0 the primary.
+	Position int
+	// Skipped lists why earlier providers did not answer.
+	Skipped []Skip
+	// Attempts counts upstream calls across the chain.
+	Attempts int
+}
+
+// Skip is why one provider did not answer.
+type Skip struct {
+	Provider string
+	Kind     Kind
+}
+
+func (s Skip) String() string { return s.Provider + ": " + string(s.Kind) }
+
+// ChainError says why no provider answered.
+type ChainError struct {
+	Skipped []Skip
+	// Last is the final provider's failure; when it had streamed text,
+	// Last.Streamed is true and Last.Partial holds it.
+	Last *Error
+}
+
+func (e *ChainError) Error() string { return fmt.Sprintf("no model answered: %v", e.Skipped) }
+
+// Unwrap exposes the last failure.
+func (e *ChainError) Unwrap() error { return e.Last }
+
+// Generate asks each provider in turn until one answers within the total
+// deadline. A provider is skipped when its breaker is open or its limits
+// are spent. Once text has streamed to req.OnToken the chain stops: the
+// caller must finish the answer honestly rather than switch voices silently.
+func (g *Gateway) Generate(ctx context.Context, req Request) (Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, g.p.Total)
+	defer cancel()
+	res := Result{}
+	var last *Error
+	for i, m := range g.chain {
+		name := m.Provider.Name()
+		if kind, ok := g.admit(ctx, m, req); !ok {
+			last = &Error{Provider: name, Kind: kind}
+			res.Skipped = append(res.Skipped, Skip{name, kind})
+			continue
+		}
+		resp, attempts, err := g.tryProvider(ctx, m, req)
+		res.Attempts += attempts
+		if err == nil {
+			res.Response, res.Position = resp, i
+			return res, nil
+		}
+		last = asError(name, err)
+		res.Skipped = append(res.Skipped, Skip{name, last.Kind})
+		if last.Streamed || last.Kind == KindCanceled || ctx.Err() != nil {
+			break
+		}
+	}
+	return res, &ChainError{Skipped: res.Skipped, Last: last}
+}
+
+// admit checks the provider's breaker and limits before any call.
+func (g *Gateway) admit(ctx context.Context, m gatewayMember, req Request) (Kind, bool) {
+	if m.breaker.State() == gobreaker.StateOpen {
+		return KindCircuitOpen, false
+	}
+	name := m.Provider.Name()
+	if m.Requests != nil {
+		if ok, _, err := m.Requests.Allow(ctx, name, 1); err == nil && !ok {
+			return KindProviderLimited, false
+		}
+	}
+	if m.Tokens != nil {
+		n := 0
+		for _, msg := range req.Messages {
+			n += g.p.CountTokens(msg.Content)
+		}
+		n += req.MaxTokens
+		if ok, _, err := m.Tokens.Allow(ctx, name, n); err == nil && !ok {
+			return KindProviderLimited, false
+		}
+	}
+	return "", true
+}
+
+// tryProvider makes up to MaxAttempts attempts at one provider, backing off
+// between retryable failures and never sleeping past the deadline.
+func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request) (Response, int, error) {
+	attempts := 0
+	var override time.Duration
+	backoff := retry.WithMaxRetries(uint64(g.p.MaxAttempts-1),
+		retry.WithJitterPercent(50, retry.NewExponential(g.p.BackoffBase)))
+	backoff = deadlineBackoff(ctx, backoff, &override)
+	resp, err := retry.DoValue(ctx, backoff, func(ctx context.Context) (Response, error) {
+		attempts++
+		resp, err := m.breaker.Execute(func() (Response, error) { return g.attempt(ctx, m.Provider, req) })
+		if err == nil {
+			return resp, nil
+		}
+		e := asError(m.Provider.Name(), err)
+		if e.retryable() {
+			override = e.RetryAfter
+			return Response{}, retry.RetryableError(e)
+		}
+		return Response{}, e
+	})
+	return resp, attempts, err
+}
+
+// deadlineBackoff lets a Retry-After replace the computed delay and stops
+// retrying when the delay would end past ctx's deadline.
+func deadlineBackoff(ctx context.Context, next retry.Backoff, override *time.Duration) retry.Backoff {
+	return retry.BackoffFunc(func() (time.Duration, bool) {
+		d, stop := next.Next()
+		if stop {
+			return 0, true
+		}
+		if *override > 0 {
+			d, *override = *override, 0
+		}
+		if dl, has := ctx.Deadline(); has && time.Until(dl) <= d {
+			return 0, true
+		}
+		return d, false
+	})
+}
+
+// attempt is one upstream call with the first-token deadline: a timer
+// cancels the call unless a token arrives first.
+func (g *Gateway) attempt(ctx context.Context, p Provider, req Request) (Response, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := time.AfterFunc(g.p.FirstToken, func() { cancel(errFirstToken) })
+	defer timer.Stop()
+	inner := req
+	shown := false // whether the caller has seen text of this attempt
+	inner.OnToken = func(ctx context.Context, text string) error {
+		timer.Stop()
+		if req.OnToken == nil {
+			return nil
+		}
+		shown = true
+		return req.OnToken(ctx, text)
+	}
+	resp, err := p.Generate(ctx, inner)
+	var e *Error
+	if errors.As(err, &e) {
+		// Text the caller never saw can be discarded and retried.
+		e.Streamed = shown
+		if !shown {
+			e.Partial = ""
+		}
+	}
+	return resp, err
+}
+
+// asError normalises what the breaker or a provider returned.
+func asError(provider string, err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+		return &Error{Provider: provider, Kind: KindCircuitOpen, Err: err}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Provider: provider, Kind: KindTimeout, Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return &Error{Provider: provider, Kind: KindCanceled, Err: err}
+	}
+	return &Error{Provider: provider, Kind: KindNetwork, Err: err}
+}
