@@ -9,17 +9,25 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"supportd/internal/assistant"
+	"supportd/internal/cache"
 	"supportd/internal/dbtest"
 	"supportd/internal/embed"
 	"supportd/internal/extract"
 	"supportd/internal/ingest"
+	"supportd/internal/llm"
+	"supportd/internal/prompt"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
+	"supportd/prompts"
 )
 
 // Tenant is the tenant every kit acts for.
@@ -35,6 +43,23 @@ type Kit struct {
 	Assistant *assistant.Assistant
 	Syncer    *ingest.Syncer
 	Log       *slog.Logger
+	// Set when Options asked for them.
+	Gateway *llm.Gateway
+	Prompts *prompt.Set
+	Cache   *cache.Cache
+}
+
+// Options add a model chain (and what comes with it) to a kit.
+type Options struct {
+	// Models are base URLs of OpenAI-compatible servers (the fake LLM),
+	// primary first; none means extractive answers.
+	Models  []string
+	Gateway llm.GatewayParams
+	// Cache adds an in-process answer cache, shared through Redis when set.
+	Cache bool
+	Redis *redis.Client
+	// Assistant overrides assistant parameters (Product, budgets, ...).
+	Assistant assistant.Params
 }
 
 // New wires a kit over a fresh database that is dropped when t ends.
@@ -43,8 +68,20 @@ func New(t testing.TB) *Kit {
 	return Wire(t, dbtest.New(t))
 }
 
+// NewWith wires a kit with a model chain over a fresh database.
+func NewWith(t testing.TB, o Options) *Kit {
+	t.Helper()
+	return WireWith(t, dbtest.New(t), o)
+}
+
 // Wire builds a kit over an existing store.
 func Wire(t testing.TB, st *store.Store) *Kit {
+	t.Helper()
+	return WireWith(t, st, Options{})
+}
+
+// WireWith builds a kit with options over an existing store.
+func WireWith(t testing.TB, st *store.Store, o Options) *Kit {
 	t.Helper()
 	emb, err := embed.New(embed.Params{})
 	if err != nil {
@@ -57,11 +94,44 @@ func Wire(t testing.TB, st *store.Store) *Kit {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	ret := retrieve.New(st, emb, retrieve.Params{})
 	ext := extract.New(extract.Params{})
-	return &Kit{
-		Store: st, Embedder: emb, Chunker: chunker, Retriever: ret, Extractor: ext, Log: log,
-		Assistant: assistant.New(assistant.Deps{KBs: st, Retriever: ret, Extractor: ext, Turns: st, Log: log}, assistant.Params{}),
-		Syncer:    ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{}),
+	k := &Kit{Store: st, Embedder: emb, Chunker: chunker, Retriever: ret, Extractor: ext, Log: log,
+		Syncer: ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{})}
+	deps := assistant.Deps{KBs: st, Retriever: ret, Extractor: ext, Turns: st, Log: log}
+	if len(o.Models) > 0 {
+		k.Gateway = gateway(t, o, chunker.CountTokens)
+		set, err := prompt.Load(prompts.FS)
+		if err != nil {
+			t.Fatalf("testkit: prompts: %v", err)
+		}
+		deps.Generator, deps.Prompts, k.Prompts = k.Gateway, set, set
 	}
+	if o.Cache {
+		c, err := cache.New(cache.Params{Redis: o.Redis, Prefix: "supportd:test:" + t.Name() + ":"})
+		if err != nil {
+			t.Fatalf("testkit: cache: %v", err)
+		}
+		deps.Cache, k.Cache = c, c
+	}
+	k.Assistant = assistant.New(deps, o.Assistant)
+	return k
+}
+
+func gateway(t testing.TB, o Options, count func(string) int) *llm.Gateway {
+	t.Helper()
+	var chain []llm.Member
+	for i, url := range o.Models {
+		p, err := llm.NewProvider(llm.ProviderParams{Kind: llm.OpenAI, Model: "model-" + string(rune('a'+i)),
+			BaseURL: url, APIKey: "test", CountTokens: count})
+		if err != nil {
+			t.Fatalf("testkit: provider: %v", err)
+		}
+		chain = append(chain, llm.Member{Provider: p})
+	}
+	g, err := llm.NewGateway(chain, o.Gateway)
+	if err != nil {
+		t.Fatalf("testkit: gateway: %v", err)
+	}
+	return g
 }
 
 // KB creates (or returns) a knowledge base for the kit's embedder.
@@ -103,3 +173,26 @@ func RepoRoot() string {
 
 // DemoCorpus is the demo knowledge base's folder.
 func DemoCorpus() string { return filepath.Join(RepoRoot(), "goldenset", "corpus") }
+
+// Redis connects to REDIS_URL (default the local Redis that scripts/redis.sh
+// provisions) and fails the test when it does not answer.
+func Redis(t testing.TB) *redis.Client {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("testkit: REDIS_URL: %v", err)
+	}
+	opts.ContextTimeoutEnabled = true
+	c := redis.NewClient(opts)
+	t.Cleanup(func() { _ = c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("testkit: Redis at %s does not answer (run scripts/redis.sh): %v", url, err)
+	}
+	return c
+}
