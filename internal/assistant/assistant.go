@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -291,6 +292,9 @@ func (a *Assistant) validate(q string) (string, error) {
 	if q == "" {
 		return "", support.Errorf(support.CodeQuestionEmpty, "question is empty")
 	}
+	if i := strings.IndexFunc(q, garbled); i >= 0 {
+		return "", support.Errorf(support.CodeInvalid, "question contains an invalid character at byte %d", i)
+	}
 	if n := utf8.RuneCountInString(q); n > a.p.MaxQuestionChars {
 		return "", support.Errorf(support.CodeQuestionTooLong, "question has %d characters; the limit is %d", n, a.p.MaxQuestionChars)
 	}
@@ -310,6 +314,13 @@ func (a *Assistant) conversation(ctx context.Context, t Turn) (string, []store.T
 	}
 	history, err := a.d.Turns.ConversationTurns(ctx, t.Tenant, id.String(), a.p.HistoryTurns)
 	return id.String(), history, err
+}
+
+// garbled reports characters no question contains: control characters
+// other than tab and line breaks, and U+FFFD, which decoders put where
+// the client sent bytes that were not text.
+func garbled(r rune) bool {
+	return r == utf8.RuneError || (unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r')
 }
 
 func citedDocs(cs []support.Citation) []string {

@@ -89,6 +89,12 @@ func handleUpload(d Deps) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		if len(docs) == 0 {
+			// Nothing loadable: fail without creating the knowledge base.
+			return c.JSON(http.StatusBadRequest, uploadResponse{KB: name, Results: failed,
+				Counts: map[ingest.Outcome]int{ingest.Failed: len(failed)},
+				Error:  &errorDetail{Code: support.CodeInvalid, Message: "no document could be ingested; see results"}})
+		}
 		kb, err := d.Library.EnsureKB(ctx, store.KBParams{Tenant: d.Tenant, Name: name, Model: d.EmbedModel, Dim: d.EmbedDim})
 		if err != nil {
 			return err

@@ -1,11 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,7 +21,16 @@ func decodeJSON(c echo.Context, dst any) error {
 	if mt != echo.MIMEApplicationJSON {
 		return support.Errorf(support.CodeUnsupportedMedia, "send the body as application/json")
 	}
-	dec := json.NewDecoder(c.Request().Body)
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return bodyError(err, "cannot read the request body")
+	}
+	// encoding/json silently replaces invalid UTF-8 with U+FFFD; a client
+	// sending garbage should hear about it instead.
+	if !utf8.Valid(body) {
+		return support.Errorf(support.CodeInvalid, "request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -44,5 +54,5 @@ func jsonError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return support.Errorf(support.CodeInvalid, "malformed JSON: unexpected end of body")
 	}
-	return bodyError(err, fmt.Sprintf("invalid JSON"))
+	return bodyError(err, "invalid JSON")
 }

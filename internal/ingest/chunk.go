@@ -3,6 +3,7 @@ package ingest
 import (
 	"cmp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/pkoukk/tiktoken-go"
@@ -76,8 +77,50 @@ func NewChunker(p ChunkerParams) (*Chunker, error) {
 
 // CountTokens returns the number of cl100k_base tokens in s. Special-token
 // markers such as "<|endoftext|>" count as ordinary text.
+//
+// BPE merging is quadratic in the length of an unbroken run of letters, so
+// a hostile upload of one 64 KiB "word" would take seconds per count. Runs
+// longer than maxRun bytes are therefore counted in maxRun-byte slices:
+// merges across a slice boundary are lost, which can only over-count, so
+// a chunk measured this way still fits its limit, and every count stays
+// linear in the input.
 func (c *Chunker) CountTokens(s string) int {
-	return len(c.enc.EncodeOrdinary(s))
+	n := 0
+	for len(s) > 0 {
+		start, end := longRun(s, maxRun)
+		if start < 0 {
+			return n + len(c.enc.EncodeOrdinary(s))
+		}
+		if start > 0 {
+			n += len(c.enc.EncodeOrdinary(s[:start]))
+		}
+		for _, part := range byteChunks(s[start:end], maxRun) {
+			n += len(c.enc.EncodeOrdinary(part))
+		}
+		s = s[end:]
+	}
+	return n
+}
+
+// maxRun is the longest unbroken run of non-space text tokenized whole.
+const maxRun = 256
+
+// longRun finds the first run of non-space bytes longer than limit and
+// returns its bounds, or -1, -1.
+func longRun(s string, limit int) (int, int) {
+	start := 0
+	for i, r := range s {
+		if unicode.IsSpace(r) {
+			if i-start > limit {
+				return start, i
+			}
+			start = i + utf8.RuneLen(r)
+		}
+	}
+	if len(s)-start > limit {
+		return start, len(s)
+	}
+	return -1, -1
 }
 
 // Split cuts doc.Text into chunks, in document order, deterministically.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -348,4 +349,26 @@ func BenchmarkChunk(b *testing.B) {
 		n = len(c.Split(doc))
 	}
 	b.ReportMetric(float64(n), "chunks")
+}
+
+// A hostile document of one enormous "word" must chunk in linear time
+// (BPE is quadratic in run length); the bound is generous for slow CI.
+func TestSplitLongRunIsLinear(t *testing.T) {
+	t.Parallel()
+	c, err := NewChunker(ChunkerParams{})
+	require.NoError(t, err)
+	doc := Document{Title: "x", Text: strings.Repeat("a", 1<<20)}
+	done := make(chan []Chunk, 1)
+	go func() { done <- c.Split(doc) }()
+	select {
+	case chunks := <-done:
+		total := 0
+		for _, ch := range chunks {
+			require.LessOrEqual(t, ch.Tokens, DefaultChunkSize)
+			total += len(ch.Text)
+		}
+		require.GreaterOrEqual(t, total, 1<<20, "nothing is lost")
+	case <-time.After(30 * time.Second):
+		t.Fatal("splitting 1 MiB without spaces took over 30 s")
+	}
 }

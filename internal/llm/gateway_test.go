@@ -234,7 +234,9 @@ func TestCallerCancellationIsNotAProviderFailure(t *testing.T) {
 
 type denyAll struct{}
 
-func (denyAll) Allow(context.Context, string, int) (bool, time.Duration, error) { return false, time.Second, nil }
+func (denyAll) Allow(context.Context, string, int) (bool, time.Duration, error) {
+	return false, time.Second, nil
+}
 
 type brokenLimiter struct{}
 

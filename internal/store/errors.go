@@ -31,8 +31,13 @@ func translate(err error, what string) error {
 		return support.Wrap(support.CodeUnavailable, err, "the database is unavailable, retry shortly")
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		return support.Wrap(support.CodeConflict, err, what+": already exists")
+	if errors.As(err, &pgErr) {
+		switch {
+		case pgErr.Code == "23505":
+			return support.Wrap(support.CodeConflict, err, what+": already exists")
+		case pgErr.Code[:2] == "22": // data exception: a value the database cannot hold
+			return support.Wrap(support.CodeInvalid, err, what+": invalid value: "+pgErr.Message)
+		}
 	}
 	return support.Wrap(support.CodeInternal, err, what)
 }
@@ -40,6 +45,13 @@ func translate(err error, what string) error {
 // unavailable reports errors that mean "the database cannot be reached or is
 // going away" rather than "the query is wrong".
 func unavailable(err error) bool {
+	// A server that refuses the connection (not accepting connections,
+	// database gone, bad credentials after a rotation) is an outage to
+	// the caller, whatever the SQLSTATE inside.
+	var connErr *pgconn.ConnectError
+	if errors.As(err, &connErr) {
+		return true
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch pgErr.Code[:2] {
@@ -48,9 +60,8 @@ func unavailable(err error) bool {
 		}
 		return false
 	}
-	var connErr *pgconn.ConnectError
 	var netErr net.Error
-	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
+	return errors.As(err, &netErr) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err) ||
 		errors.Is(err, net.ErrClosed)

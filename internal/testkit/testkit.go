@@ -7,6 +7,8 @@ package testkit
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"os"
@@ -58,6 +60,9 @@ type Options struct {
 	// Cache adds an in-process answer cache, shared through Redis when set.
 	Cache bool
 	Redis *redis.Client
+	// CachePrefix names the Redis keys; kits that share it share entries.
+	// Default: unique to the kit, removed when the test ends.
+	CachePrefix string
 	// Assistant overrides assistant parameters (Product, budgets, ...).
 	Assistant assistant.Params
 }
@@ -106,7 +111,11 @@ func WireWith(t testing.TB, st *store.Store, o Options) *Kit {
 		deps.Generator, deps.Prompts, k.Prompts = k.Gateway, set, set
 	}
 	if o.Cache {
-		c, err := cache.New(cache.Params{Redis: o.Redis, Prefix: "supportd:test:" + t.Name() + ":"})
+		prefix := o.CachePrefix
+		if prefix == "" {
+			prefix = UniquePrefix(t)
+		}
+		c, err := cache.New(cache.Params{Redis: o.Redis, Prefix: prefix})
 		if err != nil {
 			t.Fatalf("testkit: cache: %v", err)
 		}
@@ -195,4 +204,20 @@ func Redis(t testing.TB) *redis.Client {
 		t.Fatalf("testkit: Redis at %s does not answer (run scripts/redis.sh): %v", url, err)
 	}
 	return c
+}
+
+// UniquePrefix returns a Redis key prefix no other test uses; its keys are
+// deleted when t ends.
+func UniquePrefix(t testing.TB) string {
+	t.Helper()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	prefix := "supportd:test:" + hex.EncodeToString(b) + ":"
+	t.Cleanup(func() {
+		c, err := cache.New(cache.Params{Redis: Redis(t), Prefix: prefix})
+		if err == nil {
+			c.DeletePrefix(context.Background(), "")
+		}
+	})
+	return prefix
 }

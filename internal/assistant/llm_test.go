@@ -1,0 +1,286 @@
+package assistant_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/assistant"
+	"supportd/internal/extract"
+	"supportd/internal/fakellm"
+	"supportd/internal/ingest"
+	"supportd/internal/llm"
+	"supportd/internal/store"
+	"supportd/internal/support"
+	"supportd/internal/testkit"
+)
+
+const refundQuestion = "How do I get a refund on an annual plan?"
+
+type llmBundle struct {
+	kit   *testkit.Kit
+	kb    store.KB
+	fakes []*fakellm.Server
+}
+
+// setupLLM wires a kit whose model chain is n fake LLM servers.
+func setupLLM(t *testing.T, n int, o testkit.Options) llmBundle {
+	t.Helper()
+	var b llmBundle
+	for range n {
+		srv := fakellm.New(fakellm.Options{TokenDelay: time.Millisecond})
+		hs := httptest.NewServer(srv.Handler())
+		t.Cleanup(hs.Close)
+		b.fakes = append(b.fakes, srv)
+		o.Models = append(o.Models, hs.URL+"/v1")
+	}
+	o.Gateway.BackoffBase = 5 * time.Millisecond
+	b.kit = testkit.NewWith(t, o)
+	b.kb, _ = b.kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	return b
+}
+
+func (b llmBundle) ask(t *testing.T, q string) (support.Answer, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: q, ClientID: "c1"})
+	require.NoError(t, err)
+	return ans, time.Since(start)
+}
+
+// streamed asks with a token sink and returns the answer and what the
+// client received.
+func (b llmBundle) streamed(t *testing.T, q string) (support.Answer, string) {
+	t.Helper()
+	var mu sync.Mutex
+	var got strings.Builder
+	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: q,
+		OnToken: func(_ context.Context, s string) error { mu.Lock(); defer mu.Unlock(); got.WriteString(s); return nil }})
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	return ans, got.String()
+}
+
+func (b llmBundle) storedTurn(t *testing.T, id int64) (mode, reason, model, promptVersion string, dropped, tokens int) {
+	t.Helper()
+	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `
+		SELECT mode, degraded_reason, model, prompt_version, dropped_citations, prompt_tokens + completion_tokens
+		FROM turns WHERE id = $1`, id).Scan(&mode, &reason, &model, &promptVersion, &dropped, &tokens))
+	return
+}
+
+func TestModelAnswerIsCitedAndRecorded(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{})
+	ans, _ := b.ask(t, refundQuestion)
+	require.Equal(t, support.ModeLLM, ans.Mode)
+	require.Empty(t, ans.DegradedReason)
+	require.Equal(t, "billing/refunds.md", ans.Citations[0].Document)
+	require.Equal(t, "[P1]", ans.Citations[0].Marker)
+	require.True(t, strings.HasSuffix(ans.Text, "[P1]"), ans.Text)
+	require.Equal(t, "openai:model-a", ans.Model)
+	require.Positive(t, ans.Usage.PromptTokens)
+
+	sent := b.fakes[0].LastRequest()
+	require.Equal(t, "system", sent.Messages[0].Role)
+	require.Contains(t, sent.Messages[1].Content, `<passage id="P1" title="Refund Policy" source="billing/refunds.md">`)
+	require.Contains(t, sent.Messages[1].Content, "<question>"+refundQuestion+"</question>")
+
+	mode, reason, model, version, dropped, tokens := b.storedTurn(t, ans.TurnID)
+	require.Equal(t, "llm", mode)
+	require.Empty(t, reason)
+	require.Equal(t, "openai:model-a", model)
+	require.Equal(t, b.kit.Prompts.Fingerprint(), version)
+	require.Zero(t, dropped)
+	require.Equal(t, ans.Usage.PromptTokens+ans.Usage.CompletionTokens, tokens)
+}
+
+// Every fault the fake server injects yields the documented degraded
+// answer, within its deadline, and the turn is stored.
+func TestFaultsDegradeHonestly(t *testing.T) {
+	t.Parallel()
+	gw := llm.GatewayParams{FirstToken: 300 * time.Millisecond, Total: 1500 * time.Millisecond, MaxAttempts: 2}
+	cases := []struct {
+		name       string
+		fault      fakellm.Fault
+		wantMode   support.Mode
+		wantReason string
+		within     time.Duration
+	}{
+		{"server error", fakellm.Fault{Kind: fakellm.KindStatus, Status: 500}, support.ModeExtractive, "server_error", time.Second},
+		{"429 beyond the deadline", fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 30}, support.ModeExtractive, "rate_limited", time.Second},
+		{"slow first token", fakellm.Fault{Kind: fakellm.KindLatency, Delay: 5 * time.Second}, support.ModeExtractive, "first_token_timeout", 1500 * time.Millisecond},
+		{"malformed", fakellm.Fault{Kind: fakellm.KindMalformed}, support.ModeExtractive, "empty_answer", time.Second},
+		{"empty", fakellm.Fault{Kind: fakellm.KindEmpty}, support.ModeExtractive, "empty_answer", time.Second},
+		{"cut stream", fakellm.Fault{Kind: fakellm.KindCut, Tokens: 3}, support.ModeExtractive, "stream_interrupted", time.Second},
+		{"never-ending stream", fakellm.Fault{Kind: fakellm.KindHang}, support.ModeExtractive, "timeout", 2 * time.Second},
+		{"cites an unknown passage", fakellm.Fault{Kind: fakellm.KindCite}, support.ModeExtractive, "uncited_answer", time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupLLM(t, 1, testkit.Options{Gateway: gw})
+			b.fakes[0].Inject(tc.fault)
+			ans, took := b.ask(t, refundQuestion)
+			require.Equal(t, tc.wantMode, ans.Mode)
+			require.Equal(t, tc.wantReason, ans.DegradedReason)
+			require.Less(t, took, tc.within)
+			require.Equal(t, "billing/refunds.md", ans.Citations[0].Document, "the extractive fallback still cites")
+			require.Equal(t, "[1]", ans.Citations[0].Marker)
+			mode, reason, _, _, dropped, _ := b.storedTurn(t, ans.TurnID)
+			require.Equal(t, string(tc.wantMode), mode)
+			require.Equal(t, tc.wantReason, reason)
+			if tc.fault.Kind == fakellm.KindCite {
+				require.Equal(t, 1, dropped, "the invented passage id is counted")
+			}
+		})
+	}
+}
+
+func TestSecondModelAnswersWhenThePrimaryFails(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 2, testkit.Options{Gateway: llm.GatewayParams{MaxAttempts: 1}})
+	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 503})
+	ans, _ := b.ask(t, refundQuestion)
+	require.Equal(t, support.ModeFallback, ans.Mode)
+	require.Equal(t, "server_error", ans.DegradedReason)
+	require.Equal(t, "openai:model-b", ans.Model)
+	require.Equal(t, "billing/refunds.md", ans.Citations[0].Document)
+}
+
+func TestOpenBreakerAnswersFastWithoutCallingTheModel(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{Gateway: llm.GatewayParams{MaxAttempts: 1, BreakerFailures: 2, BreakerCooldown: time.Minute}})
+	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 500})
+	b.ask(t, refundQuestion)
+	b.ask(t, refundQuestion)
+	require.Equal(t, "open", b.kit.Gateway.BreakerStates()["openai:model-a"])
+	calls := b.fakes[0].Count("/chat/completions")
+	ans, took := b.ask(t, refundQuestion)
+	require.Equal(t, "circuit_open", ans.DegradedReason)
+	require.Equal(t, support.ModeExtractive, ans.Mode)
+	require.Equal(t, calls, b.fakes[0].Count("/chat/completions"))
+	require.Less(t, took, 500*time.Millisecond)
+}
+
+func TestCutStreamEndsWithAMarkedCompletion(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{})
+	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindCut, Tokens: 4})
+	ans, got := b.streamed(t, refundQuestion)
+	require.Equal(t, support.ModeExtractive, ans.Mode)
+	require.Equal(t, "stream_interrupted", ans.DegradedReason)
+	require.True(t, strings.HasPrefix(got, "If you cancel an "), got)
+	require.Contains(t, got, "[The generated answer was interrupted. Here is what our help articles say:]")
+	require.Equal(t, got, ans.Text, "the stored answer is what the client saw")
+	require.True(t, strings.HasSuffix(got, "[1]"), "it ends with a cited, complete answer")
+}
+
+func TestCacheServesAndInvalidatesOnDocumentChange(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{Cache: true})
+	first, _ := b.ask(t, refundQuestion)
+	require.Equal(t, support.ModeLLM, first.Mode)
+	calls := b.fakes[0].Count("/chat/completions")
+
+	hit, _ := b.ask(t, "  how do I get a REFUND on an annual plan  ")
+	require.Equal(t, support.ModeCache, hit.Mode)
+	require.Equal(t, first.Text, hit.Text)
+	require.Equal(t, first.Citations, hit.Citations)
+	require.Equal(t, calls, b.fakes[0].Count("/chat/completions"), "a hit makes no model call")
+	require.NotEqual(t, first.TurnID, hit.TurnID, "a hit is still a recorded turn")
+
+	// Any document change moves the knowledge base's content version.
+	doc, err := ingest.Load("billing/new.md", strings.NewReader("# Gift cards\n\nGift cards never expire."), -1)
+	require.NoError(t, err)
+	_, err = b.kit.Syncer.Upsert(context.Background(), b.kb, doc)
+	require.NoError(t, err)
+	after, _ := b.ask(t, refundQuestion)
+	require.Equal(t, support.ModeLLM, after.Mode)
+	require.Equal(t, calls+1, b.fakes[0].Count("/chat/completions"))
+}
+
+func TestDegradedAnswersAreNeverCached(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{Cache: true, Gateway: llm.GatewayParams{MaxAttempts: 1}})
+	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 500, Times: 1})
+	degraded, _ := b.ask(t, refundQuestion)
+	require.Equal(t, support.ModeExtractive, degraded.Mode)
+	again, _ := b.ask(t, refundQuestion)
+	require.Equal(t, support.ModeLLM, again.Mode)
+	require.Zero(t, b.kit.Cache.Stats().LocalHits)
+}
+
+func TestCacheIsSharedThroughRedis(t *testing.T) {
+	t.Parallel()
+	rdb := testkit.Redis(t)
+	prefix := testkit.UniquePrefix(t)
+	b := setupLLM(t, 1, testkit.Options{Cache: true, Redis: rdb, CachePrefix: prefix})
+	first, _ := b.ask(t, refundQuestion)
+	require.Equal(t, support.ModeLLM, first.Mode)
+	// A second replica: same database and Redis, its own process cache.
+	other := testkit.WireWith(t, b.kit.Store, testkit.Options{Models: []string{"http://127.0.0.1:1/v1"}, Cache: true, Redis: rdb, CachePrefix: prefix})
+	ans, err := other.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: refundQuestion})
+	require.NoError(t, err)
+	require.Equal(t, support.ModeCache, ans.Mode, "served from the shared tier without a working model")
+	require.Equal(t, uint64(1), other.Cache.Stats().RedisHits)
+}
+
+func TestDailyTokenBudget(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{Assistant: assistant.Params{DailyTokenBudget: 100}})
+	first, _ := b.ask(t, refundQuestion)
+	require.Equal(t, support.ModeLLM, first.Mode)
+	require.Greater(t, first.Usage.PromptTokens+first.Usage.CompletionTokens, 100)
+	_, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: refundQuestion, ClientID: "c1"})
+	require.Equal(t, support.CodeBudgetExhausted, support.ErrorCode(err))
+	require.Positive(t, support.RetryAfter(err))
+	require.LessOrEqual(t, support.RetryAfter(err), 24*time.Hour)
+	other, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: refundQuestion, ClientID: "c2"})
+	require.NoError(t, err, "budgets are per client")
+	require.Equal(t, support.ModeLLM, other.Mode)
+}
+
+func TestFollowUpIsCondensedWithTheConversation(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{})
+	first, _ := b.ask(t, refundQuestion)
+	_, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
+		Question: "and what about monthly plans?", ConversationID: first.ConversationID})
+	require.NoError(t, err)
+	reqs := b.fakes[0].Requests()
+	condense := reqs[len(reqs)-2]
+	require.Contains(t, condense.Messages[0].Content, refundQuestion, "the history is in the condense prompt")
+	require.True(t, strings.HasSuffix(strings.TrimSpace(condense.Messages[0].Content), "Follow-up: and what about monthly plans?"))
+	answer := reqs[len(reqs)-1]
+	require.Contains(t, answer.Messages[1].Content, "<question>and what about monthly plans?</question>",
+		"the fake echoes the follow-up as the standalone question")
+}
+
+func TestLowRetrievalConfidenceSkipsTheModel(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{})
+	ans, _ := b.ask(t, "What will the weather be in Paris tomorrow?")
+	require.Equal(t, support.ModeHandoff, ans.Mode)
+	require.Equal(t, "low_confidence", ans.DegradedReason)
+	require.Equal(t, extract.HandoffText, ans.Text)
+	require.Zero(t, b.fakes[0].Count("/chat/completions"), "no tokens spent on a question the articles cannot answer")
+}
+
+func TestClientDisconnectCancelsTheModelAndIsNotAFailure(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{Gateway: llm.GatewayParams{BreakerFailures: 1}})
+	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindHang})
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := b.kit.Assistant.Answer(ctx, assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: refundQuestion,
+		OnToken: func(context.Context, string) error { cancel(); return nil }})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, "closed", b.kit.Gateway.BreakerStates()["openai:model-a"])
+	require.Zero(t, countTurns(t, bundle{kit: b.kit}))
+}
