@@ -63,6 +63,11 @@ func commands() []command {
 		{"ingest", "sync files into a knowledge base", runIngest},
 		{"migrate", "apply database migrations", runMigrate},
 		{"config", "print the configuration table (Markdown)", runConfig},
+		{"eval", "score the assistant on a golden set (run, show, list)", runEval},
+		{"worker", "work background jobs (the scheduled evaluation) without serving HTTP", runWorker},
+		{"goldenset", "export recent low-confidence, handed-off and rated-down turns as draft golden cases", runGoldenset},
+		{"bench", "measure ingestion, retrieval latency and retrieval quality", runBench},
+		{"fake-llm", "run the deterministic fake OpenAI-compatible LLM server (tests, demos)", runFakeLLM},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"supportd/internal/config"
+	"supportd/internal/jobs"
 	"supportd/internal/store"
 )
 
@@ -20,6 +21,9 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 	defer st.Close()
 	v, err := st.Migrate(ctx)
 	if err != nil {
+		return err
+	}
+	if err := jobs.Migrate(ctx, st.Pool()); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "database schema at version %d\n", v)

@@ -32,6 +32,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		Assistant: a.assistant, Library: a.store, Uploader: a.syncer, Health: a.store, Log: log,
 		Tenant: cfg.Tenant, EmbedModel: a.embedder.Model(), EmbedDim: a.embedder.Dimension(),
 		MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, ClientLimit: limiter{a.clientLimit},
+		EvalRuns: a.evalRunner(),
 	})
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -51,8 +52,20 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	log.Info("serving", "addr", ln.Addr().String(), "embedder", a.embedder.Model(), "models", models)
 	fmt.Fprintf(env.stdout, "supportd listening on http://%s\n", ln.Addr())
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	jobsDone := make(chan error, 1)
+	jctx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	if cfg.Jobs {
+		client, err := a.jobClient()
+		if err != nil {
+			return err
+		}
+		go func() { jobsDone <- runJobs(jctx, client) }()
+	} else {
+		jobsDone <- nil
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -65,6 +78,10 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	stopJobs()
+	if err := <-jobsDone; err != nil {
+		log.Warn("job worker stopped with an error", "err", err)
 	}
 	log.Info("stopped")
 	return nil

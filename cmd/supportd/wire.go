@@ -16,8 +16,10 @@ import (
 	"supportd/internal/embed"
 	"supportd/internal/extract"
 	"supportd/internal/ingest"
+	"supportd/internal/jobs"
 	"supportd/internal/limit"
 	"supportd/internal/llm"
+	"supportd/internal/prompt"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
 )
@@ -60,6 +62,7 @@ type app struct {
 	chunker     *ingest.Chunker
 	retriever   *retrieve.Retriever
 	gateway     *llm.Gateway
+	prompts     *prompt.Set
 	assistant   *assistant.Assistant
 	syncer      *ingest.Syncer
 	clientLimit limit.Limiter
@@ -114,9 +117,10 @@ func (a *app) wireAnswers(ctx context.Context) error {
 	}
 	if a.gateway != nil {
 		deps.Generator = a.gateway
-		if deps.Prompts, err = loadPrompts(cfg); err != nil {
+		if a.prompts, err = loadPrompts(cfg); err != nil {
 			return err
 		}
+		deps.Prompts = a.prompts
 		c, err := newCache(cfg, a.redis)
 		if err != nil {
 			return err
@@ -149,6 +153,13 @@ func (a *app) checkSchema(ctx context.Context) error {
 	}
 	if current != target {
 		return fmt.Errorf("database schema is at version %d; this binary needs %d: run 'supportd migrate'", current, target)
+	}
+	pending, err := jobs.Pending(ctx, a.store.Pool())
+	if err != nil {
+		return fmt.Errorf("check job queue migrations: %w", err)
+	}
+	if pending {
+		return fmt.Errorf("the job queue's tables are not migrated: run 'supportd migrate'")
 	}
 	return nil
 }

@@ -141,6 +141,17 @@ type Turn struct {
 	// OnToken, when set, receives the answer as it is produced (streaming).
 	// Its error aborts a model generation.
 	OnToken func(ctx context.Context, text string) error
+	// History, for a turn without ConversationID, stands in for the
+	// stored conversation (evaluation cases carry their own).
+	History []Exchange
+	// SkipCache answers afresh even when a cached answer exists, so an
+	// evaluation measures the pipeline rather than the cache.
+	SkipCache bool
+}
+
+// Exchange is one earlier question and its answer.
+type Exchange struct {
+	Question, Answer string
 }
 
 // Answer answers t and records it. Invalid input fails before anything
@@ -199,6 +210,7 @@ func (a *Assistant) respond(ctx context.Context, w *work) error {
 		return nil
 	}
 	passages, err := a.d.Retriever.Retrieve(ctx, retrieve.Query{KB: w.kb, Question: w.standalone, TopK: a.p.TopK, Filter: w.turn.Filter})
+	w.ans.Retrieved = passages
 	if err != nil {
 		if support.ErrorCode(err) == support.CodeUpstreamTimeout {
 			a.handoff(ctx, w, "retrieval_timeout")
@@ -306,7 +318,11 @@ func (a *Assistant) validate(q string) (string, error) {
 // already owns.
 func (a *Assistant) conversation(ctx context.Context, t Turn) (string, []store.Turn, error) {
 	if t.ConversationID == "" {
-		return uuid.NewString(), nil, nil
+		history := make([]store.Turn, len(t.History))
+		for i, h := range t.History {
+			history[i] = store.Turn{Question: h.Question, Answer: h.Answer}
+		}
+		return uuid.NewString(), history, nil
 	}
 	id, err := uuid.Parse(t.ConversationID)
 	if err != nil {

@@ -50,7 +50,7 @@ func normalise(q string) string {
 // cached serves a stored model answer. Only undegraded model answers are
 // ever stored.
 func (a *Assistant) cached(ctx context.Context, w *work) bool {
-	if a.d.Cache == nil || a.d.Generator == nil {
+	if a.d.Cache == nil || a.d.Generator == nil || w.turn.SkipCache {
 		return false
 	}
 	raw, _, ok := a.d.Cache.Get(ctx, a.cacheKey(w))

@@ -70,6 +70,13 @@ type Config struct {
 	PromptsDir        string
 	ProductName       string
 	HistoryTurns      int
+
+	EvalSchedule   string
+	EvalGolden     string
+	EvalKB         string
+	EvalThresholds string
+	EvalWebhookURL string
+	Jobs           bool
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -220,6 +227,25 @@ func Vars() []Var {
 		{Env: "SUPPORTD_PROMPTS_DIR", Default: "", Help: "folder overriding the built-in prompt templates", set: str(func(c *Config) *string { return &c.PromptsDir })},
 		{Env: "SUPPORTD_PRODUCT_NAME", Default: "", Help: "product named in the system prompt", set: str(func(c *Config) *string { return &c.ProductName })},
 		{Env: "SUPPORTD_HISTORY_TURNS", Default: "6", Help: "earlier turns used to understand a follow-up question", set: integer(1, 50, func(c *Config) *int { return &c.HistoryTurns })},
+		{Env: "SUPPORTD_EVAL_SCHEDULE", Default: "0 6 * * 1", Help: "cron (UTC) of the scheduled golden-set evaluation; empty disables it", set: func(c *Config, v string) error {
+			if v != "" && len(strings.Fields(v)) != 5 {
+				return fmt.Errorf("%q is not a five-field cron expression", v)
+			}
+			c.EvalSchedule = v
+			return nil
+		}},
+		{Env: "SUPPORTD_EVAL_GOLDEN", Default: "goldenset/demo.jsonl", Help: "golden set the scheduled evaluation runs", set: str(func(c *Config) *string { return &c.EvalGolden })},
+		{Env: "SUPPORTD_EVAL_KB", Default: "demo", Help: "knowledge base the scheduled evaluation runs against", set: str(func(c *Config) *string { return &c.EvalKB })},
+		{Env: "SUPPORTD_EVAL_THRESHOLDS", Default: "goldenset/thresholds.json", Help: "per-metric regression thresholds", set: str(func(c *Config) *string { return &c.EvalThresholds })},
+		{Env: "SUPPORTD_EVAL_WEBHOOK_URL", Default: "", Secret: true, Help: "URL that receives a JSON POST when a scheduled evaluation regresses", set: str(func(c *Config) *string { return &c.EvalWebhookURL })},
+		{Env: "SUPPORTD_JOBS", Default: "true", Help: "work background jobs (scheduled evaluation) inside serve; false leaves them to supportd worker", set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			c.Jobs = b
+			return nil
+		}},
 		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
 		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
 	}

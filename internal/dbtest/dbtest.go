@@ -19,6 +19,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"supportd/internal/jobs"
 	"supportd/internal/store"
 	"supportd/migrations"
 )
@@ -149,6 +151,9 @@ func ensureTemplate() (string, error) {
 		return "", err
 	}
 	_, err = s.Migrate(ctx)
+	if err == nil {
+		err = jobs.Migrate(ctx, s.Pool())
+	}
 	s.Close()
 	if err != nil {
 		return "", fmt.Errorf("migrate template: %w", err)
@@ -181,6 +186,7 @@ func adminExec(ctx context.Context, sql string) error {
 
 func migrationsHash() (string, error) {
 	h := sha256.New()
+	h.Write([]byte(riverVersion()))
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -197,4 +203,19 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// riverVersion names the River release whose migrations the template has,
+// so upgrading River rebuilds the template.
+func riverVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, d := range info.Deps {
+		if d.Path == "github.com/riverqueue/river" {
+			return d.Version
+		}
+	}
+	return ""
 }

@@ -30,20 +30,32 @@ type bundle struct {
 // in knowledge base "demo".
 func setup(t *testing.T) *bundle {
 	t.Helper()
-	kit := testkit.New(t)
-	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
-	require.Zero(t, rep.Counts["failed"], "demo corpus: %+v", rep.Results)
-	return serve(t, kit)
+	return setupWith(t, testkit.Options{})
 }
 
-// serve starts the API over kit.
-func serve(t *testing.T, kit *testkit.Kit) *bundle {
+// setupWith is setup with a kit built from o (a model chain, a cache) and
+// the API's dependencies adjusted by deps.
+func setupWith(t *testing.T, o testkit.Options, deps ...func(*httpapi.Deps)) *bundle {
 	t.Helper()
-	e := httpapi.New(httpapi.Deps{
+	kit := testkit.NewWith(t, o)
+	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	require.Zero(t, rep.Counts["failed"], "demo corpus: %+v", rep.Results)
+	return serve(t, kit, deps...)
+}
+
+// serve starts the API over kit; deps adjust its dependencies (a client
+// limit, a logger) before it is built.
+func serve(t *testing.T, kit *testkit.Kit, deps ...func(*httpapi.Deps)) *bundle {
+	t.Helper()
+	d := httpapi.Deps{
 		Assistant: kit.Assistant, Library: kit.Store, Uploader: kit.Syncer, Health: kit.Store, Log: kit.Log,
 		Tenant: testkit.Tenant, EmbedModel: kit.Embedder.Model(), EmbedDim: kit.Embedder.Dimension(),
 		MaxUploadBytes: 1 << 20,
-	})
+	}
+	for _, f := range deps {
+		f(&d)
+	}
+	e := httpapi.New(d)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &bundle{kit: kit, srv: srv}

@@ -2,10 +2,9 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -57,7 +56,11 @@ func abandoned(c echo.Context, err error) error {
 	return nil
 }
 
-const outcomeKey = "supportd.outcome"
+// Context keys for what a handler learned that the request log reports.
+const (
+	outcomeKey   = "supportd.outcome"
+	streamErrKey = "supportd.stream_error"
+)
 
 // sse writes server-sent events; the first event commits a 200.
 type sse struct {
@@ -113,11 +116,15 @@ func streamChat(c echo.Context, a Answerer, turn assistant.Turn) error {
 		if !c.Response().Committed {
 			return err
 		}
+		// The status is already sent; the request log and the error log
+		// still hear about the failure.
+		c.Set(streamErrKey, err)
 		return s.send("error", errorDetail{Code: support.ErrorCode(err), Message: publicMessage(err),
 			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
 	}
 	if err := s.send("citations", ans.Citations); err != nil {
-		return nil // the client is gone; the turn is already recorded
+		c.Set(outcomeKey, "client_disconnected") // the turn is already recorded
+		return nil
 	}
 	_ = s.send("done", doneEvent{TurnID: ans.TurnID, ConversationID: ans.ConversationID, Mode: ans.Mode,
 		DegradedReason: ans.DegradedReason, Confidence: ans.Confidence, Model: ans.Model, Usage: ans.Usage})
@@ -132,14 +139,11 @@ func publicMessage(err error) string {
 	return support.ErrorMessage(err)
 }
 
-// clientID names the caller for rate limits and budgets: a hash of its
-// bearer token, else its address (the direct peer; proxy headers are not
-// trusted).
+// clientID names the caller for rate limits and budgets: its address (the
+// direct peer; proxy headers are not trusted). Bearer tokens are not
+// verified yet, so they must not name a client: a made-up token would buy
+// a fresh allowance.
 func clientID(c echo.Context) string {
-	if auth := c.Request().Header.Get(echo.HeaderAuthorization); strings.HasPrefix(auth, "Bearer ") {
-		sum := sha256.Sum256([]byte(strings.TrimPrefix(auth, "Bearer ")))
-		return "key:" + hex.EncodeToString(sum[:8])
-	}
 	return "ip:" + c.RealIP()
 }
 
@@ -151,13 +155,16 @@ type RateLimiter interface {
 // limitClients answers 429 with Retry-After once a client exceeds its
 // rate. A failing limiter admits the request: a broken Redis must not take
 // the API down.
-func limitClients(l RateLimiter) echo.MiddlewareFunc {
+func limitClients(l RateLimiter, log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if l == nil {
 				return next(c)
 			}
 			ok, retry, err := l.Allow(c.Request().Context(), clientID(c), 1)
+			if err != nil {
+				log.WarnContext(c.Request().Context(), "rate limiter unavailable; admitting", "err", err)
+			}
 			if err == nil && !ok {
 				return &support.Error{Code: support.CodeRateLimited, RetryAfter: retry,
 					Message: "too many requests from this client; retry after the Retry-After delay"}

@@ -38,8 +38,14 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			status := v.Status
+			level := slog.LevelInfo
+			streamErr, _ := c.Get(streamErrKey).(error)
 			if c.Get(outcomeKey) == "client_disconnected" {
 				status = 499 // nginx's "client closed request"
+			} else if streamErr != nil {
+				status = statusOf(support.ErrorCode(streamErr))
+				log.ErrorContext(c.Request().Context(), "request failed after streaming began", "request_id", v.RequestID,
+					"code", support.ErrorCode(streamErr), "status", status, "err", streamErr.Error())
 			} else if v.Error != nil {
 				status = statusOf(support.ErrorCode(v.Error))
 				var he *echo.HTTPError
@@ -47,7 +53,10 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 					status = statusOf(fromEcho(he).Code)
 				}
 			}
-			log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
+			if status >= 500 {
+				level = slog.LevelWarn
+			}
+			log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("request_id", v.RequestID), slog.String("method", v.Method),
 				slog.String("route", v.RoutePath), slog.String("path", v.URIPath),
 				slog.Int("status", status), slog.Int64("latency_us", v.Latency.Microseconds()))

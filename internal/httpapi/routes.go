@@ -56,6 +56,8 @@ type Deps struct {
 	MaxUploadBytes int64
 	// ClientLimit rate-limits chat per client; nil is unlimited.
 	ClientLimit RateLimiter
+	// EvalRuns serves stored evaluation runs; nil leaves the routes out.
+	EvalRuns EvalRuns
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -71,10 +73,14 @@ func New(d Deps) *echo.Echo {
 	e.GET("/readyz", handleReadyz(d.Health))
 
 	v1 := e.Group("/v1")
-	v1.POST("/chat", handleChat(d.Assistant, d.Tenant), limitClients(d.ClientLimit), limitBody(smallBodyBytes))
+	v1.POST("/chat", handleChat(d.Assistant, d.Tenant), limitClients(d.ClientLimit, d.Log), limitBody(smallBodyBytes))
 	v1.GET("/kbs", handleListKBs(d.Library, d.Tenant))
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Library, d.Tenant))
 	v1.POST("/kbs/:kb/documents", handleUpload(d), limitBody(d.MaxUploadBytes))
 	v1.DELETE("/kbs/:kb/documents", handleDeleteDocuments(d.Library, d.Tenant))
+	if d.EvalRuns != nil {
+		v1.GET("/eval/runs", handleListEvalRuns(d.EvalRuns, d.Tenant))
+		v1.GET("/eval/runs/:id", handleGetEvalRun(d.EvalRuns, d.Tenant))
+	}
 	return e
 }

@@ -57,6 +57,9 @@ type Answer struct {
 	Model          string        `json:"model,omitempty"`
 	Usage          *Usage        `json:"usage,omitempty"`
 	Latency        time.Duration `json:"-"`
+	// Retrieved are the passages the answer was drawn from, best first
+	// (none for cache hits); evaluation scores retrieval with them.
+	Retrieved []Passage `json:"-"`
 }
 
 // Usage is what a model answer consumed.

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"supportd/internal/eval"
+	"supportd/internal/jobs"
+)
+
+func runWorker(ctx context.Context, env *environment, args []string) error {
+	cfg, _, err := loadConfig(env, "worker", "", args, nil)
+	if err != nil {
+		return err
+	}
+	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if err := a.checkSchema(ctx); err != nil {
+		return err
+	}
+	client, err := a.jobClient()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "supportd worker running (evaluation schedule %q)\n", cfg.EvalSchedule)
+	return runJobs(ctx, client)
+}
+
+// runJobs works jobs until ctx ends, then lets running jobs finish.
+func runJobs(ctx context.Context, client *river.Client[pgx.Tx]) error {
+	if err := client.Start(ctx); err != nil {
+		return fmt.Errorf("start job worker: %w", err)
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return client.Stop(sctx)
+}
+
+// jobClient builds the River client that schedules and works evaluations.
+func (a *app) jobClient() (*river.Client[pgx.Tx], error) {
+	cfg := a.cfg
+	return jobs.New(jobs.Params{
+		Pool: a.store.Pool(), Log: a.log, Schedule: cfg.EvalSchedule,
+		Eval:    jobs.EvalArgs{Tenant: cfg.Tenant, KB: cfg.EvalKB, Golden: cfg.EvalGolden, Baseline: "latest"},
+		RunEval: a.scheduledEval,
+	})
+}
+
+// scheduledEval is one evaluation job: the same flow as eval run, with
+// the webhook told about regressions.
+func (a *app) scheduledEval(ctx context.Context, args jobs.EvalArgs) error {
+	set, err := eval.LoadGolden(args.Golden)
+	if err != nil {
+		return err
+	}
+	th, err := eval.LoadThresholds(a.cfg.EvalThresholds)
+	if err != nil {
+		return err
+	}
+	kb, err := a.store.KB(ctx, args.Tenant, args.KB)
+	if err != nil {
+		return err
+	}
+	p := a.evalParams(kb, set, "schedule")
+	p.Tenant = args.Tenant
+	out, err := a.evalRunner().Evaluate(ctx, eval.EvaluateParams{RunParams: p, Baseline: args.Baseline,
+		Thresholds: th, WebhookURL: a.cfg.EvalWebhookURL})
+	if err != nil {
+		return err
+	}
+	a.log.Info("scheduled evaluation finished", "run_id", out.Run.Meta.ID, "status", out.Run.Meta.Status,
+		"pass_rate", out.Run.Summary.PassRate.Mean, "regressed", out.Comparison != nil && out.Comparison.Regressed)
+	return nil
+}

@@ -1,0 +1,188 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/dbtest"
+	"supportd/internal/embed"
+	"supportd/internal/ingest"
+	"supportd/internal/retrieve"
+)
+
+// newDeps wires the real components over a fresh database, as the
+// composition root does from the default configuration.
+func newDeps(t *testing.T) Deps {
+	t.Helper()
+	st := dbtest.New(t)
+	emb, err := embed.New(embed.Params{})
+	require.NoError(t, err)
+	return Deps{
+		Store: st, Embedder: emb, Chunker: chunker(), Retriever: retrieve.New(st, emb, retrieve.Params{}), Tenant: "default",
+		Settings: Settings{ChunkTokens: ingest.DefaultChunkSize, ChunkOverlap: ingest.DefaultChunkOverlap, Candidates: 50, EfSearch: 100},
+	}
+}
+
+// writeTinyDataset writes a six-section, four-question set in the S10
+// layout and returns its folder.
+func writeTinyDataset(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "tiny-set")
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	sections := []DatasetSection{
+		{"section_0", "Wi-Fi", "Wi-Fi\nConnect to a Wi-Fi network. From Settings, tap Connections, then Wi-Fi, and tap a network. Enter the network password when asked."},
+		{"section_1", "Bluetooth", "Bluetooth\nPair your device with Bluetooth headphones, speakers and car kits. From Settings, tap Connections, then Bluetooth, and tap a device to pair."},
+		{"section_2", "Battery", "Battery\nPower saving mode makes the battery last longer by limiting background apps, lowering screen brightness and turning off always-on display."},
+		{"section_3", "Camera", "Camera\nTake pictures and record videos. Tap the shutter button to take a picture; press and hold it to record a video."},
+		{"section_4", "Screen lock types", "Screen lock types\nSet a PIN, password or pattern to lock your screen. From Settings, tap Lock screen, then Screen lock type."},
+		{"section_5", "Wi-Fi Calling", "Wi-Fi Calling\nMake calls over a Wi-Fi network when mobile signal is weak. From Settings, tap Connections, then Wi-Fi Calling."},
+	}
+	questions := []DatasetQuestion{
+		{"q1", "How do I connect to a Wi-Fi network?", []string{"section_0", "section_5"}},
+		{"q2", "How can I pair my headphones over Bluetooth?", []string{"section_1"}},
+		{"q3", "How do I make the battery last longer?", []string{"section_2"}},
+		{"q4", "How do I set a PIN to lock my screen?", []string{"section_4"}},
+	}
+	writeJSONL(t, filepath.Join(dir, corpusFile), sections)
+	writeJSONL(t, filepath.Join(dir, questionsFile), questions)
+	return dir
+}
+
+func writeJSONL[T any](t *testing.T, path string, rows []T) {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	for _, r := range rows {
+		require.NoError(t, enc.Encode(r))
+	}
+	require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
+}
+
+func TestQualityOnTinyDataset(t *testing.T) {
+	t.Parallel()
+	d := newDeps(t)
+	rep, err := Quality(context.Background(), d, QualityParams{Dataset: writeTinyDataset(t)})
+	require.NoError(t, err)
+	require.Equal(t, 6, rep.Sections)
+	require.Equal(t, 4, rep.Questions)
+	require.Equal(t, "bench-quality-tiny-set", rep.Params.KBName())
+	require.Positive(t, rep.Chunks)
+
+	hybrid, rescored := rep.row("hybrid (default RRF k=60)"), rep.row("RRF k=60")
+	require.NotNil(t, hybrid)
+	require.NotNil(t, rescored)
+	require.Equal(t, hybrid.Scores, rescored.Scores, "re-scoring one Search must rank as Retrieve does")
+	for _, row := range rep.Rows {
+		require.Equal(t, 4, row.Scores.N(), row.Name)
+	}
+	// Six documents and fifty candidates: the vector list holds them all.
+	require.InDelta(t, 1.0, rep.row("vector").Scores.HitAt(10), 1e-12)
+	require.InDelta(t, 1.0, hybrid.Scores.HitAt(10), 1e-12)
+
+	var out bytes.Buffer
+	rep.WriteMarkdown(&out)
+	require.Contains(t, out.String(), "| hybrid (default RRF k=60)")
+	require.Contains(t, out.String(), "best: ")
+	require.NotContains(t, out.String(), "note:")
+}
+
+func TestIngestSkipsUnchangedOnResync(t *testing.T) {
+	t.Parallel()
+	d := newDeps(t)
+	rep, err := Ingest(context.Background(), d, IngestParams{Chunks: 40, Seed: 2})
+	require.NoError(t, err)
+	require.Equal(t, rep.Articles, rep.First.Written)
+	require.InDelta(t, 40, rep.First.Chunks, 6)
+	require.Equal(t, rep.Articles, rep.Again.Skipped)
+	require.Zero(t, rep.Again.Chunks)
+	require.Positive(t, rep.First.Embed)
+	require.Positive(t, rep.First.Database)
+
+	// A rerun starts from an empty knowledge base again.
+	again, err := Ingest(context.Background(), d, IngestParams{Chunks: 40, Seed: 2})
+	require.NoError(t, err)
+	require.Equal(t, rep.First.Chunks, again.First.Chunks)
+	require.Equal(t, rep.Articles, again.First.Written)
+}
+
+func TestRetrievalReusesSeededCorpus(t *testing.T) {
+	t.Parallel()
+	d := newDeps(t)
+	p := RetrievalParams{Chunks: 60, Queries: 5, Seed: 3}
+	first, err := Retrieval(context.Background(), d, p)
+	require.NoError(t, err)
+	require.False(t, first.Reused)
+	require.Positive(t, first.Chunks)
+	require.Len(t, first.Methods, 3)
+	for _, m := range first.Methods {
+		require.Equal(t, 5, m.Latency.N+m.Errors, m.Method)
+	}
+	require.Equal(t, 5, first.Recall.Queries)
+
+	second, err := Retrieval(context.Background(), d, p)
+	require.NoError(t, err)
+	require.True(t, second.Reused)
+	require.Equal(t, first.Chunks, second.Chunks)
+
+	// Another size is another corpus, in its own knowledge base.
+	p.Chunks = 30
+	third, err := Retrieval(context.Background(), d, p)
+	require.NoError(t, err)
+	require.False(t, third.Reused)
+}
+
+// TestBenchQualityCommand builds supportd and runs the command as a user
+// would, against a fresh database.
+func TestBenchQualityCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	bin := filepath.Join(t.TempDir(), "supportd")
+	build := exec.Command("go", "build", "-o", bin, "supportd/cmd/supportd")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	run := func(t *testing.T, env []string, args ...string) (string, string) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), env...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		require.NoError(t, cmd.Run(), "stderr: %s", stderr.String())
+		return stdout.String(), stderr.String()
+	}
+	t.Run("tiny dataset", func(t *testing.T) {
+		t.Parallel()
+		dir := writeTinyDataset(t)
+		stdout, _ := run(t, []string{"DATABASE_URL=" + dbtest.NewURL(t)}, "bench", "quality", "--dataset", dir)
+		require.Contains(t, stdout, "command: `supportd bench quality --dataset "+dir+"`")
+		require.Contains(t, stdout, "| method ")
+		for _, row := range []string{"vector", "text", "hybrid (default RRF k=60)", "RRF k=10", "RRF k=30", "RRF k=60, text ×1.5", "RRF k=60, text ×2", "RRF k=60, vector ×1.5"} {
+			require.Contains(t, stdout, "| "+row+" ", row)
+		}
+		require.Contains(t, stdout, "\nbest: ")
+	})
+	t.Run("dataset absent", func(t *testing.T) {
+		t.Parallel()
+		missing := filepath.Join(t.TempDir(), "nowhere")
+		stdout, _ := run(t, []string{"DATABASE_URL=postgres://nobody@127.0.0.1:1/none"}, "bench", "quality", "--dataset", missing)
+		require.Equal(t, "skipped: dataset not found at "+missing+"\n", stdout)
+	})
+}
+
+func TestQualityKBName(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "bench-quality-emanual-s10", QualityParams{Dataset: "../shared/datasets/emanual-s10/"}.KBName())
+	require.Equal(t, "bench-quality-my-set-v2", QualityParams{Dataset: "/data/My Set v2"}.KBName())
+	long := QualityParams{Dataset: strings.Repeat("x", 100)}.KBName()
+	require.Len(t, long, 63)
+}

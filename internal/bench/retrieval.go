@@ -1,0 +1,269 @@
+package bench
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+
+	"supportd/internal/retrieve"
+	"supportd/internal/store"
+	"supportd/internal/support"
+)
+
+// RetrievalParams is one retrieval benchmark.
+type RetrievalParams struct {
+	Chunks  int // target chunk count of the synthetic corpus
+	Queries int
+	Seed    uint64
+}
+
+// Command is the command line that repeats the run.
+func (p RetrievalParams) Command() string {
+	return fmt.Sprintf("supportd bench retrieval --chunks %d --queries %d --seed %d", p.Chunks, p.Queries, p.Seed)
+}
+
+// KBName is the knowledge base the corpus is seeded into.
+func (p RetrievalParams) KBName() string {
+	return fmt.Sprintf("bench-retrieval-%d-%d", p.Seed, p.Chunks)
+}
+
+// latencyMethods are the Retrieve methods timed, in report order.
+var latencyMethods = [...]string{"hybrid", "vector", "text"}
+
+// warmup is how many queries run once per method before timing starts.
+const warmup = 20
+
+// markerURI names the chunkless document that records which corpus a
+// retrieval knowledge base holds. It is written last, so its presence also
+// says that seeding finished.
+const markerURI = "_bench/corpus-marker"
+
+// RetrievalReport is the outcome of Retrieval.
+type RetrievalReport struct {
+	Params   RetrievalParams
+	Setup    string
+	Articles int
+	Chunks   int64   // chunks in the knowledge base
+	Reused   bool    // the seeded corpus was already there
+	Seed     SyncRun // when not reused
+	Methods  []MethodRun
+	Recall   RecallRun
+}
+
+// MethodRun is the latency of one retrieval method over the queries.
+type MethodRun struct {
+	Method  string
+	Latency Latency
+	Errors  int // retrieval deadline overruns
+	// SourceHit is the share of queries whose source article is among the
+	// documents of the top ten passages: a sanity check, not a quality
+	// figure (the queries are built from the corpus's own words).
+	SourceHit float64
+}
+
+// RecallRun compares the HNSW index with an exact scan on the vector list.
+type RecallRun struct {
+	Queries     int
+	Mean, Min   float64
+	Full        int // queries whose top ten matched exactly
+	HNSW, Exact Latency
+}
+
+// Retrieval seeds a knowledge base with about p.Chunks synthetic chunks
+// (unless it already holds exactly that corpus), then times p.Queries
+// generated questions through Retriever.Retrieve for each method, and
+// measures recall@10 of the vector search through the HNSW index against an
+// exact scan.
+func Retrieval(ctx context.Context, d Deps, p RetrievalParams) (RetrievalReport, error) {
+	rep := RetrievalReport{Params: p}
+	if err := d.check(); err != nil {
+		return rep, err
+	}
+	if p.Chunks <= 0 || p.Queries <= 0 {
+		return rep, fmt.Errorf("bench retrieval: --chunks and --queries must be positive")
+	}
+	var err error
+	if rep.Setup, err = d.setup(ctx); err != nil {
+		return rep, err
+	}
+	d.progress("generating a corpus of about %d chunks", p.Chunks)
+	corpus := Synthetic(SyntheticParams{Seed: p.Seed, Chunks: p.Chunks, ChunkTokens: d.Settings.ChunkTokens, Tokens: d.Chunker.CountTokens})
+	rep.Articles = len(corpus.Articles)
+	kb, err := d.seeded(ctx, p, corpus, &rep)
+	if err != nil {
+		return rep, err
+	}
+	rep.Chunks = kb.ChunkCount
+	queries := Queries(corpus, p.Seed, p.Queries)
+	if rep.Methods, err = d.latencies(ctx, kb, queries); err != nil {
+		return rep, err
+	}
+	rep.Recall, err = d.recall(ctx, kb, queries)
+	return rep, err
+}
+
+// marker identifies a seeded corpus: generator, seed, size, chunking and
+// embedder.
+func (d Deps) marker(p RetrievalParams) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s seed=%d chunks=%d chunk_tokens=%d overlap=%d model=%s dim=%d",
+		SyntheticVersion, p.Seed, p.Chunks, d.Settings.ChunkTokens, d.Settings.ChunkOverlap, d.Embedder.Model(), d.Embedder.Dimension()))
+	return hex.EncodeToString(sum[:])
+}
+
+// seeded returns the knowledge base holding corpus, reusing it when its
+// marker matches and every article is present, else seeding it afresh
+// through the Syncer.
+func (d Deps) seeded(ctx context.Context, p RetrievalParams, corpus Corpus, rep *RetrievalReport) (store.KB, error) {
+	marker := d.marker(p)
+	kb, err := d.Store.KB(ctx, d.Tenant, p.KBName())
+	if err == nil {
+		hashes, err := d.Store.DocumentHashes(ctx, kb)
+		if err != nil {
+			return kb, err
+		}
+		if hashes[markerURI] == marker && len(hashes) == len(corpus.Articles)+1 && kb.ChunkCount > 0 {
+			rep.Reused = true
+			d.progress("knowledge base %s already holds this corpus: not seeding", kb.Name)
+			return kb, nil
+		}
+	} else if support.ErrorCode(err) != support.CodeKBNotFound {
+		return kb, err
+	}
+	d.progress("seeding %s", p.KBName())
+	files, cleanup, err := writeCorpus(corpus)
+	if err != nil {
+		return kb, err
+	}
+	defer cleanup()
+	if kb, err = d.freshKB(ctx, p.KBName()); err != nil {
+		return kb, err
+	}
+	if rep.Seed, err = d.sync(ctx, kb, files, "seeding"); err != nil {
+		return kb, err
+	}
+	err = d.Store.WriteDocuments(ctx, kb, []store.DocumentWrite{{
+		SourceURI: markerURI, Title: "benchmark corpus marker", ContentHash: marker,
+		Metadata: map[string]any{"generator": SyntheticVersion, "seed": p.Seed, "chunks": p.Chunks},
+	}})
+	if err != nil {
+		return kb, err
+	}
+	return d.Store.KB(ctx, d.Tenant, p.KBName())
+}
+
+// latencies times every query through each method, interleaved so that
+// the methods see the same cache state, after a short untimed warm-up.
+func (d Deps) latencies(ctx context.Context, kb store.KB, queries []Query) ([]MethodRun, error) {
+	for _, q := range queries[:min(warmup, len(queries))] {
+		for _, m := range latencyMethods {
+			if _, err := d.retrieve(ctx, kb, q.Text, m); err != nil && support.ErrorCode(err) != support.CodeUpstreamTimeout {
+				return nil, err
+			}
+		}
+	}
+	times := make([][]time.Duration, len(latencyMethods))
+	runs := make([]MethodRun, len(latencyMethods))
+	for i, q := range queries {
+		if i%100 == 0 {
+			d.progress("retrieval: query %d/%d", i, len(queries))
+		}
+		for j, m := range latencyMethods {
+			start := time.Now()
+			ps, err := d.retrieve(ctx, kb, q.Text, m)
+			elapsed := time.Since(start)
+			switch {
+			case support.ErrorCode(err) == support.CodeUpstreamTimeout:
+				runs[j].Errors++
+				continue
+			case err != nil:
+				return nil, err
+			}
+			times[j] = append(times[j], elapsed)
+			if FirstHit(RankDocuments(ps), map[string]bool{q.Source: true}, 10) > 0 {
+				runs[j].SourceHit++
+			}
+		}
+	}
+	for j, m := range latencyMethods {
+		runs[j].Method, runs[j].Latency = m, Summarize(times[j])
+		runs[j].SourceHit /= float64(len(queries))
+	}
+	return runs, nil
+}
+
+func (d Deps) retrieve(ctx context.Context, kb store.KB, question, method string) ([]support.Passage, error) {
+	return d.Retriever.Retrieve(ctx, retrieve.Query{KB: kb, Question: question, TopK: 10, Method: method})
+}
+
+// recall runs each query's vector search through the HNSW index and as an
+// exact scan, and compares the top-ten chunk sets.
+func (d Deps) recall(ctx context.Context, kb store.KB, queries []Query) (RecallRun, error) {
+	run := RecallRun{Queries: len(queries), Min: 1}
+	var hnswTimes, exactTimes []time.Duration
+	for i, q := range queries {
+		if i%100 == 0 {
+			d.progress("recall: query %d/%d", i, len(queries))
+		}
+		vec, err := d.Embedder.EmbedQuery(ctx, q.Text)
+		if err != nil {
+			return run, err
+		}
+		var ids [2][]int64
+		for k, exact := range []bool{false, true} {
+			start := time.Now()
+			ps, err := d.Store.Search(ctx, store.SearchParams{KB: kb, Query: q.Text, Vector: vec, Candidates: 10, SkipText: true, Exact: exact})
+			if err != nil {
+				return run, err
+			}
+			if exact {
+				exactTimes = append(exactTimes, time.Since(start))
+			} else {
+				hnswTimes = append(hnswTimes, time.Since(start))
+			}
+			for _, p := range ps {
+				if p.VectorRank > 0 && p.VectorRank <= 10 {
+					ids[k] = append(ids[k], p.ChunkID)
+				}
+			}
+		}
+		r := Recall(ids[0], ids[1])
+		run.Mean += r
+		run.Min = min(run.Min, r)
+		if r == 1 {
+			run.Full++
+		}
+	}
+	run.Mean /= float64(max(len(queries), 1))
+	run.HNSW, run.Exact = Summarize(hnswTimes), Summarize(exactTimes)
+	return run, nil
+}
+
+// WriteMarkdown prints the report.
+func (r RetrievalReport) WriteMarkdown(w io.Writer) {
+	header(w, "Retrieval latency and HNSW recall", r.Params.Command(), r.Params.KBName(), r.Setup)
+	if r.Reused {
+		fmt.Fprintf(w, "corpus: %d synthetic articles, %d chunks — already seeded by an earlier run (same marker), not rebuilt\n\n", r.Articles, r.Chunks)
+	} else {
+		fmt.Fprintf(w, "corpus: %d synthetic articles, %d chunks seeded in %s s (%s chunks/s; load + chunk %s s, embed %s s, database %s s including HNSW index upkeep)\n\n",
+			r.Articles, r.Chunks, seconds(r.Seed.Total), rate(r.Seed.Chunks, r.Seed.Total),
+			seconds(r.Seed.LoadAndChunk()), seconds(r.Seed.Embed), seconds(r.Seed.Database))
+	}
+	t := newTable("method", "queries", "p50 ms", "p95 ms", "p99 ms", "mean ms", "max ms", "timeouts", "source article in top 10")
+	for _, m := range r.Methods {
+		l := m.Latency
+		t.add(m.Method, fmt.Sprintf("%d", l.N), millis(l.P50), millis(l.P95), millis(l.P99), millis(l.Mean), millis(l.Max),
+			fmt.Sprintf("%d", m.Errors), share(m.SourceHit))
+	}
+	t.write(w)
+	fmt.Fprintf(w, "\nRetriever.Retrieve end to end (embedding the question, one store.Search, fusion, dedupe), top 10, one query at a time after %d warm-up queries; methods interleaved per query.\n\n", warmup)
+	rc := r.Recall
+	t = newTable("vector search, top 10", "queries", "recall@10 mean", "recall@10 min", "queries with all 10", "p50 ms", "p95 ms")
+	t.add("HNSW index", fmt.Sprintf("%d", rc.Queries), fmt.Sprintf("%.4f", rc.Mean), share(rc.Min),
+		fmt.Sprintf("%d", rc.Full), millis(rc.HNSW.P50), millis(rc.HNSW.P95))
+	t.add("exact scan (reference)", fmt.Sprintf("%d", rc.Queries), "1", "1", fmt.Sprintf("%d", rc.Queries), millis(rc.Exact.P50), millis(rc.Exact.P95))
+	t.write(w)
+	fmt.Fprintln(w, "\nrecall@10: share of the exact top-10 chunk ids that the index path also returns (store.Search with SkipText, Exact false vs true).")
+}

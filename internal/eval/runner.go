@@ -1,0 +1,324 @@
+package eval
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"supportd/internal/assistant"
+	"supportd/internal/store"
+	"supportd/internal/support"
+)
+
+// Answerer is the pipeline under test: the same assistant the API uses.
+type Answerer interface {
+	Answer(ctx context.Context, t assistant.Turn) (support.Answer, error)
+}
+
+// Runs is the storage of runs and results.
+type Runs interface {
+	CreateEvalRun(ctx context.Context, r store.EvalRunRow) (int64, error)
+	SaveEvalResult(ctx context.Context, runID int64, r store.EvalResultRow) error
+	FinishEvalRun(ctx context.Context, runID int64, status string, summary, comparison json.RawMessage) error
+	AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Duration) (int64, error)
+	EvalRun(ctx context.Context, tenant string, id int64) (store.EvalRunRow, []store.EvalResultRow, error)
+	EvalRuns(ctx context.Context, f store.EvalRunFilter) ([]store.EvalRunRow, error)
+	DocumentURIs(ctx context.Context, kb store.KB) (map[string]bool, error)
+}
+
+// Runner scores the assistant on a golden set.
+type Runner struct {
+	answerer Answerer
+	runs     Runs
+	log      *slog.Logger
+}
+
+// NewRunner returns a Runner; all dependencies are required.
+func NewRunner(a Answerer, runs Runs, log *slog.Logger) *Runner {
+	if a == nil || runs == nil || log == nil {
+		panic("eval.NewRunner: missing dependency")
+	}
+	return &Runner{answerer: a, runs: runs, log: log}
+}
+
+// RunParams is one evaluation.
+type RunParams struct {
+	Tenant      string
+	KB          store.KB
+	Golden      GoldenSet
+	Concurrency int           // cases in flight; default 4
+	CaseTimeout time.Duration // per case; default 60 s
+	K           int           // recall@k; default 5
+	Trigger     string        // "cli", "schedule", "api"
+	Model       string
+	Prompts     map[string]string
+	GitCommit   string
+	Config      map[string]any
+	Seed        uint64 // bootstrap seed; default 1
+	// Progress, when set, is told after each case.
+	Progress func(done, total int)
+}
+
+// staleAfter is how long a "running" run may go without a result before
+// it counts as abandoned by a dead process.
+const staleAfter = 15 * time.Minute
+
+// Run evaluates every case through the assistant with bounded concurrency
+// and a deadline per case; one failing case never stops the run. Results
+// are stored as they finish. A cancelled run (Ctrl-C, shutdown) is stored
+// as incomplete with what it finished, and never reported as a pass.
+func (r *Runner) Run(ctx context.Context, p RunParams) (Run, error) {
+	p.Concurrency = cmp.Or(p.Concurrency, 4)
+	p.CaseTimeout = cmp.Or(p.CaseTimeout, 60*time.Second)
+	p.K = cmp.Or(p.K, 5)
+	p.Seed = cmp.Or(p.Seed, 1)
+	if n, err := r.runs.AbandonStaleEvalRuns(ctx, staleAfter); err != nil {
+		return Run{}, err
+	} else if n > 0 {
+		r.log.Warn("marked abandoned eval runs incomplete", "runs", n)
+	}
+	uris, err := r.runs.DocumentURIs(ctx, p.KB)
+	if err != nil {
+		return Run{}, err
+	}
+	meta := RunMeta{StartedAt: time.Now().UTC(), Status: "running", Trigger: p.Trigger, GoldenPath: p.Golden.Path,
+		GoldenHash: p.Golden.Hash, KB: p.KB.Name, ContentVersion: p.KB.ContentVersion, PromptVersions: p.Prompts,
+		Model: p.Model, GitCommit: p.GitCommit, Config: p.Config}
+	meta.ID, err = r.runs.CreateEvalRun(ctx, store.EvalRunRow{Tenant: p.Tenant, KB: meta.KB, Trigger: meta.Trigger,
+		GoldenPath: meta.GoldenPath, GoldenHash: meta.GoldenHash, ContentVersion: meta.ContentVersion,
+		PromptVersions: meta.PromptVersions, Model: meta.Model, GitCommit: meta.GitCommit, Config: meta.Config})
+	if err != nil {
+		return Run{}, err
+	}
+	results, runErr := r.cases(ctx, p, meta.ID, uris)
+	run := Run{Meta: meta, Results: results, Summary: Summarize(results, p.Seed)}
+	run.Meta.Status = "complete"
+	if runErr != nil || len(results) < len(p.Golden.Cases) {
+		run.Meta.Status = "incomplete"
+	}
+	now := time.Now().UTC()
+	run.Meta.FinishedAt = &now
+	// The run is closed even when ctx was cancelled: an interrupted run
+	// must say so rather than stay "running".
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := r.Finish(fctx, run, nil); err != nil {
+		return run, errors.Join(runErr, err)
+	}
+	return run, runErr
+}
+
+// Finish stores a run's final status, summary and comparison.
+func (r *Runner) Finish(ctx context.Context, run Run, cmpn *Comparison) error {
+	summary, err := json.Marshal(run.Summary)
+	if err != nil {
+		return err
+	}
+	var comparison json.RawMessage
+	if cmpn != nil {
+		if comparison, err = json.Marshal(cmpn); err != nil {
+			return err
+		}
+	}
+	return r.runs.FinishEvalRun(ctx, run.Meta.ID, run.Meta.Status, summary, comparison)
+}
+
+// cases runs the golden set; results come back in golden-file order.
+func (r *Runner) cases(ctx context.Context, p RunParams, runID int64, uris map[string]bool) ([]CaseResult, error) {
+	out := make([]*CaseResult, len(p.Golden.Cases))
+	var mu sync.Mutex
+	done := 0
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.Concurrency)
+	for i, c := range p.Golden.Cases {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			res := r.one(gctx, p, c, uris)
+			if gctx.Err() != nil && res.Status == StatusError {
+				return gctx.Err() // cut short by the cancellation, not a real result
+			}
+			if err := r.save(gctx, runID, res); err != nil {
+				return err
+			}
+			mu.Lock()
+			out[i] = &res
+			done++
+			if p.Progress != nil {
+				p.Progress(done, len(p.Golden.Cases))
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	err := g.Wait()
+	results := make([]CaseResult, 0, len(out))
+	for _, res := range out {
+		if res != nil {
+			results = append(results, *res)
+		}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return results, err
+}
+
+// one answers and scores one case.
+func (r *Runner) one(ctx context.Context, p RunParams, c Case, uris map[string]bool) CaseResult {
+	for _, src := range c.ExpectedSources {
+		if !uris[src] {
+			return CaseResult{CaseID: c.ID, Tags: c.Tags, Status: StatusStale, Metrics: map[string]float64{},
+				Failures: []string{fmt.Sprintf("stale case: expected source %q is not in knowledge base %q", src, p.KB.Name)}}
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.CaseTimeout)
+	defer cancel()
+	turn := assistant.Turn{Tenant: p.Tenant, KB: p.KB.Name, Question: c.Question, ClientID: "eval", SkipCache: true}
+	for i := 0; i+1 < len(c.History); i += 2 {
+		if c.History[i].Role == "user" && c.History[i+1].Role == "assistant" {
+			turn.History = append(turn.History, assistant.Exchange{Question: c.History[i].Content, Answer: c.History[i+1].Content})
+		}
+	}
+	ans, err := r.answerer.Answer(ctx, turn)
+	return Score(c, observe(ans, err), p.K)
+}
+
+// observe turns the assistant's answer into what the metrics read.
+func observe(ans support.Answer, err error) Observation {
+	if err != nil {
+		return Observation{Error: err.Error()}
+	}
+	o := Observation{Answer: ans.Text, Mode: string(ans.Mode), DegradedReason: ans.DegradedReason,
+		Confidence: ans.Confidence, Latency: ans.Latency}
+	seen := map[string]bool{}
+	for _, p := range ans.Retrieved {
+		o.Passages = append(o.Passages, p.Text)
+		if !seen[p.SourceURI] {
+			seen[p.SourceURI] = true
+			o.Retrieved = append(o.Retrieved, p.SourceURI)
+		}
+	}
+	for _, c := range ans.Citations {
+		o.Cited = append(o.Cited, c.Document)
+	}
+	if ans.Usage != nil {
+		o.PromptTokens, o.OutputTokens, o.CostUSD = ans.Usage.PromptTokens, ans.Usage.CompletionTokens, ans.Usage.CostUSD
+	}
+	return o
+}
+
+func (r *Runner) save(ctx context.Context, runID int64, res CaseResult) error {
+	obs, err := json.Marshal(res.Obs)
+	if err != nil {
+		return err
+	}
+	return r.runs.SaveEvalResult(ctx, runID, store.EvalResultRow{CaseID: res.CaseID, Tags: res.Tags, Status: res.Status,
+		Pass: res.Pass, Metrics: res.Metrics, Failures: res.Failures, Observation: obs})
+}
+
+// Load reads a stored run with its results.
+func (r *Runner) Load(ctx context.Context, tenant string, id int64) (Run, *Comparison, error) {
+	row, rows, err := r.runs.EvalRun(ctx, tenant, id)
+	if err != nil {
+		return Run{}, nil, err
+	}
+	run, cmpn, err := fromRow(row)
+	if err != nil {
+		return Run{}, nil, err
+	}
+	for _, rr := range rows {
+		res := CaseResult{CaseID: rr.CaseID, Tags: rr.Tags, Status: rr.Status, Pass: rr.Pass, Metrics: rr.Metrics, Failures: rr.Failures}
+		if err := json.Unmarshal(rr.Observation, &res.Obs); err != nil {
+			return Run{}, nil, fmt.Errorf("decode eval result %s: %w", rr.CaseID, err)
+		}
+		run.Results = append(run.Results, res)
+	}
+	return run, cmpn, nil
+}
+
+func fromRow(row store.EvalRunRow) (Run, *Comparison, error) {
+	run := Run{Meta: RunMeta{ID: row.ID, StartedAt: row.StartedAt, FinishedAt: row.FinishedAt, Status: row.Status,
+		Trigger: row.Trigger, GoldenPath: row.GoldenPath, GoldenHash: row.GoldenHash, KB: row.KB,
+		ContentVersion: row.ContentVersion, PromptVersions: row.PromptVersions, Model: row.Model,
+		GitCommit: row.GitCommit, Config: row.Config}}
+	if len(row.Summary) > 0 {
+		if err := json.Unmarshal(row.Summary, &run.Summary); err != nil {
+			return run, nil, fmt.Errorf("decode eval run %d summary: %w", row.ID, err)
+		}
+	}
+	var cmpn *Comparison
+	if len(row.Comparison) > 0 && string(row.Comparison) != "null" {
+		cmpn = &Comparison{}
+		if err := json.Unmarshal(row.Comparison, cmpn); err != nil {
+			return run, nil, fmt.Errorf("decode eval run %d comparison: %w", row.ID, err)
+		}
+	}
+	return run, cmpn, nil
+}
+
+// List returns the tenant's runs (summaries only), newest first.
+func (r *Runner) List(ctx context.Context, f store.EvalRunFilter) ([]Run, error) {
+	rows, err := r.runs.EvalRuns(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Run, 0, len(rows))
+	for _, row := range rows {
+		run, _, err := fromRow(row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, run)
+	}
+	return out, nil
+}
+
+// Baseline resolves spec ("latest" or a run id) to a complete run of the
+// same knowledge base other than exclude; ok is false when there is none.
+func (r *Runner) Baseline(ctx context.Context, tenant, kb, spec string, exclude int64) (Run, bool, error) {
+	if spec == "" {
+		return Run{}, false, nil
+	}
+	if spec != "latest" {
+		id, err := strconv.ParseInt(spec, 10, 64)
+		if err != nil {
+			return Run{}, false, support.Errorf(support.CodeInvalid, "baseline must be a run id or \"latest\", not %q", spec)
+		}
+		run, _, err := r.Load(ctx, tenant, id)
+		return run, err == nil, err
+	}
+	rows, err := r.runs.EvalRuns(ctx, store.EvalRunFilter{Tenant: tenant, KB: kb, Status: "complete", Before: exclude, Limit: 1})
+	if err != nil || len(rows) == 0 {
+		return Run{}, false, err
+	}
+	run, _, err := r.Load(ctx, tenant, rows[0].ID)
+	return run, err == nil, err
+}
+
+// History returns up to n complete runs of kb ending with (and including)
+// upTo, oldest first, for trend charts.
+func (r *Runner) History(ctx context.Context, tenant, kb string, upTo int64, n int) ([]Run, error) {
+	rows, err := r.runs.EvalRuns(ctx, store.EvalRunFilter{Tenant: tenant, KB: kb, Status: "complete", Before: upTo + 1, Limit: n})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Run, 0, len(rows))
+	for i := len(rows) - 1; i >= 0; i-- {
+		run, _, err := fromRow(rows[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, run)
+	}
+	return out, nil
+}

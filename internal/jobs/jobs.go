@@ -1,0 +1,140 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/robfig/cron/v3"
+)
+
+// EvalArgs asks for one golden-set evaluation.
+type EvalArgs struct {
+	Tenant   string `json:"tenant" river:"unique"`
+	KB       string `json:"kb" river:"unique"`
+	Golden   string `json:"golden" river:"unique"`
+	Baseline string `json:"baseline"`
+}
+
+// Kind implements river.JobArgs.
+func (EvalArgs) Kind() string { return "eval_golden" }
+
+// EvalFunc runs an evaluation; its error makes River retry the job.
+type EvalFunc func(ctx context.Context, args EvalArgs) error
+
+type evalWorker struct {
+	river.WorkerDefaults[EvalArgs]
+	run EvalFunc
+}
+
+func (w *evalWorker) Work(ctx context.Context, job *river.Job[EvalArgs]) error {
+	return w.run(ctx, job.Args)
+}
+
+// Timeout bounds one evaluation job.
+func (w *evalWorker) Timeout(*river.Job[EvalArgs]) time.Duration { return time.Hour }
+
+// Params configures the job client.
+type Params struct {
+	Pool *pgxpool.Pool
+	Log  *slog.Logger
+	// Schedule is a standard five-field cron expression (UTC) for the
+	// evaluation; empty schedules nothing (jobs inserted by hand still run).
+	Schedule string
+	Eval     EvalArgs
+	RunEval  EvalFunc
+	// Workers is how many jobs this process works at once; default 1.
+	Workers int
+}
+
+// ParseSchedule validates a cron expression and returns the schedule with
+// the shortest gap between its runs, used as the uniqueness period.
+func ParseSchedule(expr string) (cron.Schedule, time.Duration, error) {
+	s, err := cron.ParseStandard(expr)
+	if err != nil {
+		return nil, 0, fmt.Errorf("cron expression %q: %w", expr, err)
+	}
+	first := s.Next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	gap := s.Next(first).Sub(first)
+	for t, i := first, 0; i < 64; i++ {
+		next := s.Next(t)
+		gap, t = min(gap, next.Sub(t)), next
+	}
+	return s, gap, nil
+}
+
+// New builds a River client that works evaluation jobs and, with a
+// schedule, enqueues them periodically.
+func New(p Params) (*river.Client[pgx.Tx], error) {
+	if p.Pool == nil || p.RunEval == nil || p.Log == nil {
+		return nil, errors.New("jobs.New: missing dependency")
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &evalWorker{run: p.RunEval})
+	cfg := &river.Config{
+		Logger:       p.Log,
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(p.Workers, 1)}},
+		Workers:      workers,
+		MaxAttempts:  3,
+		JobTimeout:   time.Hour,
+		PeriodicJobs: nil,
+	}
+	if p.Schedule != "" {
+		sched, gap, err := ParseSchedule(p.Schedule)
+		if err != nil {
+			return nil, err
+		}
+		args := p.Eval
+		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(utc{sched},
+			func() (river.JobArgs, *river.InsertOpts) {
+				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: gap}}
+			}, &river.PeriodicJobOpts{ID: "eval_golden"})}
+	}
+	return river.NewClient(riverpgxv5.New(p.Pool), cfg)
+}
+
+// utc evaluates a cron schedule in UTC whatever the process's zone.
+type utc struct{ cron.Schedule }
+
+func (u utc) Next(t time.Time) time.Time { return u.Schedule.Next(t.UTC()) }
+
+// Migrate applies River's own migrations (its job and leader tables).
+func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("apply river migrations: %w", err)
+	}
+	return nil
+}
+
+// Pending reports whether River's migrations are behind.
+func Pending(ctx context.Context, pool *pgxpool.Pool) (bool, error) {
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return false, err
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	return !res.OK, nil
+}
+
+// Enqueue inserts one evaluation job now (e.g. from the API or CLI).
+func Enqueue(ctx context.Context, c *river.Client[pgx.Tx], args EvalArgs) (int64, error) {
+	res, err := c.Insert(ctx, args, nil)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue evaluation: %w", err)
+	}
+	return res.Job.ID, nil
+}

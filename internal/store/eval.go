@@ -1,0 +1,175 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"supportd/internal/support"
+)
+
+// EvalRunRow is a stored evaluation run. Summary and Comparison are JSON
+// documents the eval package defines; the store keeps them opaque.
+type EvalRunRow struct {
+	ID             int64
+	Tenant         string
+	KB             string
+	Status         string
+	Trigger        string
+	GoldenPath     string
+	GoldenHash     string
+	ContentVersion int64
+	PromptVersions map[string]string
+	Model          string
+	GitCommit      string
+	Config         map[string]any
+	Summary        json.RawMessage
+	Comparison     json.RawMessage
+	StartedAt      time.Time
+	FinishedAt     *time.Time
+}
+
+// EvalResultRow is one stored case result.
+type EvalResultRow struct {
+	CaseID      string
+	Tags        []string
+	Status      string
+	Pass        bool
+	Metrics     map[string]float64
+	Failures    []string
+	Observation json.RawMessage
+}
+
+const evalRunColumns = `id, tenant_id, kb, status, trigger, golden_path, golden_hash, content_version,
+	prompt_versions, model, git_commit, config, summary, comparison, started_at, finished_at`
+
+func scanEvalRun(row pgx.Row) (EvalRunRow, error) {
+	var r EvalRunRow
+	err := row.Scan(&r.ID, &r.Tenant, &r.KB, &r.Status, &r.Trigger, &r.GoldenPath, &r.GoldenHash, &r.ContentVersion,
+		&r.PromptVersions, &r.Model, &r.GitCommit, &r.Config, &r.Summary, &r.Comparison, &r.StartedAt, &r.FinishedAt)
+	return r, err
+}
+
+// CreateEvalRun records a run as running and returns its id.
+func (s *Store) CreateEvalRun(ctx context.Context, r EvalRunRow) (int64, error) {
+	var id int64
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO eval_runs (tenant_id, kb, status, trigger, golden_path, golden_hash, content_version,
+		                       prompt_versions, model, git_commit, config)
+		VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		r.Tenant, r.KB, r.Trigger, r.GoldenPath, r.GoldenHash, r.ContentVersion,
+		nonNil(r.PromptVersions), r.Model, r.GitCommit, nonNilAny(r.Config)).Scan(&id)
+	return id, translate(err, "create eval run")
+}
+
+func nonNil(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func nonNilAny(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// SaveEvalResult stores one case's result as soon as it is known and
+// marks the run alive, so a crash leaves every finished case behind.
+func (s *Store) SaveEvalResult(ctx context.Context, runID int64, r EvalResultRow) error {
+	return s.inTx(ctx, "save eval result", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO eval_results (run_id, case_id, tags, status, pass, metrics, failures, observation)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+			ON CONFLICT (run_id, case_id) DO UPDATE SET tags = EXCLUDED.tags, status = EXCLUDED.status,
+			    pass = EXCLUDED.pass, metrics = EXCLUDED.metrics, failures = EXCLUDED.failures,
+			    observation = EXCLUDED.observation`,
+			runID, r.CaseID, nonNilSlice(r.Tags), r.Status, r.Pass, r.Metrics, nonNilSlice(r.Failures), r.Observation); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE eval_runs SET heartbeat_at = now() WHERE id = $1`, runID)
+		return err
+	})
+}
+
+func nonNilSlice(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// FinishEvalRun closes a run with its final status, summary and comparison.
+func (s *Store) FinishEvalRun(ctx context.Context, runID int64, status string, summary, comparison json.RawMessage) error {
+	_, err := s.pool.Exec(ctx, `
+		UPDATE eval_runs SET status = $2, summary = $3, comparison = $4, finished_at = now(), heartbeat_at = now()
+		WHERE id = $1`, runID, status, summary, comparison)
+	return translate(err, "finish eval run")
+}
+
+// AbandonStaleEvalRuns marks runs still "running" whose last sign of life is
+// older than staleAfter as incomplete: their process died. It returns how
+// many it marked.
+func (s *Store) AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Duration) (int64, error) {
+	tag, err := s.pool.Exec(ctx, `
+		UPDATE eval_runs SET status = 'incomplete', finished_at = now()
+		WHERE status = 'running' AND heartbeat_at < now() - $1::interval`, staleAfter.String())
+	return tag.RowsAffected(), translate(err, "abandon stale eval runs")
+}
+
+// EvalRun reads the tenant's run with its results.
+func (s *Store) EvalRun(ctx context.Context, tenant string, id int64) (EvalRunRow, []EvalResultRow, error) {
+	run, err := scanEvalRun(s.pool.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs WHERE tenant_id = $1 AND id = $2`, tenant, id))
+	if err == pgx.ErrNoRows {
+		return run, nil, support.Errorf(support.CodeNotFound, "eval run %d does not exist", id)
+	}
+	if err != nil {
+		return run, nil, translate(err, "read eval run")
+	}
+	rows, err := s.pool.Query(ctx, `
+		SELECT case_id, tags, status, pass, metrics, failures, observation
+		FROM eval_results WHERE run_id = $1 ORDER BY case_id`, id)
+	if err != nil {
+		return run, nil, translate(err, "read eval results")
+	}
+	results, err := pgx.CollectRows(rows, pgx.RowToStructByPos[EvalResultRow])
+	return run, results, translate(err, "read eval results")
+}
+
+// EvalRunFilter selects runs to list.
+type EvalRunFilter struct {
+	Tenant string
+	KB     string // "" for all
+	Status string // "" for all
+	Before int64  // only runs with a smaller id; 0 for no bound
+	Limit  int
+}
+
+// EvalRuns lists runs, newest first, without their results.
+func (s *Store) EvalRuns(ctx context.Context, f EvalRunFilter) ([]EvalRunRow, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
+		WHERE tenant_id = $1 AND ($2 = '' OR kb = $2) AND ($3 = '' OR status = $3) AND ($4 = 0 OR id < $4)
+		ORDER BY id DESC LIMIT $5`, f.Tenant, f.KB, f.Status, f.Before, max(f.Limit, 1))
+	if err != nil {
+		return nil, translate(err, "list eval runs")
+	}
+	runs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (EvalRunRow, error) { return scanEvalRun(r) })
+	return runs, translate(err, "list eval runs")
+}
+
+// DocumentURIs is the set of source URIs in kb.
+func (s *Store) DocumentURIs(ctx context.Context, kb KB) (map[string]bool, error) {
+	hashes, err := s.DocumentHashes(ctx, kb)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(hashes))
+	for uri := range hashes {
+		out[uri] = true
+	}
+	return out, nil
+}
