@@ -186,7 +186,8 @@ func adminExec(ctx context.Context, sql string) error {
 
 func migrationsHash() (string, error) {
 	h := sha256.New()
-	h.Write([]byte(riverVersion()))
+	// The template also holds River's tables: name them in the hash.
+	h.Write([]byte("river " + riverVersion()))
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

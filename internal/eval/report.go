@@ -381,10 +381,7 @@ func failedLines(results []CaseResult) ([]caseLine, int) {
 // failures says why a case did not pass, falling back to its status when
 // the scorer recorded no reason.
 func failures(r CaseResult) []string {
-	out := slices.Clone(r.Failures)
-	if r.Obs.Error != "" {
-		out = append(out, "error: "+r.Obs.Error)
-	}
+	out := slices.Clone(r.Failures) // Score already records a pipeline error here
 	switch {
 	case len(out) > 0 || r.Pass:
 	case r.Status == StatusStale:

@@ -42,6 +42,7 @@ func newTestReport() Report {
 		result("account-email-change", "account", StatusError, false, map[string]float64{}, "", 30000),
 	}
 	results[5].Obs.Error = "llm: upstream timeout after 30s"
+	results[5].Failures = []string{"pipeline error: llm: upstream timeout after 30s"} // as Score records it
 	run := Run{
 		Meta: RunMeta{
 			ID: 42, StartedAt: start, FinishedAt: &finish, Status: "complete", Trigger: "cli",
@@ -120,7 +121,7 @@ func TestRenderTable(t *testing.T) {
 		"pass_rate      billing  1.000 → 0.500   -0.500  ±0.350  0.100      REGRESSED",
 		"Flipped pass → fail:\n  billing-proration: missing fact \"prorated daily\"\n",
 		"Fixed:\n  account-delete\n",
-		"account-email-change: error: llm: upstream timeout after 30s",
+		"account-email-change: pipeline error: llm: upstream timeout after 30s",
 	} {
 		require.Contains(t, out, want)
 	}

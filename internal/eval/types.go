@@ -111,10 +111,10 @@ type Stat struct {
 
 // Summary aggregates a run.
 type Summary struct {
-	Cases    int `json:"cases"`
-	Passed   int `json:"passed"`
-	Errors   int `json:"errors"`
-	Stale    int `json:"stale"`
+	Cases    int  `json:"cases"`
+	Passed   int  `json:"passed"`
+	Errors   int  `json:"errors"`
+	Stale    int  `json:"stale"`
 	PassRate Stat `json:"pass_rate"`
 	// Metrics over all scored cases, and per tag.
 	Metrics map[string]Stat            `json:"metrics"`
@@ -136,7 +136,7 @@ type RunMeta struct {
 	ID             int64             `json:"id"`
 	StartedAt      time.Time         `json:"started_at"`
 	FinishedAt     *time.Time        `json:"finished_at,omitempty"`
-	Status         string            `json:"status"` // "running", "complete", "incomplete"
+	Status         string            `json:"status"`  // "running", "complete", "incomplete"
 	Trigger        string            `json:"trigger"` // "cli", "schedule", "api"
 	GoldenPath     string            `json:"golden_path"`
 	GoldenHash     string            `json:"golden_hash"`
@@ -158,11 +158,11 @@ type Run struct {
 // Move is one metric's change against the baseline, overall ("" slice) or
 // in one tag's slice.
 type Move struct {
-	Metric    string  `json:"metric"`
-	Slice     string  `json:"slice,omitempty"`
-	Base      float64 `json:"base"`
-	Current   float64 `json:"current"`
-	Delta     float64 `json:"delta"`
+	Metric  string  `json:"metric"`
+	Slice   string  `json:"slice,omitempty"`
+	Base    float64 `json:"base"`
+	Current float64 `json:"current"`
+	Delta   float64 `json:"delta"`
 	// Threshold is the largest drop tolerated; Noise is the half-width of
 	// the bootstrap interval of the difference.
 	Threshold float64 `json:"threshold"`

@@ -48,8 +48,11 @@ type Params struct {
 	// Schedule is a standard five-field cron expression (UTC) for the
 	// evaluation; empty schedules nothing (jobs inserted by hand still run).
 	Schedule string
-	Eval     EvalArgs
-	RunEval  EvalFunc
+	// Every, when set, replaces Schedule with a fixed interval (tests and
+	// demos; cron cannot go below a minute).
+	Every   time.Duration
+	Eval    EvalArgs
+	RunEval EvalFunc
 	// Workers is how many jobs this process works at once; default 1.
 	Workers int
 }
@@ -86,13 +89,21 @@ func New(p Params) (*river.Client[pgx.Tx], error) {
 		JobTimeout:   time.Hour,
 		PeriodicJobs: nil,
 	}
-	if p.Schedule != "" {
-		sched, gap, err := ParseSchedule(p.Schedule)
+	var sched river.PeriodicSchedule
+	var gap time.Duration
+	switch {
+	case p.Every > 0:
+		sched, gap = river.PeriodicInterval(p.Every), p.Every
+	case p.Schedule != "":
+		cs, g, err := ParseSchedule(p.Schedule)
 		if err != nil {
 			return nil, err
 		}
+		sched, gap = utc{cs}, g
+	}
+	if sched != nil {
 		args := p.Eval
-		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(utc{sched},
+		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(sched,
 			func() (river.JobArgs, *river.InsertOpts) {
 				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: gap}}
 			}, &river.PeriodicJobOpts{ID: "eval_golden"})}

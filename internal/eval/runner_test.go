@@ -1,0 +1,215 @@
+package eval_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/assistant"
+	"supportd/internal/eval"
+	"supportd/internal/store"
+	"supportd/internal/testkit"
+)
+
+type bundle struct {
+	kit    *testkit.Kit
+	kb     store.KB
+	golden eval.GoldenSet
+}
+
+func setup(t *testing.T) bundle {
+	t.Helper()
+	kit := testkit.New(t)
+	kb, _ := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	golden, err := eval.LoadGolden(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
+	require.NoError(t, err)
+	return bundle{kit: kit, kb: kb, golden: golden}
+}
+
+func (b bundle) runner(a eval.Answerer) *eval.Runner {
+	return eval.NewRunner(a, b.kit.Store, b.kit.Log)
+}
+
+func (b bundle) params() eval.RunParams {
+	return eval.RunParams{Tenant: testkit.Tenant, KB: b.kb, Golden: b.golden, Trigger: "test", Model: "extractive", Concurrency: 4}
+}
+
+func TestRunScoresTheDemoGoldenSet(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	r := b.runner(b.kit.Assistant)
+	run, err := r.Run(context.Background(), b.params())
+	require.NoError(t, err)
+	require.Equal(t, "complete", run.Meta.Status)
+	require.Len(t, run.Results, len(b.golden.Cases))
+	require.Equal(t, len(b.golden.Cases), run.Summary.Cases)
+	require.Zero(t, run.Summary.Errors)
+	modes := 0
+	for _, n := range run.Summary.Modes {
+		modes += n
+	}
+	require.Equal(t, len(b.golden.Cases), modes)
+	// Floors a little under today's figures (README): a regression in the
+	// pipeline fails here before it reaches a customer.
+	require.GreaterOrEqual(t, run.Summary.Metrics[eval.MetricRecallAtK].Mean, 0.8)
+	require.GreaterOrEqual(t, run.Summary.PassRate.Mean, 0.25)
+	require.Contains(t, run.Summary.Slices, "billing")
+
+	stored, cmpn, err := r.Load(context.Background(), testkit.Tenant, run.Meta.ID)
+	require.NoError(t, err)
+	require.Nil(t, cmpn)
+	require.Equal(t, "complete", stored.Meta.Status)
+	require.Equal(t, run.Summary.PassRate, stored.Summary.PassRate)
+	require.Len(t, stored.Results, len(run.Results))
+	require.Equal(t, b.golden.Hash, stored.Meta.GoldenHash)
+	require.Equal(t, b.kb.ContentVersion, stored.Meta.ContentVersion)
+
+	var evalTurns int
+	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+		`SELECT count(*) FROM turns WHERE client_id = 'eval'`).Scan(&evalTurns))
+	require.Equal(t, len(b.golden.Cases), evalTurns, "every case went through the real pipeline and was recorded")
+}
+
+func TestRegressionGateFiresOnADegradedPipelineOnly(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var hooks []map[string]any
+	var mu sync.Mutex
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+		mu.Lock()
+		hooks = append(hooks, body)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	evaluate := func(a eval.Answerer) eval.Outcome {
+		out, err := b.runner(a).Evaluate(context.Background(), eval.EvaluateParams{RunParams: b.params(), Baseline: "latest",
+			Thresholds: eval.DefaultThresholds(), WebhookURL: hook.URL})
+		require.NoError(t, err)
+		return out
+	}
+	first := evaluate(b.kit.Assistant)
+	require.Nil(t, first.Comparison, "no baseline yet")
+
+	same := evaluate(b.kit.Assistant)
+	require.NotNil(t, same.Comparison)
+	require.Equal(t, first.Run.Meta.ID, same.Comparison.BaseID)
+	require.False(t, same.Comparison.Regressed, "an identical rerun is quiet")
+	require.Empty(t, same.Comparison.Flipped)
+
+	// Retrieval forced down to one passage.
+	degraded := testkit.WireWith(t, b.kit.Store, testkit.Options{Assistant: assistant.Params{TopK: 1}})
+	worse := evaluate(degraded.Assistant)
+	require.NotNil(t, worse.Comparison)
+	require.True(t, worse.Comparison.Regressed)
+	require.NotEmpty(t, worse.Comparison.Flipped)
+	var regressed []string
+	for _, m := range worse.Comparison.Moves {
+		if m.Regressed {
+			regressed = append(regressed, m.Metric+"/"+m.Slice)
+		}
+	}
+	require.NotEmpty(t, regressed)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, hooks, 1, "only the regression is announced")
+	require.Equal(t, "eval.regression", hooks[0]["event"])
+	require.EqualValues(t, worse.Run.Meta.ID, hooks[0]["run_id"])
+
+	_, cmpn, err := b.runner(b.kit.Assistant).Load(context.Background(), testkit.Tenant, worse.Run.Meta.ID)
+	require.NoError(t, err)
+	require.Equal(t, worse.Comparison.Flipped, cmpn.Flipped, "the comparison is stored with the run")
+}
+
+func TestStaleCasesAreNotModelFailures(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, err := b.kit.Store.DeleteDocuments(context.Background(), b.kb, []string{"billing/refunds.md"})
+	require.NoError(t, err)
+	kb, err := b.kit.Store.KB(context.Background(), testkit.Tenant, "demo")
+	require.NoError(t, err)
+	p := b.params()
+	p.KB = kb
+	run, err := b.runner(b.kit.Assistant).Run(context.Background(), p)
+	require.NoError(t, err)
+	stale := 0
+	for _, r := range run.Results {
+		if r.Status == eval.StatusStale {
+			stale++
+			require.Contains(t, r.Failures[0], `stale case: expected source "billing/refunds.md"`)
+		}
+	}
+	require.Positive(t, stale)
+	require.Equal(t, stale, run.Summary.Stale)
+}
+
+func TestInterruptedRunIsIncomplete(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	p := b.params()
+	p.Concurrency = 1
+	p.Progress = func(done, _ int) {
+		if done == 5 {
+			cancel() // Ctrl-C
+		}
+	}
+	run, err := b.runner(b.kit.Assistant).Run(ctx, p)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, "incomplete", run.Meta.Status)
+	require.Less(t, len(run.Results), len(b.golden.Cases))
+	stored, _, err := b.runner(b.kit.Assistant).Load(context.Background(), testkit.Tenant, run.Meta.ID)
+	require.NoError(t, err)
+	require.Equal(t, "incomplete", stored.Meta.Status, "never reported as a pass")
+
+	// A later run skips it as a baseline.
+	_, ok, err := b.runner(b.kit.Assistant).Baseline(context.Background(), testkit.Tenant, "demo", "latest", run.Meta.ID+1)
+	require.NoError(t, err)
+	require.False(t, ok)
+}
+
+func TestAbandonedRunsAreMarkedIncomplete(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	id, err := b.kit.Store.CreateEvalRun(ctx, store.EvalRunRow{Tenant: testkit.Tenant, KB: "demo", Trigger: "test",
+		GoldenPath: "g", GoldenHash: "h", Model: "m"})
+	require.NoError(t, err)
+	_, err = b.kit.Store.Pool().Exec(ctx, `UPDATE eval_runs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`, id)
+	require.NoError(t, err)
+	n, err := b.kit.Store.AbandonStaleEvalRuns(ctx, 15*time.Minute)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n)
+	run, _, err := b.runner(b.kit.Assistant).Load(ctx, testkit.Tenant, id)
+	require.NoError(t, err)
+	require.Equal(t, "incomplete", run.Meta.Status)
+}
+
+func TestOneFailingCaseDoesNotStopTheRun(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	golden, err := eval.ParseGolden(strings.NewReader(
+		`{"id":"ok","question":"How do I get a refund on an annual plan?","reference_answer":"Within 14 days.","required_facts":[],"expected_sources":["billing/refunds.md"],"should_handoff":false,"tags":["t"]}
+{"id":"bad","question":"`+strings.Repeat("x", 3000)+`","reference_answer":"-","required_facts":[],"expected_sources":[],"should_handoff":false,"tags":["t"]}
+`), "inline.jsonl")
+	require.NoError(t, err)
+	p := b.params()
+	p.Golden = golden
+	run, err := b.runner(b.kit.Assistant).Run(context.Background(), p)
+	require.NoError(t, err)
+	require.Equal(t, "complete", run.Meta.Status)
+	require.Equal(t, 1, run.Summary.Errors)
+	require.Equal(t, eval.StatusError, run.Results[1].Status)
+	require.Contains(t, run.Results[1].Failures[0], "question_too_long")
+	require.Equal(t, eval.StatusOK, run.Results[0].Status)
+}

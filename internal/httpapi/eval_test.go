@@ -1,0 +1,66 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/eval"
+	"supportd/internal/httpapi"
+	"supportd/internal/support"
+	"supportd/internal/testkit"
+)
+
+func TestEvalRunsAreServed(t *testing.T) {
+	t.Parallel()
+	var runner *eval.Runner
+	b := setupWith(t, testkit.Options{}, func(d *httpapi.Deps) {
+		runner = eval.NewRunner(d.Assistant.(eval.Answerer), d.Library.(eval.Runs), d.Log)
+		d.EvalRuns = runner
+	})
+	golden, err := eval.LoadGolden(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
+	require.NoError(t, err)
+	kb, err := b.kit.Store.KB(context.Background(), testkit.Tenant, "demo")
+	require.NoError(t, err)
+	run, err := runner.Run(context.Background(), eval.RunParams{Tenant: testkit.Tenant, KB: kb, Golden: golden, Trigger: "schedule"})
+	require.NoError(t, err)
+
+	res := b.do(t, http.MethodGet, "/v1/eval/runs", "", nil)
+	require.Equal(t, http.StatusOK, res.status, string(res.body))
+	var list struct {
+		Runs []struct {
+			Meta    eval.RunMeta `json:"meta"`
+			Summary eval.Summary `json:"summary"`
+		} `json:"runs"`
+	}
+	require.NoError(t, json.Unmarshal(res.body, &list))
+	require.Len(t, list.Runs, 1)
+	require.Equal(t, run.Meta.ID, list.Runs[0].Meta.ID)
+	require.Equal(t, "schedule", list.Runs[0].Meta.Trigger)
+	require.Equal(t, run.Summary.PassRate.Mean, list.Runs[0].Summary.PassRate.Mean)
+
+	path := "/v1/eval/runs/" + strconv.FormatInt(run.Meta.ID, 10)
+	res = b.do(t, http.MethodGet, path, "", nil)
+	require.Equal(t, http.StatusOK, res.status)
+	var one struct {
+		Results []eval.CaseResult `json:"results"`
+	}
+	require.NoError(t, json.Unmarshal(res.body, &one))
+	require.Len(t, one.Results, len(golden.Cases))
+
+	res = b.do(t, http.MethodGet, path+"?format=html", "", nil)
+	require.Equal(t, http.StatusOK, res.status)
+	require.Equal(t, "text/html; charset=UTF-8", res.header.Get("Content-Type"))
+	require.Equal(t, 2, strings.Count(string(res.body), "<svg"), "trend and slice charts")
+
+	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs/999999", "", nil), http.StatusNotFound, support.CodeNotFound)
+	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs/abc", "", nil), http.StatusBadRequest, support.CodeInvalid)
+	requireError(t, b.do(t, http.MethodGet, path+"?format=pdf", "", nil), http.StatusBadRequest, support.CodeInvalid)
+	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs?limit=0", "", nil), http.StatusBadRequest, support.CodeInvalid)
+}
