@@ -39,7 +39,7 @@ func TestScheduleEnqueuesOneRunPerPeriodAcrossWorkers(t *testing.T) {
 	defer cancel()
 	for range 2 {
 		client, err := jobs.New(jobs.Params{Pool: st.Pool(), Log: log, Every: period,
-			Eval: jobs.EvalArgs{Tenant: "default", KB: "demo", Golden: "goldenset/demo.jsonl", Baseline: "latest"},
+			Eval:    jobs.EvalArgs{Tenant: "default", KB: "demo", Golden: "goldenset/demo.jsonl", Baseline: "latest"},
 			RunEval: func(context.Context, jobs.EvalArgs) error { ran.Add(1); return nil }})
 		require.NoError(t, err)
 		require.NoError(t, client.Start(ctx))
