@@ -131,7 +131,7 @@ func (a *app) evalParams(kb store.KB, set eval.GoldenSet, trigger string) eval.R
 	if a.prompts != nil {
 		versions = a.prompts.Versions()
 	}
-	return eval.RunParams{Tenant: a.cfg.Tenant, KB: kb, Golden: set, Trigger: trigger, Model: model, Prompts: versions,
+	return eval.RunParams{Tenant: a.cfg.Tenant, KB: kb, Golden: set, Trigger: trigger, Model: model, Prompts: versions, Judge: a.judge,
 		GitCommit: gitCommit(), Config: map[string]any{"top_k": a.cfg.TopK, "candidates": a.cfg.Candidates,
 			"min_confidence": a.cfg.MinConfidence, "embedder": a.embedder.Model()}}
 }

@@ -12,6 +12,7 @@ import (
 
 	"supportd/internal/cache"
 	"supportd/internal/config"
+	"supportd/internal/eval"
 	"supportd/internal/limit"
 	"supportd/internal/llm"
 	"supportd/internal/prompt"
@@ -99,4 +100,27 @@ func newCanary() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
 	return "cnry-" + hex.EncodeToString(b)
+}
+
+// newJudge builds the optional LLM-as-judge for evaluations; nil when no
+// judge model is configured.
+func newJudge(cfg config.Config, count func(string) int, log *slog.Logger) (*eval.Judge, error) {
+	if cfg.JudgeProvider == "" {
+		return nil, nil
+	}
+	p, err := llm.NewProvider(llm.ProviderParams{Kind: cfg.JudgeProvider, Model: cfg.JudgeModel,
+		BaseURL: cfg.JudgeBaseURL, APIKey: cfg.JudgeAPIKey, CountTokens: count})
+	if err != nil {
+		return nil, err
+	}
+	g, err := llm.NewGateway([]llm.Member{{Provider: p}}, llm.GatewayParams{Total: time.Minute, FirstToken: 30 * time.Second,
+		OnBreakerChange: func(p, from, to string) { log.Warn("judge circuit breaker", "provider", p, "from", from, "to", to) }})
+	if err != nil {
+		return nil, err
+	}
+	set, err := loadPrompts(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return eval.NewJudge(g, set), nil
 }

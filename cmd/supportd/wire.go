@@ -14,6 +14,7 @@ import (
 	"supportd/internal/assistant"
 	"supportd/internal/config"
 	"supportd/internal/embed"
+	"supportd/internal/eval"
 	"supportd/internal/extract"
 	"supportd/internal/ingest"
 	"supportd/internal/jobs"
@@ -63,6 +64,7 @@ type app struct {
 	retriever   *retrieve.Retriever
 	gateway     *llm.Gateway
 	prompts     *prompt.Set
+	judge       *eval.Judge
 	assistant   *assistant.Assistant
 	syncer      *ingest.Syncer
 	clientLimit limit.Limiter
@@ -128,6 +130,9 @@ func (a *app) wireAnswers(ctx context.Context) error {
 		if c != nil {
 			deps.Cache = c
 		}
+	}
+	if a.judge, err = newJudge(cfg, a.chunker.CountTokens, a.log); err != nil {
+		return err
 	}
 	a.assistant = assistant.New(deps, assistant.Params{
 		TopK: cfg.TopK, MaxQuestionChars: cfg.MaxQuestionChars, MinConfidence: cfg.MinConfidence,

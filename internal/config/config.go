@@ -77,6 +77,11 @@ type Config struct {
 	EvalThresholds string
 	EvalWebhookURL string
 	Jobs           bool
+
+	JudgeProvider string
+	JudgeModel    string
+	JudgeBaseURL  string
+	JudgeAPIKey   string
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -246,6 +251,10 @@ func Vars() []Var {
 			c.Jobs = b
 			return nil
 		}},
+		{Env: "SUPPORTD_JUDGE_PROVIDER", Default: "", Help: "optional LLM-as-judge for evaluations: openai, anthropic or ollama (empty: deterministic metrics only)", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.JudgeProvider })},
+		{Env: "SUPPORTD_JUDGE_MODEL", Default: "", Help: "judge model name", set: str(func(c *Config) *string { return &c.JudgeModel })},
+		{Env: "SUPPORTD_JUDGE_BASE_URL", Default: "", Help: "judge model's endpoint", set: str(func(c *Config) *string { return &c.JudgeBaseURL })},
+		{Env: "SUPPORTD_JUDGE_API_KEY", Default: "", Secret: true, Help: "judge model's API key", set: str(func(c *Config) *string { return &c.JudgeAPIKey })},
 		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
 		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
 	}
@@ -327,6 +336,9 @@ func (c Config) validate() error {
 	}
 	if c.FallbackProvider != "" && c.LLMProvider == "" {
 		errs = append(errs, errors.New("SUPPORTD_LLM_FALLBACK_PROVIDER needs a primary SUPPORTD_LLM_PROVIDER"))
+	}
+	if c.JudgeProvider != "" && c.JudgeModel == "" {
+		errs = append(errs, fmt.Errorf("SUPPORTD_JUDGE_MODEL is required with SUPPORTD_JUDGE_PROVIDER=%s", c.JudgeProvider))
 	}
 	if c.FirstTokenTimeout > c.LLMTimeout {
 		errs = append(errs, fmt.Errorf("SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT (%s) must not exceed SUPPORTD_LLM_TIMEOUT (%s)", c.FirstTokenTimeout, c.LLMTimeout))

@@ -63,6 +63,8 @@ type RunParams struct {
 	GitCommit   string
 	Config      map[string]any
 	Seed        uint64 // bootstrap seed; default 1
+	// Judge, when set, adds the LLM-as-judge metrics to answered cases.
+	Judge *Judge
 	// Progress, when set, is told after each case.
 	Progress func(done, total int)
 }
@@ -190,7 +192,16 @@ func (r *Runner) one(ctx context.Context, p RunParams, c Case, uris map[string]b
 		}
 	}
 	ans, err := r.answerer.Answer(ctx, turn)
-	return Score(c, observe(ans, err), p.K)
+	res := Score(c, observe(ans, err), p.K)
+	if p.Judge != nil && res.Status == StatusOK && !res.Obs.Handled() && res.Obs.Answer != "" {
+		v, err := p.Judge.Grade(ctx, c, res.Obs)
+		if err != nil {
+			r.log.WarnContext(ctx, "judge failed; case kept without judge scores", "case", c.ID, "err", err)
+		} else {
+			res.Metrics[MetricJudgeFaithfulness], res.Metrics[MetricJudgeRelevance] = v.Faithfulness, v.Relevance
+		}
+	}
+	return res
 }
 
 // observe turns the assistant's answer into what the metrics read.

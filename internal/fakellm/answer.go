@@ -20,10 +20,12 @@ type Message struct {
 const IDontKnow = "I don't know."
 
 var (
-	passagePattern  = regexp.MustCompile(`(?s)<passage\b([^>]*)>(.*?)</passage>`)
-	idPattern       = regexp.MustCompile(`\bid\s*=\s*"([^"]*)"`)
-	questionPattern = regexp.MustCompile(`(?s)<question>(.*?)</question>`)
-	sentenceEnd     = regexp.MustCompile(`[.!?]+["')\]]*(\s|$)`)
+	passagePattern   = regexp.MustCompile(`(?s)<passage\b([^>]*)>(.*?)</passage>`)
+	idPattern        = regexp.MustCompile(`\bid\s*=\s*"([^"]*)"`)
+	questionPattern  = regexp.MustCompile(`(?s)<question>(.*?)</question>`)
+	answerPattern    = regexp.MustCompile(`(?s)<answer>(.*?)</answer>`)
+	referencePattern = regexp.MustCompile(`(?s)<reference>(.*?)</reference>`)
+	sentenceEnd      = regexp.MustCompile(`[.!?]+["')\]]*(\s|$)`)
 )
 
 // followUpMarker introduces the follow-up in a condense prompt.
@@ -46,6 +48,9 @@ func Answer(messages []Message) string {
 // answer computes the reply to the last user message's text and returns
 // the id it cites ("" when it cites none).
 func answer(text string) (string, string) {
+	if verdict, ok := judge(text); ok {
+		return verdict, ""
+	}
 	q := questionPattern.FindAllStringSubmatch(text, -1)
 	if len(q) == 0 {
 		return echo(text), ""
@@ -196,3 +201,34 @@ func tokens(s string) []string {
 
 // countTokens counts whitespace-separated words, the fake's token unit.
 func countTokens(s string) int { return len(strings.Fields(s)) }
+
+// judge answers an LLM-as-judge prompt (one with <reference> and <answer>
+// blocks) with the JSON verdict it asks for: faithfulness is the share of
+// the answer's words found in the passages, relevance the share of the
+// reference's words found in the answer, both rounded to two decimals.
+func judge(text string) (string, bool) {
+	a := answerPattern.FindStringSubmatch(text)
+	ref := referencePattern.FindStringSubmatch(text)
+	if a == nil || ref == nil {
+		return "", false
+	}
+	answerWords := wordSet(a[1])
+	context := map[string]bool{}
+	for _, p := range passages(text) {
+		for w := range wordSet(p.text) {
+			context[w] = true
+		}
+	}
+	share := func(part, whole map[string]bool) float64 {
+		if len(part) == 0 {
+			return 0
+		}
+		return float64(overlap(part, whole)) / float64(len(part))
+	}
+	faith := share(answerWords, context)
+	rel := share(wordSet(ref[1]), answerWords)
+	return `{"faithfulness": ` + strconv.FormatFloat(round2(faith), 'f', -1, 64) +
+		`, "relevance": ` + strconv.FormatFloat(round2(rel), 'f', -1, 64) + `, "reason": "word overlap (fake judge)"}`, true
+}
+
+func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }

@@ -52,6 +52,12 @@
 // with its last non-blank line, trimmed. Answer computes the same reply
 // without a server.
 //
+// An LLM-as-judge prompt (one holding <reference> and <answer> blocks) is
+// answered with the JSON verdict it asks for: faithfulness is the share of
+// the answer's distinct words found in the passages, relevance the share
+// of the reference's words found in the answer, each rounded to two
+// decimals, with the reason "word overlap (fake judge)".
+//
 // # Usage and tokens
 //
 // A token is a whitespace-separated word: prompt_tokens counts the words of
