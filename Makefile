@@ -12,11 +12,10 @@ help: ## list the targets
 run: db build ## provision Postgres+pgvector, migrate, ingest the demo KB and serve on :8080
 	@$(BIN) migrate
 	@$(BIN) ingest --kb demo goldenset/corpus | tail -1
-	@echo
-	@echo "supportd is starting on http://localhost:8080 — ask it something:"
-	@echo "  curl -s localhost:8080/v1/chat -H 'Content-Type: application/json' -d '{\"kb\":\"demo\",\"question\":\"How do I get a refund on an annual plan?\"}'"
-	@echo
-	@exec $(BIN) serve
+	@key=$$($(BIN) keys create --tenant default --scope chat,ingest,eval,admin --name make-run --expires 24h 2>/dev/null) && \
+	echo && echo "supportd is starting on http://localhost:8080 — ask it something (this demo key is valid for 24 h):" && \
+	echo "  curl -s localhost:8080/v1/chat -H 'Authorization: Bearer $$key' -H 'Content-Type: application/json' -d '{\"kb\":\"demo\",\"question\":\"How do I get a refund on an annual plan?\"}'" && \
+	echo && exec $(BIN) serve
 
 test: db redis ## provision PostgreSQL and Redis, then run every test with the race detector
 	$(GO) test -race -count=1 ./...

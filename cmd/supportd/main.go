@@ -65,6 +65,7 @@ func commands() []command {
 		{"config", "print the configuration table (Markdown)", runConfig},
 		{"eval", "score the assistant on a golden set (run, show, list)", runEval},
 		{"worker", "work background jobs (the scheduled evaluation) without serving HTTP", runWorker},
+		{"keys", "create, list and revoke API keys", runKeys},
 		{"goldenset", "export recent low-confidence, handed-off and rated-down turns as draft golden cases", runGoldenset},
 		{"bench", "measure ingestion, retrieval latency and retrieval quality", runBench},
 		{"fake-llm", "run the deterministic fake OpenAI-compatible LLM server (tests, demos)", runFakeLLM},

@@ -432,9 +432,15 @@ type chatReply struct {
 	} `json:"error"`
 }
 
-func postChat(t *testing.T, addr, body string) (int, chatReply) {
+func postChat(t *testing.T, addr, key, body string) (int, chatReply) {
 	t.Helper()
-	res, err := http.Post("http://"+addr+"/v1/chat", "application/json", strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/chat", strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer res.Body.Close()
 	var reply chatReply
@@ -455,14 +461,24 @@ func TestServeAnswersAndShutsDownGracefully(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
 
-	status, reply := postChat(t, s.addr, refundQuestion)
+	// Authentication is on by default: no key, no answer.
+	status, reply := postChat(t, s.addr, "", refundQuestion)
+	require.Equal(t, http.StatusUnauthorized, status)
+	require.Equal(t, "unauthorized", reply.Error.Code)
+	r := runCmd(t, getenv, "keys", "create", "--tenant", "default", "--scope", "chat", "--name", "e2e")
+	require.NoError(t, r.err, "stderr: %s", r.stderr)
+	key := strings.TrimSpace(r.stdout)
+	require.True(t, strings.HasPrefix(key, "sk_"), key)
+	require.Contains(t, r.stderr, "this is the only time the key is shown")
+
+	status, reply = postChat(t, s.addr, key, refundQuestion)
 	require.Equal(t, http.StatusNotFound, status)
 	require.Equal(t, "kb_not_found", reply.Error.Code)
 
 	// An ingest run next to the server is visible to it at once.
-	r := runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
+	r = runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
 	require.NoError(t, r.err, "stderr: %s", r.stderr)
-	status, reply = postChat(t, s.addr, refundQuestion)
+	status, reply = postChat(t, s.addr, key, refundQuestion)
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "extractive", reply.Mode)
 	require.NotEmpty(t, reply.Citations)
@@ -479,7 +495,7 @@ func TestServeAnswersAndShutsDownGracefully(t *testing.T) {
 func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	t.Parallel()
 	dbURL := dbtest.NewURL(t)
-	getenv := environ("DATABASE_URL=" + dbURL)
+	getenv := environ("DATABASE_URL="+dbURL, "SUPPORTD_AUTH=off")
 	r := runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
 	require.NoError(t, r.err, "stderr: %s", r.stderr)
 	s := startServe(t, getenv)

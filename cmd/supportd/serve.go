@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"time"
 
+	"supportd/internal/auth"
 	"supportd/internal/httpapi"
+	"supportd/internal/limit"
 	"supportd/internal/store"
 )
 
@@ -28,12 +30,22 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	}
 	a.warnMismatchedKBs(ctx)
 
-	e := httpapi.New(httpapi.Deps{
+	deps := httpapi.Deps{
 		Assistant: a.assistant, Library: a.store, Uploader: a.syncer, Health: a.store, Log: log,
 		Tenant: cfg.Tenant, EmbedModel: a.embedder.Model(), EmbedDim: a.embedder.Dimension(),
 		MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, ClientLimit: limiter{a.clientLimit},
-		EvalRuns: a.evalRunner(),
-	})
+		WidgetLimit: limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.redis, "supportd:rl:widget:")},
+		EvalRuns:    a.evalRunner(), Privacy: a.store, Origins: a.store,
+	}
+	if cfg.Auth == "required" {
+		deps.Auth = auth.New(a.store, nil)
+	} else {
+		log.Warn("authentication is off: every request acts for the configured tenant with every scope (development only)", "tenant", cfg.Tenant)
+	}
+	if a.cache != nil {
+		deps.Cache = a.cache
+	}
+	e := httpapi.New(deps)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)

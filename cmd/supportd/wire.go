@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"supportd/internal/assistant"
+	"supportd/internal/cache"
 	"supportd/internal/config"
 	"supportd/internal/embed"
 	"supportd/internal/eval"
@@ -65,6 +66,7 @@ type app struct {
 	gateway     *llm.Gateway
 	prompts     *prompt.Set
 	judge       *eval.Judge
+	cache       *cache.Cache
 	assistant   *assistant.Assistant
 	syncer      *ingest.Syncer
 	clientLimit limit.Limiter
@@ -123,12 +125,11 @@ func (a *app) wireAnswers(ctx context.Context) error {
 			return err
 		}
 		deps.Prompts = a.prompts
-		c, err := newCache(cfg, a.redis)
-		if err != nil {
+		if a.cache, err = newCache(cfg, a.redis); err != nil {
 			return err
 		}
-		if c != nil {
-			deps.Cache = c
+		if a.cache != nil {
+			deps.Cache = a.cache
 		}
 	}
 	if a.judge, err = newJudge(cfg, a.chunker.CountTokens, a.log); err != nil {

@@ -50,8 +50,25 @@ func (a *app) jobClient() (*river.Client[pgx.Tx], error) {
 	return jobs.New(jobs.Params{
 		Pool: a.store.Pool(), Log: a.log, Schedule: cfg.EvalSchedule,
 		Eval:    jobs.EvalArgs{Tenant: cfg.Tenant, KB: cfg.EvalKB, Golden: cfg.EvalGolden, Baseline: "latest"},
-		RunEval: a.scheduledEval,
+		RunEval: a.scheduledEval, Retention: a.retention,
 	})
+}
+
+// retention purges turns past SUPPORTD_RETENTION_DAYS and the cache
+// entries they filled.
+func (a *app) retention(ctx context.Context) error {
+	if a.cfg.RetentionDays == 0 {
+		return nil
+	}
+	d, err := a.store.PurgeTurnsOlderThan(ctx, a.cfg.RetentionDays)
+	if err != nil {
+		return err
+	}
+	if a.cache != nil && len(d.CacheKeys) > 0 {
+		a.cache.Delete(ctx, d.CacheKeys...)
+	}
+	a.log.Info("retention purge", "days", a.cfg.RetentionDays, "turns", d.Turns, "conversations", d.Conversations)
+	return nil
 }
 
 // scheduledEval is one evaluation job: the same flow as eval run, with

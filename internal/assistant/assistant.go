@@ -138,6 +138,9 @@ type Turn struct {
 	Filter         map[string]any
 	// ClientID identifies the caller for usage budgets.
 	ClientID string
+	// EndUserID is the caller's opaque id for the person asking, so their
+	// data can be deleted with one call.
+	EndUserID string
 	// OnToken, when set, receives the answer as it is produced (streaming).
 	// Its error aborts a model generation.
 	OnToken func(ctx context.Context, text string) error
@@ -201,6 +204,7 @@ type work struct {
 	cost          float64
 	promptVersion string
 	dropped       int
+	cacheKey      string
 }
 
 // respond fills w.ans: from the cache, the model chain, the extractive
@@ -289,6 +293,7 @@ func (a *Assistant) record(ctx context.Context, w *work) error {
 		DegradedReason: w.ans.DegradedReason, Latency: w.ans.Latency, ClientID: w.turn.ClientID,
 		PromptVersion: w.promptVersion, Model: w.ans.Model, PromptTokens: w.usage.PromptTokens,
 		CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost, DroppedCitations: w.dropped,
+		EndUserID: w.turn.EndUserID, CacheKey: w.cacheKey,
 	})
 	w.ans.TurnID = id
 	return err

@@ -53,7 +53,8 @@ func (a *Assistant) cached(ctx context.Context, w *work) bool {
 	if a.d.Cache == nil || a.d.Generator == nil || w.turn.SkipCache {
 		return false
 	}
-	raw, _, ok := a.d.Cache.Get(ctx, a.cacheKey(w))
+	key := a.cacheKey(w)
+	raw, _, ok := a.d.Cache.Get(ctx, key)
 	if !ok {
 		return false
 	}
@@ -62,7 +63,7 @@ func (a *Assistant) cached(ctx context.Context, w *work) bool {
 		return false
 	}
 	w.ans = support.Answer{Text: c.Text, Citations: c.Citations, Confidence: c.Confidence, Mode: support.ModeCache, Model: c.Model}
-	w.promptVersion = a.d.Prompts.Fingerprint()
+	w.promptVersion, w.cacheKey = a.d.Prompts.Fingerprint(), key
 	emit(ctx, w.turn, c.Text)
 	return true
 }
@@ -73,6 +74,7 @@ func (a *Assistant) remember(ctx context.Context, w *work) {
 	}
 	raw, err := json.Marshal(cachedAnswer{Text: w.ans.Text, Citations: w.ans.Citations, Confidence: w.ans.Confidence, Model: w.ans.Model})
 	if err == nil {
-		a.d.Cache.Set(ctx, a.cacheKey(w), raw)
+		w.cacheKey = a.cacheKey(w)
+		a.d.Cache.Set(ctx, w.cacheKey, raw)
 	}
 }

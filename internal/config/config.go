@@ -82,6 +82,10 @@ type Config struct {
 	JudgeModel    string
 	JudgeBaseURL  string
 	JudgeAPIKey   string
+
+	Auth          string
+	WidgetRPM     int
+	RetentionDays int
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -255,6 +259,9 @@ func Vars() []Var {
 		{Env: "SUPPORTD_JUDGE_MODEL", Default: "", Help: "judge model name", set: str(func(c *Config) *string { return &c.JudgeModel })},
 		{Env: "SUPPORTD_JUDGE_BASE_URL", Default: "", Help: "judge model's endpoint", set: str(func(c *Config) *string { return &c.JudgeBaseURL })},
 		{Env: "SUPPORTD_JUDGE_API_KEY", Default: "", Secret: true, Help: "judge model's API key", set: str(func(c *Config) *string { return &c.JudgeAPIKey })},
+		{Env: "SUPPORTD_AUTH", Default: "required", Help: "required: every /v1 request needs an API key (supportd keys create); off: development mode, all requests act for SUPPORTD_TENANT", set: oneOf([]string{"required", "off"}, func(c *Config) *string { return &c.Auth })},
+		{Env: "SUPPORTD_WIDGET_RPM", Default: "20", Help: "chat requests per minute per visitor of a widget (publishable) key", set: integer(0, 100000, func(c *Config) *int { return &c.WidgetRPM })},
+		{Env: "SUPPORTD_RETENTION_DAYS", Default: "90", Help: "turns (questions, answers, feedback) older than this are purged daily; 0 keeps them", set: integer(0, 36500, func(c *Config) *int { return &c.RetentionDays })},
 		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
 		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
 	}

@@ -20,11 +20,14 @@ type chatRequest struct {
 	Question       string         `json:"question"`
 	ConversationID string         `json:"conversation_id"`
 	Filter         map[string]any `json:"filter"`
+	// UserID is the caller's opaque id for the end user, used to delete
+	// their data on request.
+	UserID string `json:"user_id"`
 }
 
 // handleChat answers a question as JSON, or as server-sent events when the
 // client accepts text/event-stream.
-func handleChat(a Answerer, tenant string) echo.HandlerFunc {
+func handleChat(a Answerer) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		var req chatRequest
 		if err := decodeJSON(c, &req); err != nil {
@@ -33,8 +36,11 @@ func handleChat(a Answerer, tenant string) echo.HandlerFunc {
 		if req.KB == "" {
 			return support.Errorf(support.CodeInvalid, "kb is required")
 		}
-		turn := assistant.Turn{Tenant: tenant, KB: req.KB, Question: req.Question,
-			ConversationID: req.ConversationID, Filter: req.Filter, ClientID: clientID(c)}
+		turn := assistant.Turn{Tenant: principal(c).Tenant, KB: req.KB, Question: req.Question,
+			ConversationID: req.ConversationID, Filter: req.Filter, ClientID: clientID(c), EndUserID: req.UserID}
+		if len(req.UserID) > 200 {
+			return support.Errorf(support.CodeInvalid, "user_id must be at most 200 characters")
+		}
 		if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/event-stream") {
 			return streamChat(c, a, turn)
 		}
@@ -139,11 +145,18 @@ func publicMessage(err error) string {
 	return support.ErrorMessage(err)
 }
 
-// clientID names the caller for rate limits and budgets: its address (the
-// direct peer; proxy headers are not trusted). Bearer tokens are not
-// verified yet, so they must not name a client: a made-up token would buy
-// a fresh allowance.
+// clientID names the caller for rate limits and budgets: its verified key,
+// or for a publishable widget key (shared by every visitor of a site) the
+// key and the visitor's address, or without keys the address alone. The
+// address is the direct peer; proxy headers are not trusted.
 func clientID(c echo.Context) string {
+	p := principal(c)
+	switch {
+	case p.Widget:
+		return "widget:" + p.KeyID + ":ip:" + c.RealIP()
+	case p.KeyID != "" && p.KeyID != "dev":
+		return "key:" + p.KeyID
+	}
 	return "ip:" + c.RealIP()
 }
 
@@ -155,13 +168,17 @@ type RateLimiter interface {
 // limitClients answers 429 with Retry-After once a client exceeds its
 // rate. A failing limiter admits the request: a broken Redis must not take
 // the API down.
-func limitClients(l RateLimiter, log *slog.Logger) echo.MiddlewareFunc {
+func limitClients(l, widget RateLimiter, log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if l == nil {
+			lim := l
+			if principal(c).Widget && widget != nil {
+				lim = widget
+			}
+			if lim == nil {
 				return next(c)
 			}
-			ok, retry, err := l.Allow(c.Request().Context(), clientID(c), 1)
+			ok, retry, err := lim.Allow(c.Request().Context(), clientID(c), 1)
 			if err != nil {
 				log.WarnContext(c.Request().Context(), "rate limiter unavailable; admitting", "err", err)
 			}

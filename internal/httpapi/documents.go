@@ -15,9 +15,9 @@ import (
 	"supportd/internal/support"
 )
 
-func handleListKBs(lib Library, tenant string) echo.HandlerFunc {
+func handleListKBs(lib Library) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		kbs, err := lib.KBs(c.Request().Context(), tenant)
+		kbs, err := lib.KBs(c.Request().Context(), principal(c).Tenant)
 		if err != nil {
 			return err
 		}
@@ -28,9 +28,9 @@ func handleListKBs(lib Library, tenant string) echo.HandlerFunc {
 	}
 }
 
-func handleListDocuments(lib Library, tenant string) echo.HandlerFunc {
+func handleListDocuments(lib Library) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		kb, err := lib.KB(c.Request().Context(), tenant, c.Param("kb"))
+		kb, err := lib.KB(c.Request().Context(), principal(c).Tenant, c.Param("kb"))
 		if err != nil {
 			return err
 		}
@@ -45,13 +45,13 @@ func handleListDocuments(lib Library, tenant string) echo.HandlerFunc {
 	}
 }
 
-func handleDeleteDocuments(lib Library, tenant string) echo.HandlerFunc {
+func handleDeleteDocuments(lib Library) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		uris := c.QueryParams()["uri"]
 		if len(uris) == 0 {
 			return support.Errorf(support.CodeInvalid, "name the documents to delete with ?uri=...")
 		}
-		kb, err := lib.KB(c.Request().Context(), tenant, c.Param("kb"))
+		kb, err := lib.KB(c.Request().Context(), principal(c).Tenant, c.Param("kb"))
 		if err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func handleUpload(d Deps) echo.HandlerFunc {
 				Counts: map[ingest.Outcome]int{ingest.Failed: len(failed)},
 				Error:  &errorDetail{Code: support.CodeInvalid, Message: "no document could be ingested; see results"}})
 		}
-		kb, err := d.Library.EnsureKB(ctx, store.KBParams{Tenant: d.Tenant, Name: name, Model: d.EmbedModel, Dim: d.EmbedDim})
+		kb, err := d.Library.EnsureKB(ctx, store.KBParams{Tenant: principal(c).Tenant, Name: name, Model: d.EmbedModel, Dim: d.EmbedDim})
 		if err != nil {
 			return err
 		}

@@ -27,8 +27,9 @@ type evalRunSummary struct {
 
 // handleListEvalRuns lists runs newest first: ?kb= filters, ?limit= (max
 // 100) and ?before=ID page.
-func handleListEvalRuns(runs EvalRuns, tenant string) echo.HandlerFunc {
+func handleListEvalRuns(runs EvalRuns) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		tenant := principal(c).Tenant
 		limit, err := intParam(c, "limit", 20, 1, 100)
 		if err != nil {
 			return err
@@ -51,8 +52,9 @@ func handleListEvalRuns(runs EvalRuns, tenant string) echo.HandlerFunc {
 
 // handleGetEvalRun returns a run with its comparison and cases as JSON, or
 // with ?format=html|markdown|junit|table the rendered report.
-func handleGetEvalRun(runs EvalRuns, tenant string) echo.HandlerFunc {
+func handleGetEvalRun(runs EvalRuns) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		tenant := principal(c).Tenant
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
 			return support.Errorf(support.CodeInvalid, "run id must be a positive number")

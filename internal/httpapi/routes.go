@@ -54,10 +54,19 @@ type Deps struct {
 	// MaxUploadBytes bounds document uploads; other bodies are bounded at
 	// 64 KiB.
 	MaxUploadBytes int64
-	// ClientLimit rate-limits chat per client; nil is unlimited.
+	// ClientLimit rate-limits chat per client, WidgetLimit per visitor of a
+	// widget key; nil is unlimited.
 	ClientLimit RateLimiter
+	WidgetLimit RateLimiter
 	// EvalRuns serves stored evaluation runs; nil leaves the routes out.
 	EvalRuns EvalRuns
+	// Auth verifies API keys; nil is development mode, where every
+	// request acts for Tenant with every scope.
+	Auth    Authenticator
+	Origins OriginChecker
+	// Privacy and Cache serve deletion; nil Privacy leaves the routes out.
+	Privacy Privacy
+	Cache   CacheDeleter
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -72,15 +81,21 @@ func New(d Deps) *echo.Echo {
 	e.GET("/healthz", handleHealthz())
 	e.GET("/readyz", handleReadyz(d.Health))
 
+	chat, ingest, eval, admin := requireScope(d, "chat"), requireScope(d, "ingest"), requireScope(d, "eval"), requireScope(d, "admin")
 	v1 := e.Group("/v1")
-	v1.POST("/chat", handleChat(d.Assistant, d.Tenant), limitClients(d.ClientLimit, d.Log), limitBody(smallBodyBytes))
-	v1.GET("/kbs", handleListKBs(d.Library, d.Tenant))
-	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Library, d.Tenant))
-	v1.POST("/kbs/:kb/documents", handleUpload(d), limitBody(d.MaxUploadBytes))
-	v1.DELETE("/kbs/:kb/documents", handleDeleteDocuments(d.Library, d.Tenant))
+	v1.OPTIONS("/chat", preflight(d.Origins))
+	v1.POST("/chat", handleChat(d.Assistant), chat, limitClients(d.ClientLimit, d.WidgetLimit, d.Log), limitBody(smallBodyBytes))
+	v1.GET("/kbs", handleListKBs(d.Library), ingest)
+	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Library), ingest)
+	v1.POST("/kbs/:kb/documents", handleUpload(d), ingest, limitBody(d.MaxUploadBytes))
+	v1.DELETE("/kbs/:kb/documents", handleDeleteDocuments(d.Library), ingest)
 	if d.EvalRuns != nil {
-		v1.GET("/eval/runs", handleListEvalRuns(d.EvalRuns, d.Tenant))
-		v1.GET("/eval/runs/:id", handleGetEvalRun(d.EvalRuns, d.Tenant))
+		v1.GET("/eval/runs", handleListEvalRuns(d.EvalRuns), eval)
+		v1.GET("/eval/runs/:id", handleGetEvalRun(d.EvalRuns), eval)
+	}
+	if d.Privacy != nil {
+		v1.DELETE("/conversations/:id", handleDeleteConversation(d.Privacy, d.Cache), admin)
+		v1.DELETE("/end-users/:id", handleDeleteEndUser(d.Privacy, d.Cache), admin)
 	}
 	return e
 }

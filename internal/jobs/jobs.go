@@ -41,6 +41,21 @@ func (w *evalWorker) Work(ctx context.Context, job *river.Job[EvalArgs]) error {
 // Timeout bounds one evaluation job.
 func (w *evalWorker) Timeout(*river.Job[EvalArgs]) time.Duration { return time.Hour }
 
+// RetentionArgs asks for one retention purge.
+type RetentionArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RetentionArgs) Kind() string { return "retention_purge" }
+
+type retentionWorker struct {
+	river.WorkerDefaults[RetentionArgs]
+	run func(ctx context.Context) error
+}
+
+func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
+	return w.run(ctx)
+}
+
 // Params configures the job client.
 type Params struct {
 	Pool *pgxpool.Pool
@@ -55,6 +70,9 @@ type Params struct {
 	RunEval EvalFunc
 	// Workers is how many jobs this process works at once; default 1.
 	Workers int
+	// Retention, when set, runs daily (and once at start-up) to purge
+	// data past its retention period.
+	Retention func(ctx context.Context) error
 }
 
 // ParseSchedule validates a cron expression and returns the schedule with
@@ -81,13 +99,21 @@ func New(p Params) (*river.Client[pgx.Tx], error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &evalWorker{run: p.RunEval})
+	var periodic []*river.PeriodicJob
+	if p.Retention != nil {
+		river.AddWorker(workers, &retentionWorker{run: p.Retention})
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) {
+				return RetentionArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
+			}, &river.PeriodicJobOpts{ID: "retention_purge", RunOnStart: true}))
+	}
 	cfg := &river.Config{
 		Logger:       p.Log,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(p.Workers, 1)}},
 		Workers:      workers,
 		MaxAttempts:  3,
 		JobTimeout:   time.Hour,
-		PeriodicJobs: nil,
+		PeriodicJobs: periodic,
 	}
 	var sched river.PeriodicSchedule
 	var gap time.Duration
@@ -103,10 +129,10 @@ func New(p Params) (*river.Client[pgx.Tx], error) {
 	}
 	if sched != nil {
 		args := p.Eval
-		cfg.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(sched,
+		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(sched,
 			func() (river.JobArgs, *river.InsertOpts) {
 				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: gap}}
-			}, &river.PeriodicJobOpts{ID: "eval_golden"})}
+			}, &river.PeriodicJobOpts{ID: "eval_golden"}))
 	}
 	return river.NewClient(riverpgxv5.New(p.Pool), cfg)
 }

@@ -30,6 +30,12 @@ type TurnWrite struct {
 	CostUSD          float64
 	// DroppedCitations counts ids the model cited that were not in its context.
 	DroppedCitations int
+	// EndUserID is the caller's opaque id for the person asking, set on
+	// the conversation when it is created.
+	EndUserID string
+	// CacheKey is the answer-cache entry this turn filled or read.
+	CacheKey       string
+	InjectionScore float64
 }
 
 // Turn is a stored turn.
@@ -56,11 +62,11 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		var owner string
 		err := tx.QueryRow(ctx, `
 			WITH ins AS (
-				INSERT INTO conversations (id, tenant_id, kb_id) VALUES ($1, $2, $3)
+				INSERT INTO conversations (id, tenant_id, kb_id, end_user_id) VALUES ($1, $2, $3, nullif($4, ''))
 				ON CONFLICT (id) DO NOTHING RETURNING tenant_id
 			)
 			SELECT tenant_id FROM ins UNION ALL SELECT tenant_id FROM conversations WHERE id = $1`,
-			t.ConversationID, t.Tenant, t.KBID).Scan(&owner)
+			t.ConversationID, t.Tenant, t.KBID, t.EndUserID).Scan(&owner)
 		if err != nil {
 			return err
 		}
@@ -74,11 +80,11 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		err = tx.QueryRow(ctx, `
 			INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
 			                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
-			                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+			                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key, injection_score)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id`,
 			t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
 			t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
-			t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations).Scan(&id)
+			t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore).Scan(&id)
 		if err != nil || t.PromptTokens+t.CompletionTokens == 0 {
 			return err
 		}

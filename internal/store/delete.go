@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"supportd/internal/support"
+)
+
+// Deleted says what a deletion removed, so derived copies elsewhere (the
+// answer cache) can follow.
+type Deleted struct {
+	Conversations int      `json:"conversations"`
+	Turns         int      `json:"turns"`
+	Feedback      int      `json:"feedback"`
+	CacheKeys     []string `json:"-"`
+}
+
+// DeleteConversation removes one of the tenant's conversations with its
+// turns and feedback, and audits it. An unknown id is support.CodeNotFound.
+func (s *Store) DeleteConversation(ctx context.Context, tenant, id, actor string) (Deleted, error) {
+	d, err := s.deleteConversations(ctx, tenant, actor, "conversation.delete", id,
+		`SELECT id FROM conversations WHERE tenant_id = $1 AND id::text = $2`, tenant, id)
+	if err == nil && d.Conversations == 0 {
+		err = support.Errorf(support.CodeNotFound, "conversation %s does not exist", id)
+	}
+	return d, err
+}
+
+// DeleteEndUser removes every conversation of one end user of the tenant,
+// with their turns and feedback, and audits it.
+func (s *Store) DeleteEndUser(ctx context.Context, tenant, endUser, actor string) (Deleted, error) {
+	return s.deleteConversations(ctx, tenant, actor, "end_user.delete", endUser,
+		`SELECT id FROM conversations WHERE tenant_id = $1 AND end_user_id = $2`, tenant, endUser)
+}
+
+// PurgeTurnsOlderThan deletes turns older than the cutoff (and
+// conversations left empty) for every tenant: the retention policy.
+func (s *Store) PurgeTurnsOlderThan(ctx context.Context, days int) (Deleted, error) {
+	var d Deleted
+	err := s.inTx(ctx, "purge old turns", func(tx pgx.Tx) error {
+		var err error
+		if d, err = deleteTurns(ctx, tx, `SELECT id FROM turns WHERE created_at < now() - make_interval(days => $1)`, days); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = c.id)
+			AND c.created_at < now() - make_interval(days => $1)`, days)
+		d.Conversations = int(tag.RowsAffected())
+		if err != nil || d.Turns == 0 {
+			return err
+		}
+		return audit(ctx, tx, AuditEntry{Tenant: "*", Actor: "system", Action: "retention.purge",
+			Details: map[string]any{"days": days, "turns": d.Turns, "conversations": d.Conversations}})
+	})
+	return d, err
+}
+
+func (s *Store) deleteConversations(ctx context.Context, tenant, actor, action, target, selectIDs string, args ...any) (Deleted, error) {
+	var d Deleted
+	err := s.inTx(ctx, "delete conversations", func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, selectIDs, args...)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		if d, err = deleteTurns(ctx, tx, `SELECT id FROM turns WHERE conversation_id::text = ANY($1)`, ids); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM conversations WHERE id::text = ANY($1)`, ids)
+		if err != nil {
+			return err
+		}
+		d.Conversations = int(tag.RowsAffected())
+		return audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: actor, Action: action, Target: target,
+			Details: map[string]any{"conversations": d.Conversations, "turns": d.Turns, "feedback": d.Feedback}})
+	})
+	return d, err
+}
+
+// deleteTurns removes the turns selectIDs names with their feedback and
+// returns the cache keys they filled or read.
+func deleteTurns(ctx context.Context, tx pgx.Tx, selectIDs string, args ...any) (Deleted, error) {
+	var d Deleted
+	err := tx.QueryRow(ctx, `
+		WITH doomed AS (`+selectIDs+`),
+		fb AS (DELETE FROM feedback WHERE turn_id IN (SELECT id FROM doomed) RETURNING 1),
+		gone AS (DELETE FROM turns WHERE id IN (SELECT id FROM doomed) RETURNING cache_key)
+		SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM fb),
+		       coalesce((SELECT array_agg(DISTINCT cache_key) FROM gone WHERE cache_key <> ''), '{}')`, args...).
+		Scan(&d.Turns, &d.Feedback, &d.CacheKeys)
+	return d, err
+}
