@@ -17,7 +17,7 @@ type benchmark struct{ name, synopsis, summary string }
 func benchmarks() []benchmark {
 	return []benchmark{
 		{"ingest", "[--chunks N] [--seed S]", "sync a synthetic corpus of about N chunks, then again unchanged"},
-		{"retrieval", "[--chunks N] [--queries Q] [--seed S]", "retrieval latency per method and HNSW recall@10 over N chunks"},
+		{"retrieval", "[--chunks N] [--queries Q] [--recall-queries R] [--seed S]", "retrieval latency per method and HNSW recall@10 over N chunks"},
 		{"quality", "[--dataset DIR]", "hit@k and MRR@10 of each retrieval method and fusion variant on a question set"},
 	}
 }
@@ -50,7 +50,7 @@ func benchUsage(w io.Writer) {
 }
 
 func runBenchmark(ctx context.Context, env *environment, name, synopsis string, args []string) error {
-	var chunks, queries int
+	var chunks, queries, recallQueries int
 	var seed uint64
 	var dataset string
 	cfg, fs, err := loadConfig(env, "bench "+name, synopsis, args, func(fs *flag.FlagSet) {
@@ -60,6 +60,7 @@ func runBenchmark(ctx context.Context, env *environment, name, synopsis string, 
 		case "retrieval":
 			fs.IntVar(&chunks, "chunks", 100000, "target chunk count of the synthetic corpus")
 			fs.IntVar(&queries, "queries", 500, "generated questions to time")
+			fs.IntVar(&recallQueries, "recall-queries", 100, "of those, how many also measure HNSW recall against an exact scan")
 		case "quality":
 			fs.StringVar(&dataset, "dataset", bench.DefaultDataset, "folder holding s10_corpus.jsonl and s10_qa.jsonl")
 		}
@@ -95,7 +96,7 @@ func runBenchmark(ctx context.Context, env *environment, name, synopsis string, 
 	case "ingest":
 		report, err = bench.Ingest(ctx, d, bench.IngestParams{Chunks: chunks, Seed: seed})
 	case "retrieval":
-		report, err = bench.Retrieval(ctx, d, bench.RetrievalParams{Chunks: chunks, Queries: queries, Seed: seed})
+		report, err = bench.Retrieval(ctx, d, bench.RetrievalParams{Chunks: chunks, Queries: queries, RecallQueries: recallQueries, Seed: seed})
 	default:
 		report, err = bench.Quality(ctx, d, bench.QualityParams{Dataset: dataset})
 	}

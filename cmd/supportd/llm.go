@@ -15,6 +15,7 @@ import (
 	"supportd/internal/eval"
 	"supportd/internal/limit"
 	"supportd/internal/llm"
+	"supportd/internal/metrics"
 	"supportd/internal/prompt"
 	"supportd/prompts"
 )
@@ -64,7 +65,7 @@ func newCache(cfg config.Config, rdb *redis.Client) (*cache.Cache, error) {
 
 // newGateway builds the model chain, or returns nil when no model is
 // configured (the assistant then answers extractively).
-func newGateway(cfg config.Config, rdb *redis.Client, count func(string) int, log *slog.Logger) (*llm.Gateway, error) {
+func newGateway(cfg config.Config, rdb *redis.Client, count func(string) int, log *slog.Logger, m *metrics.Metrics) (*llm.Gateway, error) {
 	if cfg.LLMProvider == "" {
 		return nil, nil
 	}
@@ -90,6 +91,13 @@ func newGateway(cfg config.Config, rdb *redis.Client, count func(string) int, lo
 		BreakerFailures: cfg.BreakerFailures, BreakerCooldown: cfg.BreakerCooldown, CountTokens: count,
 		OnBreakerChange: func(p, from, to string) {
 			log.Warn("circuit breaker", "provider", p, "from", from, "to", to)
+			m.Breaker(p, to)
+		},
+		Observe: m.Stage,
+		OnSkip: func(_ string, kind llm.Kind) {
+			if kind == llm.KindProviderLimited {
+				m.RateLimited("provider")
+			}
 		},
 	})
 }

@@ -29,6 +29,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	a.warnMismatchedKBs(ctx)
+	a.publishLatestEvals(ctx)
 
 	deps := httpapi.Deps{
 		Assistant: a.assistant, Library: a.store, Uploader: a.syncer, Health: a.store, Log: log,
@@ -36,6 +37,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, ClientLimit: limiter{a.clientLimit},
 		WidgetLimit: limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.redis, "supportd:rl:widget:")},
 		EvalRuns:    a.evalRunner(), Privacy: a.store, Origins: a.store,
+		Metrics: a.metrics, MetricsHandler: a.metrics.Handler(), TracerProvider: a.tracer,
+		Reviews: a.store, ReviewObserver: a.reviewed(),
 	}
 	if cfg.Auth == "required" {
 		deps.Auth = auth.New(a.store, nil)
@@ -64,6 +67,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	log.Info("serving", "addr", ln.Addr().String(), "embedder", a.embedder.Model(), "models", models)
 	fmt.Fprintf(env.stdout, "supportd listening on http://%s\n", ln.Addr())
 
+	hctx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHooks()
+	go a.reviewHook.Run(hctx)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	jobsDone := make(chan error, 1)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"supportd/internal/assistant"
 	"supportd/internal/cache"
@@ -21,9 +22,12 @@ import (
 	"supportd/internal/jobs"
 	"supportd/internal/limit"
 	"supportd/internal/llm"
+	"supportd/internal/metrics"
+	"supportd/internal/notify"
 	"supportd/internal/prompt"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
+	"supportd/internal/tracing"
 )
 
 // loadConfig parses a subcommand's flags (the configuration registry plus
@@ -67,6 +71,10 @@ type app struct {
 	prompts     *prompt.Set
 	judge       *eval.Judge
 	cache       *cache.Cache
+	metrics     *metrics.Metrics
+	reviewHook  *notify.Webhook
+	tracer      trace.TracerProvider
+	stopTracing func(context.Context) error
 	assistant   *assistant.Assistant
 	syncer      *ingest.Syncer
 	clientLimit limit.Limiter
@@ -91,12 +99,20 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, erro
 		st.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: st, embedder: emb, chunker: chunker}
+	a := &app{cfg: cfg, log: log, store: st, embedder: emb, chunker: chunker, metrics: metrics.New(),
+		reviewHook: notify.New(cfg.ReviewWebhookURL, nil, log)}
+	a.tracer, a.stopTracing, err = tracing.Setup(ctx, tracing.Params{Endpoint: cfg.OTLPEndpoint, Service: "supportd",
+		SampleRatio: cfg.TraceSample, OnDropped: a.metrics.SpansDropped})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	if err := a.wireAnswers(ctx); err != nil {
 		a.close()
 		return nil, err
 	}
-	a.syncer = ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{})
+	a.syncer = ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{
+		Observe: func(r ingest.Result) { a.metrics.Ingested(string(r.Outcome), r.Chunks) }})
 	return a, nil
 }
 
@@ -104,7 +120,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, erro
 // and limits, and the assistant on top.
 func (a *app) wireAnswers(ctx context.Context) error {
 	cfg := a.cfg
-	a.retriever = retrieve.New(a.store, a.embedder, retrieve.Params{Candidates: cfg.Candidates, Timeout: cfg.RetrieveTimeout})
+	a.retriever = retrieve.New(a.store, a.embedder, retrieve.Params{Candidates: cfg.Candidates, Timeout: cfg.RetrieveTimeout,
+		Observe: a.metrics.Stage})
 	var err error
 	if a.redis, err = openRedis(ctx, cfg, a.log); err != nil {
 		return err
@@ -115,8 +132,9 @@ func (a *app) wireAnswers(ctx context.Context) error {
 		return fmt.Errorf("SUPPORTD_LLM_PRICES: %w", err)
 	}
 	deps := assistant.Deps{KBs: a.store, Retriever: a.retriever, Turns: a.store, Log: a.log,
+		Observer: a.metrics, Tracer: a.tracer.Tracer("supportd"), OnReview: a.reviewed().Queued,
 		Extractor: extract.New(extract.Params{MaxSentences: cfg.ExtractSentences, MinConfidence: cfg.MinConfidence})}
-	if a.gateway, err = newGateway(cfg, a.redis, a.chunker.CountTokens, a.log); err != nil {
+	if a.gateway, err = newGateway(cfg, a.redis, a.chunker.CountTokens, a.log, a.metrics); err != nil {
 		return err
 	}
 	if a.gateway != nil {
@@ -139,11 +157,17 @@ func (a *app) wireAnswers(ctx context.Context) error {
 		TopK: cfg.TopK, MaxQuestionChars: cfg.MaxQuestionChars, MinConfidence: cfg.MinConfidence,
 		HistoryTurns: cfg.HistoryTurns, MaxTokens: cfg.LLMMaxTokens, Temperature: cfg.LLMTemperature,
 		DailyTokenBudget: int64(cfg.DailyTokenBudget), Product: cfg.ProductName, Canary: newCanary(), Prices: prices,
+		ReviewConfidence: cfg.ReviewConfidence,
 	})
 	return nil
 }
 
 func (a *app) close() {
+	if a.stopTracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = a.stopTracing(ctx)
+		cancel()
+	}
 	if a.redis != nil {
 		_ = a.redis.Close()
 	}
@@ -168,4 +192,17 @@ func (a *app) checkSchema(ctx context.Context) error {
 		return fmt.Errorf("the job queue's tables are not migrated: run 'supportd migrate'")
 	}
 	return nil
+}
+
+// reviewObserver counts feedback and review items and tells the helpdesk
+// webhook about new items.
+type reviewObserver struct{ a *app }
+
+func (a *app) reviewed() reviewObserver { return reviewObserver{a} }
+
+func (r reviewObserver) Feedback(kb, rating string) { r.a.metrics.Feedback(kb, rating) }
+
+func (r reviewObserver) Queued(_ context.Context, turnID int64, reason string) {
+	r.a.metrics.ReviewItem(reason)
+	r.a.reviewHook.Send("review.queued", map[string]any{"turn_id": turnID, "reason": reason})
 }

@@ -93,7 +93,37 @@ func (a *app) scheduledEval(ctx context.Context, args jobs.EvalArgs) error {
 	if err != nil {
 		return err
 	}
+	if out.Run.Meta.Status == "complete" {
+		a.publishEval(out.Run)
+	}
 	a.log.Info("scheduled evaluation finished", "run_id", out.Run.Meta.ID, "status", out.Run.Meta.Status,
 		"pass_rate", out.Run.Summary.PassRate.Mean, "regressed", out.Comparison != nil && out.Comparison.Regressed)
 	return nil
+}
+
+// publishEval exposes a complete run's scores as gauges.
+func (a *app) publishEval(run eval.Run) {
+	scores := map[string]float64{eval.MetricPassRate: run.Summary.PassRate.Mean}
+	for name, st := range run.Summary.Metrics {
+		if st.N > 0 {
+			scores[name] = st.Mean
+		}
+	}
+	a.metrics.EvalScores(run.Meta.KB, scores)
+}
+
+// publishLatestEvals seeds the eval gauges from the newest complete run of
+// each knowledge base, so a restart does not blank the dashboard.
+func (a *app) publishLatestEvals(ctx context.Context) {
+	kbs, err := a.store.KBs(ctx, a.cfg.Tenant)
+	if err != nil {
+		a.log.Warn("cannot list knowledge bases for eval gauges", "err", err)
+		return
+	}
+	for _, kb := range kbs {
+		run, ok, err := a.evalRunner().Baseline(ctx, a.cfg.Tenant, kb.Name, "latest", 0)
+		if err == nil && ok {
+			a.publishEval(run)
+		}
+	}
 }

@@ -10,6 +10,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"supportd/internal/extract"
 	"supportd/internal/llm"
@@ -68,6 +72,20 @@ type Cache interface {
 	Set(ctx context.Context, key string, val []byte)
 }
 
+// Observer is told how each answer went (metrics.Metrics). It must not
+// block.
+type Observer interface {
+	Stage(stage string, d time.Duration)
+	Answered(a support.Answer, droppedCitations int)
+	CacheLookup(hit bool)
+}
+
+type noObserver struct{}
+
+func (noObserver) Stage(string, time.Duration)  {}
+func (noObserver) Answered(support.Answer, int) {}
+func (noObserver) CacheLookup(bool)             {}
+
 // Assistant answers turns.
 type Assistant struct {
 	d Deps
@@ -88,6 +106,8 @@ type Params struct {
 	Temperature  float64 // default 0
 	// DailyTokenBudget caps a client's tokens per UTC day; 0 is unlimited.
 	DailyTokenBudget int64
+	// ReviewConfidence queues answers below it for a person; default 0.5.
+	ReviewConfidence float64
 	Product          string // named in the system prompt
 	Canary           string // secret marker in the system prompt; output containing it is blocked
 	Prices           llm.Prices
@@ -106,6 +126,12 @@ type Deps struct {
 	Prompts   Prompts
 	Cache     Cache
 	Now       func() time.Time
+	// Observer receives metrics; Tracer spans. Both default to no-ops.
+	Observer Observer
+	Tracer   trace.Tracer
+	// OnReview, when set, is told about each turn queued for review (a
+	// helpdesk webhook). It must not block.
+	OnReview func(ctx context.Context, turnID int64, reason string)
 }
 
 // New returns an Assistant; it panics when a required dependency is
@@ -120,12 +146,19 @@ func New(d Deps, p Params) *Assistant {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Observer == nil {
+		d.Observer = noObserver{}
+	}
+	if d.Tracer == nil {
+		d.Tracer = noop.NewTracerProvider().Tracer("supportd/assistant")
+	}
 	p.TopK = cmp.Or(p.TopK, 5)
 	p.MaxQuestionChars = cmp.Or(p.MaxQuestionChars, 2000)
 	p.SaveTimeout = cmp.Or(p.SaveTimeout, 5*time.Second)
 	p.MinConfidence = cmp.Or(p.MinConfidence, extract.DefaultMinConfidence)
 	p.HistoryTurns = cmp.Or(p.HistoryTurns, 6)
 	p.MaxTokens = cmp.Or(p.MaxTokens, 512)
+	p.ReviewConfidence = cmp.Or(p.ReviewConfidence, 0.5)
 	return &Assistant{d: d, p: p}
 }
 
@@ -161,8 +194,23 @@ type Exchange struct {
 // expensive runs; slow or failing stages degrade to an honest answer with
 // a degraded_reason; only a database that cannot record the turn, a spent
 // budget or a client that went away make it fail.
-func (a *Assistant) Answer(ctx context.Context, t Turn) (support.Answer, error) {
+func (a *Assistant) Answer(ctx context.Context, t Turn) (ans support.Answer, err error) {
 	start := a.d.Now()
+	ctx, span := a.d.Tracer.Start(ctx, "assistant.answer", trace.WithAttributes(attribute.String("supportd.kb", t.KB),
+		attribute.String("supportd.tenant", t.Tenant)))
+	defer func() {
+		span.SetAttributes(attribute.String("supportd.mode", string(ans.Mode)), attribute.String("supportd.model", ans.Model),
+			attribute.Float64("supportd.confidence", ans.Confidence))
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, support.ErrorMessage(err))
+		}
+		span.End()
+	}()
+	return a.answer(ctx, t, start)
+}
+
+func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (support.Answer, error) {
 	question, err := a.validate(t.Question)
 	if err != nil {
 		return support.Answer{}, err
@@ -185,7 +233,9 @@ func (a *Assistant) Answer(ctx context.Context, t Turn) (support.Answer, error) 
 	if err := a.record(ctx, w); err != nil {
 		return support.Answer{}, err
 	}
-	a.d.Log.InfoContext(ctx, "answer", "tenant", t.Tenant, "kb", kb.Name, "turn_id", w.ans.TurnID,
+	a.d.Observer.Stage("total", w.ans.Latency)
+	a.d.Observer.Answered(w.ans, w.dropped)
+	a.d.Log.InfoContext(ctx, "answer", "request_id", support.RequestID(ctx), "tenant", t.Tenant, "kb", kb.Name, "turn_id", w.ans.TurnID,
 		"mode", w.ans.Mode, "degraded_reason", w.ans.DegradedReason, "confidence", w.ans.Confidence,
 		"latency_ms", w.ans.Latency.Milliseconds(), "model", w.ans.Model, "prompt_version", w.promptVersion,
 		"prompt_tokens", w.usage.PromptTokens, "completion_tokens", w.usage.CompletionTokens,
@@ -213,7 +263,12 @@ func (a *Assistant) respond(ctx context.Context, w *work) error {
 	if a.cached(ctx, w) {
 		return nil
 	}
-	passages, err := a.d.Retriever.Retrieve(ctx, retrieve.Query{KB: w.kb, Question: w.standalone, TopK: a.p.TopK, Filter: w.turn.Filter})
+	rctx, span := a.d.Tracer.Start(ctx, "retrieve")
+	began := a.d.Now()
+	passages, err := a.d.Retriever.Retrieve(rctx, retrieve.Query{KB: w.kb, Question: w.standalone, TopK: a.p.TopK, Filter: w.turn.Filter})
+	a.d.Observer.Stage("retrieve", a.d.Now().Sub(began))
+	span.SetAttributes(attribute.Int("supportd.passages", len(passages)))
+	span.End()
 	w.ans.Retrieved = passages
 	if err != nil {
 		if support.ErrorCode(err) == support.CodeUpstreamTimeout {
@@ -287,16 +342,36 @@ func (a *Assistant) record(ctx context.Context, w *work) error {
 	if w.ans.Citations == nil {
 		w.ans.Citations = []support.Citation{}
 	}
+	review := a.reviewReason(w)
 	id, err := a.d.Turns.SaveTurn(ctx, store.TurnWrite{
 		Tenant: w.turn.Tenant, ConversationID: w.ans.ConversationID, KBID: w.kb.ID, Question: w.question,
 		Answer: w.ans.Text, Citations: w.ans.Citations, Confidence: clamp01(w.ans.Confidence), Mode: w.ans.Mode,
 		DegradedReason: w.ans.DegradedReason, Latency: w.ans.Latency, ClientID: w.turn.ClientID,
 		PromptVersion: w.promptVersion, Model: w.ans.Model, PromptTokens: w.usage.PromptTokens,
 		CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost, DroppedCitations: w.dropped,
-		EndUserID: w.turn.EndUserID, CacheKey: w.cacheKey,
+		EndUserID: w.turn.EndUserID, CacheKey: w.cacheKey, Review: review,
 	})
 	w.ans.TurnID = id
+	if err == nil && review != "" && a.d.OnReview != nil {
+		a.d.OnReview(ctx, id, review)
+	}
 	return err
+}
+
+// reviewReason says why a person should look at this answer, or "".
+// Evaluation traffic is never queued.
+func (a *Assistant) reviewReason(w *work) string {
+	switch {
+	case w.turn.ClientID == "eval":
+		return ""
+	case w.ans.Mode == support.ModeHandoff:
+		return "handoff"
+	case w.ans.Mode == support.ModeRefused:
+		return "refused"
+	case w.ans.Confidence < a.p.ReviewConfidence:
+		return "low_confidence"
+	}
+	return ""
 }
 
 func clamp01(f float64) float64 { return min(1, max(0, f)) }

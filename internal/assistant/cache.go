@@ -55,6 +55,7 @@ func (a *Assistant) cached(ctx context.Context, w *work) bool {
 	}
 	key := a.cacheKey(w)
 	raw, _, ok := a.d.Cache.Get(ctx, key)
+	a.d.Observer.CacheLookup(ok)
 	if !ok {
 		return false
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"supportd/internal/llm"
 	"supportd/internal/prompt"
 	"supportd/internal/store"
@@ -29,13 +31,17 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []support.Pa
 		return err
 	}
 	w.promptVersion = a.d.Prompts.Fingerprint()
-	res, err := a.d.Generator.Generate(ctx, llm.Request{
+	gctx, span := a.d.Tracer.Start(ctx, "llm.generate")
+	defer span.End()
+	res, err := a.d.Generator.Generate(gctx, llm.Request{
 		Messages:    []llm.Message{{Role: "system", Content: sys}, {Role: "user", Content: user}},
 		MaxTokens:   a.p.MaxTokens,
 		Temperature: a.p.Temperature,
 		OnToken:     w.turn.OnToken,
 	})
+	span.SetAttributes(attribute.String("supportd.model", res.Provider), attribute.Int("supportd.attempts", res.Attempts))
 	if err != nil {
+		span.RecordError(err)
 		return a.modelFailed(ctx, w, passages, err)
 	}
 	a.account(w, res.Response)

@@ -27,6 +27,9 @@ type Store interface {
 	// DeleteKB removes a knowledge base with everything in it and says
 	// whether it existed.
 	DeleteKB(ctx context.Context, tenant, name string) (bool, error)
+	// ExactNeighbours returns the ids of the k chunks nearest to vec by an
+	// exact scan.
+	ExactNeighbours(ctx context.Context, kb store.KB, vec []float32, k int) ([]int64, error)
 	// ServerVersion names the database and pgvector versions.
 	ServerVersion(ctx context.Context) (string, error)
 }

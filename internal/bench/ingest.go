@@ -40,7 +40,7 @@ type IngestReport struct {
 // to a temporary folder as Markdown files and syncs it with the real
 // Syncer (loader, chunker, embedder, COPY into the store) into a knowledge
 // base emptied first; then syncs the same files again to time the
-// unchanged-document skip.
+// unchanged-document skip, and deletes the knowledge base.
 func Ingest(ctx context.Context, d Deps, p IngestParams) (IngestReport, error) {
 	rep := IngestReport{Params: p}
 	if err := d.check(); err != nil {
@@ -70,7 +70,12 @@ func Ingest(ctx context.Context, d Deps, p IngestParams) (IngestReport, error) {
 	if rep.First, err = d.sync(ctx, kb, files, "first sync"); err != nil {
 		return rep, err
 	}
-	rep.Again, err = d.sync(ctx, kb, files, "unchanged re-sync")
+	if rep.Again, err = d.sync(ctx, kb, files, "unchanged re-sync"); err != nil {
+		return rep, err
+	}
+	// The chunks would otherwise stay in the HNSW index every knowledge
+	// base of this dimension shares, and slow other searches down.
+	_, err = d.Store.DeleteKB(ctx, d.Tenant, p.KBName())
 	return rep, err
 }
 

@@ -86,6 +86,12 @@ type Config struct {
 	Auth          string
 	WidgetRPM     int
 	RetentionDays int
+
+	OTLPEndpoint string
+	TraceSample  float64
+
+	ReviewConfidence float64
+	ReviewWebhookURL string
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -262,6 +268,10 @@ func Vars() []Var {
 		{Env: "SUPPORTD_AUTH", Default: "required", Help: "required: every /v1 request needs an API key (supportd keys create); off: development mode, all requests act for SUPPORTD_TENANT", set: oneOf([]string{"required", "off"}, func(c *Config) *string { return &c.Auth })},
 		{Env: "SUPPORTD_WIDGET_RPM", Default: "20", Help: "chat requests per minute per visitor of a widget (publishable) key", set: integer(0, 100000, func(c *Config) *int { return &c.WidgetRPM })},
 		{Env: "SUPPORTD_RETENTION_DAYS", Default: "90", Help: "turns (questions, answers, feedback) older than this are purged daily; 0 keeps them", set: integer(0, 36500, func(c *Config) *int { return &c.RetentionDays })},
+		{Env: "SUPPORTD_OTLP_ENDPOINT", Default: "", Help: "OpenTelemetry collector (OTLP/HTTP), e.g. http://otel-collector:4318; empty disables tracing", set: str(func(c *Config) *string { return &c.OTLPEndpoint })},
+		{Env: "SUPPORTD_TRACE_SAMPLE", Default: "1", Help: "share of new traces kept (callers' sampling decisions are honoured)", set: fraction(func(c *Config) *float64 { return &c.TraceSample })},
+		{Env: "SUPPORTD_REVIEW_CONFIDENCE", Default: "0.5", Help: "answers below this confidence join the human review queue (as do handoffs, refusals and thumbs-down)", set: fraction(func(c *Config) *float64 { return &c.ReviewConfidence })},
+		{Env: "SUPPORTD_REVIEW_WEBHOOK_URL", Default: "", Secret: true, Help: "URL that receives a JSON POST for every new review-queue item (e.g. a helpdesk)", set: str(func(c *Config) *string { return &c.ReviewWebhookURL })},
 		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
 		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
 	}

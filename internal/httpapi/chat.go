@@ -168,7 +168,7 @@ type RateLimiter interface {
 // limitClients answers 429 with Retry-After once a client exceeds its
 // rate. A failing limiter admits the request: a broken Redis must not take
 // the API down.
-func limitClients(l, widget RateLimiter, log *slog.Logger) echo.MiddlewareFunc {
+func limitClients(l, widget RateLimiter, log *slog.Logger, obs HTTPObserver) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			lim := l
@@ -183,6 +183,9 @@ func limitClients(l, widget RateLimiter, log *slog.Logger) echo.MiddlewareFunc {
 				log.WarnContext(c.Request().Context(), "rate limiter unavailable; admitting", "err", err)
 			}
 			if err == nil && !ok {
+				if obs != nil {
+					obs.RateLimited(strings.SplitN(clientID(c), ":", 2)[0])
+				}
 				return &support.Error{Code: support.CodeRateLimited, RetryAfter: retry,
 					Message: "too many requests from this client; retry after the Retry-After delay"}
 			}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho"
+	"go.opentelemetry.io/otel/propagation"
 
 	"supportd/internal/support"
 )
@@ -15,13 +17,14 @@ import (
 const smallBodyBytes = 64 << 10
 
 func middlewares(d Deps) []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{
+	mw := []echo.MiddlewareFunc{
 		middleware.RequestID(),
+		requestIDContext,
 		middleware.SecureWithConfig(middleware.SecureConfig{
 			XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 			ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", ReferrerPolicy: "no-referrer",
 		}),
-		requestLog(d.Log),
+		requestLog(d.Log, d.Metrics),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 				d.Log.ErrorContext(c.Request().Context(), "panic", "err", err, "stack", string(stack))
@@ -29,10 +32,27 @@ func middlewares(d Deps) []echo.MiddlewareFunc {
 			},
 		}),
 	}
+	if d.TracerProvider != nil {
+		// Spans continue the caller's W3C trace context.
+		mw = append(mw, otelecho.Middleware("supportd", otelecho.WithTracerProvider(d.TracerProvider),
+			otelecho.WithPropagators(propagation.TraceContext{}),
+			otelecho.WithSkipper(func(c echo.Context) bool { return c.Path() == "/metrics" || c.Path() == "/healthz" })))
+	}
+	return mw
 }
 
-// requestLog writes one JSON line per request.
-func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+// requestIDContext puts the request id into the request's context, so the
+// assistant's log lines carry it.
+func requestIDContext(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Response().Header().Get(echo.HeaderXRequestID)
+		c.SetRequest(c.Request().WithContext(support.WithRequestID(c.Request().Context(), id)))
+		return next(c)
+	}
+}
+
+// requestLog writes one JSON line per request and records its metrics.
+func requestLog(log *slog.Logger, obs HTTPObserver) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogLatency: true, LogMethod: true, LogRoutePath: true, LogRequestID: true, LogURIPath: true,
 		HandleError: true,
@@ -55,6 +75,13 @@ func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 			}
 			if status >= 500 {
 				level = slog.LevelWarn
+			}
+			if obs != nil {
+				route := v.RoutePath
+				if route == "" {
+					route = "unmatched" // never a raw path: unbounded label values
+				}
+				obs.HTTP(route, v.Method, status, v.Latency)
 			}
 			log.LogAttrs(c.Request().Context(), level, "request",
 				slog.String("request_id", v.RequestID), slog.String("method", v.Method),

@@ -3,8 +3,11 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"go.opentelemetry.io/otel/trace"
 
 	"supportd/internal/assistant"
 	"supportd/internal/ingest"
@@ -67,6 +70,20 @@ type Deps struct {
 	// Privacy and Cache serve deletion; nil Privacy leaves the routes out.
 	Privacy Privacy
 	Cache   CacheDeleter
+	// Metrics records HTTP metrics, MetricsHandler serves /metrics (nil
+	// leaves it out) and TracerProvider traces requests; all optional.
+	Metrics        HTTPObserver
+	MetricsHandler http.Handler
+	TracerProvider trace.TracerProvider
+	// Reviews serves feedback and the review queue; nil leaves them out.
+	Reviews        Reviews
+	ReviewObserver ReviewObserver
+}
+
+// HTTPObserver records requests and rate-limit refusals (metrics.Metrics).
+type HTTPObserver interface {
+	HTTP(route, method string, status int, d time.Duration)
+	RateLimited(limiter string)
 }
 
 // New builds the Echo instance with every route and middleware.
@@ -79,12 +96,15 @@ func New(d Deps) *echo.Echo {
 	e.Use(middlewares(d)...)
 
 	e.GET("/healthz", handleHealthz())
+	if d.MetricsHandler != nil {
+		e.GET("/metrics", echo.WrapHandler(d.MetricsHandler))
+	}
 	e.GET("/readyz", handleReadyz(d.Health))
 
 	chat, ingest, eval, admin := requireScope(d, "chat"), requireScope(d, "ingest"), requireScope(d, "eval"), requireScope(d, "admin")
 	v1 := e.Group("/v1")
 	v1.OPTIONS("/chat", preflight(d.Origins))
-	v1.POST("/chat", handleChat(d.Assistant), chat, limitClients(d.ClientLimit, d.WidgetLimit, d.Log), limitBody(smallBodyBytes))
+	v1.POST("/chat", handleChat(d.Assistant), chat, limitClients(d.ClientLimit, d.WidgetLimit, d.Log, d.Metrics), limitBody(smallBodyBytes))
 	v1.GET("/kbs", handleListKBs(d.Library), ingest)
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Library), ingest)
 	v1.POST("/kbs/:kb/documents", handleUpload(d), ingest, limitBody(d.MaxUploadBytes))
@@ -92,6 +112,13 @@ func New(d Deps) *echo.Echo {
 	if d.EvalRuns != nil {
 		v1.GET("/eval/runs", handleListEvalRuns(d.EvalRuns), eval)
 		v1.GET("/eval/runs/:id", handleGetEvalRun(d.EvalRuns), eval)
+	}
+	if d.Reviews != nil {
+		v1.POST("/turns/:id/feedback", handleFeedback(d.Reviews, d.ReviewObserver), chat, limitBody(smallBodyBytes))
+		v1.GET("/feedback", handleFeedbackSummary(d.Reviews), admin)
+		v1.GET("/review", handleReviewQueue(d.Reviews), admin)
+		v1.POST("/review/:id/resolve", handleResolveReview(d.Reviews), admin, limitBody(smallBodyBytes))
+		v1.GET("/review/export", handleReviewExport(d.Reviews), admin)
 	}
 	if d.Privacy != nil {
 		v1.DELETE("/conversations/:id", handleDeleteConversation(d.Privacy, d.Cache), admin)

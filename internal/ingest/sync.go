@@ -33,6 +33,7 @@ type Syncer struct {
 	embedder embed.Embedder
 	chunker  *Chunker
 	batch    int
+	observe  func(Result)
 }
 
 // SyncerParams configures a Syncer.
@@ -40,6 +41,8 @@ type SyncerParams struct {
 	// Batch is how many documents are embedded and written per transaction.
 	// Default 32.
 	Batch int
+	// Observe, when set, is told every source's outcome (for metrics).
+	Observe func(Result)
 }
 
 // NewSyncer returns a Syncer writing through w.
@@ -47,7 +50,10 @@ func NewSyncer(w Writer, e embed.Embedder, c *Chunker, p SyncerParams) *Syncer {
 	if w == nil || e == nil || c == nil {
 		panic("ingest.NewSyncer: nil dependency")
 	}
-	return &Syncer{store: w, embedder: e, chunker: c, batch: cmp.Or(p.Batch, 32)}
+	if p.Observe == nil {
+		p.Observe = func(Result) {}
+	}
+	return &Syncer{store: w, embedder: e, chunker: c, batch: cmp.Or(p.Batch, 32), observe: p.Observe}
 }
 
 // Outcome is what happened to one source.
@@ -111,6 +117,7 @@ func (s *Syncer) Sync(ctx context.Context, p SyncParams) (Report, error) {
 	total := len(p.Files)
 	done := 0
 	settle := func(res Result) {
+		s.observe(res)
 		rep.add(res)
 		done++
 		if p.Progress != nil {
@@ -157,10 +164,12 @@ func (s *Syncer) Upsert(ctx context.Context, kb store.KB, doc Document) (Result,
 		return Result{}, err
 	}
 	if known[doc.SourceURI] == doc.ContentHash {
-		return Result{SourceURI: doc.SourceURI, Outcome: Unchanged}, nil
+		res := Result{SourceURI: doc.SourceURI, Outcome: Unchanged}
+		s.observe(res)
+		return res, nil
 	}
 	var res Result
-	err = s.flush(ctx, kb, []Document{doc}, known, func(r Result) { res = r })
+	err = s.flush(ctx, kb, []Document{doc}, known, func(r Result) { res = r; s.observe(r) })
 	if err == nil && res.Outcome == Failed {
 		err = support.Errorf(support.CodeInvalid, "%s", res.Error)
 	}
@@ -265,6 +274,7 @@ func (s *Syncer) prune(ctx context.Context, p SyncParams, known map[string]strin
 		return err
 	}
 	for _, uri := range gone {
+		s.observe(Result{SourceURI: uri, Outcome: Pruned})
 		rep.add(Result{SourceURI: uri, Outcome: Pruned})
 	}
 	return nil

@@ -43,6 +43,11 @@ type GatewayParams struct {
 	OnBreakerChange func(provider string, from, to string)
 	// CountTokens estimates a prompt's tokens for the token limit.
 	CountTokens func(string) int
+	// Observe, when set, is told each attempt's time to first token
+	// ("llm_first_token") and each successful generation's time ("llm").
+	Observe func(stage string, d time.Duration)
+	// OnSkip, when set, is told why a provider was passed over.
+	OnSkip func(provider string, kind Kind)
 }
 
 // Gateway runs a request down a chain of providers.
@@ -69,6 +74,12 @@ func NewGateway(chain []Member, p GatewayParams) (*Gateway, error) {
 	p.BreakerCooldown = cmp.Or(p.BreakerCooldown, 30*time.Second)
 	if p.CountTokens == nil {
 		p.CountTokens = func(s string) int { return len(s) / 4 }
+	}
+	if p.Observe == nil {
+		p.Observe = func(string, time.Duration) {}
+	}
+	if p.OnSkip == nil {
+		p.OnSkip = func(string, Kind) {}
 	}
 	g := &Gateway{p: p}
 	for _, m := range chain {
@@ -162,16 +173,20 @@ func (g *Gateway) Generate(ctx context.Context, req Request) (Result, error) {
 		if kind, ok := g.admit(ctx, m, req); !ok {
 			last = &Error{Provider: name, Kind: kind}
 			res.Skipped = append(res.Skipped, Skip{name, kind})
+			g.p.OnSkip(name, kind)
 			continue
 		}
+		began := time.Now()
 		resp, attempts, err := g.tryProvider(ctx, m, req)
 		res.Attempts += attempts
 		if err == nil {
+			g.p.Observe("llm", time.Since(began))
 			res.Response, res.Position = resp, i
 			return res, nil
 		}
 		last = asError(name, err)
 		res.Skipped = append(res.Skipped, Skip{name, last.Kind})
+		g.p.OnSkip(name, last.Kind)
 		if last.Streamed || last.Kind == KindCanceled || ctx.Err() != nil {
 			break
 		}
@@ -254,8 +269,13 @@ func (g *Gateway) attempt(ctx context.Context, p Provider, req Request) (Respons
 	defer timer.Stop()
 	inner := req
 	shown := false // whether the caller has seen text of this attempt
+	began, first := time.Now(), true
 	inner.OnToken = func(ctx context.Context, text string) error {
 		timer.Stop()
+		if first {
+			first = false
+			g.p.Observe("llm_first_token", time.Since(began))
+		}
 		if req.OnToken == nil {
 			return nil
 		}

@@ -26,6 +26,7 @@ type Retriever struct {
 	candidates int
 	timeout    time.Duration
 	fusion     Fusion
+	observe    func(stage string, d time.Duration)
 }
 
 // Params configures a Retriever.
@@ -33,6 +34,9 @@ type Params struct {
 	Candidates int           // per list before fusion; default 50
 	Timeout    time.Duration // embedding plus search; default 3 s
 	Fusion     Fusion        // default RRF with k = 60 and equal weights
+	// Observe, when set, is told how long embedding ("embed") and the
+	// database search ("search") took.
+	Observe func(stage string, d time.Duration)
 }
 
 // New returns a Retriever over the given store and embedder.
@@ -40,12 +44,16 @@ func New(s Searcher, e embed.Embedder, p Params) *Retriever {
 	if s == nil || e == nil {
 		panic("retrieve.New: nil searcher or embedder")
 	}
+	if p.Observe == nil {
+		p.Observe = func(string, time.Duration) {}
+	}
 	return &Retriever{
 		search:     s,
 		embedder:   e,
 		candidates: cmp.Or(p.Candidates, 50),
 		timeout:    cmp.Or(p.Timeout, 3*time.Second),
 		fusion:     cmp.Or(p.Fusion, DefaultFusion()),
+		observe:    p.Observe,
 	}
 }
 
@@ -69,14 +77,18 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]support.Passage, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
+	began := time.Now()
 	vec, err := r.embedder.EmbedQuery(ctx, q.Question)
+	r.observe("embed", time.Since(began))
 	if err != nil {
 		return nil, deadline(ctx, err, "embed the question")
 	}
+	began = time.Now()
 	found, err := r.search.Search(ctx, store.SearchParams{
 		KB: q.KB, Query: q.Question, Vector: vec, Candidates: r.candidates, Filter: q.Filter,
 		SkipVector: q.Method == "text", SkipText: q.Method == "vector",
 	})
+	r.observe("search", time.Since(began))
 	if err != nil {
 		return nil, deadline(ctx, err, "search")
 	}

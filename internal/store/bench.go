@@ -3,6 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+
+	"supportd/internal/support"
 )
 
 // DeleteKB removes the tenant's named knowledge base with its documents,
@@ -28,4 +33,25 @@ func (s *Store) ServerVersion(ctx context.Context) (string, error) {
 		return "", translate(err, "read server version")
 	}
 	return fmt.Sprintf("PostgreSQL %s, pgvector %s", pg, vec), nil
+}
+
+// ExactNeighbours returns the ids of kb's k chunks nearest to vec by cosine
+// distance, by scanning every chunk: the ground truth for measuring the
+// HNSW index's recall. The "+ 0" keeps the ordering out of reach of any
+// index whatever the session's planner settings or cached plans.
+func (s *Store) ExactNeighbours(ctx context.Context, kb KB, vec []float32, k int) ([]int64, error) {
+	if len(vec) != kb.EmbedDim {
+		return nil, support.Errorf(support.CodeEmbeddingMismatch,
+			"query vector has %d dimensions; knowledge base %q stores %d", len(vec), kb.Name, kb.EmbedDim)
+	}
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
+		SELECT c.id FROM chunks c
+		WHERE c.kb_id = $1 AND c.embed_dim = %[1]d
+		ORDER BY (c.embedding::vector(%[1]d) <=> $2::vector(%[1]d)) + 0, c.id
+		LIMIT $3`, kb.EmbedDim), kb.ID, pgvector.NewVector(vec), k)
+	if err != nil {
+		return nil, translate(err, "exact nearest neighbours")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, translate(err, "exact nearest neighbours")
 }

@@ -36,6 +36,8 @@ type TurnWrite struct {
 	// CacheKey is the answer-cache entry this turn filled or read.
 	CacheKey       string
 	InjectionScore float64
+	// Review, when set, queues the turn for a person with this reason.
+	Review string
 }
 
 // Turn is a stored turn.
@@ -85,8 +87,17 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 			t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
 			t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
 			t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore).Scan(&id)
-		if err != nil || t.PromptTokens+t.CompletionTokens == 0 {
+		if err != nil {
 			return err
+		}
+		if t.Review != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO review_items (tenant_id, turn_id, reason) VALUES ($1, $2, $3)`,
+				t.Tenant, id, t.Review); err != nil {
+				return err
+			}
+		}
+		if t.PromptTokens+t.CompletionTokens == 0 {
+			return nil
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO usage_daily (tenant_id, client_id, day, tokens, cost_usd)

@@ -1,6 +1,23 @@
 package support
 
-import "time"
+import (
+	"context"
+	"time"
+)
+
+type requestIDKey struct{}
+
+// WithRequestID returns ctx carrying the request's id, so every layer can
+// name it in its logs.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the request id ctx carries, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
 
 // Mode says which stage of the answer chain produced an answer.
 type Mode string

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"supportd/internal/support"
+)
+
+// Feedback is a rating of a turn.
+type Feedback struct {
+	TurnID  int64
+	Rating  int // 1 up, -1 down
+	Reason  string
+	Comment string
+}
+
+// AddFeedback stores a rating of one of the tenant's turns and, for a
+// thumbs-down, queues the turn for review. It returns the turn's
+// knowledge base and whether a review item was created. Another tenant's
+// or an unknown turn is support.CodeNotFound.
+func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb string, queued bool, err error) {
+	err = s.inTx(ctx, "add feedback", func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT coalesce(k.name, '') FROM turns t LEFT JOIN knowledge_bases k ON k.id = t.kb_id
+			WHERE t.id = $1 AND t.tenant_id = $2`, f.TurnID, tenant).Scan(&kb)
+		if err == pgx.ErrNoRows {
+			return support.Errorf(support.CodeNotFound, "turn %d does not exist", f.TurnID)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO feedback (tenant_id, turn_id, rating, reason, comment) VALUES ($1, $2, $3, $4, $5)`,
+			tenant, f.TurnID, f.Rating, f.Reason, f.Comment); err != nil {
+			return err
+		}
+		if f.Rating >= 0 {
+			return nil
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO review_items (tenant_id, turn_id, reason) VALUES ($1, $2, 'thumbs_down')
+			ON CONFLICT (turn_id) DO UPDATE SET reason = 'thumbs_down', status = 'pending', resolved_at = NULL
+			WHERE review_items.status = 'resolved' OR review_items.reason <> 'thumbs_down'`, tenant, f.TurnID)
+		queued = tag.RowsAffected() > 0
+		return err
+	})
+	return kb, queued, err
+}
+
+// FeedbackCount is ratings of one knowledge base or document.
+type FeedbackCount struct {
+	Name string `json:"name"`
+	Up   int    `json:"up"`
+	Down int    `json:"down"`
+}
+
+// FeedbackSummary counts the tenant's ratings per knowledge base and per
+// cited document of kb ("" for every knowledge base).
+func (s *Store) FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, byDoc []FeedbackCount, err error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT coalesce(k.name, ''), count(*) FILTER (WHERE f.rating > 0), count(*) FILTER (WHERE f.rating < 0)
+		FROM feedback f JOIN turns t ON t.id = f.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id
+		WHERE f.tenant_id = $1 AND ($2 = '' OR k.name = $2) GROUP BY 1 ORDER BY 1`, tenant, kb)
+	if err != nil {
+		return nil, nil, translate(err, "summarise feedback")
+	}
+	if byKB, err = pgx.CollectRows(rows, pgx.RowToStructByPos[FeedbackCount]); err != nil {
+		return nil, nil, translate(err, "summarise feedback")
+	}
+	rows, err = s.pool.Query(ctx, `
+		SELECT c->>'document', count(*) FILTER (WHERE f.rating > 0), count(*) FILTER (WHERE f.rating < 0)
+		FROM feedback f JOIN turns t ON t.id = f.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id,
+		     jsonb_array_elements(t.citations) c
+		WHERE f.tenant_id = $1 AND ($2 = '' OR k.name = $2) GROUP BY 1 ORDER BY 3 DESC, 1`, tenant, kb)
+	if err != nil {
+		return nil, nil, translate(err, "summarise feedback")
+	}
+	byDoc, err = pgx.CollectRows(rows, pgx.RowToStructByPos[FeedbackCount])
+	return byKB, byDoc, translate(err, "summarise feedback")
+}
+
+// ReviewItem is a queued turn with what a reviewer needs to judge it.
+type ReviewItem struct {
+	ID              int64              `json:"id"`
+	TurnID          int64              `json:"turn_id"`
+	KB              string             `json:"kb"`
+	Reason          string             `json:"reason"`
+	Status          string             `json:"status"`
+	Question        string             `json:"question"`
+	Answer          string             `json:"answer"`
+	Mode            string             `json:"mode"`
+	Confidence      float64            `json:"confidence"`
+	Citations       []support.Citation `json:"citations"`
+	Label           string             `json:"label,omitempty"`
+	CorrectedAnswer string             `json:"corrected_answer,omitempty"`
+	ResolvedBy      string             `json:"resolved_by,omitempty"`
+	CreatedAt       time.Time          `json:"created_at"`
+	ResolvedAt      *time.Time         `json:"resolved_at,omitempty"`
+}
+
+const reviewSelect = `SELECT r.id, r.turn_id, coalesce(k.name, ''), r.reason, r.status, t.question, t.answer, t.mode,
+	t.confidence, t.citations, r.label, r.corrected_answer, r.resolved_by, r.created_at, r.resolved_at
+	FROM review_items r JOIN turns t ON t.id = r.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id`
+
+// ReviewFilter selects queue items.
+type ReviewFilter struct {
+	Tenant string
+	Status string // "pending", "resolved" or "" for both
+	Before int64
+	Limit  int
+}
+
+// ReviewItems lists the tenant's queue, newest first.
+func (s *Store) ReviewItems(ctx context.Context, f ReviewFilter) ([]ReviewItem, error) {
+	rows, err := s.pool.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND ($2 = '' OR r.status = $2)
+		AND ($3 = 0 OR r.id < $3) ORDER BY r.id DESC LIMIT $4`, f.Tenant, f.Status, f.Before, max(f.Limit, 1))
+	if err != nil {
+		return nil, translate(err, "list review items")
+	}
+	items, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReviewItem])
+	return items, translate(err, "list review items")
+}
+
+// Resolution is a reviewer's verdict.
+type Resolution struct {
+	Label           string
+	CorrectedAnswer string
+	Actor           string
+}
+
+// ResolveReview closes a pending item of the tenant with a label and an
+// optional corrected answer, and audits it. Unknown items are
+// support.CodeNotFound, already resolved ones support.CodeConflict.
+func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Resolution) (ReviewItem, error) {
+	var item ReviewItem
+	err := s.inTx(ctx, "resolve review item", func(tx pgx.Tx) error {
+		var status string
+		err := tx.QueryRow(ctx, `SELECT status FROM review_items WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenant).Scan(&status)
+		if err == pgx.ErrNoRows {
+			return support.Errorf(support.CodeNotFound, "review item %d does not exist", id)
+		}
+		if err != nil {
+			return err
+		}
+		if status == "resolved" {
+			return support.Errorf(support.CodeConflict, "review item %d is already resolved", id)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE review_items SET status = 'resolved', label = $2, corrected_answer = $3,
+			resolved_by = $4, resolved_at = now() WHERE id = $1`, id, r.Label, r.CorrectedAnswer, r.Actor); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, reviewSelect+` WHERE r.id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if item, err = pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[ReviewItem]); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: r.Actor, Action: "review.resolve", Target: strconv.FormatInt(id, 10),
+			Details: map[string]any{"label": r.Label, "corrected": r.CorrectedAnswer != ""}})
+	})
+	return item, err
+}

@@ -1,0 +1,68 @@
+// Package tracing sets up OpenTelemetry tracing: an OTLP/HTTP exporter
+// behind a batching processor when an endpoint is configured, a no-op
+// tracer otherwise. Export failures are counted and dropped; tracing never
+// blocks or fails a request. It imports the OpenTelemetry SDK only.
+package tracing
+
+import (
+	"context"
+	"fmt"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+)
+
+// Params configures tracing.
+type Params struct {
+	// Endpoint is the collector's OTLP/HTTP URL, e.g.
+	// http://otel-collector:4318; empty disables tracing.
+	Endpoint string
+	Service  string
+	// SampleRatio of new traces to keep (parent decisions are honoured).
+	SampleRatio float64
+	// OnDropped is told how many spans an export failed to deliver.
+	OnDropped func(n int)
+}
+
+// Setup returns the tracer provider and a shutdown function that flushes
+// pending spans.
+func Setup(ctx context.Context, p Params) (trace.TracerProvider, func(context.Context) error, error) {
+	if p.Endpoint == "" {
+		return noop.NewTracerProvider(), func(context.Context) error { return nil }, nil
+	}
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(p.Endpoint))
+	if err != nil {
+		return nil, nil, fmt.Errorf("otlp exporter: %w", err)
+	}
+	if p.OnDropped == nil {
+		p.OnDropped = func(int) {}
+	}
+	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName(p.Service)))
+	if err != nil {
+		return nil, nil, err
+	}
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithBatcher(counting{SpanExporter: exp, onDropped: p.OnDropped}),
+		sdktrace.WithResource(res),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(p.SampleRatio))),
+	)
+	return tp, tp.Shutdown, nil
+}
+
+// counting counts the spans of failed exports; the batcher then drops them.
+type counting struct {
+	sdktrace.SpanExporter
+	onDropped func(int)
+}
+
+func (c counting) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	err := c.SpanExporter.ExportSpans(ctx, spans)
+	if err != nil {
+		c.onDropped(len(spans))
+	}
+	return err
+}
