@@ -16,6 +16,10 @@ CREATE TABLE review_items (
 );
 CREATE INDEX review_items_queue ON review_items (tenant_id, status, id DESC);
 
+-- The document a question retrieved first: the question's topic, which
+-- drift detection compares across windows.
+ALTER TABLE turns ADD COLUMN top_document text NOT NULL DEFAULT '';
+
 -- Drift reports, kept for history and served at GET /v1/drift.
 CREATE TABLE drift_reports (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -29,4 +33,5 @@ CREATE INDEX drift_reports_kb ON drift_reports (tenant_id, kb, id DESC);
 
 -- +goose Down
 DROP TABLE drift_reports;
+ALTER TABLE turns DROP COLUMN top_document;
 DROP TABLE review_items;

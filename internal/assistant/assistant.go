@@ -349,13 +349,20 @@ func (a *Assistant) record(ctx context.Context, w *work) error {
 		DegradedReason: w.ans.DegradedReason, Latency: w.ans.Latency, ClientID: w.turn.ClientID,
 		PromptVersion: w.promptVersion, Model: w.ans.Model, PromptTokens: w.usage.PromptTokens,
 		CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost, DroppedCitations: w.dropped,
-		EndUserID: w.turn.EndUserID, CacheKey: w.cacheKey, Review: review,
+		EndUserID: w.turn.EndUserID, CacheKey: w.cacheKey, Review: review, TopDocument: topDocument(w.ans.Retrieved),
 	})
 	w.ans.TurnID = id
 	if err == nil && review != "" && a.d.OnReview != nil {
 		a.d.OnReview(ctx, id, review)
 	}
 	return err
+}
+
+func topDocument(ps []support.Passage) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	return ps[0].SourceURI
 }
 
 // reviewReason says why a person should look at this answer, or "".
