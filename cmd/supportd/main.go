@@ -66,6 +66,7 @@ func commands() []command {
 		{"eval", "score the assistant on a golden set (run, show, list)", runEval},
 		{"worker", "work background jobs (the scheduled evaluation) without serving HTTP", runWorker},
 		{"keys", "create, list and revoke API keys", runKeys},
+		{"drift", "compare recent questions with a reference window (report)", runDrift},
 		{"goldenset", "export recent low-confidence, handed-off and rated-down turns as draft golden cases", runGoldenset},
 		{"bench", "measure ingestion, retrieval latency and retrieval quality", runBench},
 		{"fake-llm", "run the deterministic fake OpenAI-compatible LLM server (tests, demos)", runFakeLLM},

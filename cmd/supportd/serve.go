@@ -38,7 +38,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		WidgetLimit: limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.redis, "supportd:rl:widget:")},
 		EvalRuns:    a.evalRunner(), Privacy: a.store, Origins: a.store,
 		Metrics: a.metrics, MetricsHandler: a.metrics.Handler(), TracerProvider: a.tracer,
-		Reviews: a.store, ReviewObserver: a.reviewed(),
+		Reviews: a.store, ReviewObserver: a.reviewed(), Drift: a.store,
 	}
 	if cfg.Auth == "required" {
 		deps.Auth = auth.New(a.store, nil)
@@ -70,6 +70,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	hctx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHooks()
 	go a.reviewHook.Run(hctx)
+	go a.driftHook.Run(hctx)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	jobsDone := make(chan error, 1)

@@ -73,6 +73,7 @@ type app struct {
 	cache       *cache.Cache
 	metrics     *metrics.Metrics
 	reviewHook  *notify.Webhook
+	driftHook   *notify.Webhook
 	tracer      trace.TracerProvider
 	stopTracing func(context.Context) error
 	assistant   *assistant.Assistant
@@ -100,7 +101,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, erro
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, store: st, embedder: emb, chunker: chunker, metrics: metrics.New(),
-		reviewHook: notify.New(cfg.ReviewWebhookURL, nil, log)}
+		reviewHook: notify.New(cfg.ReviewWebhookURL, nil, log), driftHook: notify.New(cfg.DriftWebhookURL, nil, log)}
 	a.tracer, a.stopTracing, err = tracing.Setup(ctx, tracing.Params{Endpoint: cfg.OTLPEndpoint, Service: "supportd",
 		SampleRatio: cfg.TraceSample, OnDropped: a.metrics.SpansDropped})
 	if err != nil {

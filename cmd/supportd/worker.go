@@ -50,7 +50,7 @@ func (a *app) jobClient() (*river.Client[pgx.Tx], error) {
 	return jobs.New(jobs.Params{
 		Pool: a.store.Pool(), Log: a.log, Schedule: cfg.EvalSchedule,
 		Eval:    jobs.EvalArgs{Tenant: cfg.Tenant, KB: cfg.EvalKB, Golden: cfg.EvalGolden, Baseline: "latest"},
-		RunEval: a.scheduledEval, Retention: a.retention,
+		RunEval: a.scheduledEval, Retention: a.retention, Drift: a.scheduledDrift, DriftSchedule: cfg.DriftSchedule,
 	})
 }
 

@@ -92,6 +92,11 @@ type Config struct {
 
 	ReviewConfidence float64
 	ReviewWebhookURL string
+
+	DriftSchedule   string
+	DriftRecent     time.Duration
+	DriftReference  time.Duration
+	DriftWebhookURL string
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -272,6 +277,16 @@ func Vars() []Var {
 		{Env: "SUPPORTD_TRACE_SAMPLE", Default: "1", Help: "share of new traces kept (callers' sampling decisions are honoured)", set: fraction(func(c *Config) *float64 { return &c.TraceSample })},
 		{Env: "SUPPORTD_REVIEW_CONFIDENCE", Default: "0.5", Help: "answers below this confidence join the human review queue (as do handoffs, refusals and thumbs-down)", set: fraction(func(c *Config) *float64 { return &c.ReviewConfidence })},
 		{Env: "SUPPORTD_REVIEW_WEBHOOK_URL", Default: "", Secret: true, Help: "URL that receives a JSON POST for every new review-queue item (e.g. a helpdesk)", set: str(func(c *Config) *string { return &c.ReviewWebhookURL })},
+		{Env: "SUPPORTD_DRIFT_SCHEDULE", Default: "0 * * * *", Help: "cron (UTC) of the drift report over every knowledge base; empty disables it", set: func(c *Config, v string) error {
+			if v != "" && len(strings.Fields(v)) != 5 {
+				return fmt.Errorf("%q is not a five-field cron expression", v)
+			}
+			c.DriftSchedule = v
+			return nil
+		}},
+		{Env: "SUPPORTD_DRIFT_RECENT", Default: "24h", Help: "recent window the drift report examines", set: duration(time.Minute, 90*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftRecent })},
+		{Env: "SUPPORTD_DRIFT_REFERENCE", Default: "168h", Help: "reference window before it", set: duration(time.Minute, 365*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftReference })},
+		{Env: "SUPPORTD_DRIFT_WEBHOOK_URL", Default: "", Secret: true, Help: "URL that receives a JSON POST when a drift report alerts", set: str(func(c *Config) *string { return &c.DriftWebhookURL })},
 		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
 		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
 	}

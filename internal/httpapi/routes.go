@@ -78,6 +78,8 @@ type Deps struct {
 	// Reviews serves feedback and the review queue; nil leaves them out.
 	Reviews        Reviews
 	ReviewObserver ReviewObserver
+	// Drift serves drift reports; nil leaves the route out.
+	Drift DriftReports
 }
 
 // HTTPObserver records requests and rate-limit refusals (metrics.Metrics).
@@ -119,6 +121,9 @@ func New(d Deps) *echo.Echo {
 		v1.GET("/review", handleReviewQueue(d.Reviews), admin)
 		v1.POST("/review/:id/resolve", handleResolveReview(d.Reviews), admin, limitBody(smallBodyBytes))
 		v1.GET("/review/export", handleReviewExport(d.Reviews), admin)
+	}
+	if d.Drift != nil {
+		v1.GET("/drift", handleDrift(d.Drift), admin)
 	}
 	if d.Privacy != nil {
 		v1.DELETE("/conversations/:id", handleDeleteConversation(d.Privacy, d.Cache), admin)

@@ -56,6 +56,19 @@ func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs])
 	return w.run(ctx)
 }
 
+// DriftArgs asks for one drift report over every knowledge base.
+type DriftArgs struct{}
+
+// Kind implements river.JobArgs.
+func (DriftArgs) Kind() string { return "drift_report" }
+
+type driftWorker struct {
+	river.WorkerDefaults[DriftArgs]
+	run func(ctx context.Context) error
+}
+
+func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error { return w.run(ctx) }
+
 // Params configures the job client.
 type Params struct {
 	Pool *pgxpool.Pool
@@ -73,6 +86,9 @@ type Params struct {
 	// Retention, when set, runs daily (and once at start-up) to purge
 	// data past its retention period.
 	Retention func(ctx context.Context) error
+	// Drift, when set, runs on DriftSchedule (cron, UTC).
+	Drift         func(ctx context.Context) error
+	DriftSchedule string
 }
 
 // ParseSchedule validates a cron expression and returns the schedule with
@@ -114,6 +130,16 @@ func New(p Params) (*river.Client[pgx.Tx], error) {
 		MaxAttempts:  3,
 		JobTimeout:   time.Hour,
 		PeriodicJobs: periodic,
+	}
+	if p.Drift != nil && p.DriftSchedule != "" {
+		ds, gap, err := ParseSchedule(p.DriftSchedule)
+		if err != nil {
+			return nil, err
+		}
+		river.AddWorker(workers, &driftWorker{run: p.Drift})
+		periodic = append(periodic, river.NewPeriodicJob(utc{ds}, func() (river.JobArgs, *river.InsertOpts) {
+			return DriftArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: gap}}
+		}, &river.PeriodicJobOpts{ID: "drift_report"}))
 	}
 	var sched river.PeriodicSchedule
 	var gap time.Duration

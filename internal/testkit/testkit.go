@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 
 	"supportd/internal/assistant"
 	"supportd/internal/cache"
@@ -65,6 +66,11 @@ type Options struct {
 	CachePrefix string
 	// Assistant overrides assistant parameters (Product, budgets, ...).
 	Assistant assistant.Params
+	// Observer, Tracer and OnReview become the assistant's Deps of the
+	// same names (metrics, spans, the review hook); nil keeps its no-ops.
+	Observer assistant.Observer
+	Tracer   trace.Tracer
+	OnReview func(ctx context.Context, turnID int64, reason string)
 }
 
 // New wires a kit over a fresh database that is dropped when t ends.
@@ -101,7 +107,8 @@ func WireWith(t testing.TB, st *store.Store, o Options) *Kit {
 	ext := extract.New(extract.Params{})
 	k := &Kit{Store: st, Embedder: emb, Chunker: chunker, Retriever: ret, Extractor: ext, Log: log,
 		Syncer: ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{})}
-	deps := assistant.Deps{KBs: st, Retriever: ret, Extractor: ext, Turns: st, Log: log}
+	deps := assistant.Deps{KBs: st, Retriever: ret, Extractor: ext, Turns: st, Log: log,
+		Observer: o.Observer, Tracer: o.Tracer, OnReview: o.OnReview}
 	if len(o.Models) > 0 {
 		k.Gateway = gateway(t, o, chunker.CountTokens)
 		set, err := prompt.Load(prompts.FS)

@@ -1,0 +1,483 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/assistant"
+	"supportd/internal/eval"
+	"supportd/internal/httpapi"
+	"supportd/internal/metrics"
+	"supportd/internal/notify"
+	"supportd/internal/store"
+	"supportd/internal/support"
+	"supportd/internal/testkit"
+)
+
+const (
+	weatherQuestion  = "What will the weather be in Paris tomorrow?"
+	passwordQuestion = "How do I reset my password?"
+)
+
+// reviewObserver is cmd/supportd's: metrics count feedback and review
+// items, and the helpdesk webhook hears about each new item. It serves as
+// both httpapi.ReviewObserver and assistant.Deps.OnReview.
+type reviewObserver struct {
+	m    *metrics.Metrics
+	hook *notify.Webhook
+}
+
+func (r reviewObserver) Feedback(kb, rating string) { r.m.Feedback(kb, rating) }
+
+func (r reviewObserver) Queued(_ context.Context, turnID int64, reason string) {
+	r.m.ReviewItem(reason)
+	r.hook.Send("review.queued", map[string]any{"turn_id": turnID, "reason": reason})
+}
+
+var _ httpapi.ReviewObserver = reviewObserver{}
+
+// deskEvent is what the helpdesk receives.
+type deskEvent struct {
+	Event string    `json:"event"`
+	At    time.Time `json:"at"`
+	Data  struct {
+		TurnID int64  `json:"turn_id"`
+		Reason string `json:"reason"`
+	} `json:"data"`
+}
+
+// reviewBundle is the API with feedback and the review queue, its
+// observer's metrics, and a helpdesk receiving the webhook.
+type reviewBundle struct {
+	*bundle
+	m    *metrics.Metrics
+	hook *notify.Webhook
+	desk chan deskEvent
+}
+
+// setupReview serves the demo corpus with Deps.Reviews, an observer built
+// like cmd/supportd's and the same observer as the assistant's OnReview.
+func setupReview(t *testing.T, o testkit.Options) *reviewBundle {
+	t.Helper()
+	b := &reviewBundle{m: metrics.New(), desk: make(chan deskEvent, 100)}
+	desk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		var ev deskEvent
+		if r.Method != http.MethodPost || mt != "application/json" || json.NewDecoder(r.Body).Decode(&ev) != nil {
+			http.Error(w, "bad webhook request", http.StatusBadRequest)
+			return
+		}
+		b.desk <- ev
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(desk.Close)
+	b.hook = notify.New(desk.URL, desk.Client(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { b.hook.Run(ctx); close(stopped) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	obs := reviewObserver{m: b.m, hook: b.hook}
+	o.OnReview = obs.Queued
+	kit := testkit.NewWith(t, o)
+	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	require.Zero(t, rep.Counts["failed"], "demo corpus: %+v", rep.Results)
+	b.bundle = serve(t, kit, func(d *httpapi.Deps) { d.Reviews, d.ReviewObserver = kit.Store, obs })
+	return b
+}
+
+// delivered returns the events the helpdesk received, in order, up to now:
+// it sends a marker and collects everything delivered before it, since
+// the webhook delivers one event at a time in queue order.
+func (b *reviewBundle) delivered(t *testing.T) []deskEvent {
+	t.Helper()
+	require.True(t, b.hook.Send("test.marker", map[string]any{}))
+	var got []deskEvent
+	for {
+		select {
+		case ev := <-b.desk:
+			if ev.Event == "test.marker" {
+				return got
+			}
+			got = append(got, ev)
+		case <-time.After(10 * time.Second):
+			require.FailNow(t, "the helpdesk received no marker", "got %+v", got)
+		}
+	}
+}
+
+// queued is what the helpdesk expects for one review item.
+func queued(turnID int64, reason string) deskEvent {
+	var ev deskEvent
+	ev.Event, ev.Data.TurnID, ev.Data.Reason = "review.queued", turnID, reason
+	return ev
+}
+
+// withoutTimes drops the events' timestamps, after checking they are recent.
+func withoutTimes(t *testing.T, evs []deskEvent) []deskEvent {
+	t.Helper()
+	out := make([]deskEvent, len(evs))
+	for i, ev := range evs {
+		require.WithinDuration(t, time.Now(), ev.At, time.Minute)
+		ev.At = time.Time{}
+		out[i] = ev
+	}
+	return out
+}
+
+func (b *bundle) feedback(t *testing.T, turn string, body string) response {
+	t.Helper()
+	return b.do(t, http.MethodPost, "/v1/turns/"+turn+"/feedback", "application/json", strings.NewReader(body))
+}
+
+// rate posts a rating of turn id and requires a 201 saying whether it
+// queued the turn.
+func (b *bundle) rate(t *testing.T, id int64, body string, wantQueued bool) {
+	t.Helper()
+	res := b.feedback(t, fmt.Sprint(id), body)
+	require.Equal(t, http.StatusCreated, res.status, "body: %s", res.body)
+	requireJSON(t, res)
+	require.JSONEq(t, fmt.Sprintf(`{"queued_for_review":%t}`, wantQueued), string(res.body))
+}
+
+// queue lists GET /v1/review?status=status.
+func (b *bundle) queue(t *testing.T, status string) []store.ReviewItem {
+	t.Helper()
+	res := b.do(t, http.MethodGet, "/v1/review?status="+status, "", nil)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	requireJSON(t, res)
+	var page struct {
+		Items []store.ReviewItem `json:"items"`
+	}
+	decodeStrict(t, res.body, &page)
+	require.NotNil(t, page.Items, "items must be a list, not null: %s", res.body)
+	return page.Items
+}
+
+// reviewItem is what a queue item shows of a pending turn; the item's id
+// and creation time are taken from got.
+func reviewItem(got store.ReviewItem, kb, reason, question string, ans chatAnswer) store.ReviewItem {
+	return store.ReviewItem{ID: got.ID, TurnID: ans.TurnID, KB: kb, Reason: reason, Status: "pending", Question: question,
+		Answer: ans.Answer, Mode: ans.Mode, Confidence: float64(float32(ans.Confidence)), Citations: ans.Citations,
+		CreatedAt: got.CreatedAt}
+}
+
+func (b *bundle) resolve(t *testing.T, id string, body string) response {
+	t.Helper()
+	return b.do(t, http.MethodPost, "/v1/review/"+id+"/resolve", "application/json", strings.NewReader(body))
+}
+
+// feedbackRow is a stored rating.
+type feedbackRow struct {
+	TurnID  int64
+	Rating  int
+	Reason  string
+	Comment string
+}
+
+func (b *bundle) feedbackRows(t *testing.T) []feedbackRow {
+	t.Helper()
+	rows, err := b.kit.Store.Pool().Query(context.Background(),
+		`SELECT turn_id, rating, reason, comment FROM feedback ORDER BY id`)
+	require.NoError(t, err)
+	defer rows.Close()
+	var out []feedbackRow
+	for rows.Next() {
+		var r feedbackRow
+		require.NoError(t, rows.Scan(&r.TurnID, &r.Rating, &r.Reason, &r.Comment))
+		out = append(out, r)
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+func TestFeedbackIsStoredSummarisedAndThumbsDownQueued(t *testing.T) {
+	t.Parallel()
+	b := setupReview(t, testkit.Options{})
+	_, rep := b.kit.Ingest(t, "other", false, filepath.Join(testkit.DemoCorpus(), "billing"))
+	require.Zero(t, rep.Counts["failed"])
+
+	refund := b.chat(t, "demo", refundQuestion, "")
+	reset := b.chat(t, "demo", passwordQuestion, "")
+	other := b.chat(t, "other", refundQuestion, "")
+	require.Equal(t, []string{"billing/refunds.md"}, citedDocs(refund))
+	require.Equal(t, []string{"account/password-reset.md"}, citedDocs(reset))
+	require.NotEmpty(t, other.Citations)
+	require.Empty(t, b.queue(t, ""), "confident answers are not queued")
+
+	b.rate(t, refund.TurnID, `{"rating":"up"}`, false)
+	b.rate(t, refund.TurnID, `{"rating":"down","reason":"wrong","comment":"It is 30 days for annual plans."}`, true)
+	// Already waiting for a person: stored, not queued twice.
+	b.rate(t, refund.TurnID, `{"rating":"down"}`, false)
+	b.rate(t, reset.TurnID, `{"rating":"down","reason":"outdated"}`, true)
+	b.rate(t, other.TurnID, `{"rating":"up","comment":"thanks"}`, false)
+
+	// Rejected ratings store nothing.
+	long := strings.Repeat("x", 101)
+	for _, tc := range []struct {
+		name, turn, contentType, body string
+		wantStatus                    int
+		wantCode                      support.Code
+	}{
+		{"bad rating", fmt.Sprint(refund.TurnID), "application/json", `{"rating":"meh"}`, 400, support.CodeInvalid},
+		{"missing rating", fmt.Sprint(refund.TurnID), "application/json", `{"comment":"x"}`, 400, support.CodeInvalid},
+		{"numeric rating", fmt.Sprint(refund.TurnID), "application/json", `{"rating":1}`, 400, support.CodeInvalid},
+		{"reason too long", fmt.Sprint(refund.TurnID), "application/json", `{"rating":"down","reason":"` + long + `"}`, 400, support.CodeInvalid},
+		{"unknown field", fmt.Sprint(refund.TurnID), "application/json", `{"rating":"up","stars":5}`, 400, support.CodeInvalid},
+		{"not json", fmt.Sprint(refund.TurnID), "text/plain", `{"rating":"up"}`, 415, support.CodeUnsupportedMedia},
+		{"unknown turn", "999999", "application/json", `{"rating":"up"}`, 404, support.CodeNotFound},
+		{"malformed id", "abc", "application/json", `{"rating":"up"}`, 400, support.CodeInvalid},
+		{"zero id", "0", "application/json", `{"rating":"up"}`, 400, support.CodeInvalid},
+		{"negative id", "-3", "application/json", `{"rating":"up"}`, 400, support.CodeInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := b.do(t, http.MethodPost, "/v1/turns/"+tc.turn+"/feedback", tc.contentType, strings.NewReader(tc.body))
+			requireError(t, res, tc.wantStatus, tc.wantCode)
+		})
+	}
+
+	require.Equal(t, []feedbackRow{
+		{refund.TurnID, 1, "", ""},
+		{refund.TurnID, -1, "wrong", "It is 30 days for annual plans."},
+		{refund.TurnID, -1, "", ""},
+		{reset.TurnID, -1, "outdated", ""},
+		{other.TurnID, 1, "", "thanks"},
+	}, b.feedbackRows(t))
+
+	summary := func(query string) string {
+		t.Helper()
+		res := b.do(t, http.MethodGet, "/v1/feedback"+query, "", nil)
+		require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+		requireJSON(t, res)
+		return string(res.body)
+	}
+	// Documents: each rating counts for every document its turn cited,
+	// most thumbs-down first.
+	require.JSONEq(t, `{
+		"knowledge_bases": [{"name": "demo", "up": 1, "down": 3}],
+		"documents": [
+			{"name": "billing/refunds.md", "up": 1, "down": 2},
+			{"name": "account/password-reset.md", "up": 0, "down": 1}
+		]}`, summary("?kb=demo"))
+	require.JSONEq(t, `{"knowledge_bases": [{"name": "other", "up": 1, "down": 0}], "documents": [`+
+		docCounts(citedDocs(other), 1, 0)+`]}`, summary("?kb=other"))
+	require.JSONEq(t, `{"knowledge_bases": [], "documents": []}`, summary("?kb=nope"))
+	all := summary("")
+	var got struct {
+		KBs []store.FeedbackCount `json:"knowledge_bases"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(all), &got))
+	require.Equal(t, []store.FeedbackCount{{Name: "demo", Up: 1, Down: 3}, {Name: "other", Up: 1, Down: 0}}, got.KBs)
+
+	// Both thumbs-down turns wait for a person, newest first.
+	items := b.queue(t, "pending")
+	require.Len(t, items, 2)
+	require.Equal(t, reviewItem(items[0], "demo", "thumbs_down", passwordQuestion, reset), items[0])
+	require.Equal(t, reviewItem(items[1], "demo", "thumbs_down", refundQuestion, refund), items[1])
+	require.Greater(t, items[0].ID, items[1].ID)
+	require.Empty(t, b.queue(t, "resolved"))
+
+	// The helpdesk heard about each new item once; metrics count ratings
+	// and items.
+	require.Equal(t, []deskEvent{queued(refund.TurnID, "thumbs_down"), queued(reset.TurnID, "thumbs_down")},
+		withoutTimes(t, b.delivered(t)))
+	require.Equal(t, map[string]float64{`kb="demo",rating="up"`: 1, `kb="demo",rating="down"`: 3, `kb="other",rating="up"`: 1},
+		gathered(t, b.m, "supportd_feedback_total"))
+	require.Equal(t, map[string]float64{`reason="thumbs_down"`: 2}, gathered(t, b.m, "supportd_review_items_total"))
+}
+
+func citedDocs(a chatAnswer) []string {
+	var out []string
+	for _, c := range a.Citations {
+		out = append(out, c.Document)
+	}
+	return out
+}
+
+// docCounts renders the documents part of a feedback summary for docs that
+// share the same counts.
+func docCounts(docs []string, up, down int) string {
+	var parts []string
+	for _, d := range docs {
+		parts = append(parts, fmt.Sprintf(`{"name":%q,"up":%d,"down":%d}`, d, up, down))
+	}
+	return strings.Join(parts, ",")
+}
+
+// gathered reads family name from m's registry like scrape.series does
+// from the page.
+func gathered(t *testing.T, m *metrics.Metrics, name string) map[string]float64 {
+	t.Helper()
+	fams, err := m.Registry().Gather()
+	require.NoError(t, err)
+	s := scrape{}
+	for _, f := range fams {
+		s[f.GetName()] = f
+	}
+	return s.series(name)
+}
+
+// Handoffs are queued through the assistant's OnReview, confident answers
+// are not, and evaluation traffic never is.
+func TestHandoffsAreQueuedForReview(t *testing.T) {
+	t.Parallel()
+	b := setupReview(t, testkit.Options{})
+
+	confident := b.chat(t, "demo", refundQuestion, "")
+	require.Equal(t, "extractive", confident.Mode)
+	require.GreaterOrEqual(t, confident.Confidence, 0.5, "above the default review confidence")
+	handoff := b.chat(t, "demo", weatherQuestion, "")
+	require.Equal(t, "handoff", handoff.Mode)
+
+	// An evaluation asks the same out-of-scope question directly.
+	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
+		Question: weatherQuestion, ClientID: "eval"})
+	require.NoError(t, err)
+	require.Equal(t, support.ModeHandoff, ans.Mode)
+
+	items := b.queue(t, "pending")
+	require.Len(t, items, 1)
+	require.Equal(t, reviewItem(items[0], "demo", "handoff", weatherQuestion, handoff), items[0])
+	require.Equal(t, []support.Citation{}, items[0].Citations)
+	require.Equal(t, []deskEvent{queued(handoff.TurnID, "handoff")}, withoutTimes(t, b.delivered(t)))
+	require.Equal(t, map[string]float64{`reason="handoff"`: 1}, gathered(t, b.m, "supportd_review_items_total"))
+}
+
+// An answer above MinConfidence but below ReviewConfidence is given and
+// queued; evaluation traffic of the same confidence is not.
+func TestLowConfidenceAnswersAreQueuedForReview(t *testing.T) {
+	t.Parallel()
+	b := setupReview(t, testkit.Options{Assistant: assistant.Params{ReviewConfidence: 0.99}})
+
+	low := b.chat(t, "demo", refundQuestion, "")
+	require.Equal(t, "extractive", low.Mode)
+	require.Less(t, low.Confidence, 0.99)
+	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
+		Question: refundQuestion, ClientID: "eval"})
+	require.NoError(t, err)
+	require.Equal(t, low.Confidence, ans.Confidence)
+
+	items := b.queue(t, "pending")
+	require.Len(t, items, 1)
+	require.Equal(t, reviewItem(items[0], "demo", "low_confidence", refundQuestion, low), items[0])
+	require.Equal(t, []deskEvent{queued(low.TurnID, "low_confidence")}, withoutTimes(t, b.delivered(t)))
+}
+
+func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
+	t.Parallel()
+	b := setupReview(t, testkit.Options{})
+	refund := b.chat(t, "demo", refundQuestion, "")
+	b.rate(t, refund.TurnID, `{"rating":"down","reason":"wrong"}`, true)
+	handoff := b.chat(t, "demo", weatherQuestion, "")
+	reset := b.chat(t, "demo", passwordQuestion, "")
+	b.rate(t, reset.TurnID, `{"rating":"down"}`, true)
+	items := b.queue(t, "pending")
+	require.Len(t, items, 3)
+	resetItem, handoffItem, refundItem := items[0], items[1], items[2]
+	require.Equal(t, []int64{reset.TurnID, handoff.TurnID, refund.TurnID},
+		[]int64{resetItem.TurnID, handoffItem.TurnID, refundItem.TurnID})
+	refundID, handoffID, resetID := fmt.Sprint(refundItem.ID), fmt.Sprint(handoffItem.ID), fmt.Sprint(resetItem.ID)
+
+	const corrected = "Annual plans can be refunded in full within 30 days of purchase."
+	before := time.Now()
+	res := b.resolve(t, refundID, `{"label":"incorrect","corrected_answer":"  `+corrected+`\n"}`)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	requireJSON(t, res)
+	var resolved store.ReviewItem
+	decodeStrict(t, res.body, &resolved)
+	require.NotNil(t, resolved.ResolvedAt)
+	require.WithinDuration(t, before, *resolved.ResolvedAt, time.Minute)
+	want := reviewItem(refundItem, "demo", "thumbs_down", refundQuestion, refund)
+	want.Status, want.Label, want.CorrectedAnswer, want.ResolvedBy = "resolved", "incorrect", corrected, "key:dev"
+	want.ResolvedAt = resolved.ResolvedAt
+	require.Equal(t, want, resolved)
+
+	for _, tc := range []struct {
+		name, id, body string
+		wantStatus     int
+		wantCode       support.Code
+	}{
+		{"already resolved", refundID, `{"label":"correct"}`, 409, support.CodeConflict},
+		{"unknown item", "999999", `{"label":"correct"}`, 404, support.CodeNotFound},
+		{"bad label", resetID, `{"label":"wrong"}`, 400, support.CodeInvalid},
+		{"missing label", resetID, `{"corrected_answer":"x"}`, 400, support.CodeInvalid},
+		{"correction too long", resetID, `{"label":"incorrect","corrected_answer":"` + strings.Repeat("x", 10001) + `"}`, 400, support.CodeInvalid},
+		{"malformed id", "abc", `{"label":"correct"}`, 400, support.CodeInvalid},
+		{"zero id", "0", `{"label":"correct"}`, 400, support.CodeInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireError(t, b.resolve(t, tc.id, tc.body), tc.wantStatus, tc.wantCode)
+		})
+	}
+	e := requireError(t, b.resolve(t, resetID, `{"label":"wrong"}`), 400, support.CodeInvalid)
+	require.Equal(t, "label must be one of correct, incorrect, incomplete, should_handoff, out_of_scope", e.Error.Message)
+
+	// Another tenant sees none of it.
+	acme := serve(t, b.kit, func(d *httpapi.Deps) { d.Tenant, d.Reviews = "acme", b.kit.Store })
+	requireError(t, acme.resolve(t, resetID, `{"label":"correct"}`), 404, support.CodeNotFound)
+	requireError(t, acme.feedback(t, fmt.Sprint(reset.TurnID), `{"rating":"up"}`), 404, support.CodeNotFound)
+	require.Empty(t, acme.queue(t, ""))
+
+	res = b.resolve(t, handoffID, `{"label":"should_handoff"}`)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	// Incomplete without a correction gives nothing to learn from: not
+	// exported.
+	res = b.resolve(t, resetID, `{"label":"incomplete"}`)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	require.Empty(t, b.queue(t, "pending"))
+	require.Len(t, b.queue(t, "resolved"), 3)
+	requireError(t, b.do(t, http.MethodGet, "/v1/review?status=open", "", nil), 400, support.CodeInvalid)
+	requireError(t, b.do(t, http.MethodGet, "/v1/review?limit=0", "", nil), 400, support.CodeInvalid)
+
+	var audited int
+	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+		`SELECT count(*) FROM audit_log WHERE action = 'review.resolve' AND actor = 'key:dev'`).Scan(&audited))
+	require.Equal(t, 3, audited)
+
+	res = b.do(t, http.MethodGet, "/v1/review/export", "", nil)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	require.Equal(t, "application/x-ndjson", res.header.Get("Content-Type"))
+	require.Equal(t, 2, bytes.Count(res.body, []byte("\n")), "one line per exported case: %s", res.body)
+	set, err := eval.ParseGolden(bytes.NewReader(res.body), "review.jsonl")
+	require.NoError(t, err, "export: %s", res.body)
+	require.Equal(t, []eval.Case{
+		{ID: "review-" + handoffID, Question: weatherQuestion, ReferenceAnswer: "", RequiredFacts: []string{},
+			ExpectedSources: []string{}, ShouldHandoff: true, Tags: []string{"reviewed", "handoff", "kb:demo"}, Line: 1},
+		{ID: "review-" + refundID, Question: refundQuestion, ReferenceAnswer: corrected, RequiredFacts: []string{},
+			ExpectedSources: []string{"billing/refunds.md"}, Tags: []string{"reviewed", "thumbs_down", "kb:demo"}, Line: 2},
+	}, set.Cases)
+}
+
+// A thumbs-down on a resolved turn puts it back in the queue as a fresh
+// item: pending, without the earlier reviewer's verdict.
+func TestThumbsDownReopensAResolvedItem(t *testing.T) {
+	t.Parallel()
+	b := setupReview(t, testkit.Options{})
+	refund := b.chat(t, "demo", refundQuestion, "")
+	b.rate(t, refund.TurnID, `{"rating":"down"}`, true)
+	items := b.queue(t, "pending")
+	require.Len(t, items, 1)
+	res := b.resolve(t, fmt.Sprint(items[0].ID), `{"label":"incorrect","corrected_answer":"Thirty days."}`)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+
+	b.rate(t, refund.TurnID, `{"rating":"down","reason":"still wrong"}`, true)
+	items = b.queue(t, "pending")
+	require.Len(t, items, 1)
+	require.Equal(t, reviewItem(items[0], "demo", "thumbs_down", refundQuestion, refund), items[0],
+		"a reopened item must not carry the previous verdict")
+	require.Equal(t, []deskEvent{queued(refund.TurnID, "thumbs_down"), queued(refund.TurnID, "thumbs_down")},
+		withoutTimes(t, b.delivered(t)))
+}
