@@ -17,7 +17,7 @@ type benchmark struct{ name, synopsis, summary string }
 func benchmarks() []benchmark {
 	return []benchmark{
 		{"ingest", "[--chunks N] [--seed S]", "sync a synthetic corpus of about N chunks, then again unchanged"},
-		{"retrieval", "[--chunks N] [--queries Q] [--recall-queries R] [--seed S]", "retrieval latency per method and HNSW recall@10 over N chunks"},
+		{"retrieval", "[--chunks N] [--queries Q] [--recall-queries R] [--seed S] [--reseed]", "retrieval latency per method and HNSW recall@10 over N chunks"},
 		{"quality", "[--dataset DIR]", "hit@k and MRR@10 of each retrieval method and fusion variant on a question set"},
 	}
 }
@@ -53,6 +53,7 @@ func runBenchmark(ctx context.Context, env *environment, name, synopsis string, 
 	var chunks, queries, recallQueries int
 	var seed uint64
 	var dataset string
+	var reseed bool
 	cfg, fs, err := loadConfig(env, "bench "+name, synopsis, args, func(fs *flag.FlagSet) {
 		switch name {
 		case "ingest":
@@ -61,6 +62,7 @@ func runBenchmark(ctx context.Context, env *environment, name, synopsis string, 
 			fs.IntVar(&chunks, "chunks", 100000, "target chunk count of the synthetic corpus")
 			fs.IntVar(&queries, "queries", 500, "generated questions to time")
 			fs.IntVar(&recallQueries, "recall-queries", 100, "of those, how many also measure HNSW recall against an exact scan")
+			fs.BoolVar(&reseed, "reseed", false, "rebuild the knowledge base even when it already holds this corpus")
 		case "quality":
 			fs.StringVar(&dataset, "dataset", bench.DefaultDataset, "folder holding s10_corpus.jsonl and s10_qa.jsonl")
 		}
@@ -96,7 +98,7 @@ func runBenchmark(ctx context.Context, env *environment, name, synopsis string, 
 	case "ingest":
 		report, err = bench.Ingest(ctx, d, bench.IngestParams{Chunks: chunks, Seed: seed})
 	case "retrieval":
-		report, err = bench.Retrieval(ctx, d, bench.RetrievalParams{Chunks: chunks, Queries: queries, RecallQueries: recallQueries, Seed: seed})
+		report, err = bench.Retrieval(ctx, d, bench.RetrievalParams{Chunks: chunks, Queries: queries, RecallQueries: recallQueries, Seed: seed, Reseed: reseed})
 	default:
 		report, err = bench.Quality(ctx, d, bench.QualityParams{Dataset: dataset})
 	}

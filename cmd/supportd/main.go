@@ -67,6 +67,7 @@ func commands() []command {
 		{"worker", "work background jobs (the scheduled evaluation) without serving HTTP", runWorker},
 		{"keys", "create, list and revoke API keys", runKeys},
 		{"drift", "compare recent questions with a reference window (report)", runDrift},
+		{"simulate", "send a normal and optionally a shifted question stream to a running server", runSimulate},
 		{"goldenset", "export recent low-confidence, handed-off and rated-down turns as draft golden cases", runGoldenset},
 		{"bench", "measure ingestion, retrieval latency and retrieval quality", runBench},
 		{"fake-llm", "run the deterministic fake OpenAI-compatible LLM server (tests, demos)", runFakeLLM},
