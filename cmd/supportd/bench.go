@@ -11,19 +11,16 @@ import (
 	"supportd/internal/config"
 )
 
-// benchmark is one subcommand of bench.
-type benchmark struct{ name, synopsis, summary string }
-
-func benchmarks() []benchmark {
-	return []benchmark{
-		{"ingest", "[--chunks N] [--seed S]", "sync a synthetic corpus of about N chunks, then again unchanged"},
-		{"retrieval", "[--chunks N] [--queries Q] [--recall-queries R] [--seed S] [--reseed]", "retrieval latency per method and HNSW recall@10 over N chunks"},
-		{"quality", "[--dataset DIR]", "hit@k and MRR@10 of each retrieval method and fusion variant on a question set"},
+// benchmarks are the subcommands of bench; each prints a Markdown report
+// to stdout and its progress to stderr.
+func benchmarks() []command {
+	return []command{
+		{"ingest", "sync a synthetic corpus of about N chunks, then again unchanged", runBenchIngest},
+		{"retrieval", "retrieval latency per method and HNSW recall@10 over N chunks", runBenchRetrieval},
+		{"quality", "hit@k and MRR@10 of each retrieval method and fusion variant on a question set", runBenchQuality},
 	}
 }
 
-// runBench runs one benchmark and prints its Markdown report to stdout;
-// progress goes to stderr.
 func runBench(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		benchUsage(env.stderr)
@@ -32,14 +29,13 @@ func runBench(ctx context.Context, env *environment, args []string) error {
 		}
 		return flag.ErrHelp
 	}
-	name, args := args[0], args[1:]
 	for _, b := range benchmarks() {
-		if b.name == name {
-			return runBenchmark(ctx, env, name, b.synopsis, args)
+		if b.name == args[0] {
+			return b.run(ctx, env, args[1:])
 		}
 	}
 	benchUsage(env.stderr)
-	return fmt.Errorf("unknown benchmark %q", name)
+	return fmt.Errorf("unknown benchmark %q", args[0])
 }
 
 func benchUsage(w io.Writer) {
@@ -49,41 +45,69 @@ func benchUsage(w io.Writer) {
 	}
 }
 
-func runBenchmark(ctx context.Context, env *environment, name, synopsis string, args []string) error {
-	var chunks, queries, recallQueries int
-	var seed uint64
-	var dataset string
-	var reseed bool
-	cfg, fs, err := loadConfig(env, "bench "+name, synopsis, args, func(fs *flag.FlagSet) {
-		switch name {
-		case "ingest":
-			fs.IntVar(&chunks, "chunks", 10000, "target chunk count of the synthetic corpus")
-		case "retrieval":
-			fs.IntVar(&chunks, "chunks", 100000, "target chunk count of the synthetic corpus")
-			fs.IntVar(&queries, "queries", 500, "generated questions to time")
-			fs.IntVar(&recallQueries, "recall-queries", 100, "of those, how many also measure HNSW recall against an exact scan")
-			fs.BoolVar(&reseed, "reseed", false, "rebuild the knowledge base even when it already holds this corpus")
-		case "quality":
-			fs.StringVar(&dataset, "dataset", bench.DefaultDataset, "folder holding s10_corpus.jsonl and s10_qa.jsonl")
-		}
-		if name != "quality" {
-			fs.Uint64Var(&seed, "seed", 1, "seed of the synthetic corpus and queries")
-		}
+func runBenchIngest(ctx context.Context, env *environment, args []string) error {
+	var p bench.IngestParams
+	cfg, err := benchConfig(env, "ingest", "[--chunks N] [--seed S]", args, func(fs *flag.FlagSet) {
+		fs.IntVar(&p.Chunks, "chunks", 10000, "target chunk count of the synthetic corpus")
+		fs.Uint64Var(&p.Seed, "seed", 1, "seed of the synthetic corpus")
 	})
 	if err != nil {
 		return err
 	}
+	return runReport(ctx, env, cfg, func(d bench.Deps) (report, error) { return bench.Ingest(ctx, d, p) })
+}
+
+func runBenchRetrieval(ctx context.Context, env *environment, args []string) error {
+	var p bench.RetrievalParams
+	cfg, err := benchConfig(env, "retrieval", "[--chunks N] [--queries Q] [--recall-queries R] [--seed S] [--reseed]", args, func(fs *flag.FlagSet) {
+		fs.IntVar(&p.Chunks, "chunks", 100000, "target chunk count of the synthetic corpus")
+		fs.IntVar(&p.Queries, "queries", 500, "generated questions to time")
+		fs.IntVar(&p.RecallQueries, "recall-queries", 100, "of those, how many also measure HNSW recall against an exact scan")
+		fs.Uint64Var(&p.Seed, "seed", 1, "seed of the synthetic corpus and queries")
+		fs.BoolVar(&p.Reseed, "reseed", false, "rebuild the knowledge base even when it already holds this corpus")
+	})
+	if err != nil {
+		return err
+	}
+	return runReport(ctx, env, cfg, func(d bench.Deps) (report, error) { return bench.Retrieval(ctx, d, p) })
+}
+
+func runBenchQuality(ctx context.Context, env *environment, args []string) error {
+	var p bench.QualityParams
+	cfg, err := benchConfig(env, "quality", "[--dataset DIR]", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&p.Dataset, "dataset", bench.DefaultDataset, "folder holding s10_corpus.jsonl and s10_qa.jsonl")
+	})
+	if err != nil {
+		return err
+	}
+	// Checked before connecting: the dataset is optional, and skipping
+	// must not need a database.
+	if _, err := bench.LoadDataset(p.Dataset); errors.Is(err, bench.ErrNoDataset) {
+		fmt.Fprintf(env.stdout, "skipped: %v\n", err)
+		return nil
+	}
+	return runReport(ctx, env, cfg, func(d bench.Deps) (report, error) { return bench.Quality(ctx, d, p) })
+}
+
+// benchConfig parses a benchmark's own flags with the configuration's.
+func benchConfig(env *environment, name, synopsis string, args []string, own func(fs *flag.FlagSet)) (config.Config, error) {
+	cfg, fs, err := loadConfig(env, "bench "+name, synopsis, args, own)
+	if err != nil {
+		return cfg, err
+	}
 	if fs.NArg() > 0 {
 		fs.Usage()
-		return fmt.Errorf("bench %s takes no arguments, got %q", name, fs.Args())
+		return cfg, fmt.Errorf("bench %s takes no arguments, got %q", name, fs.Args())
 	}
-	if name == "quality" {
-		// Checked before connecting: the skip must not need a database.
-		if _, err := bench.LoadDataset(dataset); errors.Is(err, bench.ErrNoDataset) {
-			fmt.Fprintf(env.stdout, "skipped: %v\n", err)
-			return nil
-		}
-	}
+	return cfg, nil
+}
+
+// report is what every benchmark returns.
+type report interface{ WriteMarkdown(w io.Writer) }
+
+// runReport wires the application, runs one benchmark over it and prints
+// the report.
+func runReport(ctx context.Context, env *environment, cfg config.Config, measure func(bench.Deps) (report, error)) error {
 	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
@@ -92,30 +116,16 @@ func runBenchmark(ctx context.Context, env *environment, name, synopsis string, 
 	if err := a.checkSchema(ctx); err != nil {
 		return err
 	}
-	d := benchDeps(a, cfg, env.stderr)
-	var report interface{ WriteMarkdown(io.Writer) }
-	switch name {
-	case "ingest":
-		report, err = bench.Ingest(ctx, d, bench.IngestParams{Chunks: chunks, Seed: seed})
-	case "retrieval":
-		report, err = bench.Retrieval(ctx, d, bench.RetrievalParams{Chunks: chunks, Queries: queries, RecallQueries: recallQueries, Seed: seed, Reseed: reseed})
-	default:
-		report, err = bench.Quality(ctx, d, bench.QualityParams{Dataset: dataset})
-	}
-	if err != nil {
-		return err
-	}
-	report.WriteMarkdown(env.stdout)
-	return nil
-}
-
-// benchDeps hands the benchmarks the components build wired.
-func benchDeps(a *app, cfg config.Config, progress io.Writer) bench.Deps {
-	return bench.Deps{
+	rep, err := measure(bench.Deps{
 		Store: a.store, Embedder: a.embedder, Chunker: a.chunker, Retriever: a.retriever, Tenant: cfg.Tenant,
 		Settings: bench.Settings{
 			ChunkTokens: cfg.ChunkTokens, ChunkOverlap: cfg.ChunkOverlap, Candidates: cfg.Candidates, EfSearch: cfg.HNSWEfSearch,
 		},
-		Progress: progress,
+		Progress: env.stderr,
+	})
+	if err != nil {
+		return err
 	}
+	rep.WriteMarkdown(env.stdout)
+	return nil
 }

@@ -60,7 +60,7 @@ func (a *app) driftReport(ctx context.Context, tenant, kb string, w driftWindows
 		return rep, 0, err
 	}
 	for _, s := range rep.Signals {
-		a.metrics.Drift(s.Name+"_"+s.Metric, s.Value, s.Alert)
+		a.metrics.Drift(kb, s.Name+"_"+s.Metric, s.Value, s.Alert)
 	}
 	if rep.Alert {
 		a.driftHook.Send("drift.alert", map[string]any{"report_id": id, "kb": kb, "signals": alerted(rep),

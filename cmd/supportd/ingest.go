@@ -59,6 +59,10 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	if aerr := a.store.Audit(ctx, store.AuditEntry{Tenant: cfg.Tenant, Actor: "cli", Action: "documents.ingest", Target: kb.Name,
+		Details: map[string]any{"counts": rep.Counts, "prune": prune}}); aerr != nil {
+		return aerr
+	}
 	if rep.Failed() {
 		return exitCode(2)
 	}

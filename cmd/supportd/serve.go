@@ -37,8 +37,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, ClientLimit: limiter{a.clientLimit},
 		WidgetLimit: limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.redis, "supportd:rl:widget:")},
 		EvalRuns:    a.evalRunner(), Privacy: a.store, Origins: a.store,
-		Metrics: a.metrics, MetricsHandler: a.metrics.Handler(), TracerProvider: a.tracer,
-		Reviews: a.store, ReviewObserver: a.reviewed(), Drift: a.store,
+		Metrics: a.metrics, TracerProvider: a.tracer,
+		Reviews: a.store, ReviewObserver: a.reviewed(), Drift: a.store, Audit: a.store,
+	}
+	if cfg.MetricsAddr == "" {
+		deps.MetricsHandler = a.metrics.Handler()
+	} else if err := a.serveMetrics(ctx); err != nil {
+		return err
 	}
 	if cfg.Auth == "required" {
 		deps.Auth = auth.New(a.store, nil)

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -27,6 +29,9 @@ func runWorker(ctx context.Context, env *environment, args []string) error {
 	}
 	client, err := a.jobClient()
 	if err != nil {
+		return err
+	}
+	if err := a.serveMetrics(ctx); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "supportd worker running (evaluation schedule %q)\n", cfg.EvalSchedule)
@@ -126,4 +131,28 @@ func (a *app) publishLatestEvals(ctx context.Context) {
 			a.publishEval(run)
 		}
 	}
+}
+
+// serveMetrics exposes /metrics on SUPPORTD_METRICS_ADDR (when set) until
+// ctx ends, so Prometheus can scrape a port the public never reaches.
+func (a *app) serveMetrics(ctx context.Context) error {
+	if a.cfg.MetricsAddr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen for metrics on %s: %w", a.cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	a.log.Info("serving metrics", "addr", ln.Addr().String())
+	return nil
 }

@@ -139,6 +139,13 @@ func TestRetrievalReusesSeededCorpus(t *testing.T) {
 	require.True(t, second.Reused)
 	require.Equal(t, first.Chunks, second.Chunks)
 
+	p.Reseed = true
+	reseeded, err := Retrieval(context.Background(), d, p)
+	require.NoError(t, err)
+	require.False(t, reseeded.Reused)
+	require.Equal(t, first.Chunks, reseeded.Chunks)
+	p.Reseed = false
+
 	// Another size is another corpus, in its own knowledge base.
 	p.Chunks = 30
 	third, err := Retrieval(context.Background(), d, p)

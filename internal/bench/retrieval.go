@@ -21,12 +21,19 @@ type RetrievalParams struct {
 	// needs an exact scan of the whole knowledge base.
 	RecallQueries int
 	Seed          uint64
+	// Reseed rebuilds the knowledge base even when it already holds the
+	// corpus, to measure seeding again.
+	Reseed bool
 }
 
 // Command is the command line that repeats the run.
 func (p RetrievalParams) Command() string {
-	return fmt.Sprintf("supportd bench retrieval --chunks %d --queries %d --recall-queries %d --seed %d",
+	cmd := fmt.Sprintf("supportd bench retrieval --chunks %d --queries %d --recall-queries %d --seed %d",
 		p.Chunks, p.Queries, p.RecallQueries, p.Seed)
+	if p.Reseed {
+		cmd += " --reseed"
+	}
+	return cmd
 }
 
 // KBName is the knowledge base the corpus is seeded into.
@@ -119,45 +126,59 @@ func (d Deps) marker(p RetrievalParams) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// seeded returns the knowledge base holding corpus, reusing it when its
-// marker matches and every article is present, else seeding it afresh
-// through the Syncer.
+// seeded returns the knowledge base holding corpus, reusing it when it
+// already does (unless p.Reseed), else seeding it afresh through the
+// Syncer and marking it.
 func (d Deps) seeded(ctx context.Context, p RetrievalParams, corpus Corpus, rep *RetrievalReport) (store.KB, error) {
-	marker := d.marker(p)
-	kb, err := d.Store.KB(ctx, d.Tenant, p.KBName())
-	if err == nil {
-		hashes, err := d.Store.DocumentHashes(ctx, kb)
-		if err != nil {
+	if !p.Reseed {
+		kb, ok, err := d.holds(ctx, p, len(corpus.Articles))
+		if err != nil || ok {
+			rep.Reused = ok
 			return kb, err
 		}
-		if hashes[markerURI] == marker && len(hashes) == len(corpus.Articles)+1 && kb.ChunkCount > 0 {
-			rep.Reused = true
-			d.progress("knowledge base %s already holds this corpus: not seeding", kb.Name)
-			return kb, nil
-		}
-	} else if support.ErrorCode(err) != support.CodeKBNotFound {
-		return kb, err
 	}
 	d.progress("seeding %s", p.KBName())
 	files, cleanup, err := writeCorpus(corpus)
 	if err != nil {
-		return kb, err
+		return store.KB{}, err
 	}
 	defer cleanup()
-	if kb, err = d.freshKB(ctx, p.KBName()); err != nil {
+	kb, err := d.freshKB(ctx, p.KBName())
+	if err != nil {
 		return kb, err
 	}
 	if rep.Seed, err = d.sync(ctx, kb, files, "seeding"); err != nil {
 		return kb, err
 	}
 	err = d.Store.WriteDocuments(ctx, kb, []store.DocumentWrite{{
-		SourceURI: markerURI, Title: "benchmark corpus marker", ContentHash: marker,
+		SourceURI: markerURI, Title: "benchmark corpus marker", ContentHash: d.marker(p),
 		Metadata: map[string]any{"generator": SyntheticVersion, "seed": p.Seed, "chunks": p.Chunks},
 	}})
 	if err != nil {
 		return kb, err
 	}
 	return d.Store.KB(ctx, d.Tenant, p.KBName())
+}
+
+// holds reports whether p's knowledge base already holds its corpus: the
+// marker matches and every article is there.
+func (d Deps) holds(ctx context.Context, p RetrievalParams, articles int) (store.KB, bool, error) {
+	kb, err := d.Store.KB(ctx, d.Tenant, p.KBName())
+	if err != nil {
+		if support.ErrorCode(err) == support.CodeKBNotFound {
+			err = nil
+		}
+		return kb, false, err
+	}
+	hashes, err := d.Store.DocumentHashes(ctx, kb)
+	if err != nil {
+		return kb, false, err
+	}
+	ok := hashes[markerURI] == d.marker(p) && len(hashes) == articles+1 && kb.ChunkCount > 0
+	if ok {
+		d.progress("knowledge base %s already holds this corpus: not seeding", kb.Name)
+	}
+	return kb, ok, nil
 }
 
 // latencies times every query through each method, interleaved so that

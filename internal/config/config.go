@@ -97,6 +97,8 @@ type Config struct {
 	DriftRecent     time.Duration
 	DriftReference  time.Duration
 	DriftWebhookURL string
+
+	MetricsAddr string
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -273,6 +275,7 @@ func Vars() []Var {
 		{Env: "SUPPORTD_AUTH", Default: "required", Help: "required: every /v1 request needs an API key (supportd keys create); off: development mode, all requests act for SUPPORTD_TENANT", set: oneOf([]string{"required", "off"}, func(c *Config) *string { return &c.Auth })},
 		{Env: "SUPPORTD_WIDGET_RPM", Default: "20", Help: "chat requests per minute per visitor of a widget (publishable) key", set: integer(0, 100000, func(c *Config) *int { return &c.WidgetRPM })},
 		{Env: "SUPPORTD_RETENTION_DAYS", Default: "90", Help: "turns (questions, answers, feedback) older than this are purged daily; 0 keeps them", set: integer(0, 36500, func(c *Config) *int { return &c.RetentionDays })},
+		{Env: "SUPPORTD_METRICS_ADDR", Default: "", Help: "serve /metrics on this separate address (e.g. 127.0.0.1:9090) instead of the API's port; also makes supportd worker expose its metrics", set: str(func(c *Config) *string { return &c.MetricsAddr })},
 		{Env: "SUPPORTD_OTLP_ENDPOINT", Default: "", Help: "OpenTelemetry collector (OTLP/HTTP), e.g. http://otel-collector:4318; empty disables tracing", set: str(func(c *Config) *string { return &c.OTLPEndpoint })},
 		{Env: "SUPPORTD_TRACE_SAMPLE", Default: "1", Help: "share of new traces kept (callers' sampling decisions are honoured)", set: fraction(func(c *Config) *float64 { return &c.TraceSample })},
 		{Env: "SUPPORTD_REVIEW_CONFIDENCE", Default: "0.5", Help: "answers below this confidence join the human review queue (as do handoffs, refusals and thumbs-down)", set: fraction(func(c *Config) *float64 { return &c.ReviewConfidence })},

@@ -45,7 +45,7 @@ func handleListDocuments(lib Library) echo.HandlerFunc {
 	}
 }
 
-func handleDeleteDocuments(lib Library) echo.HandlerFunc {
+func handleDeleteDocuments(lib Library, aud Auditor) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		uris := c.QueryParams()["uri"]
 		if len(uris) == 0 {
@@ -59,6 +59,7 @@ func handleDeleteDocuments(lib Library) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		audit(c, aud, "documents.delete", kb.Name, map[string]any{"uris": uris, "deleted": n})
 		return c.JSON(http.StatusOK, map[string]int{"deleted": n})
 	}
 }
@@ -110,6 +111,7 @@ func handleUpload(d Deps) echo.HandlerFunc {
 		for _, r := range resp.Results {
 			resp.Counts[r.Outcome]++
 		}
+		audit(c, d.Audit, "documents.upload", kb.Name, map[string]any{"counts": resp.Counts})
 		status := http.StatusOK
 		switch nFailed := resp.Counts[ingest.Failed]; {
 		case nFailed == len(resp.Results):
@@ -189,4 +191,17 @@ func load(docs []ingest.Document, failed []ingest.Result, name string, r io.Read
 		return docs, append(failed, ingest.Result{SourceURI: name, Outcome: ingest.Failed, Error: support.ErrorMessage(err)})
 	}
 	return append(docs, doc), failed
+}
+
+// audit records an action of the request's caller; a failure to write the
+// audit log is logged by the store's caller, not returned to the client.
+func audit(c echo.Context, aud Auditor, action, target string, details map[string]any) {
+	if aud == nil {
+		return
+	}
+	p := principal(c)
+	if err := aud.Audit(c.Request().Context(), store.AuditEntry{Tenant: p.Tenant, Actor: p.Actor(), Action: action,
+		Target: target, Details: details}); err != nil {
+		c.Logger().Errorf("audit %s: %v", action, err)
+	}
 }

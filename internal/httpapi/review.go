@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"supportd/internal/store"
@@ -29,9 +30,11 @@ type ReviewObserver interface {
 }
 
 type feedbackRequest struct {
-	Rating  string `json:"rating"` // "up" or "down"
-	Reason  string `json:"reason"`
-	Comment string `json:"comment"`
+	// ConversationID proves the caller took part: it must be the turn's.
+	ConversationID string `json:"conversation_id"`
+	Rating         string `json:"rating"` // "up" or "down"
+	Reason         string `json:"reason"`
+	Comment        string `json:"comment"`
 }
 
 func handleFeedback(r Reviews, obs ReviewObserver) echo.HandlerFunc {
@@ -44,6 +47,10 @@ func handleFeedback(r Reviews, obs ReviewObserver) echo.HandlerFunc {
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
+		conv, err := uuid.Parse(req.ConversationID)
+		if err != nil {
+			return support.Errorf(support.CodeInvalid, "conversation_id (the turn's conversation) must be a UUID")
+		}
 		rating := map[string]int{"up": 1, "down": -1}[req.Rating]
 		if rating == 0 {
 			return support.Errorf(support.CodeInvalid, `rating must be "up" or "down"`)
@@ -52,7 +59,7 @@ func handleFeedback(r Reviews, obs ReviewObserver) echo.HandlerFunc {
 			return support.Errorf(support.CodeInvalid, "reason is limited to 100 and comment to 2000 characters")
 		}
 		kb, queued, err := r.AddFeedback(c.Request().Context(), principal(c).Tenant,
-			store.Feedback{TurnID: id, Rating: rating, Reason: req.Reason, Comment: req.Comment})
+			store.Feedback{TurnID: id, ConversationID: conv.String(), Rating: rating, Reason: req.Reason, Comment: req.Comment})
 		if err != nil {
 			return err
 		}

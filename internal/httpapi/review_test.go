@@ -138,16 +138,22 @@ func withoutTimes(t *testing.T, evs []deskEvent) []deskEvent {
 	return out
 }
 
+// withConversation is a feedback body for ans's turn with fields.
+func withConversation(ans chatAnswer, fields string) string {
+	return fmt.Sprintf(`{"conversation_id":%q,%s}`, ans.ConversationID, fields)
+}
+
 func (b *bundle) feedback(t *testing.T, turn string, body string) response {
 	t.Helper()
 	return b.do(t, http.MethodPost, "/v1/turns/"+turn+"/feedback", "application/json", strings.NewReader(body))
 }
 
-// rate posts a rating of turn id and requires a 201 saying whether it
-// queued the turn.
-func (b *bundle) rate(t *testing.T, id int64, body string, wantQueued bool) {
+// rate posts a rating of the answer's turn, proving the conversation,
+// with the further JSON fields (`"rating":"up"`), and requires a 201
+// saying whether it queued the turn.
+func (b *bundle) rate(t *testing.T, ans chatAnswer, fields string, wantQueued bool) {
 	t.Helper()
-	res := b.feedback(t, fmt.Sprint(id), body)
+	res := b.feedback(t, fmt.Sprint(ans.TurnID), withConversation(ans, fields))
 	require.Equal(t, http.StatusCreated, res.status, "body: %s", res.body)
 	requireJSON(t, res)
 	require.JSONEq(t, fmt.Sprintf(`{"queued_for_review":%t}`, wantQueued), string(res.body))
@@ -218,30 +224,36 @@ func TestFeedbackIsStoredSummarisedAndThumbsDownQueued(t *testing.T) {
 	require.NotEmpty(t, other.Citations)
 	require.Empty(t, b.queue(t, ""), "confident answers are not queued")
 
-	b.rate(t, refund.TurnID, `{"rating":"up"}`, false)
-	b.rate(t, refund.TurnID, `{"rating":"down","reason":"wrong","comment":"It is 30 days for annual plans."}`, true)
+	b.rate(t, refund, `"rating":"up"`, false)
+	b.rate(t, refund, `"rating":"down","reason":"wrong","comment":"It is 30 days for annual plans."`, true)
 	// Already waiting for a person: stored, not queued twice.
-	b.rate(t, refund.TurnID, `{"rating":"down"}`, false)
-	b.rate(t, reset.TurnID, `{"rating":"down","reason":"outdated"}`, true)
-	b.rate(t, other.TurnID, `{"rating":"up","comment":"thanks"}`, false)
+	b.rate(t, refund, `"rating":"down"`, false)
+	b.rate(t, reset, `"rating":"down","reason":"outdated"`, true)
+	b.rate(t, other, `"rating":"up","comment":"thanks"`, false)
 
 	// Rejected ratings store nothing.
 	long := strings.Repeat("x", 101)
+	refundID, body := fmt.Sprint(refund.TurnID), func(fields string) string { return withConversation(refund, fields) }
 	for _, tc := range []struct {
 		name, turn, contentType, body string
 		wantStatus                    int
 		wantCode                      support.Code
 	}{
-		{"bad rating", fmt.Sprint(refund.TurnID), "application/json", `{"rating":"meh"}`, 400, support.CodeInvalid},
-		{"missing rating", fmt.Sprint(refund.TurnID), "application/json", `{"comment":"x"}`, 400, support.CodeInvalid},
-		{"numeric rating", fmt.Sprint(refund.TurnID), "application/json", `{"rating":1}`, 400, support.CodeInvalid},
-		{"reason too long", fmt.Sprint(refund.TurnID), "application/json", `{"rating":"down","reason":"` + long + `"}`, 400, support.CodeInvalid},
-		{"unknown field", fmt.Sprint(refund.TurnID), "application/json", `{"rating":"up","stars":5}`, 400, support.CodeInvalid},
-		{"not json", fmt.Sprint(refund.TurnID), "text/plain", `{"rating":"up"}`, 415, support.CodeUnsupportedMedia},
-		{"unknown turn", "999999", "application/json", `{"rating":"up"}`, 404, support.CodeNotFound},
-		{"malformed id", "abc", "application/json", `{"rating":"up"}`, 400, support.CodeInvalid},
-		{"zero id", "0", "application/json", `{"rating":"up"}`, 400, support.CodeInvalid},
-		{"negative id", "-3", "application/json", `{"rating":"up"}`, 400, support.CodeInvalid},
+		{"bad rating", refundID, "application/json", body(`"rating":"meh"`), 400, support.CodeInvalid},
+		{"missing rating", refundID, "application/json", body(`"comment":"x"`), 400, support.CodeInvalid},
+		{"numeric rating", refundID, "application/json", body(`"rating":1`), 400, support.CodeInvalid},
+		{"reason too long", refundID, "application/json", body(`"rating":"down","reason":"` + long + `"`), 400, support.CodeInvalid},
+		{"unknown field", refundID, "application/json", body(`"rating":"up","stars":5`), 400, support.CodeInvalid},
+		{"not json", refundID, "text/plain", body(`"rating":"up"`), 415, support.CodeUnsupportedMedia},
+		{"missing conversation", refundID, "application/json", `{"rating":"up"}`, 400, support.CodeInvalid},
+		{"conversation not a uuid", refundID, "application/json", `{"conversation_id":"42","rating":"up"}`, 400, support.CodeInvalid},
+		// Turn ids are sequential: without the turn's own conversation a
+		// rating is refused as if the turn did not exist.
+		{"another conversation", refundID, "application/json", withConversation(reset, `"rating":"down"`), 404, support.CodeNotFound},
+		{"unknown turn", "999999", "application/json", body(`"rating":"up"`), 404, support.CodeNotFound},
+		{"malformed id", "abc", "application/json", body(`"rating":"up"`), 400, support.CodeInvalid},
+		{"zero id", "0", "application/json", body(`"rating":"up"`), 400, support.CodeInvalid},
+		{"negative id", "-3", "application/json", body(`"rating":"up"`), 400, support.CodeInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := b.do(t, http.MethodPost, "/v1/turns/"+tc.turn+"/feedback", tc.contentType, strings.NewReader(tc.body))
@@ -380,10 +392,10 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	t.Parallel()
 	b := setupReview(t, testkit.Options{})
 	refund := b.chat(t, "demo", refundQuestion, "")
-	b.rate(t, refund.TurnID, `{"rating":"down","reason":"wrong"}`, true)
+	b.rate(t, refund, `"rating":"down","reason":"wrong"`, true)
 	handoff := b.chat(t, "demo", weatherQuestion, "")
 	reset := b.chat(t, "demo", passwordQuestion, "")
-	b.rate(t, reset.TurnID, `{"rating":"down"}`, true)
+	b.rate(t, reset, `"rating":"down"`, true)
 	items := b.queue(t, "pending")
 	require.Len(t, items, 3)
 	resetItem, handoffItem, refundItem := items[0], items[1], items[2]
@@ -428,7 +440,7 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	// Another tenant sees none of it.
 	acme := serve(t, b.kit, func(d *httpapi.Deps) { d.Tenant, d.Reviews = "acme", b.kit.Store })
 	requireError(t, acme.resolve(t, resetID, `{"label":"correct"}`), 404, support.CodeNotFound)
-	requireError(t, acme.feedback(t, fmt.Sprint(reset.TurnID), `{"rating":"up"}`), 404, support.CodeNotFound)
+	requireError(t, acme.feedback(t, fmt.Sprint(reset.TurnID), withConversation(reset, `"rating":"up"`)), 404, support.CodeNotFound)
 	require.Empty(t, acme.queue(t, ""))
 
 	res = b.resolve(t, handoffID, `{"label":"should_handoff"}`)
@@ -467,13 +479,13 @@ func TestThumbsDownReopensAResolvedItem(t *testing.T) {
 	t.Parallel()
 	b := setupReview(t, testkit.Options{})
 	refund := b.chat(t, "demo", refundQuestion, "")
-	b.rate(t, refund.TurnID, `{"rating":"down"}`, true)
+	b.rate(t, refund, `"rating":"down"`, true)
 	items := b.queue(t, "pending")
 	require.Len(t, items, 1)
 	res := b.resolve(t, fmt.Sprint(items[0].ID), `{"label":"incorrect","corrected_answer":"Thirty days."}`)
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 
-	b.rate(t, refund.TurnID, `{"rating":"down","reason":"still wrong"}`, true)
+	b.rate(t, refund, `"rating":"down","reason":"still wrong"`, true)
 	items = b.queue(t, "pending")
 	require.Len(t, items, 1)
 	require.Equal(t, reviewItem(items[0], "demo", "thumbs_down", refundQuestion, refund), items[0],

@@ -80,6 +80,13 @@ type Deps struct {
 	ReviewObserver ReviewObserver
 	// Drift serves drift reports; nil leaves the route out.
 	Drift DriftReports
+	// Audit records document changes; nil skips it.
+	Audit Auditor
+}
+
+// Auditor writes the audit log (store.Store).
+type Auditor interface {
+	Audit(ctx context.Context, e store.AuditEntry) error
 }
 
 // HTTPObserver records requests and rate-limit refusals (metrics.Metrics).
@@ -110,7 +117,7 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/kbs", handleListKBs(d.Library), ingest)
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Library), ingest)
 	v1.POST("/kbs/:kb/documents", handleUpload(d), ingest, limitBody(d.MaxUploadBytes))
-	v1.DELETE("/kbs/:kb/documents", handleDeleteDocuments(d.Library), ingest)
+	v1.DELETE("/kbs/:kb/documents", handleDeleteDocuments(d.Library, d.Audit), ingest)
 	if d.EvalRuns != nil {
 		v1.GET("/eval/runs", handleListEvalRuns(d.EvalRuns), eval)
 		v1.GET("/eval/runs/:id", handleGetEvalRun(d.EvalRuns), eval)

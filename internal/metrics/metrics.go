@@ -57,7 +57,7 @@ func New() *Metrics {
 	m.answers = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportd_answers_total",
 		Help: "Answers by mode (llm, cache, fallback, extractive, handoff, refused) and degraded reason."}, []string{"mode", "reason"})
 	m.confidence = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "supportd_answer_confidence",
-		Help: "Confidence of answers.", Buckets: prometheus.LinearBuckets(0.1, 0.1, 10)})
+		Help: "Confidence of answers.", Buckets: []float64{0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1}})
 	m.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportd_llm_tokens_total",
 		Help: "Model tokens by model and kind (prompt, completion)."}, []string{"model", "kind"})
 	m.cost = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportd_llm_cost_usd_total",
@@ -67,7 +67,7 @@ func New() *Metrics {
 	m.breaker = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "supportd_circuit_breaker_state",
 		Help: "Circuit breaker state per provider: 0 closed, 1 half-open, 2 open."}, []string{"provider"})
 	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportd_rate_limited_total",
-		Help: "Requests refused or rerouted by a rate limit, by limiter (client, widget, provider)."}, []string{"limiter"})
+		Help: "Requests refused or rerouted by a rate limit, by limiter (key, ip, widget, provider)."}, []string{"limiter"})
 	m.ingestDocs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportd_ingest_documents_total",
 		Help: "Ingested documents by outcome (added, updated, unchanged, pruned, failed)."}, []string{"outcome"})
 	m.ingestChunks = prometheus.NewCounter(prometheus.CounterOpts{Name: "supportd_ingest_chunks_total", Help: "Chunks written by ingestion."})
@@ -80,9 +80,9 @@ func New() *Metrics {
 	m.guard = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportd_guard_events_total",
 		Help: "Guard decisions: rejected questions by reason, injection detections, blocked outputs."}, []string{"event"})
 	m.drift = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "supportd_drift_value",
-		Help: "Latest drift report's value per signal (PSI, JS divergence or rate change)."}, []string{"signal"})
+		Help: "Latest drift report's value per knowledge base and signal (PSI, JS divergence or rate change)."}, []string{"kb", "signal"})
 	m.driftAlert = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "supportd_drift_alert",
-		Help: "1 when the latest drift report alerts on the signal."}, []string{"signal"})
+		Help: "1 when the latest drift report of the knowledge base alerts on the signal."}, []string{"kb", "signal"})
 	m.spansDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "supportd_trace_spans_dropped_total",
 		Help: "Spans the trace exporter could not deliver."})
 	m.droppedCites = prometheus.NewCounter(prometheus.CounterOpts{Name: "supportd_dropped_citations_total",
@@ -140,7 +140,10 @@ func (m *Metrics) CacheLookup(hit bool) {
 
 // Breaker records a circuit breaker's new state.
 func (m *Metrics) Breaker(provider, state string) {
-	v := map[string]float64{"closed": 0, "half-open": 1, "open": 2}[state]
+	v, ok := map[string]float64{"closed": 0, "half-open": 1, "open": 2}[state]
+	if !ok {
+		return // an unknown state must not read as "closed"
+	}
 	m.breaker.WithLabelValues(provider).Set(v)
 }
 
@@ -169,14 +172,14 @@ func (m *Metrics) ReviewItem(reason string) { m.reviewItems.WithLabelValues(reas
 // Guard records a guard event, e.g. "rejected_garbled", "injection", "output_blocked".
 func (m *Metrics) Guard(event string) { m.guard.WithLabelValues(event).Inc() }
 
-// Drift sets the latest drift report's signals.
-func (m *Metrics) Drift(signal string, value float64, alert bool) {
-	m.drift.WithLabelValues(signal).Set(value)
+// Drift sets the latest drift report's signal for a knowledge base.
+func (m *Metrics) Drift(kb, signal string, value float64, alert bool) {
+	m.drift.WithLabelValues(kb, signal).Set(value)
 	a := 0.0
 	if alert {
 		a = 1
 	}
-	m.driftAlert.WithLabelValues(signal).Set(a)
+	m.driftAlert.WithLabelValues(kb, signal).Set(a)
 }
 
 // SpansDropped counts spans an exporter failed to deliver.

@@ -126,15 +126,16 @@ func TestEvalScoresAndDriftOverwrite(t *testing.T) {
 		`kb="other",metric="pass_rate"`:  0.5,
 	}, series(t, m, "supportd_eval_score"))
 
-	m.Drift("question_topics", 0.31, true)
-	m.Drift("confidence", 0.02, false)
-	m.Drift("question_topics", 0.05, false)
-	require.Equal(t, map[string]float64{`signal="question_topics"`: 0.05, `signal="confidence"`: 0.02},
-		series(t, m, "supportd_drift_value"))
-	require.Equal(t, map[string]float64{`signal="question_topics"`: 0, `signal="confidence"`: 0},
-		series(t, m, "supportd_drift_alert"))
-	m.Drift("confidence", 0.4, true)
-	require.Equal(t, 1.0, series(t, m, "supportd_drift_alert")[`signal="confidence"`])
+	m.Drift("demo", "question_topics", 0.31, true)
+	m.Drift("demo", "confidence", 0.02, false)
+	m.Drift("other", "confidence", 0.2, true)
+	m.Drift("demo", "question_topics", 0.05, false) // a newer report
+	require.Equal(t, map[string]float64{`kb="demo",signal="question_topics"`: 0.05, `kb="demo",signal="confidence"`: 0.02,
+		`kb="other",signal="confidence"`: 0.2}, series(t, m, "supportd_drift_value"))
+	require.Equal(t, map[string]float64{`kb="demo",signal="question_topics"`: 0, `kb="demo",signal="confidence"`: 0,
+		`kb="other",signal="confidence"`: 1}, series(t, m, "supportd_drift_alert"))
+	m.Drift("demo", "confidence", 0.4, true)
+	require.Equal(t, 1.0, series(t, m, "supportd_drift_alert")[`kb="demo",signal="confidence"`])
 }
 
 func TestAnsweredCountsTokensOnlyForModelAnswers(t *testing.T) {
@@ -174,7 +175,7 @@ func TestRecordingIsConcurrentAndNeverBlocks(t *testing.T) {
 		m.Feedback("demo", "down")
 		m.ReviewItem("handoff")
 		m.Guard("injection")
-		m.Drift("confidence", 0.1, true)
+		m.Drift("demo", "confidence", 0.1, true)
 		m.SpansDropped(4)
 	}
 	done := make(chan struct{})
@@ -221,8 +222,8 @@ func TestRecordingIsConcurrentAndNeverBlocks(t *testing.T) {
 	require.Equal(t, map[string]float64{`kb="demo",rating="down"`: n}, series(t, m, "supportd_feedback_total"))
 	require.Equal(t, map[string]float64{`reason="handoff"`: n}, series(t, m, "supportd_review_items_total"))
 	require.Equal(t, map[string]float64{`event="injection"`: n}, series(t, m, "supportd_guard_events_total"))
-	require.Equal(t, map[string]float64{`signal="confidence"`: 0.1}, series(t, m, "supportd_drift_value"))
-	require.Equal(t, map[string]float64{`signal="confidence"`: 1}, series(t, m, "supportd_drift_alert"))
+	require.Equal(t, map[string]float64{`kb="demo",signal="confidence"`: 0.1}, series(t, m, "supportd_drift_value"))
+	require.Equal(t, map[string]float64{`kb="demo",signal="confidence"`: 1}, series(t, m, "supportd_drift_alert"))
 	require.Equal(t, map[string]float64{"": 4 * n}, series(t, m, "supportd_trace_spans_dropped_total"))
 	require.Equal(t, map[string]float64{"": n}, series(t, m, "supportd_dropped_citations_total"))
 }

@@ -47,8 +47,15 @@ func (s *Store) PurgeTurnsOlderThan(ctx context.Context, days int) (Deleted, err
 		tag, err := tx.Exec(ctx, `DELETE FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = c.id)
 			AND c.created_at < now() - make_interval(days => $1)`, days)
 		d.Conversations = int(tag.RowsAffected())
-		if err != nil || d.Turns == 0 {
+		if err != nil {
 			return err
+		}
+		// Drift reports quote example questions: they age out with turns.
+		if _, err := tx.Exec(ctx, `DELETE FROM drift_reports WHERE created_at < now() - make_interval(days => $1)`, days); err != nil {
+			return err
+		}
+		if d.Turns == 0 {
+			return nil
 		}
 		return audit(ctx, tx, AuditEntry{Tenant: "*", Actor: "system", Action: "retention.purge",
 			Details: map[string]any{"days": days, "turns": d.Turns, "conversations": d.Conversations}})

@@ -12,10 +12,14 @@ import (
 
 // Feedback is a rating of a turn.
 type Feedback struct {
-	TurnID  int64
-	Rating  int // 1 up, -1 down
-	Reason  string
-	Comment string
+	TurnID int64
+	// ConversationID must be the turn's: turn ids are sequential, the
+	// conversation id is not guessable, so only the conversation's
+	// participant can rate its turns.
+	ConversationID string
+	Rating         int // 1 up, -1 down
+	Reason         string
+	Comment        string
 }
 
 // AddFeedback stores a rating of one of the tenant's turns and, for a
@@ -25,7 +29,7 @@ type Feedback struct {
 func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb string, queued bool, err error) {
 	err = s.inTx(ctx, "add feedback", func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT coalesce(k.name, '') FROM turns t LEFT JOIN knowledge_bases k ON k.id = t.kb_id
-			WHERE t.id = $1 AND t.tenant_id = $2`, f.TurnID, tenant).Scan(&kb)
+			WHERE t.id = $1 AND t.tenant_id = $2 AND t.conversation_id::text = $3`, f.TurnID, tenant, f.ConversationID).Scan(&kb)
 		if err == pgx.ErrNoRows {
 			return support.Errorf(support.CodeNotFound, "turn %d does not exist", f.TurnID)
 		}
@@ -40,7 +44,8 @@ func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb 
 			return nil
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO review_items (tenant_id, turn_id, reason) VALUES ($1, $2, 'thumbs_down')
-			ON CONFLICT (turn_id) DO UPDATE SET reason = 'thumbs_down', status = 'pending', resolved_at = NULL
+			ON CONFLICT (turn_id) DO UPDATE SET reason = 'thumbs_down', status = 'pending', resolved_at = NULL,
+			    label = '', corrected_answer = '', resolved_by = '', created_at = now()
 			WHERE review_items.status = 'resolved' OR review_items.reason <> 'thumbs_down'`, tenant, f.TurnID)
 		queued = tag.RowsAffected() > 0
 		return err

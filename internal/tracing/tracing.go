@@ -7,6 +7,7 @@ package tracing
 import (
 	"context"
 	"fmt"
+	"net/url"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -34,14 +35,21 @@ func Setup(ctx context.Context, p Params) (trace.TracerProvider, func(context.Co
 	if p.Endpoint == "" {
 		return noop.NewTracerProvider(), func(context.Context) error { return nil }, nil
 	}
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(p.Endpoint))
+	u, err := url.Parse(p.Endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, nil, fmt.Errorf("otlp endpoint %q: want a URL like http://otel-collector:4318", p.Endpoint)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/v1/traces" // the collector's OTLP/HTTP traces path
+	}
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(u.String()))
 	if err != nil {
 		return nil, nil, fmt.Errorf("otlp exporter: %w", err)
 	}
 	if p.OnDropped == nil {
 		p.OnDropped = func(int) {}
 	}
-	res, err := resource.Merge(resource.Default(), resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName(p.Service)))
+	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(semconv.ServiceName(p.Service)))
 	if err != nil {
 		return nil, nil, err
 	}
