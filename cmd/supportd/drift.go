@@ -63,8 +63,9 @@ func (a *app) driftReport(ctx context.Context, tenant, kb string, w driftWindows
 		a.metrics.Drift(kb, s.Name+"_"+s.Metric, s.Value, s.Alert)
 	}
 	if rep.Alert {
+		// No example questions leave the service: they are customers' words.
 		a.driftHook.Send("drift.alert", map[string]any{"report_id": id, "kb": kb, "signals": alerted(rep),
-			"new_terms": rep.NewTerms, "unanswered_topics": rep.UnansweredTopics})
+			"new_terms": rep.NewTerms})
 	}
 	return rep, id, nil
 }

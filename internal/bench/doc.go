@@ -5,7 +5,9 @@
 // the configured database, in a knowledge base of its own that it empties
 // first, and returns a report that prints as Markdown together with the
 // exact command that repeats it. Inputs are deterministic: synthetic
-// corpora and queries come from a seed.
+// corpora and queries come from a seed. The retrieval benchmark keeps its
+// seeded knowledge base, marked with what it holds, so that reruns skip
+// the seeding; the ingestion benchmark deletes its own at the end.
 //
 // Figures are wall-clock times of one machine; tests here check the
 // generator, the statistics and the metrics, never timings.

@@ -6,9 +6,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,6 +47,9 @@ const (
 
 // secured wires the API as cmd/supportd does with authentication required:
 // keys, widget origins, deletion, feedback and review, eval runs, metrics.
+// Every other dependency the store can serve is wired too, so that a route
+// added behind a new store-backed dependency enters the matrix (and fails
+// TestAuthzTableCoversEveryRoute until the table lists it).
 func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 	return func(d *httpapi.Deps) {
 		m := metrics.New()
@@ -57,8 +60,18 @@ func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 		if kit.Cache != nil {
 			d.Cache = kit.Cache
 		}
+		v, st := reflect.ValueOf(d).Elem(), reflect.ValueOf(kit.Store)
+		for i := range v.NumField() {
+			if f := v.Field(i); f.Kind() == reflect.Interface && f.IsNil() && st.Type().Implements(f.Type()) {
+				f.Set(st)
+			}
+		}
 	}
 }
+
+// unwiredDeps are the dependencies the matrix leaves out: none of them
+// adds a route.
+var unwiredDeps = []string{"Cache", "ClientLimit", "ReviewObserver", "TracerProvider", "WidgetLimit"}
 
 // issueKey creates a key with clock now (nil: the real clock) and returns
 // its plaintext and its stored form.
@@ -151,7 +164,11 @@ func credentials(t *testing.T, st *store.Store) []credential {
 	invalid := func(name string, header ...string) credential {
 		return credential{name: name, header: header, challenge: challengeInvalid}
 	}
-	forged := admin[:len(admin)-1] + map[bool]string{true: "A", false: "B"}[admin[len(admin)-1] != 'A']
+	// forged is the admin key's id with another secret (its last character changed).
+	forged := admin[:len(admin)-1] + "A"
+	if forged == admin {
+		forged = admin[:len(admin)-1] + "B"
+	}
 	return append(creds,
 		credential{name: "B admin", header: bearer(keyB), tenant: tenantB, scopes: []string{auth.ScopeAdmin}},
 		credential{name: "missing key", challenge: challengeMissing},
@@ -169,12 +186,10 @@ func credentials(t *testing.T, st *store.Store) []credential {
 // fixtures is tenant A's data the matrix reaches for, and factories of
 // fresh targets for the routes that consume theirs.
 type fixtures struct {
-	b      *bundle
-	kb     store.KB
-	turn   support.Answer
-	runID  int64
-	review int64
-	seq    int
+	b     *bundle
+	kb    store.KB
+	runID int64
+	seq   int // numbers fresh targets
 }
 
 func newFixtures(t *testing.T, b *bundle) *fixtures {
@@ -182,9 +197,6 @@ func newFixtures(t *testing.T, b *bundle) *fixtures {
 	kb, err := b.kit.Store.KB(context.Background(), tenantA, "demo")
 	require.NoError(t, err)
 	f := &fixtures{b: b, kb: kb}
-	f.turn = f.answer(t, "")
-	f.review = f.reviewItem(t)
-
 	golden, err := eval.LoadGolden(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
 	require.NoError(t, err)
 	golden.Cases = golden.Cases[:1]
@@ -209,7 +221,8 @@ func (f *fixtures) answer(t *testing.T, endUser string) support.Answer {
 func (f *fixtures) reviewItem(t *testing.T) int64 {
 	t.Helper()
 	turn := f.answer(t, "")
-	_, queued, err := f.b.kit.Store.AddFeedback(context.Background(), tenantA, store.Feedback{TurnID: turn.TurnID, Rating: -1})
+	_, queued, err := f.b.kit.Store.AddFeedback(context.Background(), tenantA, store.Feedback{TurnID: turn.TurnID,
+		ConversationID: turn.ConversationID, Rating: -1})
 	require.NoError(t, err)
 	require.True(t, queued)
 	var id int64
@@ -246,17 +259,25 @@ type endpoint struct {
 	// foreignBody is, for the other routes, the exact body tenant B's
 	// admin key gets: none of tenant A's data. nil skips the check.
 	foreignBody *string
-	// target returns the path for one request (with a fresh target for
-	// routes that consume theirs) and, for routes that change tenant A's
-	// data, a probe that tells whether the request changed it.
-	target func(t *testing.T, f *fixtures) (path string, changed func() bool)
+	// target returns one request, with a fresh target for routes that
+	// consume theirs.
+	target func(t *testing.T, f *fixtures) request
 }
 
 func ptr(s string) *string { return &s }
 
+// request is one concrete request of an endpoint.
+type request struct {
+	path string
+	body any // nil: the endpoint's
+	// changed, for routes that change tenant A's data, tells whether the
+	// request changed it.
+	changed func() bool
+}
+
 // fixed is a target that nothing consumes.
-func fixed(path string) func(*testing.T, *fixtures) (string, func() bool) {
-	return func(*testing.T, *fixtures) (string, func() bool) { return path, nil }
+func fixed(path string) func(*testing.T, *fixtures) request {
+	return func(*testing.T, *fixtures) request { return request{path: path} }
 }
 
 // endpoints is every route. The matrix runs them in this order, which
@@ -267,8 +288,9 @@ func endpoints() []endpoint {
 	return []endpoint{
 		{method: "GET", route: "/healthz", success: 200, target: fixed("/healthz")},
 		{method: "GET", route: "/readyz", success: 200, target: fixed("/readyz")},
-		{method: "GET", route: "/metrics", success: 200, target: fixed("/metrics")},
+		{method: "GET", route: "/metrics", scope: auth.ScopeAdmin, success: 200, target: fixed("/metrics")},
 		{method: "OPTIONS", route: "/v1/chat", success: 204, target: fixed("/v1/chat")},
+		{method: "OPTIONS", route: "/v1/turns/:id/feedback", success: 204, target: fixed("/v1/turns/1/feedback")},
 		{method: "POST", route: "/v1/chat", scope: auth.ScopeChat, success: 200, foreign: support.CodeKBNotFound,
 			body: map[string]string{"kb": "demo", "question": "How do I get a refund on an annual plan?"}, target: fixed("/v1/chat")},
 		{method: "GET", route: "/v1/kbs", scope: auth.ScopeIngest, success: 200, foreignBody: ptr(`{"kbs":[]}`), target: fixed("/v1/kbs")},
@@ -278,42 +300,45 @@ func endpoints() []endpoint {
 			body:   map[string]any{"documents": []map[string]string{{"uri": "matrix.md", "text": "# Matrix\n\nUploaded by the matrix.\n"}}},
 			target: fixed("/v1/kbs/uploads/documents")},
 		{method: "DELETE", route: "/v1/kbs/:kb/documents", scope: auth.ScopeIngest, success: 200, foreign: support.CodeKBNotFound,
-			target: func(t *testing.T, f *fixtures) (string, func() bool) {
+			target: func(t *testing.T, f *fixtures) request {
 				uri := f.document(t)
-				return "/v1/kbs/demo/documents?uri=" + uri, func() bool {
+				return request{path: "/v1/kbs/demo/documents?uri=" + uri, changed: func() bool {
 					return f.b.count(t, `SELECT count(*) FROM documents WHERE kb_id = $1 AND source_uri = $2`, f.kb.ID, uri) == 0
-				}
+				}}
 			}},
 		{method: "GET", route: "/v1/eval/runs", scope: auth.ScopeEval, success: 200, foreignBody: ptr(`{"runs":[]}`), target: fixed("/v1/eval/runs")},
 		{method: "GET", route: "/v1/eval/runs/:id", scope: auth.ScopeEval, success: 200, foreign: support.CodeNotFound,
-			target: func(_ *testing.T, f *fixtures) (string, func() bool) { return "/v1/eval/runs/" + id(f.runID), nil }},
+			target: func(_ *testing.T, f *fixtures) request { return request{path: "/v1/eval/runs/" + id(f.runID)} }},
 		{method: "POST", route: "/v1/turns/:id/feedback", scope: auth.ScopeChat, success: 201, foreign: support.CodeNotFound,
-			body: map[string]string{"rating": "up"},
-			target: func(t *testing.T, f *fixtures) (string, func() bool) {
-				turn := f.answer(t, "").TurnID
-				return "/v1/turns/" + id(turn) + "/feedback", func() bool {
-					return f.b.count(t, `SELECT count(*) FROM feedback WHERE turn_id = $1`, turn) == 1
-				}
+			target: func(t *testing.T, f *fixtures) request {
+				ans := f.answer(t, "")
+				return request{path: "/v1/turns/" + id(ans.TurnID) + "/feedback",
+					body: map[string]string{"conversation_id": ans.ConversationID, "rating": "up"},
+					changed: func() bool {
+						return f.b.count(t, `SELECT count(*) FROM feedback WHERE turn_id = $1`, ans.TurnID) == 1
+					}}
 			}},
 		{method: "GET", route: "/v1/feedback", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"knowledge_bases":[],"documents":[]}`),
 			target: fixed("/v1/feedback")},
 		{method: "GET", route: "/v1/review", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"items":[]}`), target: fixed("/v1/review")},
 		{method: "POST", route: "/v1/review/:id/resolve", scope: auth.ScopeAdmin, success: 200, foreign: support.CodeNotFound,
 			body: map[string]string{"label": "correct"},
-			target: func(t *testing.T, f *fixtures) (string, func() bool) {
+			target: func(t *testing.T, f *fixtures) request {
 				item := f.reviewItem(t)
-				return "/v1/review/" + id(item) + "/resolve", func() bool {
+				return request{path: "/v1/review/" + id(item) + "/resolve", changed: func() bool {
 					return f.b.count(t, `SELECT count(*) FROM review_items WHERE id = $1 AND status = 'resolved'`, item) == 1
-				}
+				}}
 			}},
+		{method: "GET", route: "/v1/drift", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"reports":[]}`),
+			target: fixed("/v1/drift")},
 		{method: "GET", route: "/v1/review/export", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(""),
 			target: fixed("/v1/review/export")},
 		{method: "DELETE", route: "/v1/conversations/:id", scope: auth.ScopeAdmin, success: 200, foreign: support.CodeNotFound,
-			target: func(t *testing.T, f *fixtures) (string, func() bool) {
+			target: func(t *testing.T, f *fixtures) request {
 				conv := f.answer(t, "").ConversationID
-				return "/v1/conversations/" + conv, func() bool {
+				return request{path: "/v1/conversations/" + conv, changed: func() bool {
 					return f.b.count(t, `SELECT count(*) FROM conversations WHERE id = $1`, conv) == 0
-				}
+				}}
 			}},
 		// End-user ids are the caller's own names, not ids the server
 		// issued: B deleting "u-7" deletes B's "u-7" (nobody), answering
@@ -321,13 +346,13 @@ func endpoints() []endpoint {
 		// about tenant A's u-7 shows.
 		{method: "DELETE", route: "/v1/end-users/:id", scope: auth.ScopeAdmin, success: 200,
 			foreignBody: ptr(`{"deleted":{"conversations":0,"turns":0,"feedback":0,"cache_entries":0}}`),
-			target: func(t *testing.T, f *fixtures) (string, func() bool) {
+			target: func(t *testing.T, f *fixtures) request {
 				f.seq++
 				user := fmt.Sprintf("u-%d", f.seq)
 				f.answer(t, user)
-				return "/v1/end-users/" + user, func() bool {
+				return request{path: "/v1/end-users/" + user, changed: func() bool {
 					return f.b.count(t, `SELECT count(*) FROM conversations WHERE tenant_id = $1 AND end_user_id = $2`, tenantA, user) == 0
-				}
+				}}
 			}},
 	}
 }
@@ -351,12 +376,19 @@ func (e endpoint) expect(c credential) (int, support.Code) {
 func TestAuthzTableCoversEveryRoute(t *testing.T) {
 	t.Parallel()
 	kit := testkit.New(t)
-	var routes []string
+	var routes, unwired []string
 	serve(t, kit, secured(kit), func(d *httpapi.Deps) {
 		for _, r := range httpapi.New(*d).Routes() {
 			routes = append(routes, r.Method+" "+r.Path)
 		}
+		v := reflect.ValueOf(*d)
+		for i := range v.NumField() {
+			if f := v.Field(i); (f.Kind() == reflect.Interface || f.Kind() == reflect.Pointer) && f.IsNil() {
+				unwired = append(unwired, v.Type().Field(i).Name)
+			}
+		}
 	})
+	require.ElementsMatch(t, unwiredDeps, unwired, "wire every dependency that may add a route in secured()")
 	var table []string
 	for _, e := range endpoints() {
 		table = append(table, e.method+" "+e.route)
@@ -380,15 +412,11 @@ func TestAuthzMatrix(t *testing.T) {
 	for _, e := range endpoints() {
 		for _, c := range creds {
 			t.Run(e.method+" "+e.route+" as "+c.name, func(t *testing.T) {
-				path, changed := e.target(t, f)
-				var body io.Reader
-				ct := ""
-				if e.body != nil {
-					data, err := json.Marshal(e.body)
-					require.NoError(t, err)
-					body, ct = bytes.NewReader(data), "application/json"
+				req := e.target(t, f)
+				if req.body == nil {
+					req.body = e.body
 				}
-				res := b.do(t, e.method, path, ct, body, c.header...)
+				res := b.call(t, e.method, req.path, req.body, c.header...)
 				status, code := e.expect(c)
 				if code != "" {
 					requireError(t, res, status, code)
@@ -410,8 +438,8 @@ func TestAuthzMatrix(t *testing.T) {
 				}
 				require.Equal(t, acao, res.header.Get("Access-Control-Allow-Origin"))
 
-				if changed != nil {
-					require.Equal(t, code == "" && c.tenant == tenantA, changed(), "changed tenant A's data")
+				if req.changed != nil {
+					require.Equal(t, code == "" && c.tenant == tenantA, req.changed(), "changed tenant A's data")
 				}
 				if c.tenant == tenantB && e.foreignBody != nil {
 					if *e.foreignBody == "" {

@@ -56,12 +56,19 @@ func (b *bundle) uploadAs(t *testing.T, key, kb string, docs ...string) upload {
 	return u
 }
 
+// modelAnswer is the wire form of a chat answer, model fields included.
+type modelAnswer struct {
+	chatAnswer
+	Model string         `json:"model"`
+	Usage *support.Usage `json:"usage"`
+}
+
 // askAs sends a chat request with key and requires a 200.
-func (b *bundle) askAs(t *testing.T, key string, req map[string]string) chatAnswer {
+func (b *bundle) askAs(t *testing.T, key string, req map[string]string) modelAnswer {
 	t.Helper()
 	res := b.call(t, http.MethodPost, "/v1/chat", req, bearer(key)...)
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
-	var ans chatAnswer
+	var ans modelAnswer
 	decodeStrict(t, res.body, &ans)
 	return ans
 }
@@ -166,9 +173,40 @@ func TestTenantsSeeOnlyTheirOwnDocuments(t *testing.T) {
 	b.uploadAs(t, a.ingest, otherKBOfB, "notes.md", "# Notes\n\nTenant A's own notes.\n")
 	require.Equal(t, []string{"notes.md"}, b.documentURIs(t, a.ingest, otherKBOfB))
 	require.Equal(t, []string{"partners.md"}, b.documentURIs(t, bk.ingest, otherKBOfB))
-	res := b.call(t, http.MethodGet, "/v1/kbs", nil, bearer(a.ingest)...)
-	require.Equal(t, http.StatusOK, res.status)
-	require.NotContains(t, string(res.body), tenantB)
+	for _, k := range []tenantKeys{a, bk} {
+		res := b.call(t, http.MethodGet, "/v1/kbs", nil, bearer(k.ingest)...)
+		require.Equal(t, http.StatusOK, res.status)
+		var list struct {
+			KBs []struct {
+				Tenant string `json:"tenant"`
+				Name   string `json:"name"`
+			} `json:"kbs"`
+		}
+		require.NoError(t, json.Unmarshal(res.body, &list))
+		require.Len(t, list.KBs, 2)
+		for i, name := range []string{sharedKBName, otherKBOfB} {
+			require.Equal(t, k.tenant, list.KBs[i].Tenant)
+			require.Equal(t, name, list.KBs[i].Name)
+		}
+	}
+}
+
+// reviewTurns lists the turns in a tenant's review queue.
+func (b *bundle) reviewTurns(t *testing.T, adminKey string) []int64 {
+	t.Helper()
+	res := b.call(t, http.MethodGet, "/v1/review", nil, bearer(adminKey)...)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	var queue struct {
+		Items []struct {
+			TurnID int64 `json:"turn_id"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(res.body, &queue))
+	turns := []int64{}
+	for _, it := range queue.Items {
+		turns = append(turns, it.TurnID)
+	}
+	return turns
 }
 
 func TestTenantsCannotReachEachOthersConversations(t *testing.T) {
@@ -187,20 +225,27 @@ func TestTenantsCannotReachEachOthersConversations(t *testing.T) {
 	requireError(t, res, http.StatusNotFound, support.CodeNotFound)
 	requireError(t, b.call(t, http.MethodDelete, "/v1/conversations/"+ofB.ConversationID, nil, bearer(a.admin)...),
 		http.StatusNotFound, support.CodeNotFound)
-	requireError(t, b.call(t, http.MethodPost, "/v1/turns/"+turnB+"/feedback", map[string]string{"rating": "down"}, bearer(a.admin)...),
-		http.StatusNotFound, support.CodeNotFound)
+	// Rating B's turn fails whether A names B's conversation (say it
+	// leaked) or one of its own.
+	ofA := b.askAs(t, a.chat, map[string]string{"kb": sharedKBName, "question": refundAsked})
+	for _, conv := range []string{ofB.ConversationID, ofA.ConversationID} {
+		requireError(t, b.call(t, http.MethodPost, "/v1/turns/"+turnB+"/feedback",
+			map[string]string{"conversation_id": conv, "rating": "down"}, bearer(a.admin)...),
+			http.StatusNotFound, support.CodeNotFound)
+	}
 	turns, feedback := countB()
 	require.Equal(t, 1, turns)
 	require.Zero(t, feedback)
 	require.Zero(t, b.count(t, `SELECT count(*) FROM review_items WHERE turn_id = $1`, ofB.TurnID))
-	require.Zero(t, b.count(t, `SELECT count(*) FROM turns WHERE tenant_id = $1`, tenantA), "A's failed attempts stored nothing")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM turns WHERE tenant_id = $1`, tenantA), "A stored only its own question")
+	require.Zero(t, b.count(t, `SELECT count(*) FROM feedback`))
 
 	// The same requests from B succeed, so the 404s above were about the tenant.
-	res = b.call(t, http.MethodPost, "/v1/turns/"+turnB+"/feedback", map[string]string{"rating": "down"}, bearer(bk.chat)...)
+	res = b.call(t, http.MethodPost, "/v1/turns/"+turnB+"/feedback",
+		map[string]string{"conversation_id": ofB.ConversationID, "rating": "down"}, bearer(bk.chat)...)
 	require.Equal(t, http.StatusCreated, res.status, "body: %s", res.body)
-	res = b.call(t, http.MethodGet, "/v1/review", nil, bearer(a.admin)...)
-	require.Equal(t, http.StatusOK, res.status)
-	require.JSONEq(t, `{"items":[]}`, string(res.body), "B's review item is not in A's queue")
+	require.Equal(t, []int64{ofB.TurnID}, b.reviewTurns(t, bk.admin))
+	require.NotContains(t, b.reviewTurns(t, a.admin), ofB.TurnID, "B's review item is in A's queue")
 	res = b.call(t, http.MethodDelete, "/v1/conversations/"+ofB.ConversationID, nil, bearer(bk.admin)...)
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 	turns, feedback = countB()
@@ -212,7 +257,7 @@ func TestAnswerCacheIsPerTenant(t *testing.T) {
 	t.Parallel()
 	b, m, a, bk := setupTenants(t)
 	calls := func() int { return m.Count("/chat/completions") }
-	ask := func(k tenantKeys) chatAnswer {
+	ask := func(k tenantKeys) modelAnswer {
 		return b.askAs(t, k.chat, map[string]string{"kb": sharedKBName, "question": refundAsked})
 	}
 

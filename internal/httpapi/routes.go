@@ -106,7 +106,10 @@ func New(d Deps) *echo.Echo {
 
 	e.GET("/healthz", handleHealthz())
 	if d.MetricsHandler != nil {
-		e.GET("/metrics", echo.WrapHandler(d.MetricsHandler))
+		// On the public port, metrics name tenants' knowledge bases: admin
+		// only (Prometheus sends the key as a bearer token). A private
+		// port (SUPPORTD_METRICS_ADDR) needs no key.
+		e.GET("/metrics", echo.WrapHandler(d.MetricsHandler), requireScope(d, "admin"))
 	}
 	e.GET("/readyz", handleReadyz(d.Health))
 
@@ -123,6 +126,7 @@ func New(d Deps) *echo.Echo {
 		v1.GET("/eval/runs/:id", handleGetEvalRun(d.EvalRuns), eval)
 	}
 	if d.Reviews != nil {
+		v1.OPTIONS("/turns/:id/feedback", preflight(d.Origins))
 		v1.POST("/turns/:id/feedback", handleFeedback(d.Reviews, d.ReviewObserver), chat, limitBody(smallBodyBytes))
 		v1.GET("/feedback", handleFeedbackSummary(d.Reviews), admin)
 		v1.GET("/review", handleReviewQueue(d.Reviews), admin)

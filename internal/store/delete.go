@@ -15,6 +15,7 @@ type Deleted struct {
 	Turns         int      `json:"turns"`
 	Feedback      int      `json:"feedback"`
 	CacheKeys     []string `json:"-"`
+	Questions     []string `json:"-"`
 }
 
 // DeleteConversation removes one of the tenant's conversations with its
@@ -28,11 +29,13 @@ func (s *Store) DeleteConversation(ctx context.Context, tenant, id, actor string
 	return d, err
 }
 
-// DeleteEndUser removes every conversation of one end user of the tenant,
-// with their turns and feedback, and audits it.
+// DeleteEndUser removes everything of one end user of the tenant: the
+// conversations they started and every turn they asked elsewhere, with
+// feedback, and audits it.
 func (s *Store) DeleteEndUser(ctx context.Context, tenant, endUser, actor string) (Deleted, error) {
 	return s.deleteConversations(ctx, tenant, actor, "end_user.delete", endUser,
-		`SELECT id FROM conversations WHERE tenant_id = $1 AND end_user_id = $2`, tenant, endUser)
+		`SELECT id FROM conversations WHERE tenant_id = $1 AND end_user_id = $2
+		 UNION SELECT conversation_id FROM turns WHERE tenant_id = $1 AND end_user_id = $2`, tenant, endUser)
 }
 
 // PurgeTurnsOlderThan deletes turns older than the cutoff (and
@@ -77,6 +80,9 @@ func (s *Store) deleteConversations(ctx context.Context, tenant, actor, action, 
 		if d, err = deleteTurns(ctx, tx, `SELECT id FROM turns WHERE conversation_id::text = ANY($1)`, ids); err != nil {
 			return err
 		}
+		if err := scrubDriftReports(ctx, tx, tenant, d.Questions); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, `DELETE FROM conversations WHERE id::text = ANY($1)`, ids)
 		if err != nil {
 			return err
@@ -89,15 +95,33 @@ func (s *Store) deleteConversations(ctx context.Context, tenant, actor, action, 
 }
 
 // deleteTurns removes the turns selectIDs names with their feedback and
-// returns the cache keys they filled or read.
+// returns the cache keys they filled or read and their questions.
 func deleteTurns(ctx context.Context, tx pgx.Tx, selectIDs string, args ...any) (Deleted, error) {
 	var d Deleted
 	err := tx.QueryRow(ctx, `
 		WITH doomed AS (`+selectIDs+`),
 		fb AS (DELETE FROM feedback WHERE turn_id IN (SELECT id FROM doomed) RETURNING 1),
-		gone AS (DELETE FROM turns WHERE id IN (SELECT id FROM doomed) RETURNING cache_key)
+		gone AS (DELETE FROM turns WHERE id IN (SELECT id FROM doomed) RETURNING cache_key, question)
 		SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM fb),
-		       coalesce((SELECT array_agg(DISTINCT cache_key) FROM gone WHERE cache_key <> ''), '{}')`, args...).
-		Scan(&d.Turns, &d.Feedback, &d.CacheKeys)
+		       coalesce((SELECT array_agg(DISTINCT cache_key) FROM gone WHERE cache_key <> ''), '{}'),
+		       coalesce((SELECT array_agg(question) FROM gone), '{}')`, args...).
+		Scan(&d.Turns, &d.Feedback, &d.CacheKeys, &d.Questions)
 	return d, err
+}
+
+// scrubDriftReports deletes the tenant's drift reports that quote any of
+// the deleted questions among their examples (examples are the question's
+// first line with whitespace collapsed; a 30-character prefix identifies
+// it). Reports are regenerated on schedule, so dropping one loses nothing
+// a later report will not show again.
+func scrubDriftReports(ctx context.Context, tx pgx.Tx, tenant string, questions []string) error {
+	if len(questions) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		DELETE FROM drift_reports r WHERE r.tenant_id = $1 AND EXISTS (
+			SELECT 1 FROM jsonb_array_elements(coalesce(r.report->'unanswered_topics', '[]')) t,
+			     jsonb_array_elements_text(coalesce(t->'examples', '[]')) e, unnest($2::text[]) q
+			WHERE left(regexp_replace(btrim(q), '\s+', ' ', 'g'), 30) = left(e, 30))`, tenant, questions)
+	return err
 }

@@ -84,11 +84,12 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		err = tx.QueryRow(ctx, `
 			INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
 			                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
-			                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key, injection_score, top_document)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id`,
+			                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key, injection_score, top_document, end_user_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, nullif($21, '')) RETURNING id`,
 			t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
 			t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
-			t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument).Scan(&id)
+			t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
+			t.EndUserID).Scan(&id)
 		if err != nil {
 			return err
 		}
