@@ -18,6 +18,7 @@ func benchmarks() []command {
 		{"ingest", "sync a synthetic corpus of about N chunks, then again unchanged", runBenchIngest},
 		{"retrieval", "retrieval latency per method and HNSW recall@10 over N chunks", runBenchRetrieval},
 		{"quality", "hit@k and MRR@10 of each retrieval method and fusion variant on a question set", runBenchQuality},
+		{"gateway", "LLM path overhead, cache-hit throughput against a bare handler, answers during a model outage", runBenchGateway},
 	}
 }
 

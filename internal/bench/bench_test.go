@@ -87,6 +87,7 @@ func TestQualityOnTinyDataset(t *testing.T) {
 	for _, row := range rep.Rows {
 		require.Equal(t, 4, row.Scores.N(), row.Name)
 	}
+	require.Equal(t, 4, rep.Recall.Queries)
 	// Six documents and fifty candidates: the vector list holds them all.
 	require.InDelta(t, 1.0, rep.row("vector").Scores.HitAt(10), 1e-12)
 	require.InDelta(t, 1.0, hybrid.Scores.HitAt(10), 1e-12)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -24,7 +25,7 @@ func chunkCorpus(t *testing.T, c Corpus) int {
 	n := 0
 	for _, a := range c.Articles {
 		md := a.Markdown()
-		doc, err := ingest.Load(a.URI, stringsReader(md), int64(len(md)))
+		doc, err := ingest.Load(a.URI, strings.NewReader(md), int64(len(md)))
 		require.NoError(t, err)
 		require.Equal(t, a.Title, doc.Title)
 		n += len(chunker().Split(doc))

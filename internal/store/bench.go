@@ -15,11 +15,16 @@ import (
 // turns that referred to it keep their rows with the reference cleared. The
 // benchmarks use it to start each run from an empty knowledge base.
 func (s *Store) DeleteKB(ctx context.Context, tenant, name string) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM knowledge_bases WHERE tenant_id = $1 AND name = $2`, tenant, name)
+	var id int64
+	err := s.pool.QueryRow(ctx, `DELETE FROM knowledge_bases WHERE tenant_id = $1 AND name = $2 RETURNING id`, tenant, name).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return false, nil
+	}
 	if err != nil {
 		return false, translate(err, "delete knowledge base")
 	}
-	return tag.RowsAffected() > 0, nil
+	_, err = s.pool.Exec(ctx, `DROP INDEX IF EXISTS `+vectorIndex(id))
+	return true, translate(err, "drop the knowledge base's vector index")
 }
 
 // ServerVersion names the PostgreSQL and pgvector versions, such as

@@ -69,7 +69,7 @@ func (s *Store) EnsureKB(ctx context.Context, p KBParams) (KB, error) {
 		if err != nil || tag.RowsAffected() == 0 {
 			return err
 		}
-		return ensureVectorIndex(ctx, tx, kb.EmbedDim)
+		return ensureVectorIndex(ctx, tx, kb)
 	})
 	if err != nil {
 		return KB{}, err
@@ -88,22 +88,19 @@ func CheckEmbedder(kb KB, model string, dim int) error {
 		kb.Name, kb.EmbedDim, kb.EmbedModel, model, dim)
 }
 
-// ensureVectorIndex creates the partial HNSW index for one dimension. The
-// embedding column has no fixed dimension, so each dimension in use is
-// indexed through a typed cast, restricted to its own rows.
-func ensureVectorIndex(ctx context.Context, tx pgx.Tx, dim int) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7310, $1)`, dim); err != nil {
-		return err
-	}
-	var exists bool
-	name := fmt.Sprintf("chunks_embedding_%d", dim)
-	if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil || exists {
-		return err
-	}
-	_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS chunks_embedding_%[1]d ON chunks
-		USING hnsw ((embedding::vector(%[1]d)) vector_cosine_ops) WHERE embed_dim = %[1]d`, dim))
+// ensureVectorIndex creates the knowledge base's own HNSW index: partial on
+// its kb_id, over a typed cast of the dimension-less embedding column. One
+// index per knowledge base keeps a small knowledge base fast beside a large
+// one: a shared index would make every search walk the large one's graph
+// and filter it away. The ids are formatted into the DDL because indexes
+// and their predicates take literals; both come from the database row.
+func ensureVectorIndex(ctx context.Context, tx pgx.Tx, kb KB) error {
+	_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON chunks
+		USING hnsw ((embedding::vector(%d)) vector_cosine_ops) WHERE kb_id = %d`, vectorIndex(kb.ID), kb.EmbedDim, kb.ID))
 	return err
 }
+
+func vectorIndex(kbID int64) string { return fmt.Sprintf("chunks_hnsw_kb_%d", kbID) }
 
 // KB returns the tenant's knowledge base by name, or support.CodeKBNotFound.
 func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {

@@ -40,8 +40,9 @@ const (
 // knowledge base's own term statistics. It returns the union with each
 // chunk's rank in either list; the caller fuses them.
 //
-// The dimension is formatted into the text because the partial index and
-// the typed cast need a literal; it comes from the knowledge base row.
+// The dimension and the knowledge base id are formatted into the text
+// because the typed cast and the knowledge base's partial HNSW index need
+// literals; both come from the knowledge base row.
 const searchSQL = `
 WITH kb AS (
 	SELECT fts_config, greatest(chunk_count, 1)::float8 AS n,
@@ -68,7 +69,7 @@ WITH kb AS (
 ), vec_hits AS (
 	SELECT c.id, c.embedding::vector(%[1]d) <=> $3::vector(%[1]d) AS dist
 	FROM chunks c
-	WHERE c.embed_dim = %[1]d AND c.kb_id = $1 AND NOT $6
+	WHERE c.kb_id = %[5]d AND c.embed_dim = %[1]d AND NOT $6
 	  AND ($5::jsonb IS NULL OR c.document_id IN (SELECT id FROM allowed))
 	ORDER BY dist
 	LIMIT $4
@@ -90,7 +91,7 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]support.Passage, 
 		return nil, support.Errorf(support.CodeEmbeddingMismatch,
 			"query vector has %d dimensions; knowledge base %q stores %d", len(p.Vector), p.KB.Name, p.KB.EmbedDim)
 	}
-	sql := fmt.Sprintf(searchSQL, p.KB.EmbedDim, bm25K1+1, bm25K1, bm25B)
+	sql := fmt.Sprintf(searchSQL, p.KB.EmbedDim, bm25K1+1, bm25K1, bm25B, p.KB.ID)
 	var filter any
 	if p.Filter != nil {
 		filter = p.Filter

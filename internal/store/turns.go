@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -61,57 +62,51 @@ type Turn struct {
 // turn's id. A conversation id owned by another tenant is
 // support.CodeNotFound.
 func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
+	citations := t.Citations
+	if citations == nil {
+		citations = []support.Citation{}
+	}
 	var id int64
-	err := s.inTx(ctx, "save turn", func(tx pgx.Tx) error {
-		var owner string
-		err := tx.QueryRow(ctx, `
-			WITH ins AS (
-				INSERT INTO conversations (id, tenant_id, kb_id, end_user_id) VALUES ($1, $2, $3, nullif($4, ''))
-				ON CONFLICT (id) DO NOTHING RETURNING tenant_id
-			)
-			SELECT tenant_id FROM ins UNION ALL SELECT tenant_id FROM conversations WHERE id = $1`,
-			t.ConversationID, t.Tenant, t.KBID, t.EndUserID).Scan(&owner)
-		if err != nil {
-			return err
-		}
-		if owner != t.Tenant {
-			return support.Errorf(support.CodeNotFound, "conversation %s does not exist", t.ConversationID)
-		}
-		citations := t.Citations
-		if citations == nil {
-			citations = []support.Citation{}
-		}
-		err = tx.QueryRow(ctx, `
-			INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
-			                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
-			                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key, injection_score, top_document, end_user_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, nullif($21, '')) RETURNING id`,
-			t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
-			t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
-			t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
-			t.EndUserID).Scan(&id)
-		if err != nil {
-			return err
-		}
-		if t.Review != "" {
-			if _, err := tx.Exec(ctx, `INSERT INTO review_items (tenant_id, turn_id, reason) VALUES ($1, $2, $3)`,
-				t.Tenant, id, t.Review); err != nil {
-				return err
-			}
-		}
-		if t.PromptTokens+t.CompletionTokens == 0 {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `
-			INSERT INTO usage_daily (tenant_id, client_id, day, tokens, cost_usd)
-			VALUES ($1, $2, (now() AT TIME ZONE 'UTC')::date, $3, $4)
-			ON CONFLICT (tenant_id, client_id, day)
-			DO UPDATE SET tokens = usage_daily.tokens + EXCLUDED.tokens, cost_usd = usage_daily.cost_usd + EXCLUDED.cost_usd`,
-			t.Tenant, t.ClientID, t.PromptTokens+t.CompletionTokens, t.CostUSD)
-		return err
-	})
-	return id, err
+	err := s.pool.QueryRow(ctx, saveTurnSQL,
+		t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
+		t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
+		t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
+		t.EndUserID, t.Review).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, support.Errorf(support.CodeNotFound, "conversation %s does not exist", t.ConversationID)
+	}
+	return id, translate(err, "save turn")
 }
+
+// saveTurnSQL records a turn in one statement, so one round trip and one
+// implicit transaction: the conversation is created on first use (or, when
+// it exists for the same tenant, adopts the end user if it had none), and
+// only then are the turn, its review item and its usage written. A
+// conversation of another tenant matches no row, so nothing is written and
+// no row comes back.
+const saveTurnSQL = `
+WITH conv AS (
+	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id) VALUES ($2, $1, $3, nullif($21, ''))
+	ON CONFLICT (id) DO UPDATE SET end_user_id = coalesce(conversations.end_user_id, EXCLUDED.end_user_id)
+	WHERE conversations.tenant_id = EXCLUDED.tenant_id
+	RETURNING id
+), ins AS (
+	INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
+	                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
+	                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key,
+	                   injection_score, top_document, end_user_id)
+	SELECT $1, conv.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, nullif($21, '')
+	FROM conv
+	RETURNING id
+), review AS (
+	INSERT INTO review_items (tenant_id, turn_id, reason) SELECT $1, ins.id, $22 FROM ins WHERE $22 <> ''
+), usage AS (
+	INSERT INTO usage_daily (tenant_id, client_id, day, tokens, cost_usd)
+	SELECT $1, $11, (now() AT TIME ZONE 'UTC')::date, $14::int + $15::int, $16 FROM ins WHERE $14::int + $15::int > 0
+	ON CONFLICT (tenant_id, client_id, day)
+	DO UPDATE SET tokens = usage_daily.tokens + EXCLUDED.tokens, cost_usd = usage_daily.cost_usd + EXCLUDED.cost_usd
+)
+SELECT id FROM ins`
 
 // ConversationTurns returns the tenant's conversation, oldest turn first, or
 // support.CodeNotFound when it does not exist for that tenant.
