@@ -1,0 +1,132 @@
+package guard
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// corpusLine is one example of a corpus file and the category it is filed
+// under.
+type corpusLine struct {
+	category, text string
+	line           int
+}
+
+// loadCorpus reads a corpus file: one example per line; blank lines and
+// lines starting with "# " are skipped; "# == name ==" starts a category.
+// Examples may use the escapes \n, \t, \\, \uXXXX and \UXXXXXXXX.
+func loadCorpus(t testing.TB, name string) []corpusLine {
+	t.Helper()
+	data, err := os.ReadFile("testdata/injection/" + name)
+	require.NoError(t, err)
+	var out []corpusLine
+	category := "uncategorised"
+	for i, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.HasPrefix(line, "# == "):
+			category = strings.TrimSuffix(strings.TrimPrefix(line, "# == "), " ==")
+		case strings.TrimSpace(line) == "", strings.HasPrefix(line, "# "):
+		default:
+			text, err := unescapeLine(line)
+			require.NoError(t, err, "%s:%d", name, i+1)
+			out = append(out, corpusLine{category: category, text: text, line: i + 1})
+		}
+	}
+	return out
+}
+
+func unescapeLine(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case '\\':
+			b.WriteByte('\\')
+		case 'u', 'U':
+			width := 4
+			if s[i] == 'U' {
+				width = 8
+			}
+			if i+1+width > len(s) {
+				return "", fmt.Errorf("short escape at %d", i)
+			}
+			n, err := strconv.ParseUint(s[i+1:i+1+width], 16, 32)
+			if err != nil {
+				return "", err
+			}
+			b.WriteRune(rune(n))
+			i += width
+		default:
+			b.WriteByte('\\')
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String(), nil
+}
+
+func texts(lines []corpusLine) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = l.text
+	}
+	return out
+}
+
+// TestInjectionCorpus measures the Detector on the attack and benign
+// corpora at DefaultThreshold and logs a table for README.
+func TestInjectionCorpus(t *testing.T) {
+	t.Parallel()
+	attacks, benign := loadCorpus(t, "attacks.txt"), loadCorpus(t, "benign.txt")
+	require.GreaterOrEqual(t, len(attacks), 110)
+	require.GreaterOrEqual(t, len(benign), 110)
+
+	d := NewDetector()
+	report := func(kind string, lines []corpusLine, wantFlagged bool) {
+		var order []string
+		total, flagged := map[string]int{}, map[string]int{}
+		for _, l := range lines {
+			det := d.Score(l.text)
+			hit := det.Score >= DefaultThreshold
+			if _, ok := total[l.category]; !ok {
+				order = append(order, l.category)
+			}
+			total[l.category]++
+			if hit {
+				flagged[l.category]++
+			}
+			if hit != wantFlagged {
+				t.Logf("%s line %d (%s) scored %.2f %v: %q", kind, l.line, l.category, det.Score, det.Signals, l.text)
+			}
+		}
+		for _, c := range order {
+			t.Logf("| %s | %s | %d | %d | %.1f%% |", kind, c, total[c], flagged[c], 100*float64(flagged[c])/float64(total[c]))
+		}
+	}
+	t.Logf("| corpus | category | examples | flagged | rate |")
+	t.Logf("| --- | --- | ---: | ---: | ---: |")
+	report("attacks", attacks, true)
+	report("benign", benign, false)
+
+	detection, falsePositive := CorpusReport(texts(attacks), texts(benign), DefaultThreshold)
+	t.Logf("At DefaultThreshold %.2f: detection %.1f%% of %d attacks, false positives %.1f%% of %d benign questions.",
+		DefaultThreshold, 100*detection, len(attacks), 100*falsePositive, len(benign))
+	for _, th := range []float64{0.3, 0.4, 0.5, 0.6, 0.7} {
+		d, fp := CorpusReport(texts(attacks), texts(benign), th)
+		t.Logf("threshold %.1f: detection %.1f%%, false positives %.1f%%", th, 100*d, 100*fp)
+	}
+	require.GreaterOrEqual(t, detection, 0.90)
+	require.LessOrEqual(t, falsePositive, 0.05)
+}
