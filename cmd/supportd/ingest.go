@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -51,6 +52,9 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	for _, r := range rep.Results {
 		if r.Outcome == ingest.Failed {
 			fmt.Fprintf(env.stderr, "failed: %s: %s\n", r.SourceURI, r.Error)
+		}
+		if len(r.Flags) > 0 {
+			fmt.Fprintf(env.stderr, "flagged: %s holds text aimed at a language model (%s); review it\n", r.SourceURI, strings.Join(r.Flags, ", "))
 		}
 	}
 	fmt.Fprintf(env.stdout, "kb %s: %d added, %d updated, %d unchanged, %d pruned, %d failed; %d chunks written\n",

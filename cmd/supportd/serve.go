@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"supportd/internal/auth"
+	"supportd/internal/guard"
 	"supportd/internal/httpapi"
 	"supportd/internal/limit"
 	"supportd/internal/store"
@@ -39,6 +40,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		EvalRuns:    a.evalRunner(), Privacy: a.store, Origins: a.store,
 		Metrics: a.metrics, TracerProvider: a.tracer,
 		Reviews: a.store, ReviewObserver: a.reviewed(), Drift: a.store, Audit: a.store,
+	}
+	if cfg.RedactStored {
+		deps.Redact = guard.NewRedactor(guard.DefaultRedactOptions()).Redact
 	}
 	if cfg.MetricsAddr == "" {
 		deps.MetricsHandler = a.metrics.Handler()

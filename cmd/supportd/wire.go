@@ -113,7 +113,12 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, erro
 		return nil, err
 	}
 	a.syncer = ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{
-		Observe: func(r ingest.Result) { a.metrics.Ingested(string(r.Outcome), r.Chunks) }})
+		Observe: func(r ingest.Result) {
+			a.metrics.Ingested(string(r.Outcome), r.Chunks)
+			if len(r.Flags) > 0 {
+				a.metrics.Guard("document_flagged")
+			}
+		}})
 	return a, nil
 }
 
@@ -158,7 +163,8 @@ func (a *app) wireAnswers(ctx context.Context) error {
 		TopK: cfg.TopK, MaxQuestionChars: cfg.MaxQuestionChars, MinConfidence: cfg.MinConfidence,
 		HistoryTurns: cfg.HistoryTurns, MaxTokens: cfg.LLMMaxTokens, Temperature: cfg.LLMTemperature,
 		DailyTokenBudget: int64(cfg.DailyTokenBudget), Product: cfg.ProductName, Canary: newCanary(), Prices: prices,
-		ReviewConfidence: cfg.ReviewConfidence,
+		ReviewConfidence: cfg.ReviewConfidence, InjectionAction: cfg.InjectionAction,
+		InjectionThreshold: cfg.InjectionThreshold, RedactStored: cfg.RedactStored,
 	})
 	return nil
 }

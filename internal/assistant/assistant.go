@@ -3,11 +3,12 @@ package assistant
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"go.opentelemetry.io/otel/attribute"
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"supportd/internal/extract"
+	"supportd/internal/guard"
 	"supportd/internal/llm"
 	"supportd/internal/prompt"
 	"supportd/internal/retrieve"
@@ -78,6 +80,9 @@ type Observer interface {
 	Stage(stage string, d time.Duration)
 	Answered(a support.Answer, droppedCitations int)
 	CacheLookup(hit bool)
+	// Guard counts guard events: rejected questions, injections, blocked
+	// outputs.
+	Guard(event string)
 }
 
 type noObserver struct{}
@@ -85,11 +90,15 @@ type noObserver struct{}
 func (noObserver) Stage(string, time.Duration)  {}
 func (noObserver) Answered(support.Answer, int) {}
 func (noObserver) CacheLookup(bool)             {}
+func (noObserver) Guard(string)                 {}
 
 // Assistant answers turns.
 type Assistant struct {
-	d Deps
-	p Params
+	d        Deps
+	p        Params
+	detector *guard.Detector
+	redactor *guard.Redactor
+	filter   *guard.OutputFilter // nil without a model
 }
 
 // Params tunes an Assistant.
@@ -108,9 +117,18 @@ type Params struct {
 	DailyTokenBudget int64
 	// ReviewConfidence queues answers below it for a person; default 0.5.
 	ReviewConfidence float64
-	Product          string // named in the system prompt
-	Canary           string // secret marker in the system prompt; output containing it is blocked
-	Prices           llm.Prices
+	// InjectionAction is what a question scored as a prompt-injection
+	// attempt gets: "answer" (answer normally, log and count it),
+	// "refuse" or "handoff" (the default). InjectionThreshold is the score
+	// that counts; default guard.DefaultThreshold.
+	InjectionAction    string
+	InjectionThreshold float64
+	// RedactStored replaces emails, phone numbers, card numbers, IBANs and
+	// secrets in stored questions and answers with placeholders.
+	RedactStored bool
+	Product      string // named in the system prompt
+	Canary       string // secret marker in the system prompt; output containing it is blocked
+	Prices       llm.Prices
 }
 
 // Deps are an Assistant's collaborators. KBs, Retriever, Extractor, Turns
@@ -159,7 +177,20 @@ func New(d Deps, p Params) *Assistant {
 	p.HistoryTurns = cmp.Or(p.HistoryTurns, 6)
 	p.MaxTokens = cmp.Or(p.MaxTokens, 512)
 	p.ReviewConfidence = cmp.Or(p.ReviewConfidence, 0.5)
-	return &Assistant{d: d, p: p}
+	p.InjectionAction = cmp.Or(p.InjectionAction, "handoff")
+	p.InjectionThreshold = cmp.Or(p.InjectionThreshold, guard.DefaultThreshold)
+	if len(p.Canary) < 16 {
+		p.Canary = randomCanary()
+	}
+	a := &Assistant{d: d, p: p, detector: guard.NewDetector(), redactor: guard.NewRedactor(guard.DefaultRedactOptions())}
+	if d.Generator != nil {
+		sys, err := d.Prompts.System(prompt.SystemData{Product: p.Product, Canary: p.Canary})
+		if err != nil {
+			panic(fmt.Sprintf("assistant.New: render the system prompt: %v", err))
+		}
+		a.filter = guard.NewOutputFilter(p.Canary, sys)
+	}
+	return a
 }
 
 // Turn is one question to answer.
@@ -224,9 +255,11 @@ func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (suppor
 		return support.Answer{}, err
 	}
 	w := &work{turn: t, kb: kb, question: question}
-	w.standalone = a.standalone(ctx, w, history)
-	if err := a.respond(ctx, w); err != nil {
-		return support.Answer{}, err
+	if !a.screen(ctx, w) {
+		w.standalone = a.standalone(ctx, w, history)
+		if err := a.respond(ctx, w); err != nil {
+			return support.Answer{}, err
+		}
 	}
 	w.ans.ConversationID = conv
 	w.ans.Latency = a.d.Now().Sub(start)
@@ -255,6 +288,41 @@ type work struct {
 	promptVersion string
 	dropped       int
 	cacheKey      string
+	injection     float64
+}
+
+// RefusalText is the answer to a question taken for an attack on the
+// assistant rather than a support question.
+const RefusalText = "I can only help with questions about our product and its help articles. Could you rephrase your question?"
+
+// screen scores the question for prompt injection and, past the threshold,
+// refuses or hands off instead of answering (per InjectionAction). It
+// reports whether it settled the turn.
+func (a *Assistant) screen(ctx context.Context, w *work) bool {
+	det := a.detector.Score(w.question)
+	w.injection = det.Score
+	if det.Score < a.p.InjectionThreshold {
+		return false
+	}
+	a.d.Observer.Guard("injection")
+	a.d.Log.WarnContext(ctx, "prompt injection suspected", "request_id", support.RequestID(ctx), "tenant", w.turn.Tenant,
+		"score", det.Score, "signals", det.Signals, "action", a.p.InjectionAction)
+	switch a.p.InjectionAction {
+	case "refuse":
+		w.ans = support.Answer{Text: RefusalText, Citations: []support.Citation{}, Mode: support.ModeRefused, DegradedReason: "prompt_injection"}
+		emit(ctx, w.turn, RefusalText)
+		return true
+	case "handoff":
+		a.handoff(ctx, w, "prompt_injection")
+		return true
+	}
+	return false
+}
+
+func randomCanary() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "cnry" + hex.EncodeToString(b)
 }
 
 // respond fills w.ans: from the cache, the model chain, the extractive
@@ -343,9 +411,13 @@ func (a *Assistant) record(ctx context.Context, w *work) error {
 		w.ans.Citations = []support.Citation{}
 	}
 	review := a.reviewReason(w)
+	question, answer := w.question, w.ans.Text
+	if a.p.RedactStored {
+		question, answer = a.redactor.Redact(question), a.redactor.Redact(answer)
+	}
 	id, err := a.d.Turns.SaveTurn(ctx, store.TurnWrite{
-		Tenant: w.turn.Tenant, ConversationID: w.ans.ConversationID, KBID: w.kb.ID, Question: w.question,
-		Answer: w.ans.Text, Citations: w.ans.Citations, Confidence: clamp01(w.ans.Confidence), Mode: w.ans.Mode,
+		Tenant: w.turn.Tenant, ConversationID: w.ans.ConversationID, KBID: w.kb.ID, Question: question,
+		Answer: answer, InjectionScore: w.injection, Citations: w.ans.Citations, Confidence: clamp01(w.ans.Confidence), Mode: w.ans.Mode,
 		DegradedReason: w.ans.DegradedReason, Latency: w.ans.Latency, ClientID: w.turn.ClientID,
 		PromptVersion: w.promptVersion, Model: w.ans.Model, PromptTokens: w.usage.PromptTokens,
 		CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost, DroppedCitations: w.dropped,
@@ -383,19 +455,20 @@ func (a *Assistant) reviewReason(w *work) string {
 
 func clamp01(f float64) float64 { return min(1, max(0, f)) }
 
+// validate rejects what no support question is — empty, too long, not
+// text, garbled or a flood of repeats — before anything expensive runs.
 func (a *Assistant) validate(q string) (string, error) {
-	if !utf8.ValidString(q) {
-		return "", support.Errorf(support.CodeInvalid, "question is not valid UTF-8")
-	}
-	q = strings.TrimSpace(q)
-	if q == "" {
-		return "", support.Errorf(support.CodeQuestionEmpty, "question is empty")
-	}
-	if i := strings.IndexFunc(q, garbled); i >= 0 {
-		return "", support.Errorf(support.CodeInvalid, "question contains an invalid character at byte %d", i)
-	}
-	if n := utf8.RuneCountInString(q); n > a.p.MaxQuestionChars {
-		return "", support.Errorf(support.CodeQuestionTooLong, "question has %d characters; the limit is %d", n, a.p.MaxQuestionChars)
+	q = strings.TrimSpace(q) // surrounding white space does not count
+	if r := guard.CheckQuestion(q, guard.QuestionLimits{MaxChars: a.p.MaxQuestionChars}); r != nil {
+		a.d.Observer.Guard("rejected_" + string(r.Reason))
+		code := support.CodeInvalid
+		switch r.Reason {
+		case guard.ReasonEmpty:
+			code = support.CodeQuestionEmpty
+		case guard.ReasonTooLong:
+			code = support.CodeQuestionTooLong
+		}
+		return "", support.Errorf(code, "%s", r.Message)
 	}
 	return q, nil
 }
@@ -417,13 +490,6 @@ func (a *Assistant) conversation(ctx context.Context, t Turn) (string, []store.T
 	}
 	history, err := a.d.Turns.ConversationTurns(ctx, t.Tenant, id.String(), a.p.HistoryTurns)
 	return id.String(), history, err
-}
-
-// garbled reports characters no question contains: control characters
-// other than tab and line breaks, and U+FFFD, which decoders put where
-// the client sent bytes that were not text.
-func garbled(r rune) bool {
-	return r == utf8.RuneError || (unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r')
 }
 
 func citedDocs(cs []support.Citation) []string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -102,6 +103,8 @@ func TestInvalidTurnsFailBeforeRetrieval(t *testing.T) {
 		{assistant.Turn{KB: "demo", Question: ""}, support.CodeQuestionEmpty},
 		{assistant.Turn{KB: "demo", Question: " \n\t "}, support.CodeQuestionEmpty},
 		{assistant.Turn{KB: "demo", Question: strings.Repeat("é", 51)}, support.CodeQuestionTooLong},
+		{assistant.Turn{KB: "demo", Question: strings.Repeat("!", 40)}, support.CodeInvalid},
+		{assistant.Turn{KB: "demo", Question: "refund \x00 please"}, support.CodeInvalid},
 		{assistant.Turn{KB: "demo", Question: "ok\xff"}, support.CodeInvalid},
 		{assistant.Turn{KB: "nope", Question: "refund?"}, support.CodeKBNotFound},
 		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "42"}, support.CodeInvalid},
@@ -112,7 +115,8 @@ func TestInvalidTurnsFailBeforeRetrieval(t *testing.T) {
 		_, err := a.Answer(context.Background(), tc.turn)
 		require.Equal(t, tc.want, support.ErrorCode(err), "%+v", tc.turn)
 	}
-	ok := strings.Repeat("é", 50)
+	ok := "Où puis-je télécharger la facture détaillée de mai" // 50 runes, 57 bytes
+	require.Equal(t, 50, utf8.RuneCountInString(ok))
 	_, err := a.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: ok})
 	require.Equal(t, support.CodeInternal, support.ErrorCode(err), "50 characters pass validation (counted in runes, not bytes)")
 	require.Zero(t, countTurns(t, b))

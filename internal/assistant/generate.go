@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 
+	"supportd/internal/guard"
 	"supportd/internal/llm"
 	"supportd/internal/prompt"
 	"supportd/internal/store"
@@ -33,13 +34,27 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []support.Pa
 	w.promptVersion = a.d.Prompts.Fingerprint()
 	gctx, span := a.d.Tracer.Start(ctx, "llm.generate")
 	defer span.End()
-	res, err := a.d.Generator.Generate(gctx, llm.Request{
+	req := llm.Request{
 		Messages:    []llm.Message{{Role: "system", Content: sys}, {Role: "user", Content: user}},
 		MaxTokens:   a.p.MaxTokens,
 		Temperature: a.p.Temperature,
-		OnToken:     w.turn.OnToken,
-	})
+	}
+	// A streamed answer passes the output filter on its way to the client:
+	// a canary split across tokens is caught before it is sent.
+	var sf *guard.StreamFilter
+	if w.turn.OnToken != nil {
+		sf = a.filter.Stream(func(text string) error { return w.turn.OnToken(ctx, text) })
+		req.OnToken = func(_ context.Context, text string) error { return sf.Write(text) }
+	}
+	res, err := a.d.Generator.Generate(gctx, req)
 	span.SetAttributes(attribute.String("supportd.model", res.Provider), attribute.Int("supportd.attempts", res.Attempts))
+	if blocked := a.blocked(sf, res.Text, err); blocked != "" {
+		a.d.Observer.Guard("output_blocked")
+		a.d.Log.WarnContext(ctx, "model output blocked", "request_id", support.RequestID(ctx), "reason", blocked)
+		a.account(w, res.Response)
+		a.handoff(ctx, w, "output_blocked")
+		return nil
+	}
 	if err != nil {
 		span.RecordError(err)
 		return a.modelFailed(ctx, w, passages, err)
@@ -51,9 +66,6 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []support.Pa
 	}
 	text := strings.TrimSpace(res.Text)
 	switch {
-	case a.p.Canary != "" && strings.Contains(text, a.p.Canary):
-		a.handoff(ctx, w, "output_blocked")
-		return nil
 	case declined(text):
 		a.handoff(ctx, w, "model_declined")
 		return nil
@@ -70,6 +82,29 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []support.Pa
 		a.remember(ctx, w)
 	}
 	return nil
+}
+
+// blocked says why the model's output may not be shown ("" when it may):
+// the stream filter's verdict for a streamed answer, which also flushes
+// the clean text it held back, or a check of the whole text otherwise.
+func (a *Assistant) blocked(sf *guard.StreamFilter, text string, err error) string {
+	if sf != nil {
+		if blocked, reason := sf.Blocked(); blocked {
+			return reason
+		}
+		if cerr := sf.Close(); errors.Is(cerr, guard.ErrBlocked) {
+			_, reason := sf.Blocked()
+			return reason
+		}
+		return ""
+	}
+	if err != nil {
+		return ""
+	}
+	if blocked, reason := a.filter.Check(text); blocked {
+		return reason
+	}
+	return ""
 }
 
 // modelFailed answers extractively after the chain failed, completing a

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -23,14 +24,16 @@ import (
 )
 
 // newDeps wires the real components over a fresh database, as the
-// composition root does from the default configuration.
+// composition root does from the default configuration, except for a
+// retrieval deadline long enough for a busy machine: tests check results,
+// not timings.
 func newDeps(t *testing.T) Deps {
 	t.Helper()
 	st := dbtest.New(t)
 	emb, err := embed.New(embed.Params{})
 	require.NoError(t, err)
 	return Deps{
-		Store: st, Embedder: emb, Chunker: chunker(), Retriever: retrieve.New(st, emb, retrieve.Params{}), Tenant: "default",
+		Store: st, Embedder: emb, Chunker: chunker(), Retriever: retrieve.New(st, emb, retrieve.Params{Timeout: time.Minute}), Tenant: "default",
 		Settings: Settings{ChunkTokens: ingest.DefaultChunkSize, ChunkOverlap: ingest.DefaultChunkOverlap, Candidates: 50, EfSearch: 100},
 	}
 }

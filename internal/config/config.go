@@ -99,6 +99,10 @@ type Config struct {
 	DriftWebhookURL string
 
 	MetricsAddr string
+
+	InjectionAction    string
+	InjectionThreshold float64
+	RedactStored       bool
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -290,6 +294,16 @@ func Vars() []Var {
 		{Env: "SUPPORTD_DRIFT_RECENT", Default: "24h", Help: "recent window the drift report examines", set: duration(time.Minute, 90*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftRecent })},
 		{Env: "SUPPORTD_DRIFT_REFERENCE", Default: "168h", Help: "reference window before it", set: duration(time.Minute, 365*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftReference })},
 		{Env: "SUPPORTD_DRIFT_WEBHOOK_URL", Default: "", Secret: true, Help: "URL that receives a JSON POST when a drift report alerts", set: str(func(c *Config) *string { return &c.DriftWebhookURL })},
+		{Env: "SUPPORTD_INJECTION_ACTION", Default: "handoff", Help: "what a question taken for a prompt-injection attempt gets: answer (log and count only), refuse, or handoff", set: oneOf([]string{"answer", "refuse", "handoff"}, func(c *Config) *string { return &c.InjectionAction })},
+		{Env: "SUPPORTD_INJECTION_THRESHOLD", Default: "0.5", Help: "injection score (0..1) at which SUPPORTD_INJECTION_ACTION applies", set: fraction(func(c *Config) *float64 { return &c.InjectionThreshold })},
+		{Env: "SUPPORTD_REDACT_STORED", Default: "true", Help: "replace emails, phone numbers, card numbers, IBANs and secrets in stored questions, answers and feedback with placeholders; false keeps them raw", set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not true or false", v)
+			}
+			c.RedactStored = b
+			return nil
+		}},
 		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
 		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
 	}

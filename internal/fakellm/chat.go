@@ -57,6 +57,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		rep.promptTokens += countTokens(m.Content)
 	}
 	rep.answer = answerWith(text, fault)
+	if fault != nil && fault.Kind == KindLeak {
+		rep.answer = systemMessage(req.Messages)
+	}
 	s.respond(w, r, rep, req.Stream, fault)
 }
 
@@ -270,4 +273,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// systemMessage is the first system message's content.
+func systemMessage(msgs []Message) string {
+	for _, m := range msgs {
+		if m.Role == "system" {
+			return m.Content
+		}
+	}
+	return ""
 }

@@ -39,6 +39,9 @@ const (
 	// KindCite answers normally but cites Fault.Cite, a passage id that is
 	// not in the prompt, instead of the real one.
 	KindCite Kind = "cite"
+	// KindLeak answers with the system message verbatim, as a model
+	// tricked into revealing its instructions would.
+	KindLeak Kind = "leak"
 )
 
 // Endpoint names which requests a queued Fault applies to.
@@ -137,7 +140,7 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 // Validate reports the first field of f that the server cannot act on.
 func (f Fault) Validate() error {
 	switch f.Kind {
-	case KindLatency, KindStatus, KindMalformed, KindCut, KindHang, KindEmpty, KindCite:
+	case KindLatency, KindStatus, KindMalformed, KindCut, KindHang, KindEmpty, KindCite, KindLeak:
 	case "":
 		return errors.New("fault kind is required")
 	default:

@@ -263,19 +263,23 @@ func TestChatQuestionLengthIsCountedInCharacters(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 
-	// 2000 two-byte characters are 4000 bytes: at the limit, accepted.
-	atLimit := strings.Repeat("é", 2000)
-	ans := b.chat(t, "demo", atLimit, "")
-	b.requireStored(t, "demo", atLimit, ans)
+	// 2000 characters of French, many of them two bytes: at the limit,
+	// accepted, though over 2000 bytes.
+	atLimit := []rune(strings.Repeat("Où trouver la facture détaillée de l'équipe été ? ", 50))[:2000]
+	atLimit[len(atLimit)-1] = 'é'
+	q := string(atLimit)
+	require.Greater(t, len(q), 2000)
+	ans := b.chat(t, "demo", q, "")
+	b.requireStored(t, "demo", q, ans)
 
-	res := b.postJSON(t, "/v1/chat", map[string]string{"kb": "demo", "question": atLimit + "é"})
+	res := b.postJSON(t, "/v1/chat", map[string]string{"kb": "demo", "question": q + "é"})
 	e := requireError(t, res, http.StatusBadRequest, support.CodeQuestionTooLong)
-	require.Equal(t, "question has 2001 characters; the limit is 2000", e.Error.Message)
+	require.Equal(t, "Your question is too long: the limit is 2000 characters.", e.Error.Message)
 
 	// Surrounding whitespace does not count.
-	padded := "   " + atLimit + "\n\t "
+	padded := "   " + q + "\n\t "
 	ans = b.chat(t, "demo", padded, "")
-	b.requireStored(t, "demo", atLimit, ans)
+	b.requireStored(t, "demo", q, ans)
 	require.Equal(t, 2, b.countTurns(t))
 }
 

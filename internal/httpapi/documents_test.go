@@ -79,6 +79,7 @@ func (b *bundle) listDocuments(t *testing.T, kb string) []string {
 			Title       string         `json:"title"`
 			ContentHash string         `json:"content_hash"`
 			Metadata    map[string]any `json:"metadata"`
+			Flags       []string       `json:"flags"`
 			Chunks      int            `json:"chunks"`
 			UpdatedAt   string         `json:"updated_at"`
 		} `json:"documents"`
@@ -89,6 +90,7 @@ func (b *bundle) listDocuments(t *testing.T, kb string) []string {
 	uris := []string{}
 	for _, d := range list.Documents {
 		require.Positive(t, d.Chunks, "document %s has no chunks", d.URI)
+		require.NotNil(t, d.Flags, "flags must be a list, not null")
 		uris = append(uris, d.URI)
 	}
 	return uris

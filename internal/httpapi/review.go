@@ -37,7 +37,7 @@ type feedbackRequest struct {
 	Comment        string `json:"comment"`
 }
 
-func handleFeedback(r Reviews, obs ReviewObserver) echo.HandlerFunc {
+func handleFeedback(r Reviews, obs ReviewObserver, redact func(string) string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
@@ -57,6 +57,9 @@ func handleFeedback(r Reviews, obs ReviewObserver) echo.HandlerFunc {
 		}
 		if len(req.Reason) > 100 || len(req.Comment) > 2000 {
 			return support.Errorf(support.CodeInvalid, "reason is limited to 100 and comment to 2000 characters")
+		}
+		if redact != nil {
+			req.Reason, req.Comment = redact(req.Reason), redact(req.Comment)
 		}
 		kb, queued, err := r.AddFeedback(c.Request().Context(), principal(c).Tenant,
 			store.Feedback{TurnID: id, ConversationID: conv.String(), Rating: rating, Reason: req.Reason, Comment: req.Comment})

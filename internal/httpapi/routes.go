@@ -82,6 +82,9 @@ type Deps struct {
 	Drift DriftReports
 	// Audit records document changes; nil skips it.
 	Audit Auditor
+	// Redact, when set, scrubs personal data from free text stored for
+	// analytics (feedback comments).
+	Redact func(string) string
 }
 
 // Auditor writes the audit log (store.Store).
@@ -127,7 +130,7 @@ func New(d Deps) *echo.Echo {
 	}
 	if d.Reviews != nil {
 		v1.OPTIONS("/turns/:id/feedback", preflight(d.Origins))
-		v1.POST("/turns/:id/feedback", handleFeedback(d.Reviews, d.ReviewObserver), chat, limitBody(smallBodyBytes))
+		v1.POST("/turns/:id/feedback", handleFeedback(d.Reviews, d.ReviewObserver, d.Redact), chat, limitBody(smallBodyBytes))
 		v1.GET("/feedback", handleFeedbackSummary(d.Reviews), admin)
 		v1.GET("/review", handleReviewQueue(d.Reviews), admin)
 		v1.POST("/review/:id/resolve", handleResolveReview(d.Reviews), admin, limitBody(smallBodyBytes))

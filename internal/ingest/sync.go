@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"supportd/internal/embed"
+	"supportd/internal/guard"
 	"supportd/internal/store"
 	"supportd/internal/support"
 )
@@ -74,6 +75,9 @@ type Result struct {
 	Outcome   Outcome `json:"outcome"`
 	Chunks    int     `json:"chunks,omitempty"`
 	Error     string  `json:"error,omitempty"`
+	// Flags name instruction-like text aimed at a model found in the
+	// document: it is stored, but deserves a look before customers see it.
+	Flags []string `json:"flags,omitempty"`
 }
 
 // Report sums up a sync.
@@ -202,7 +206,7 @@ func (s *Syncer) flush(ctx context.Context, kb store.KB, docs []Document, known 
 			outcome = Updated
 		}
 		known[d.SourceURI] = d.ContentHash
-		settle(Result{SourceURI: d.SourceURI, Outcome: outcome, Chunks: len(writes[i].Chunks)})
+		settle(Result{SourceURI: d.SourceURI, Outcome: outcome, Chunks: len(writes[i].Chunks), Flags: writes[i].Flags})
 	}
 	return nil
 }
@@ -217,7 +221,8 @@ func (s *Syncer) prepare(ctx context.Context, docs []Document) ([]store.Document
 	writes := make([]store.DocumentWrite, len(docs))
 	var texts []string
 	for i, d := range docs {
-		w := store.DocumentWrite{SourceURI: d.SourceURI, Title: d.Title, ContentHash: d.ContentHash, Metadata: d.Metadata}
+		w := store.DocumentWrite{SourceURI: d.SourceURI, Title: d.Title, ContentHash: d.ContentHash, Metadata: d.Metadata,
+			Flags: guard.InstructionLike(d.Text)}
 		for _, c := range s.chunker.Split(d) {
 			idx := IndexText(d.Title, c.Heading, c.Text)
 			w.Chunks = append(w.Chunks, store.ChunkWrite{Ordinal: c.Ordinal, Heading: c.Heading, Text: c.Text, IndexText: idx, Tokens: c.Tokens})

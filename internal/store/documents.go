@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,7 +17,10 @@ type DocumentWrite struct {
 	Title       string
 	ContentHash string
 	Metadata    map[string]any
-	Chunks      []ChunkWrite
+	// Flags name instruction-like text aimed at a model found in the
+	// document (guard.InstructionLike), for review.
+	Flags  []string
+	Chunks []ChunkWrite
 }
 
 // ChunkWrite is one chunk to store. IndexText is what full-text search
@@ -37,6 +41,7 @@ type Document struct {
 	Title       string         `json:"title"`
 	ContentHash string         `json:"content_hash"`
 	Metadata    map[string]any `json:"metadata"`
+	Flags       []string       `json:"flags"`
 	Chunks      int            `json:"chunks"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 }
@@ -60,7 +65,7 @@ func (s *Store) DocumentHashes(ctx context.Context, kb KB) (map[string]string, e
 // Documents lists kb's documents by source URI.
 func (s *Store) Documents(ctx context.Context, kb KB) ([]Document, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT d.id, d.source_uri, d.title, d.content_hash, d.metadata,
+		SELECT d.id, d.source_uri, d.title, d.content_hash, d.metadata, d.flags,
 		       (SELECT count(*) FROM chunks c WHERE c.document_id = d.id), d.updated_at
 		FROM documents d WHERE d.kb_id = $1 ORDER BY d.source_uri`, kb.ID)
 	if err != nil {
@@ -143,21 +148,23 @@ func upsertDocuments(ctx context.Context, tx pgx.Tx, kb KB, docs []DocumentWrite
 	titles := make([]string, len(docs))
 	hashes := make([]string, len(docs))
 	metas := make([]map[string]any, len(docs))
+	flags := make([]string, len(docs)) // comma-joined: Postgres has no ragged arrays
 	for i, d := range docs {
 		uris[i], titles[i], hashes[i], metas[i] = d.SourceURI, d.Title, d.ContentHash, d.Metadata
 		if metas[i] == nil {
 			metas[i] = map[string]any{}
 		}
+		flags[i] = strings.Join(d.Flags, ",")
 	}
 	rows, err := tx.Query(ctx, `
-		INSERT INTO documents AS d (kb_id, source_uri, title, content_hash, metadata)
-		SELECT $1, u.uri, u.title, u.hash, u.meta
-		FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[]) WITH ORDINALITY AS u(uri, title, hash, meta, n)
+		INSERT INTO documents AS d (kb_id, source_uri, title, content_hash, metadata, flags)
+		SELECT $1, u.uri, u.title, u.hash, u.meta, coalesce(string_to_array(nullif(u.flags, ''), ','), '{}')
+		FROM unnest($2::text[], $3::text[], $4::text[], $5::jsonb[], $6::text[]) WITH ORDINALITY AS u(uri, title, hash, meta, flags, n)
 		ORDER BY u.n
 		ON CONFLICT (kb_id, source_uri) DO UPDATE
 		SET title = EXCLUDED.title, content_hash = EXCLUDED.content_hash,
-		    metadata = EXCLUDED.metadata, updated_at = now()
-		RETURNING d.id`, kb.ID, uris, titles, hashes, metas)
+		    metadata = EXCLUDED.metadata, flags = EXCLUDED.flags, updated_at = now()
+		RETURNING d.id`, kb.ID, uris, titles, hashes, metas, flags)
 	if err != nil {
 		return nil, err
 	}
