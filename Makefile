@@ -4,7 +4,7 @@ export DATABASE_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslm
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: help run test build db redis migrate ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz clean
+.PHONY: help run test build db redis migrate scenario bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ lint: ## gofmt, go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-bench: bench-ingest bench-retrieval bench-quality ## every benchmark in README
+bench: bench-ingest bench-retrieval bench-quality bench-gateway bench-eval ## every benchmark in README
 
 bench-ingest: db build ## ingestion throughput with the built-in embedder (10k chunks)
 	@$(BIN) bench ingest --chunks 10000
@@ -47,10 +47,22 @@ bench-retrieval: db build ## hybrid retrieval latency p50/p95 and HNSW recall@10
 bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual set (vector, full text, hybrid)
 	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10
 
-fuzz: ## run every fuzz target for a short budget
-	@for t in $$(grep -ho 'func Fuzz[A-Za-z0-9]*' $$(git ls-files '*_test.go') | sed 's/func //' | sort -u); do \
-		pkg=$$(dirname $$(grep -l "func $$t(" $$(git ls-files '*_test.go') | head -1)); \
-		echo "fuzz $$t in $$pkg"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime 10s ./$$pkg || exit 1; done
+FUZZTIME ?= 10s
+bench-gateway: db build ## LLM path overhead, cache-hit throughput vs a bare handler, answers during an outage
+	@$(BIN) bench gateway
+
+bench-eval: db build ## evaluation throughput on the demo golden set
+	@$(BIN) bench eval
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 10s; CI uses 4s)
+	@for f in $$(git ls-files '*_test.go'); do \
+		for t in $$(grep -o '^func Fuzz[A-Za-z0-9]*' $$f | sed 's/func //'); do \
+			echo "fuzz $$t ($$(dirname $$f))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$(dirname $$f) >/dev/null || { echo "fuzz $$t failed"; exit 1; }; \
+		done; done
+
+scenario: ## the drift scenario: 500 normal then 500 shifted questions (about a minute)
+	@scripts/drift-scenario.sh
 
 clean: ## remove build output
 	rm -rf bin

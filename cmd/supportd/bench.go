@@ -19,6 +19,7 @@ func benchmarks() []command {
 		{"retrieval", "retrieval latency per method and HNSW recall@10 over N chunks", runBenchRetrieval},
 		{"quality", "hit@k and MRR@10 of each retrieval method and fusion variant on a question set", runBenchQuality},
 		{"gateway", "LLM path overhead, cache-hit throughput against a bare handler, answers during a model outage", runBenchGateway},
+		{"eval", "evaluation throughput on the demo golden set", runBenchEval},
 	}
 }
 

@@ -296,3 +296,61 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func machine() string {
 	return fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
 }
+
+// runBenchEval measures evaluation throughput on the demo golden set with
+// the configured answerer, and how much of the run is the pipeline itself.
+func runBenchEval(ctx context.Context, env *environment, args []string) error {
+	var concurrency, rounds int
+	cfg, _, err := loadConfig(env, "bench eval", "[--concurrency C] [--rounds R]", args, func(fs *flag.FlagSet) {
+		fs.IntVar(&concurrency, "concurrency", 4, "cases in flight")
+		fs.IntVar(&rounds, "rounds", 3, "runs of the golden set")
+	})
+	if err != nil {
+		return err
+	}
+	cfg.LogLevel = "error"
+	a, err := build(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	kb, err := a.store.EnsureKB(ctx, store.KBParams{Tenant: cfg.Tenant, Name: "bench-eval", Model: a.embedder.Model(), Dim: a.embedder.Dimension()})
+	if err != nil {
+		return err
+	}
+	files, err := ingest.Discover(cfg.DemoCorpus)
+	if err != nil {
+		return err
+	}
+	if _, err := a.syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files}); err != nil {
+		return err
+	}
+	if kb, err = a.store.KB(ctx, cfg.Tenant, "bench-eval"); err != nil {
+		return err
+	}
+	set, err := eval.LoadGolden(cfg.EvalGolden)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "## supportd bench eval\n\n`supportd bench eval --concurrency %d --rounds %d` · %d cases · answerer %s · %s\n\n",
+		concurrency, rounds, len(set.Cases), a.evalParams(kb, set, "bench").Model, machine())
+	fmt.Fprintln(env.stdout, "| round | wall s | cases/s | pipeline p50 ms | pipeline p95 ms | pipeline share of wall × concurrency |\n| --- | --- | --- | --- | --- | --- |")
+	for r := range rounds {
+		p := a.evalParams(kb, set, "bench")
+		p.Concurrency = concurrency
+		start := time.Now()
+		run, err := a.evalRunner().Run(ctx, p)
+		if err != nil {
+			return err
+		}
+		wall := time.Since(start)
+		var sum time.Duration
+		for _, res := range run.Results {
+			sum += res.Obs.Latency
+		}
+		fmt.Fprintf(env.stdout, "| %d | %.2f | %.1f | %.1f | %.1f | %.2f |\n", r+1, wall.Seconds(), float64(len(run.Results))/wall.Seconds(),
+			ms(run.Summary.LatencyP50), ms(run.Summary.LatencyP95), sum.Seconds()/(wall.Seconds()*float64(concurrency)))
+	}
+	fmt.Fprintln(env.stdout)
+	return nil
+}
