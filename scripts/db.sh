@@ -56,7 +56,7 @@ target_ready() {
 }
 
 # Run SQL as the cluster's superuser over the local socket.
-as_super() { runuser -u postgres -- psql -v ON_ERROR_STOP=1 -p "$DB_PORT" -Atq "$@"; }
+as_super() { PGOPTIONS="-c client_min_messages=warning" runuser -u postgres -- psql -v ON_ERROR_STOP=1 -p "$DB_PORT" -Atq "$@"; }
 
 apt_ready=""
 apt_update() {
