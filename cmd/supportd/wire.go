@@ -127,7 +127,7 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, erro
 func (a *app) wireAnswers(ctx context.Context) error {
 	cfg := a.cfg
 	a.retriever = retrieve.New(a.store, a.embedder, retrieve.Params{Candidates: cfg.Candidates, Timeout: cfg.RetrieveTimeout,
-		Observe: a.metrics.Stage})
+		Observe: a.metrics.Stage, Fusion: retrieve.Fusion{K: cfg.RRFK, TextWeight: cfg.TextWeight, VectorWeight: cfg.VectorWeight}})
 	var err error
 	if a.redis, err = openRedis(ctx, cfg, a.log); err != nil {
 		return err

@@ -92,9 +92,8 @@ type QualityReport struct {
 	// each counts as a miss.
 	Overruns int
 	// Recall is the vector search's HNSW recall@10 against an exact scan
-	// over the same questions. The index is shared by every knowledge base
-	// of the dimension, so a large one elsewhere lowers it, and with it
-	// the vector and hybrid rows.
+	// over the same questions; below 1 the vector and hybrid rows lose hits
+	// to the approximate index.
 	Recall RecallRun
 }
 
@@ -252,7 +251,7 @@ func (r QualityReport) WriteMarkdown(w io.Writer) {
 	if r.Overruns > 0 {
 		fmt.Fprintf(w, "\n%d Retrieve calls overran the retrieval deadline and count as misses\n", r.Overruns)
 	}
-	fmt.Fprintf(w, "\nvector search recall@10 against an exact scan, same questions: %.3f — the HNSW index is shared by every knowledge base of this dimension, and below 1 the vector and hybrid rows lose hits to it\n", r.Recall.Mean)
+	fmt.Fprintf(w, "\nvector search recall@10 against an exact scan, same questions: %.3f (below 1, the vector and hybrid rows lose hits to the approximate index)\n", r.Recall.Mean)
 	if h, v := r.row("hybrid (default RRF k=60)"), r.row("RRF k=60"); h != nil && v != nil && h.Scores != v.Scores {
 		fmt.Fprintln(w, "\nnote: the re-scored RRF k=60 row differs from Retrieve's hybrid row; re-scoring no longer mirrors Retrieve.")
 	}

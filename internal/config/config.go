@@ -103,6 +103,10 @@ type Config struct {
 	InjectionAction    string
 	InjectionThreshold float64
 	RedactStored       bool
+
+	RRFK         float64
+	TextWeight   float64
+	VectorWeight float64
 }
 
 // Var is one setting: its environment variable, the flag that overrides it,
@@ -163,6 +167,17 @@ func fraction(dst func(*Config) *float64) func(*Config, string) error {
 	}
 }
 
+func positive(dst func(*Config) *float64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 1000 {
+			return fmt.Errorf("%q is not a positive number", v)
+		}
+		*dst(c) = f
+		return nil
+	}
+}
+
 func oneOf(choices []string, dst func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		for _, ch := range choices {
@@ -205,6 +220,9 @@ func Vars() []Var {
 		{Env: "SUPPORTD_MAX_UPLOAD_MB", Default: "20", Help: "largest document accepted by POST /v1/kbs/{kb}/documents", set: integer(1, 1024, func(c *Config) *int { return &c.MaxUploadMB })},
 		{Env: "SUPPORTD_TOP_K", Default: "5", Help: "passages retrieved per question", set: integer(1, 50, func(c *Config) *int { return &c.TopK })},
 		{Env: "SUPPORTD_CANDIDATES", Default: "50", Help: "candidates per list (vector, full text) before fusion", set: integer(1, 1000, func(c *Config) *int { return &c.Candidates })},
+		{Env: "SUPPORTD_RRF_K", Default: "60", Help: "rank offset of Reciprocal Rank Fusion", set: positive(func(c *Config) *float64 { return &c.RRFK })},
+		{Env: "SUPPORTD_TEXT_WEIGHT", Default: "1.5", Help: "weight of the full-text (BM25) ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.TextWeight })},
+		{Env: "SUPPORTD_VECTOR_WEIGHT", Default: "1", Help: "weight of the vector ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.VectorWeight })},
 		{Env: "SUPPORTD_RETRIEVE_TIMEOUT", Default: "3s", Help: "deadline of retrieval (embedding the question included)", set: duration(10*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.RetrieveTimeout })},
 		{Env: "SUPPORTD_REQUEST_TIMEOUT", Default: "30s", Help: "deadline of a whole answer", set: duration(100*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.RequestTimeout })},
 		{Env: "SUPPORTD_MAX_QUESTION_CHARS", Default: "2000", Help: "longest question accepted, in characters", set: integer(10, 100000, func(c *Config) *int { return &c.MaxQuestionChars })},
