@@ -83,7 +83,7 @@ func TestQualityOnTinyDataset(t *testing.T) {
 	require.Equal(t, "bench-quality-tiny-set", rep.Params.KBName())
 	require.Positive(t, rep.Chunks)
 
-	hybrid, rescored := rep.row("hybrid (default RRF k=60)"), rep.row("RRF k=60")
+	hybrid, rescored := rep.row("hybrid (Retrieve, configured fusion)"), rep.row("RRF k=60")
 	require.NotNil(t, hybrid)
 	require.NotNil(t, rescored)
 	require.Equal(t, hybrid.Scores, rescored.Scores, "re-scoring one Search must rank as Retrieve does")
@@ -243,7 +243,7 @@ func TestBenchQualityCommand(t *testing.T) {
 		stdout, _ := run(t, []string{"DATABASE_URL=" + dbtest.NewURL(t)}, "bench", "quality", "--dataset", dir)
 		require.Contains(t, stdout, "command: `supportd bench quality --dataset "+dir+"`")
 		require.Contains(t, stdout, "| method ")
-		for _, row := range []string{"vector", "text", "hybrid (default RRF k=60)", "RRF k=10", "RRF k=30", "RRF k=60, text ×1.5", "RRF k=60, text ×2", "RRF k=60, vector ×1.5"} {
+		for _, row := range []string{"vector", "text", "hybrid (Retrieve, configured fusion)", "RRF k=10", "RRF k=30", "RRF k=60, text ×1.5", "RRF k=60, text ×2", "RRF k=60, vector ×1.5"} {
 			require.Contains(t, stdout, "| "+row+" ", row)
 		}
 		require.Contains(t, stdout, "\nbest: ")
