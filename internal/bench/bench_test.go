@@ -97,7 +97,7 @@ func TestQualityOnTinyDataset(t *testing.T) {
 
 	var out bytes.Buffer
 	rep.WriteMarkdown(&out)
-	require.Contains(t, out.String(), "| hybrid (default RRF k=60)")
+	require.Contains(t, out.String(), "| hybrid (Retrieve, configured fusion)")
 	require.Contains(t, out.String(), "best: ")
 	require.NotContains(t, out.String(), "note:")
 }
