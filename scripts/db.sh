@@ -78,18 +78,27 @@ install_postgres() {
 	have apt-get || die "PostgreSQL is not installed and this is not a Debian-like system: set DATABASE_URL to a PostgreSQL with pgvector"
 	say "PostgreSQL is not installed: installing it from the distribution's packages"
 	apt_install postgresql postgresql-client
+	local major cluster port
 	if [[ -z $(pg_lsclusters -h 2>/dev/null) ]]; then
-		local major
 		major=$(ls /usr/lib/postgresql | sort -n | tail -1)
-		say "creating cluster $major/main"
-		pg_createcluster "$major" main >/dev/null
+		say "creating cluster $major/main on port $DB_PORT"
+		pg_createcluster --port "$DB_PORT" "$major" main >/dev/null
+		return 0
+	fi
+	# The package created its cluster on the first free port, which need not
+	# be DB_PORT; the cluster is new and empty, so move it there.
+	read -r major cluster port _ < <(pg_lsclusters -h | head -1)
+	if [[ $port != "$DB_PORT" ]]; then
+		say "moving the new cluster $major/$cluster from port $port to $DB_PORT"
+		if pg_ctlcluster "$major" "$cluster" status >/dev/null 2>&1; then pg_ctlcluster "$major" "$cluster" stop; fi
+		pg_conftool "$major" "$cluster" set port "$DB_PORT"
 	fi
 }
 
 start_postgres() {
 	server_up && return 0
 	local major cluster
-	read -r major cluster _ < <(pg_lsclusters -h | awk -v p="$DB_PORT" '$3 == p {print $1, $2; exit}')
+	read -r major cluster _ < <(pg_lsclusters -h | awk -v p="$DB_PORT" '$3 == p {print $1, $2; exit}') || true
 	[[ -n ${major:-} ]] || die "no PostgreSQL cluster is configured for port $DB_PORT (see pg_lsclusters)"
 	say "PostgreSQL $major/$cluster is not running: starting it"
 	pg_ctlcluster --skip-systemctl-redirect "$major" "$cluster" start
