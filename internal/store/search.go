@@ -55,8 +55,24 @@ WITH kb AS (
 	FROM kb, unnest(to_tsvector(kb.fts_config, $2)) AS q
 	JOIN kb_terms t ON t.kb_id = $1 AND t.lexeme = q.lexeme
 	WHERE NOT $7
+), rare AS (
+	-- In a large knowledge base (5,000 chunks or more) candidates come
+	-- from the question's rarer terms only (in at most a quarter of the
+	-- chunks; at least the rarest one): a chunk holding only common terms
+	-- would rank low anyway, and matching every chunk that says "account"
+	-- is what makes a large knowledge base slow. Scoring still uses every
+	-- term.
+	SELECT lexeme FROM qterms, kb WHERE kb.n < 5000 -- small: every term, exact BM25
+	UNION ALL
+	SELECT lexeme FROM (
+		SELECT q.lexeme, q.idf FROM qterms q, kb WHERE q.idf >= ln(1 + (kb.n * 0.75 + 0.5) / (kb.n * 0.25 + 0.5))
+		UNION
+		(SELECT lexeme, idf FROM qterms ORDER BY idf DESC, lexeme LIMIT 1)
+	) r, kb WHERE kb.n >= 5000 ORDER BY 1 LIMIT 64
 ), tsq AS (
-	SELECT replace(plainto_tsquery(kb.fts_config, $2)::text, ' & ', ' | ')::tsquery AS q FROM kb
+	-- Lexemes are already normalised: quote them for tsquery (doubling
+	-- quotes, escaping backslashes) rather than parse them again.
+	SELECT string_agg('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery AS q FROM rare
 ), text_hits AS (
 	SELECT c.id, sum(qt.idf * u.tf * %[2]g / (u.tf + %[3]g * (1 - %[4]g + %[4]g * c.lexemes / kb.avgdl))) AS bm25
 	FROM kb, tsq, chunks c
