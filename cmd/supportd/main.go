@@ -21,10 +21,10 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, errReported) && !errors.Is(err, flag.ErrHelp) {
+		var exit exitCode
+		if !errors.Is(err, errReported) && !errors.Is(err, flag.ErrHelp) && !errors.As(err, &exit) {
 			fmt.Fprintln(os.Stderr, "supportd:", err)
 		}
-		var exit exitCode
 		if errors.As(err, &exit) {
 			os.Exit(int(exit))
 		}
