@@ -80,14 +80,11 @@ func runEvalRun(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	a, err := openApp(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.checkSchema(ctx); err != nil {
-		return err
-	}
 	kb, err := a.store.KB(ctx, cfg.Tenant, or(kbName, cfg.EvalKB))
 	if err != nil {
 		return err

@@ -34,14 +34,11 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	a, err := openApp(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.checkSchema(ctx); err != nil {
-		return err
-	}
 	kb, err := a.store.EnsureKB(ctx, store.KBParams{Tenant: cfg.Tenant, Name: kbName, Model: a.embedder.Model(), Dim: a.embedder.Dimension()})
 	if err != nil {
 		return err

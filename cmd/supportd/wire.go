@@ -181,6 +181,20 @@ func (a *app) close() {
 	a.store.Close()
 }
 
+// openApp builds the app for a command that needs the current schema: it
+// logs to stderr and refuses a database that is not migrated.
+func openApp(ctx context.Context, env *environment, cfg config.Config) (*app, error) {
+	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.checkSchema(ctx); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
 // checkSchema refuses to run against a database whose schema is not the
 // one this binary was built for.
 func (a *app) checkSchema(ctx context.Context) error {

@@ -19,14 +19,11 @@ func runWorker(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	a, err := openApp(ctx, env, cfg)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := a.checkSchema(ctx); err != nil {
-		return err
-	}
 	client, err := a.jobClient()
 	if err != nil {
 		return err
