@@ -11,8 +11,10 @@ type Fusion struct {
 	TextWeight   float64
 }
 
-// DefaultFusion is RRF with k = 60. The weights were chosen on the S10
-// manual set (see README's retrieval quality table).
+// DefaultFusion is plain RRF (k = 60, equal weights), the library
+// default; the server's weights are configuration (SUPPORTD_RRF_K,
+// SUPPORTD_TEXT_WEIGHT, SUPPORTD_VECTOR_WEIGHT), chosen on the S10 set as
+// README's retrieval-quality table shows.
 func DefaultFusion() Fusion { return Fusion{K: 60, VectorWeight: 1, TextWeight: 1} }
 
 // Score sets each passage's Score from its ranks; rank 0 means absent.

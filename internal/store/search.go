@@ -50,7 +50,7 @@ WITH kb AS (
 	FROM knowledge_bases WHERE id = $1
 ), allowed AS (
 	SELECT id FROM documents WHERE kb_id = $1 AND metadata @> $5
-), qterms AS (
+), qterms AS MATERIALIZED ( -- a handful of rows: never let the planner inline it into the chunk scan
 	SELECT t.lexeme, ln(1 + (kb.n - t.df + 0.5) / (t.df + 0.5)) AS idf
 	FROM kb, unnest(to_tsvector(kb.fts_config, $2)) AS q
 	JOIN kb_terms t ON t.kb_id = $1 AND t.lexeme = q.lexeme
@@ -126,7 +126,8 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]support.Passage, 
 		return out, translate(run(s.pool), "search")
 	}
 	err := s.inTx(ctx, "exact search", func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SET LOCAL enable_indexscan = off"); err != nil {
+		// A cached generic plan would keep the index whatever the setting.
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_indexscan = off; SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
 			return err
 		}
 		return run(tx)
