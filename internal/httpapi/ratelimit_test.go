@@ -56,22 +56,6 @@ func requireRateLimited(t *testing.T, res response, maxWait int) {
 // would fail open and admit one request too many.
 const redisTimeout = 2 * time.Second
 
-// cleanRateKeys removes the limiter's keys under prefix ("rate:" + prefix +
-// client) when t ends; testkit.UniquePrefix only removes cache keys.
-func cleanRateKeys(t *testing.T, prefix string) {
-	t.Helper()
-	t.Cleanup(func() {
-		c := testkit.Redis(t)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		iter := c.Scan(ctx, 0, "rate:"+prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			_ = c.Unlink(ctx, iter.Val()).Err()
-		}
-		require.NoError(t, iter.Err())
-	})
-}
-
 func TestChatIsRateLimitedPerClient(t *testing.T) {
 	t.Parallel()
 	// 3 a minute: one comes back every 20 s, so no retry is ever longer.
@@ -105,7 +89,6 @@ func TestChatRateLimitHoldsAcrossReplicas(t *testing.T) {
 	kit := testkit.New(t)
 	kit.Ingest(t, "demo", false, testkit.DemoCorpus())
 	prefix := testkit.UniquePrefix(t)
-	cleanRateKeys(t, prefix)
 	// 4 a minute: one comes back every 15 s, far longer than the test.
 	rate := limit.Rate{Limit: 4, Period: time.Minute}
 	replicas := []*bundle{

@@ -1,63 +1,21 @@
 package limit_test
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net"
-	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+
+	"supportd/internal/redistest"
 )
 
-// defaultRedisURL is where scripts/redis.sh provisions Redis.
-const defaultRedisURL = "redis://127.0.0.1:6379/0"
+// newRedis is the test Redis; it fails the test when none answers.
+func newRedis(t *testing.T) *redis.Client { return redistest.Client(t) }
 
-// newRedis connects to the test Redis (REDIS_URL, else the local default)
-// and fails the test, rather than skipping it, when none answers: CI
-// provisions Redis, so a missing one is a broken setup, not an option.
-func newRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = defaultRedisURL
-	}
-	opt, err := redis.ParseURL(url)
-	require.NoError(t, err, "parse REDIS_URL")
-	opt.ContextTimeoutEnabled = true
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		require.FailNowf(t, "Redis is unreachable",
-			"no Redis answers at %s (%v): run scripts/redis.sh, or set REDIS_URL to a reachable Redis", url, err)
-	}
-	return c
-}
-
-// testPrefix returns a limiter prefix no other test uses, and removes
-// every Redis key under it (redis_rate adds "rate:" in front) when t ends.
-func testPrefix(t *testing.T, c *redis.Client) string {
-	t.Helper()
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	prefix := "supportd:test:limit:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		iter := c.Scan(ctx, 0, "rate:"+prefix+"*", 1000).Iterator()
-		for iter.Next(ctx) {
-			_ = c.Unlink(ctx, iter.Val()).Err()
-		}
-		require.NoError(t, iter.Err(), "clean up test keys")
-	})
-	return prefix
-}
+// testPrefix is a key prefix of this test's own, removed when it ends.
+func testPrefix(t *testing.T, c *redis.Client) string { return redistest.Prefix(t, c, "limit") }
 
 // deadRedis returns a client for a port where nothing listens.
 func deadRedis(t *testing.T) *redis.Client {

@@ -7,15 +7,11 @@ package testkit
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
@@ -28,6 +24,7 @@ import (
 	"supportd/internal/ingest"
 	"supportd/internal/llm"
 	"supportd/internal/prompt"
+	"supportd/internal/redistest"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
 	"supportd/prompts"
@@ -192,39 +189,8 @@ func DemoCorpus() string { return filepath.Join(RepoRoot(), "goldenset", "corpus
 
 // Redis connects to REDIS_URL (default the local Redis that scripts/redis.sh
 // provisions) and fails the test when it does not answer.
-func Redis(t testing.TB) *redis.Client {
-	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("testkit: REDIS_URL: %v", err)
-	}
-	opts.ContextTimeoutEnabled = true
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { _ = c.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		t.Fatalf("testkit: Redis at %s does not answer (run scripts/redis.sh): %v", url, err)
-	}
-	return c
-}
+func Redis(t testing.TB) *redis.Client { return redistest.Client(t) }
 
-// UniquePrefix returns a Redis key prefix no other test uses; its keys are
-// deleted when t ends.
-func UniquePrefix(t testing.TB) string {
-	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	prefix := "supportd:test:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		c, err := cache.New(cache.Params{Redis: Redis(t), Prefix: prefix})
-		if err == nil {
-			c.DeletePrefix(context.Background(), "")
-		}
-	})
-	return prefix
-}
+// UniquePrefix returns a Redis key prefix no other test uses; its keys
+// (cache entries and limiter buckets) are deleted when t ends.
+func UniquePrefix(t testing.TB) string { return redistest.Prefix(t, Redis(t), "kit") }
