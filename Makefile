@@ -48,18 +48,8 @@ bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual set (vector, full t
 	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10
 
 FUZZTIME ?= 10s
-bench-gateway: db build ## LLM path overhead, cache-hit throughput vs a bare handler, answers during an outage
-	@$(BIN) bench gateway
-
-bench-eval: db build ## evaluation throughput on the demo golden set
-	@$(BIN) bench eval
-
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s; CI uses 4s)
-	@for f in $$(git ls-files '*_test.go'); do \
-		for t in $$(grep -o '^func Fuzz[A-Za-z0-9]*' $$f | sed 's/func //'); do \
-			echo "fuzz $$t ($$(dirname $$f))"; \
-			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./$$(dirname $$f) >/dev/null || { echo "fuzz $$t failed"; exit 1; }; \
-		done; done
+	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 scenario: ## the drift scenario: 500 normal then 500 shifted questions (about a minute)
 	@scripts/drift-scenario.sh
