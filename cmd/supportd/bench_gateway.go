@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"supportd/internal/bench"
+	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/fakellm"
 	"supportd/internal/httpapi"
@@ -27,7 +28,6 @@ import (
 	"supportd/internal/prompt"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // gatewayBench measures what the LLM path adds on top of retrieval and the
@@ -188,7 +188,7 @@ func (b *gatewayBench) overhead(ctx context.Context, w io.Writer, n int) error {
 	return nil
 }
 
-func (b *gatewayBench) prompt(q string, ps []support.Passage) ([]llm.Message, error) {
+func (b *gatewayBench) prompt(q string, ps []core.Passage) ([]llm.Message, error) {
 	sys, err := b.a.prompts.System(prompt.SystemData{Product: b.a.cfg.ProductName, Canary: "cnry-bench"})
 	if err != nil {
 		return nil, err

@@ -11,9 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"supportd/internal/core"
 	"supportd/internal/drift"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // driftWindows chooses the two windows a report compares: by time (the
@@ -83,7 +83,7 @@ func alerted(rep drift.Report) []drift.Signal {
 func driftQuestions(qs []store.DriftQuestion) []drift.Question {
 	out := make([]drift.Question, len(qs))
 	for i, q := range qs {
-		out[i] = drift.Question{Text: q.Text, TopDoc: q.TopDoc, Mode: support.Mode(q.Mode), Confidence: q.Confidence}
+		out[i] = drift.Question{Text: q.Text, TopDoc: q.TopDoc, Mode: core.Mode(q.Mode), Confidence: q.Confidence}
 	}
 	return out
 }

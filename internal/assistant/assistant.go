@@ -16,37 +16,37 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"supportd/internal/core"
 	"supportd/internal/extract"
 	"supportd/internal/guard"
 	"supportd/internal/llm"
 	"supportd/internal/prompt"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // KBs resolves a tenant's knowledge base by name; unknown names fail with
-// support.CodeKBNotFound.
+// core.CodeKBNotFound.
 type KBs interface {
 	KB(ctx context.Context, tenant, name string) (store.KB, error)
 }
 
 // Retriever finds passages for a question, best first. It fails with
-// support.CodeUpstreamTimeout when it overruns its deadline and
-// support.CodeUnavailable when the database is down.
+// core.CodeUpstreamTimeout when it overruns its deadline and
+// core.CodeUnavailable when the database is down.
 type Retriever interface {
-	Retrieve(ctx context.Context, q retrieve.Query) ([]support.Passage, error)
+	Retrieve(ctx context.Context, q retrieve.Query) ([]core.Passage, error)
 }
 
 // Extractor builds an answer from passages alone, without a model, and
 // scores how well passages cover a question.
 type Extractor interface {
-	Answer(question string, passages []support.Passage) extract.Result
-	Confidence(question string, passages []support.Passage) float64
+	Answer(question string, passages []core.Passage) extract.Result
+	Confidence(question string, passages []core.Passage) float64
 }
 
 // TurnLog stores turns and reads conversations and usage back. Reads fail
-// with support.CodeNotFound for another tenant's conversation.
+// with core.CodeNotFound for another tenant's conversation.
 type TurnLog interface {
 	SaveTurn(ctx context.Context, t store.TurnWrite) (int64, error)
 	ConversationTurns(ctx context.Context, tenant, conversationID string, limit int) ([]store.Turn, error)
@@ -78,7 +78,7 @@ type Cache interface {
 // block.
 type Observer interface {
 	Stage(stage string, d time.Duration)
-	Answered(a support.Answer, droppedCitations int)
+	Answered(a core.Answer, droppedCitations int)
 	CacheLookup(hit bool)
 	// Guard counts guard events: rejected questions, injections, blocked
 	// outputs.
@@ -87,10 +87,10 @@ type Observer interface {
 
 type noObserver struct{}
 
-func (noObserver) Stage(string, time.Duration)  {}
-func (noObserver) Answered(support.Answer, int) {}
-func (noObserver) CacheLookup(bool)             {}
-func (noObserver) Guard(string)                 {}
+func (noObserver) Stage(string, time.Duration) {}
+func (noObserver) Answered(core.Answer, int)   {}
+func (noObserver) CacheLookup(bool)            {}
+func (noObserver) Guard(string)                {}
 
 // Assistant answers turns.
 type Assistant struct {
@@ -225,7 +225,7 @@ type Exchange struct {
 // expensive runs; slow or failing stages degrade to an honest answer with
 // a degraded_reason; only a database that cannot record the turn, a spent
 // budget or a client that went away make it fail.
-func (a *Assistant) Answer(ctx context.Context, t Turn) (ans support.Answer, err error) {
+func (a *Assistant) Answer(ctx context.Context, t Turn) (ans core.Answer, err error) {
 	start := a.d.Now()
 	ctx, span := a.d.Tracer.Start(ctx, "assistant.answer", trace.WithAttributes(attribute.String("supportd.kb", t.KB),
 		attribute.String("supportd.tenant", t.Tenant)))
@@ -234,41 +234,41 @@ func (a *Assistant) Answer(ctx context.Context, t Turn) (ans support.Answer, err
 			attribute.Float64("supportd.confidence", ans.Confidence))
 		if err != nil {
 			span.RecordError(err)
-			span.SetStatus(codes.Error, support.ErrorMessage(err))
+			span.SetStatus(codes.Error, core.ErrorMessage(err))
 		}
 		span.End()
 	}()
 	return a.answer(ctx, t, start)
 }
 
-func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (support.Answer, error) {
+func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (core.Answer, error) {
 	question, err := a.validate(t.Question)
 	if err != nil {
-		return support.Answer{}, err
+		return core.Answer{}, err
 	}
 	kb, err := a.d.KBs.KB(ctx, t.Tenant, t.KB)
 	if err != nil {
-		return support.Answer{}, err
+		return core.Answer{}, err
 	}
 	conv, history, err := a.conversation(ctx, t)
 	if err != nil {
-		return support.Answer{}, err
+		return core.Answer{}, err
 	}
 	w := &work{turn: t, kb: kb, question: question}
 	if !a.screen(ctx, w) {
 		w.standalone = a.standalone(ctx, w, history)
 		if err := a.respond(ctx, w); err != nil {
-			return support.Answer{}, err
+			return core.Answer{}, err
 		}
 	}
 	w.ans.ConversationID = conv
 	w.ans.Latency = a.d.Now().Sub(start)
 	if err := a.record(ctx, w); err != nil {
-		return support.Answer{}, err
+		return core.Answer{}, err
 	}
 	a.d.Observer.Stage("total", w.ans.Latency)
 	a.d.Observer.Answered(w.ans, w.dropped)
-	a.d.Log.InfoContext(ctx, "answer", "request_id", support.RequestID(ctx), "tenant", t.Tenant, "kb", kb.Name, "turn_id", w.ans.TurnID,
+	a.d.Log.InfoContext(ctx, "answer", "request_id", core.RequestID(ctx), "tenant", t.Tenant, "kb", kb.Name, "turn_id", w.ans.TurnID,
 		"mode", w.ans.Mode, "degraded_reason", w.ans.DegradedReason, "confidence", w.ans.Confidence,
 		"latency_ms", w.ans.Latency.Milliseconds(), "model", w.ans.Model, "prompt_version", w.promptVersion,
 		"prompt_tokens", w.usage.PromptTokens, "completion_tokens", w.usage.CompletionTokens,
@@ -282,7 +282,7 @@ type work struct {
 	kb            store.KB
 	question      string // as asked, trimmed
 	standalone    string // with the conversation's context folded in
-	ans           support.Answer
+	ans           core.Answer
 	usage         llm.Usage
 	cost          float64
 	promptVersion string
@@ -305,11 +305,11 @@ func (a *Assistant) screen(ctx context.Context, w *work) bool {
 		return false
 	}
 	a.d.Observer.Guard("injection")
-	a.d.Log.WarnContext(ctx, "prompt injection suspected", "request_id", support.RequestID(ctx), "tenant", w.turn.Tenant,
+	a.d.Log.WarnContext(ctx, "prompt injection suspected", "request_id", core.RequestID(ctx), "tenant", w.turn.Tenant,
 		"score", det.Score, "signals", det.Signals, "action", a.p.InjectionAction)
 	switch a.p.InjectionAction {
 	case "refuse":
-		w.ans = support.Answer{Text: RefusalText, Citations: []support.Citation{}, Mode: support.ModeRefused, DegradedReason: "prompt_injection"}
+		w.ans = core.Answer{Text: RefusalText, Citations: []core.Citation{}, Mode: core.ModeRefused, DegradedReason: "prompt_injection"}
 		emit(ctx, w.turn, RefusalText)
 		return true
 	case "handoff":
@@ -339,7 +339,7 @@ func (a *Assistant) respond(ctx context.Context, w *work) error {
 	span.End()
 	w.ans.Retrieved = passages
 	if err != nil {
-		if support.ErrorCode(err) == support.CodeUpstreamTimeout {
+		if core.ErrorCode(err) == core.CodeUpstreamTimeout {
 			a.handoff(ctx, w, "retrieval_timeout")
 			return nil
 		}
@@ -362,19 +362,19 @@ func (a *Assistant) respond(ctx context.Context, w *work) error {
 
 // extractive answers from the passages alone; prefix is text already sent
 // to a streaming client, reason why the model did not answer.
-func (a *Assistant) extractive(ctx context.Context, w *work, passages []support.Passage, prefix, reason string) {
+func (a *Assistant) extractive(ctx context.Context, w *work, passages []core.Passage, prefix, reason string) {
 	res := a.d.Extractor.Answer(w.standalone, passages)
 	w.ans.Text, w.ans.Citations, w.ans.Confidence = prefix+res.Text, res.Citations, res.Confidence
-	w.ans.Mode, w.ans.DegradedReason = support.ModeExtractive, reason
+	w.ans.Mode, w.ans.DegradedReason = core.ModeExtractive, reason
 	if res.Handoff {
-		w.ans.Mode, w.ans.DegradedReason = support.ModeHandoff, cmp.Or(reason, "low_confidence")
+		w.ans.Mode, w.ans.DegradedReason = core.ModeHandoff, cmp.Or(reason, "low_confidence")
 	}
 	emit(ctx, w.turn, res.Text)
 }
 
 func (a *Assistant) handoff(ctx context.Context, w *work, reason string) {
-	w.ans.Text, w.ans.Citations = extract.HandoffText, []support.Citation{}
-	w.ans.Mode, w.ans.DegradedReason = support.ModeHandoff, reason
+	w.ans.Text, w.ans.Citations = extract.HandoffText, []core.Citation{}
+	w.ans.Mode, w.ans.DegradedReason = core.ModeHandoff, reason
 	emit(ctx, w.turn, extract.HandoffText)
 }
 
@@ -398,7 +398,7 @@ func (a *Assistant) checkBudget(ctx context.Context, t Turn) error {
 	}
 	now := a.d.Now().UTC()
 	midnight := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, time.UTC)
-	return &support.Error{Code: support.CodeBudgetExhausted, RetryAfter: midnight.Sub(now),
+	return &core.Error{Code: core.CodeBudgetExhausted, RetryAfter: midnight.Sub(now),
 		Message: "today's token budget for this client is spent; it resets at 00:00 UTC"}
 }
 
@@ -408,7 +408,7 @@ func (a *Assistant) record(ctx context.Context, w *work) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.p.SaveTimeout)
 	defer cancel()
 	if w.ans.Citations == nil {
-		w.ans.Citations = []support.Citation{}
+		w.ans.Citations = []core.Citation{}
 	}
 	review := a.reviewReason(w)
 	question, answer := w.question, w.ans.Text
@@ -430,7 +430,7 @@ func (a *Assistant) record(ctx context.Context, w *work) error {
 	return err
 }
 
-func topDocument(ps []support.Passage) string {
+func topDocument(ps []core.Passage) string {
 	if len(ps) == 0 {
 		return ""
 	}
@@ -443,9 +443,9 @@ func (a *Assistant) reviewReason(w *work) string {
 	switch {
 	case w.turn.ClientID == "eval":
 		return ""
-	case w.ans.Mode == support.ModeHandoff:
+	case w.ans.Mode == core.ModeHandoff:
 		return "handoff"
-	case w.ans.Mode == support.ModeRefused:
+	case w.ans.Mode == core.ModeRefused:
 		return "refused"
 	case w.ans.Confidence < a.p.ReviewConfidence:
 		return "low_confidence"
@@ -461,14 +461,14 @@ func (a *Assistant) validate(q string) (string, error) {
 	q = strings.TrimSpace(q) // surrounding white space does not count
 	if r := guard.CheckQuestion(q, guard.QuestionLimits{MaxChars: a.p.MaxQuestionChars}); r != nil {
 		a.d.Observer.Guard("rejected_" + string(r.Reason))
-		code := support.CodeInvalid
+		code := core.CodeInvalid
 		switch r.Reason {
 		case guard.ReasonEmpty:
-			code = support.CodeQuestionEmpty
+			code = core.CodeQuestionEmpty
 		case guard.ReasonTooLong:
-			code = support.CodeQuestionTooLong
+			code = core.CodeQuestionTooLong
 		}
-		return "", support.Errorf(code, "%s", r.Message)
+		return "", core.Errorf(code, "%s", r.Message)
 	}
 	return q, nil
 }
@@ -486,13 +486,13 @@ func (a *Assistant) conversation(ctx context.Context, t Turn) (string, []store.T
 	}
 	id, err := uuid.Parse(t.ConversationID)
 	if err != nil {
-		return "", nil, support.Errorf(support.CodeInvalid, "conversation_id must be a UUID")
+		return "", nil, core.Errorf(core.CodeInvalid, "conversation_id must be a UUID")
 	}
 	history, err := a.d.Turns.ConversationTurns(ctx, t.Tenant, id.String(), a.p.HistoryTurns)
 	return id.String(), history, err
 }
 
-func citedDocs(cs []support.Citation) []string {
+func citedDocs(cs []core.Citation) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.Document

@@ -10,17 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/assistant"
+	"supportd/internal/core"
 	"supportd/internal/extract"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
 // slowRetriever injects a retrieval that overruns its deadline.
 type slowRetriever struct{ err error }
 
-func (s slowRetriever) Retrieve(ctx context.Context, _ retrieve.Query) ([]support.Passage, error) {
+func (s slowRetriever) Retrieve(ctx context.Context, _ retrieve.Query) ([]core.Passage, error) {
 	return nil, s.err
 }
 
@@ -54,7 +54,7 @@ func TestAnswerCitesAndRecords(t *testing.T) {
 	ctx := context.Background()
 	ans, err := b.kit.Assistant.Answer(ctx, assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "  How do I get a refund on an annual plan?  "})
 	require.NoError(t, err)
-	require.Equal(t, support.ModeExtractive, ans.Mode)
+	require.Equal(t, core.ModeExtractive, ans.Mode)
 	require.Equal(t, "billing/refunds.md", ans.Citations[0].Document)
 	require.Contains(t, ans.Text, "[1]")
 
@@ -73,10 +73,10 @@ func TestAnswerCitesAndRecords(t *testing.T) {
 func TestRetrievalTimeoutHandsOffHonestly(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	a := b.with(slowRetriever{err: support.Wrap(support.CodeUpstreamTimeout, context.DeadlineExceeded, "retrieval took too long")})
+	a := b.with(slowRetriever{err: core.Wrap(core.CodeUpstreamTimeout, context.DeadlineExceeded, "retrieval took too long")})
 	ans, err := a.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "How do refunds work?"})
 	require.NoError(t, err)
-	require.Equal(t, support.ModeHandoff, ans.Mode)
+	require.Equal(t, core.ModeHandoff, ans.Mode)
 	require.Equal(t, "retrieval_timeout", ans.DegradedReason)
 	require.Equal(t, extract.HandoffText, ans.Text)
 	require.Empty(t, ans.Citations)
@@ -86,38 +86,38 @@ func TestRetrievalTimeoutHandsOffHonestly(t *testing.T) {
 func TestDatabaseErrorsAreNotDisguised(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	a := b.with(slowRetriever{err: support.Errorf(support.CodeUnavailable, "the database is unavailable")})
+	a := b.with(slowRetriever{err: core.Errorf(core.CodeUnavailable, "the database is unavailable")})
 	_, err := a.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "How do refunds work?"})
-	require.Equal(t, support.CodeUnavailable, support.ErrorCode(err))
+	require.Equal(t, core.CodeUnavailable, core.ErrorCode(err))
 	require.Zero(t, countTurns(t, b))
 }
 
 func TestInvalidTurnsFailBeforeRetrieval(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	a := b.with(slowRetriever{err: support.Errorf(support.CodeInternal, "retrieval must not run")})
+	a := b.with(slowRetriever{err: core.Errorf(core.CodeInternal, "retrieval must not run")})
 	cases := []struct {
 		turn assistant.Turn
-		want support.Code
+		want core.Code
 	}{
-		{assistant.Turn{KB: "demo", Question: ""}, support.CodeQuestionEmpty},
-		{assistant.Turn{KB: "demo", Question: " \n\t "}, support.CodeQuestionEmpty},
-		{assistant.Turn{KB: "demo", Question: strings.Repeat("é", 51)}, support.CodeQuestionTooLong},
-		{assistant.Turn{KB: "demo", Question: strings.Repeat("!", 40)}, support.CodeInvalid},
-		{assistant.Turn{KB: "demo", Question: "refund \x00 please"}, support.CodeInvalid},
-		{assistant.Turn{KB: "demo", Question: "ok\xff"}, support.CodeInvalid},
-		{assistant.Turn{KB: "nope", Question: "refund?"}, support.CodeKBNotFound},
-		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "42"}, support.CodeInvalid},
-		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "1b4e28ba-2fa1-11d2-883f-0016d3cca427"}, support.CodeNotFound},
+		{assistant.Turn{KB: "demo", Question: ""}, core.CodeQuestionEmpty},
+		{assistant.Turn{KB: "demo", Question: " \n\t "}, core.CodeQuestionEmpty},
+		{assistant.Turn{KB: "demo", Question: strings.Repeat("é", 51)}, core.CodeQuestionTooLong},
+		{assistant.Turn{KB: "demo", Question: strings.Repeat("!", 40)}, core.CodeInvalid},
+		{assistant.Turn{KB: "demo", Question: "refund \x00 please"}, core.CodeInvalid},
+		{assistant.Turn{KB: "demo", Question: "ok\xff"}, core.CodeInvalid},
+		{assistant.Turn{KB: "nope", Question: "refund?"}, core.CodeKBNotFound},
+		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "42"}, core.CodeInvalid},
+		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "1b4e28ba-2fa1-11d2-883f-0016d3cca427"}, core.CodeNotFound},
 	}
 	for _, tc := range cases {
 		tc.turn.Tenant = testkit.Tenant
 		_, err := a.Answer(context.Background(), tc.turn)
-		require.Equal(t, tc.want, support.ErrorCode(err), "%+v", tc.turn)
+		require.Equal(t, tc.want, core.ErrorCode(err), "%+v", tc.turn)
 	}
 	ok := "Où puis-je télécharger la facture détaillée de mai" // 50 runes, 57 bytes
 	require.Equal(t, 50, utf8.RuneCountInString(ok))
 	_, err := a.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: ok})
-	require.Equal(t, support.CodeInternal, support.ErrorCode(err), "50 characters pass validation (counted in runes, not bytes)")
+	require.Equal(t, core.CodeInternal, core.ErrorCode(err), "50 characters pass validation (counted in runes, not bytes)")
 	require.Zero(t, countTurns(t, b))
 }

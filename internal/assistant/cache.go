@@ -8,15 +8,15 @@ import (
 	"unicode"
 
 	"supportd/internal/cache"
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // cachedAnswer is what a cache entry holds.
 type cachedAnswer struct {
-	Text       string             `json:"text"`
-	Citations  []support.Citation `json:"citations"`
-	Confidence float64            `json:"confidence"`
-	Model      string             `json:"model"`
+	Text       string          `json:"text"`
+	Citations  []core.Citation `json:"citations"`
+	Confidence float64         `json:"confidence"`
+	Model      string          `json:"model"`
 }
 
 // cacheKey names an answer by everything that shapes it: the tenant and
@@ -63,7 +63,7 @@ func (a *Assistant) cached(ctx context.Context, w *work) bool {
 	if json.Unmarshal(raw, &c) != nil {
 		return false
 	}
-	w.ans = support.Answer{Text: c.Text, Citations: c.Citations, Confidence: c.Confidence, Mode: support.ModeCache, Model: c.Model}
+	w.ans = core.Answer{Text: c.Text, Citations: c.Citations, Confidence: c.Confidence, Mode: core.ModeCache, Model: c.Model}
 	w.promptVersion, w.cacheKey = a.d.Prompts.Fingerprint(), key
 	emit(ctx, w.turn, c.Text)
 	return true

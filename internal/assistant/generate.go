@@ -10,11 +10,11 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 
+	"supportd/internal/core"
 	"supportd/internal/guard"
 	"supportd/internal/llm"
 	"supportd/internal/prompt"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // The notices join streamed model text that could not stand to the
@@ -26,7 +26,7 @@ const (
 
 // generate asks the model chain for an answer grounded in passages and
 // falls back to the extractive answer when no model answers usably.
-func (a *Assistant) generate(ctx context.Context, w *work, passages []support.Passage) error {
+func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passage) error {
 	sys, user, err := a.render(w, passages)
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []support.Pa
 	span.SetAttributes(attribute.String("supportd.model", res.Provider), attribute.Int("supportd.attempts", res.Attempts))
 	if blocked := a.blocked(sf, res.Text, err); blocked != "" {
 		a.d.Observer.Guard("output_blocked")
-		a.d.Log.WarnContext(ctx, "model output blocked", "request_id", support.RequestID(ctx), "reason", blocked)
+		a.d.Log.WarnContext(ctx, "model output blocked", "request_id", core.RequestID(ctx), "reason", blocked)
 		a.account(w, res.Response)
 		a.handoff(ctx, w, "output_blocked")
 		return nil
@@ -60,9 +60,9 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []support.Pa
 		return a.modelFailed(ctx, w, passages, err)
 	}
 	a.account(w, res.Response)
-	mode, reason := support.ModeLLM, ""
+	mode, reason := core.ModeLLM, ""
 	if res.Position > 0 {
-		mode, reason = support.ModeFallback, string(res.Skipped[0].Kind)
+		mode, reason = core.ModeFallback, string(res.Skipped[0].Kind)
 	}
 	text := strings.TrimSpace(res.Text)
 	switch {
@@ -78,7 +78,7 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []support.Pa
 		return nil
 	}
 	w.ans.Text, w.ans.Citations, w.ans.Mode, w.ans.DegradedReason = text, cites, mode, reason
-	if mode == support.ModeLLM {
+	if mode == core.ModeLLM {
 		a.remember(ctx, w)
 	}
 	return nil
@@ -109,7 +109,7 @@ func (a *Assistant) blocked(sf *guard.StreamFilter, text string, err error) stri
 
 // modelFailed answers extractively after the chain failed, completing a
 // cut stream honestly. A client that went away is not answered.
-func (a *Assistant) modelFailed(ctx context.Context, w *work, passages []support.Passage, err error) error {
+func (a *Assistant) modelFailed(ctx context.Context, w *work, passages []core.Passage, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("answer abandoned: %w", context.Cause(ctx))
 	}
@@ -145,7 +145,7 @@ func prefixIfStreamed(ctx context.Context, t Turn, text, notice string) string {
 	return text + notice
 }
 
-func (a *Assistant) render(w *work, passages []support.Passage) (string, string, error) {
+func (a *Assistant) render(w *work, passages []core.Passage) (string, string, error) {
 	sys, err := a.d.Prompts.System(prompt.SystemData{Product: a.p.Product, Canary: a.p.Canary})
 	if err != nil {
 		return "", "", fmt.Errorf("render system prompt: %w", err)
@@ -168,7 +168,7 @@ func (a *Assistant) account(w *work, r llm.Response) {
 	w.usage.CompletionTokens += r.Usage.CompletionTokens
 	w.cost += a.p.Prices.Cost(modelOf(r.Provider), r.Usage)
 	w.ans.Model = r.Provider
-	w.ans.Usage = &support.Usage{PromptTokens: w.usage.PromptTokens, CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost}
+	w.ans.Usage = &core.Usage{PromptTokens: w.usage.PromptTokens, CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost}
 }
 
 // modelOf strips the provider kind from "kind:model".
@@ -192,8 +192,8 @@ var citeRE = regexp.MustCompile(`\[\s*(P\d+(?:\s*[,;]\s*P\d+)*)\s*\]`)
 // citations maps the passage ids the answer cites to documents, in order
 // of first mention, one per document. Ids that were not in the context are
 // dropped and counted.
-func citations(text string, passages []support.Passage) ([]support.Citation, int) {
-	var out []support.Citation
+func citations(text string, passages []core.Passage) ([]core.Citation, int) {
+	var out []core.Citation
 	seen := map[int64]bool{}
 	dropped := 0
 	for _, m := range citeRE.FindAllStringSubmatch(text, -1) {
@@ -208,7 +208,7 @@ func citations(text string, passages []support.Passage) ([]support.Citation, int
 				continue
 			}
 			seen[p.DocumentID] = true
-			out = append(out, support.Citation{Marker: "[" + id + "]", DocumentID: p.DocumentID, Document: p.SourceURI,
+			out = append(out, core.Citation{Marker: "[" + id + "]", DocumentID: p.DocumentID, Document: p.SourceURI,
 				Title: p.Title, URI: p.SourceURI, Snippet: snippet(p.Text), Score: p.Score})
 		}
 	}

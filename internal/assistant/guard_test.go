@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/assistant"
+	"supportd/internal/core"
 	"supportd/internal/extract"
 	"supportd/internal/fakellm"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -20,12 +20,12 @@ func TestInjectionAttemptsAreHandledPerPolicy(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		action   string
-		wantMode support.Mode
+		wantMode core.Mode
 		wantText string
 	}{
-		{"", support.ModeHandoff, extract.HandoffText}, // the default
-		{"handoff", support.ModeHandoff, extract.HandoffText},
-		{"refuse", support.ModeRefused, assistant.RefusalText},
+		{"", core.ModeHandoff, extract.HandoffText}, // the default
+		{"handoff", core.ModeHandoff, extract.HandoffText},
+		{"refuse", core.ModeRefused, assistant.RefusalText},
 	}
 	for _, tc := range cases {
 		t.Run(tc.action, func(t *testing.T) {
@@ -56,7 +56,7 @@ func TestLeakedSystemPromptIsBlocked(t *testing.T) {
 	b := setupLLM(t, 1, testkit.Options{Assistant: assistant.Params{Canary: "cnry-0123456789abcdef"}})
 	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindLeak})
 	ans, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeHandoff, ans.Mode)
+	require.Equal(t, core.ModeHandoff, ans.Mode)
 	require.Equal(t, "output_blocked", ans.DegradedReason)
 	require.NotContains(t, ans.Text, "cnry-0123456789abcdef")
 

@@ -11,12 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/assistant"
+	"supportd/internal/core"
 	"supportd/internal/extract"
 	"supportd/internal/fakellm"
 	"supportd/internal/ingest"
 	"supportd/internal/llm"
 	"supportd/internal/store"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -45,7 +45,7 @@ func setupLLM(t *testing.T, n int, o testkit.Options) llmBundle {
 	return b
 }
 
-func (b llmBundle) ask(t *testing.T, q string) (support.Answer, time.Duration) {
+func (b llmBundle) ask(t *testing.T, q string) (core.Answer, time.Duration) {
 	t.Helper()
 	start := time.Now()
 	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: q, ClientID: "c1"})
@@ -55,7 +55,7 @@ func (b llmBundle) ask(t *testing.T, q string) (support.Answer, time.Duration) {
 
 // streamed asks with a token sink and returns the answer and what the
 // client received.
-func (b llmBundle) streamed(t *testing.T, q string) (support.Answer, string) {
+func (b llmBundle) streamed(t *testing.T, q string) (core.Answer, string) {
 	t.Helper()
 	var mu sync.Mutex
 	var got strings.Builder
@@ -79,7 +79,7 @@ func TestModelAnswerIsCitedAndRecorded(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{})
 	ans, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeLLM, ans.Mode)
+	require.Equal(t, core.ModeLLM, ans.Mode)
 	require.Empty(t, ans.DegradedReason)
 	require.Equal(t, "billing/refunds.md", ans.Citations[0].Document)
 	require.Equal(t, "[P1]", ans.Citations[0].Marker)
@@ -109,18 +109,18 @@ func TestFaultsDegradeHonestly(t *testing.T) {
 	cases := []struct {
 		name       string
 		fault      fakellm.Fault
-		wantMode   support.Mode
+		wantMode   core.Mode
 		wantReason string
 		within     time.Duration
 	}{
-		{"server error", fakellm.Fault{Kind: fakellm.KindStatus, Status: 500}, support.ModeExtractive, "server_error", time.Second},
-		{"429 beyond the deadline", fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 30}, support.ModeExtractive, "rate_limited", time.Second},
-		{"slow first token", fakellm.Fault{Kind: fakellm.KindLatency, Delay: 5 * time.Second}, support.ModeExtractive, "first_token_timeout", 1500 * time.Millisecond},
-		{"malformed", fakellm.Fault{Kind: fakellm.KindMalformed}, support.ModeExtractive, "empty_answer", time.Second},
-		{"empty", fakellm.Fault{Kind: fakellm.KindEmpty}, support.ModeExtractive, "empty_answer", time.Second},
-		{"cut stream", fakellm.Fault{Kind: fakellm.KindCut, Tokens: 3}, support.ModeExtractive, "stream_interrupted", time.Second},
-		{"never-ending stream", fakellm.Fault{Kind: fakellm.KindHang}, support.ModeExtractive, "timeout", 2 * time.Second},
-		{"cites an unknown passage", fakellm.Fault{Kind: fakellm.KindCite}, support.ModeExtractive, "uncited_answer", time.Second},
+		{"server error", fakellm.Fault{Kind: fakellm.KindStatus, Status: 500}, core.ModeExtractive, "server_error", time.Second},
+		{"429 beyond the deadline", fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 30}, core.ModeExtractive, "rate_limited", time.Second},
+		{"slow first token", fakellm.Fault{Kind: fakellm.KindLatency, Delay: 5 * time.Second}, core.ModeExtractive, "first_token_timeout", 1500 * time.Millisecond},
+		{"malformed", fakellm.Fault{Kind: fakellm.KindMalformed}, core.ModeExtractive, "empty_answer", time.Second},
+		{"empty", fakellm.Fault{Kind: fakellm.KindEmpty}, core.ModeExtractive, "empty_answer", time.Second},
+		{"cut stream", fakellm.Fault{Kind: fakellm.KindCut, Tokens: 3}, core.ModeExtractive, "stream_interrupted", time.Second},
+		{"never-ending stream", fakellm.Fault{Kind: fakellm.KindHang}, core.ModeExtractive, "timeout", 2 * time.Second},
+		{"cites an unknown passage", fakellm.Fault{Kind: fakellm.KindCite}, core.ModeExtractive, "uncited_answer", time.Second},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -148,7 +148,7 @@ func TestSecondModelAnswersWhenThePrimaryFails(t *testing.T) {
 	b := setupLLM(t, 2, testkit.Options{Gateway: llm.GatewayParams{MaxAttempts: 1}})
 	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 503})
 	ans, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeFallback, ans.Mode)
+	require.Equal(t, core.ModeFallback, ans.Mode)
 	require.Equal(t, "server_error", ans.DegradedReason)
 	require.Equal(t, "openai:model-b", ans.Model)
 	require.Equal(t, "billing/refunds.md", ans.Citations[0].Document)
@@ -164,7 +164,7 @@ func TestOpenBreakerAnswersFastWithoutCallingTheModel(t *testing.T) {
 	calls := b.fakes[0].Count("/chat/completions")
 	ans, took := b.ask(t, refundQuestion)
 	require.Equal(t, "circuit_open", ans.DegradedReason)
-	require.Equal(t, support.ModeExtractive, ans.Mode)
+	require.Equal(t, core.ModeExtractive, ans.Mode)
 	require.Equal(t, calls, b.fakes[0].Count("/chat/completions"))
 	require.Less(t, took, 500*time.Millisecond)
 }
@@ -174,7 +174,7 @@ func TestCutStreamEndsWithAMarkedCompletion(t *testing.T) {
 	b := setupLLM(t, 1, testkit.Options{})
 	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindCut, Tokens: 4})
 	ans, got := b.streamed(t, refundQuestion)
-	require.Equal(t, support.ModeExtractive, ans.Mode)
+	require.Equal(t, core.ModeExtractive, ans.Mode)
 	require.Equal(t, "stream_interrupted", ans.DegradedReason)
 	require.True(t, strings.HasPrefix(got, "If you cancel an "), got)
 	require.Contains(t, got, "[The generated answer was interrupted. Here is what our help articles say:]")
@@ -186,11 +186,11 @@ func TestCacheServesAndInvalidatesOnDocumentChange(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{Cache: true})
 	first, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeLLM, first.Mode)
+	require.Equal(t, core.ModeLLM, first.Mode)
 	calls := b.fakes[0].Count("/chat/completions")
 
 	hit, _ := b.ask(t, "  how do I get a REFUND on an annual plan  ")
-	require.Equal(t, support.ModeCache, hit.Mode)
+	require.Equal(t, core.ModeCache, hit.Mode)
 	require.Equal(t, first.Text, hit.Text)
 	require.Equal(t, first.Citations, hit.Citations)
 	require.Equal(t, calls, b.fakes[0].Count("/chat/completions"), "a hit makes no model call")
@@ -202,7 +202,7 @@ func TestCacheServesAndInvalidatesOnDocumentChange(t *testing.T) {
 	_, err = b.kit.Syncer.Upsert(context.Background(), b.kb, doc)
 	require.NoError(t, err)
 	after, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeLLM, after.Mode)
+	require.Equal(t, core.ModeLLM, after.Mode)
 	require.Equal(t, calls+1, b.fakes[0].Count("/chat/completions"))
 }
 
@@ -211,9 +211,9 @@ func TestDegradedAnswersAreNeverCached(t *testing.T) {
 	b := setupLLM(t, 1, testkit.Options{Cache: true, Gateway: llm.GatewayParams{MaxAttempts: 1}})
 	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 500, Times: 1})
 	degraded, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeExtractive, degraded.Mode)
+	require.Equal(t, core.ModeExtractive, degraded.Mode)
 	again, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeLLM, again.Mode)
+	require.Equal(t, core.ModeLLM, again.Mode)
 	require.Zero(t, b.kit.Cache.Stats().LocalHits)
 }
 
@@ -223,12 +223,12 @@ func TestCacheIsSharedThroughRedis(t *testing.T) {
 	prefix := testkit.UniquePrefix(t)
 	b := setupLLM(t, 1, testkit.Options{Cache: true, Redis: rdb, CachePrefix: prefix})
 	first, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeLLM, first.Mode)
+	require.Equal(t, core.ModeLLM, first.Mode)
 	// A second replica: same database and Redis, its own process cache.
 	other := testkit.WireWith(t, b.kit.Store, testkit.Options{Models: []string{"http://127.0.0.1:1/v1"}, Cache: true, Redis: rdb, CachePrefix: prefix})
 	ans, err := other.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: refundQuestion})
 	require.NoError(t, err)
-	require.Equal(t, support.ModeCache, ans.Mode, "served from the shared tier without a working model")
+	require.Equal(t, core.ModeCache, ans.Mode, "served from the shared tier without a working model")
 	require.Equal(t, uint64(1), other.Cache.Stats().RedisHits)
 }
 
@@ -236,15 +236,15 @@ func TestDailyTokenBudget(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{Assistant: assistant.Params{DailyTokenBudget: 100}})
 	first, _ := b.ask(t, refundQuestion)
-	require.Equal(t, support.ModeLLM, first.Mode)
+	require.Equal(t, core.ModeLLM, first.Mode)
 	require.Greater(t, first.Usage.PromptTokens+first.Usage.CompletionTokens, 100)
 	_, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: refundQuestion, ClientID: "c1"})
-	require.Equal(t, support.CodeBudgetExhausted, support.ErrorCode(err))
-	require.Positive(t, support.RetryAfter(err))
-	require.LessOrEqual(t, support.RetryAfter(err), 24*time.Hour)
+	require.Equal(t, core.CodeBudgetExhausted, core.ErrorCode(err))
+	require.Positive(t, core.RetryAfter(err))
+	require.LessOrEqual(t, core.RetryAfter(err), 24*time.Hour)
 	other, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: refundQuestion, ClientID: "c2"})
 	require.NoError(t, err, "budgets are per client")
-	require.Equal(t, support.ModeLLM, other.Mode)
+	require.Equal(t, core.ModeLLM, other.Mode)
 }
 
 func TestFollowUpIsCondensedWithTheConversation(t *testing.T) {
@@ -267,7 +267,7 @@ func TestLowRetrievalConfidenceSkipsTheModel(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{})
 	ans, _ := b.ask(t, "What will the weather be in Paris tomorrow?")
-	require.Equal(t, support.ModeHandoff, ans.Mode)
+	require.Equal(t, core.ModeHandoff, ans.Mode)
 	require.Equal(t, "low_confidence", ans.DegradedReason)
 	require.Equal(t, extract.HandoffText, ans.Text)
 	require.Zero(t, b.fakes[0].Count("/chat/completions"), "no tokens spent on a question the articles cannot answer")

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"supportd/internal/core"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // Scopes a key may hold. Admin implies every other scope.
@@ -123,29 +123,29 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (string, store.API
 
 func validate(p *CreateParams) error {
 	if p.Tenant == "" {
-		return support.Errorf(support.CodeInvalid, "a key needs a tenant")
+		return core.Errorf(core.CodeInvalid, "a key needs a tenant")
 	}
 	if len(p.Scopes) == 0 {
-		return support.Errorf(support.CodeInvalid, "a key needs at least one scope (%s)", strings.Join(AllScopes(), ", "))
+		return core.Errorf(core.CodeInvalid, "a key needs at least one scope (%s)", strings.Join(AllScopes(), ", "))
 	}
 	for _, sc := range p.Scopes {
 		if !slices.Contains(AllScopes(), sc) {
-			return support.Errorf(support.CodeInvalid, "unknown scope %q (want %s)", sc, strings.Join(AllScopes(), ", "))
+			return core.Errorf(core.CodeInvalid, "unknown scope %q (want %s)", sc, strings.Join(AllScopes(), ", "))
 		}
 	}
 	slices.Sort(p.Scopes)
 	p.Scopes = slices.Compact(p.Scopes)
 	if !p.Widget {
 		if len(p.Origins) > 0 {
-			return support.Errorf(support.CodeInvalid, "only widget keys are bound to origins")
+			return core.Errorf(core.CodeInvalid, "only widget keys are bound to origins")
 		}
 		return nil
 	}
 	if !slices.Equal(p.Scopes, []string{ScopeChat}) {
-		return support.Errorf(support.CodeInvalid, "widget keys are publishable and may only hold the chat scope")
+		return core.Errorf(core.CodeInvalid, "widget keys are publishable and may only hold the chat scope")
 	}
 	if len(p.Origins) == 0 {
-		return support.Errorf(support.CodeInvalid, "a widget key needs its allowed origins")
+		return core.Errorf(core.CodeInvalid, "a widget key needs its allowed origins")
 	}
 	for i, o := range p.Origins {
 		norm, err := NormalizeOrigin(o)
@@ -162,36 +162,36 @@ func validate(p *CreateParams) error {
 func NormalizeOrigin(o string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(o))
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
-		return "", support.Errorf(support.CodeInvalid, "origin %q must look like https://example.com[:port]", o)
+		return "", core.Errorf(core.CodeInvalid, "origin %q must look like https://example.com[:port]", o)
 	}
 	return strings.ToLower(u.Scheme + "://" + u.Host), nil
 }
 
 // Authenticate checks a presented key. Unknown, malformed, revoked and
-// expired keys are all support.CodeUnauthorized; the comparison of the
+// expired keys are all core.CodeUnauthorized; the comparison of the
 // secret takes the same time whether or not the id exists.
 func (s *Service) Authenticate(ctx context.Context, presented string) (Principal, error) {
 	id, secret, ok := parse(presented)
 	if !ok {
-		return Principal{}, support.Errorf(support.CodeUnauthorized, "malformed API key: expected sk_… or pk_…")
+		return Principal{}, core.Errorf(core.CodeUnauthorized, "malformed API key: expected sk_… or pk_…")
 	}
 	sum := sha256.Sum256([]byte(secret))
 	k, err := s.keys.APIKeyByID(ctx, id)
-	if support.ErrorCode(err) == support.CodeUnauthorized {
+	if core.ErrorCode(err) == core.CodeUnauthorized {
 		subtle.ConstantTimeCompare(sum[:], make([]byte, sha256.Size))
-		return Principal{}, support.Errorf(support.CodeUnauthorized, "invalid API key")
+		return Principal{}, core.Errorf(core.CodeUnauthorized, "invalid API key")
 	}
 	if err != nil {
 		return Principal{}, err
 	}
 	if subtle.ConstantTimeCompare(sum[:], k.SecretSHA256) != 1 || kindPrefix(k.Kind) != presented[:3] {
-		return Principal{}, support.Errorf(support.CodeUnauthorized, "invalid API key")
+		return Principal{}, core.Errorf(core.CodeUnauthorized, "invalid API key")
 	}
 	switch {
 	case k.RevokedAt != nil:
-		return Principal{}, support.Errorf(support.CodeUnauthorized, "API key %s was revoked", k.ID)
+		return Principal{}, core.Errorf(core.CodeUnauthorized, "API key %s was revoked", k.ID)
 	case k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt):
-		return Principal{}, support.Errorf(support.CodeUnauthorized, "API key %s expired at %s", k.ID, k.ExpiresAt.Format(time.RFC3339))
+		return Principal{}, core.Errorf(core.CodeUnauthorized, "API key %s expired at %s", k.ID, k.ExpiresAt.Format(time.RFC3339))
 	}
 	_ = s.keys.TouchAPIKey(context.WithoutCancel(ctx), k.ID) // last-used time is best effort
 	return Principal{Tenant: k.Tenant, KeyID: k.ID, Widget: k.Kind == "widget", Scopes: k.Scopes,

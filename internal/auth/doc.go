@@ -4,5 +4,5 @@
 // SHA-256 is stored, and presented secrets are compared in constant time.
 // Scopes (chat, ingest, eval, admin) gate endpoints; a widget key is
 // chat-only and bound to the origins it was issued for. It imports the
-// store and the support nouns; the HTTP layer uses it, nothing below does.
+// store and the core nouns; the HTTP layer uses it, nothing below does.
 package auth

@@ -15,12 +15,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/dbtest"
 	"supportd/internal/embed"
 	"supportd/internal/ingest"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // newDeps wires the real components over a fresh database, as the
@@ -114,7 +114,7 @@ func TestIngestSkipsUnchangedOnResync(t *testing.T) {
 	require.Positive(t, rep.First.Embed)
 	require.Positive(t, rep.First.Database)
 	_, err = d.Store.KB(context.Background(), d.Tenant, rep.Params.KBName())
-	require.Equal(t, support.CodeKBNotFound, support.ErrorCode(err), "the knowledge base is deleted after the run")
+	require.Equal(t, core.CodeKBNotFound, core.ErrorCode(err), "the knowledge base is deleted after the run")
 
 	// A rerun starts from an empty knowledge base again.
 	again, err := Ingest(context.Background(), d, IngestParams{Chunks: 40, Seed: 2})
@@ -195,7 +195,7 @@ func TestExactNeighboursIsExact(t *testing.T) {
 		for i, p := range all {
 			sims[p.ChunkID] = dot(vec, vecs[i])
 		}
-		slices.SortFunc(all, func(a, b support.Passage) int {
+		slices.SortFunc(all, func(a, b core.Passage) int {
 			return cmp.Or(cmp.Compare(sims[b.ChunkID], sims[a.ChunkID]), cmp.Compare(a.ChunkID, b.ChunkID))
 		})
 		want := make([]int64, 10)

@@ -8,11 +8,11 @@ import (
 	"runtime"
 	"strings"
 
+	"supportd/internal/core"
 	"supportd/internal/embed"
 	"supportd/internal/ingest"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // Store is what the benchmarks need from the database.
@@ -20,9 +20,9 @@ type Store interface {
 	ingest.Writer
 	retrieve.Searcher
 	// EnsureKB returns the named knowledge base, creating it when absent;
-	// it fails with a coded support.Error.
+	// it fails with a coded core.Error.
 	EnsureKB(ctx context.Context, p store.KBParams) (store.KB, error)
-	// KB returns the tenant's knowledge base, or support.CodeKBNotFound.
+	// KB returns the tenant's knowledge base, or core.CodeKBNotFound.
 	KB(ctx context.Context, tenant, name string) (store.KB, error)
 	// DeleteKB removes a knowledge base with everything in it and says
 	// whether it existed.
@@ -37,8 +37,8 @@ type Store interface {
 // Retriever is the retrieval under test.
 type Retriever interface {
 	// Retrieve returns passages best first; it fails with a coded
-	// support.Error (support.CodeUpstreamTimeout past its deadline).
-	Retrieve(ctx context.Context, q retrieve.Query) ([]support.Passage, error)
+	// core.Error (core.CodeUpstreamTimeout past its deadline).
+	Retrieve(ctx context.Context, q retrieve.Query) ([]core.Passage, error)
 }
 
 // Deps are the real components a benchmark measures, wired by the

@@ -1,10 +1,10 @@
 package bench
 
-import "supportd/internal/support"
+import "supportd/internal/core"
 
 // RankDocuments returns the distinct source URIs of ps in order of their
 // best (first) chunk: a document's rank is its best chunk's rank.
-func RankDocuments(ps []support.Passage) []string {
+func RankDocuments(ps []core.Passage) []string {
 	seen := make(map[string]bool, len(ps))
 	var out []string
 	for _, p := range ps {

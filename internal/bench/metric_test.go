@@ -5,12 +5,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 func TestRankDocumentsByBestChunk(t *testing.T) {
 	t.Parallel()
-	ps := []support.Passage{{SourceURI: "b"}, {SourceURI: "a"}, {SourceURI: "b"}, {SourceURI: "c"}, {SourceURI: "a"}}
+	ps := []core.Passage{{SourceURI: "b"}, {SourceURI: "a"}, {SourceURI: "b"}, {SourceURI: "c"}, {SourceURI: "a"}}
 	require.Equal(t, []string{"b", "a", "c"}, RankDocuments(ps))
 	require.Empty(t, RankDocuments(nil))
 }

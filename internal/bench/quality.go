@@ -12,10 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"supportd/internal/core"
 	"supportd/internal/ingest"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // QualityParams is one retrieval quality benchmark.
@@ -190,7 +190,7 @@ func (d Deps) rankQuestion(ctx context.Context, kb store.KB, q DatasetQuestion) 
 		// after ranking chunks by document.
 		ps, err := d.Retriever.Retrieve(ctx, retrieve.Query{KB: kb, Question: q.Question, TopK: d.Settings.Candidates, Method: m})
 		switch {
-		case support.ErrorCode(err) == support.CodeUpstreamTimeout:
+		case core.ErrorCode(err) == core.CodeUpstreamTimeout:
 			overruns++
 		case err != nil:
 			return nil, 0, fmt.Errorf("question %s, %s: %w", q.QID, m, err)
@@ -214,10 +214,10 @@ func (d Deps) rankQuestion(ctx context.Context, kb store.KB, q DatasetQuestion) 
 // Fuse orders a copy of the candidates of one store.Search as
 // Retriever.Retrieve does with fusion f: fused score, then chunk id, then
 // near-duplicates dropped.
-func Fuse(found []support.Passage, f retrieve.Fusion) []support.Passage {
+func Fuse(found []core.Passage, f retrieve.Fusion) []core.Passage {
 	ps := slices.Clone(found)
 	f.Score(ps)
-	slices.SortStableFunc(ps, func(a, b support.Passage) int {
+	slices.SortStableFunc(ps, func(a, b core.Passage) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ChunkID, b.ChunkID))
 	})
 	return retrieve.Dedupe(ps, dedupeThreshold)

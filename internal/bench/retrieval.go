@@ -8,9 +8,9 @@ import (
 	"io"
 	"time"
 
+	"supportd/internal/core"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // RetrievalParams is one retrieval benchmark.
@@ -165,7 +165,7 @@ func (d Deps) seeded(ctx context.Context, p RetrievalParams, corpus Corpus, rep 
 func (d Deps) holds(ctx context.Context, p RetrievalParams, articles int) (store.KB, bool, error) {
 	kb, err := d.Store.KB(ctx, d.Tenant, p.KBName())
 	if err != nil {
-		if support.ErrorCode(err) == support.CodeKBNotFound {
+		if core.ErrorCode(err) == core.CodeKBNotFound {
 			err = nil
 		}
 		return kb, false, err
@@ -186,7 +186,7 @@ func (d Deps) holds(ctx context.Context, p RetrievalParams, articles int) (store
 func (d Deps) latencies(ctx context.Context, kb store.KB, queries []Query) ([]MethodRun, error) {
 	for _, q := range queries[:min(warmup, len(queries))] {
 		for _, m := range latencyMethods {
-			if _, err := d.retrieve(ctx, kb, q.Text, m); err != nil && support.ErrorCode(err) != support.CodeUpstreamTimeout {
+			if _, err := d.retrieve(ctx, kb, q.Text, m); err != nil && core.ErrorCode(err) != core.CodeUpstreamTimeout {
 				return nil, err
 			}
 		}
@@ -202,7 +202,7 @@ func (d Deps) latencies(ctx context.Context, kb store.KB, queries []Query) ([]Me
 			ps, err := d.retrieve(ctx, kb, q.Text, m)
 			times[j] = append(times[j], time.Since(start))
 			switch {
-			case support.ErrorCode(err) == support.CodeUpstreamTimeout:
+			case core.ErrorCode(err) == core.CodeUpstreamTimeout:
 				runs[j].Errors++
 				continue
 			case err != nil:
@@ -220,7 +220,7 @@ func (d Deps) latencies(ctx context.Context, kb store.KB, queries []Query) ([]Me
 	return runs, nil
 }
 
-func (d Deps) retrieve(ctx context.Context, kb store.KB, question, method string) ([]support.Passage, error) {
+func (d Deps) retrieve(ctx context.Context, kb store.KB, question, method string) ([]core.Passage, error) {
 	return d.Retriever.Retrieve(ctx, retrieve.Query{KB: kb, Question: question, TopK: 10, Method: method})
 }
 

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // sample is a Question with everything Compare derives from its text.
@@ -36,8 +36,8 @@ func analyse(qs []Question, p Params) []sample {
 		if !s.pasted {
 			s.lang = DetectLanguage(q.Text)
 		}
-		s.low = q.Mode != support.ModeRefused && q.Confidence < p.LowConfidence
-		s.handoff = q.Mode == support.ModeHandoff
+		s.low = q.Mode != core.ModeRefused && q.Confidence < p.LowConfidence
+		s.handoff = q.Mode == core.ModeHandoff
 		s.unanswered = s.low || s.handoff
 		out[i] = s
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/drift"
-	"supportd/internal/support"
 )
 
 // alerted lists the signals that alerted, as "name/metric".
@@ -191,8 +191,8 @@ func TestCompareEdgeCases(t *testing.T) {
 		{"reference empty", nil, newStream(1).questions(200)},
 		{"recent empty", newStream(1).questions(200), nil},
 		{"one question each", newStream(1).questions(1), newStream(2).questions(1)},
-		{"all the same", slices.Repeat([]drift.Question{{Text: "How do I export?", TopDoc: "kb/e.md", Mode: support.ModeLLM, Confidence: 0.9}}, 150),
-			slices.Repeat([]drift.Question{{Text: "How do I export?", TopDoc: "kb/e.md", Mode: support.ModeLLM, Confidence: 0.9}}, 150)},
+		{"all the same", slices.Repeat([]drift.Question{{Text: "How do I export?", TopDoc: "kb/e.md", Mode: core.ModeLLM, Confidence: 0.9}}, 150),
+			slices.Repeat([]drift.Question{{Text: "How do I export?", TopDoc: "kb/e.md", Mode: core.ModeLLM, Confidence: 0.9}}, 150)},
 	} {
 		r := drift.Compare(c.reference, c.recent, drift.Params{})
 		require.Len(t, r.Signals, 8, c.name)
@@ -215,21 +215,21 @@ func TestCompareIsDeterministic(t *testing.T) {
 // hand-made stream.
 func TestCompareSmallExact(t *testing.T) {
 	t.Parallel()
-	q := func(text, doc string, mode support.Mode, conf float64) drift.Question {
+	q := func(text, doc string, mode core.Mode, conf float64) drift.Question {
 		return drift.Question{Text: text, TopDoc: doc, Mode: mode, Confidence: conf}
 	}
 	var ref, rec []drift.Question
 	for i := range 20 {
-		ref = append(ref, q(fmt.Sprintf("How do I export project %d?", i), "kb/export.md", support.ModeLLM, 0.9))
-		rec = append(rec, q(fmt.Sprintf("How do I export project %d?", i), "kb/export.md", support.ModeLLM, 0.9))
+		ref = append(ref, q(fmt.Sprintf("How do I export project %d?", i), "kb/export.md", core.ModeLLM, 0.9))
+		rec = append(rec, q(fmt.Sprintf("How do I export project %d?", i), "kb/export.md", core.ModeLLM, 0.9))
 	}
-	ref = append(ref, q("Pair the tablet", "", support.ModeHandoff, 0.1))
+	ref = append(ref, q("Pair the tablet", "", core.ModeHandoff, 0.1))
 	for i := range 6 {
-		rec = append(rec, q(fmt.Sprintf("QuillPad pairing fails with QP-PAIR-%d", 510+i%2), "", support.ModeHandoff, 0.1))
+		rec = append(rec, q(fmt.Sprintf("QuillPad pairing fails with QP-PAIR-%d", 510+i%2), "", core.ModeHandoff, 0.1))
 	}
 	rec = append(rec,
-		q("QuillPad battery?", "kb/export.md", support.ModeExtractive, 0.2),
-		q("Blocked by policy", "kb/export.md", support.ModeRefused, 0))
+		q("QuillPad battery?", "kb/export.md", core.ModeExtractive, 0.2),
+		q("Blocked by policy", "kb/export.md", core.ModeRefused, 0))
 	p := drift.Params{MinQuestions: 10, MinTermCount: 3}
 	r := drift.Compare(ref, rec, p)
 

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"supportd/internal/core"
 	"supportd/internal/drift"
-	"supportd/internal/support"
 )
 
 // template is one kind of question about Quillstack: text with {slot}s,
@@ -242,13 +242,13 @@ func (s *stream) answer(text, topic string, p float64) drift.Question {
 	q := drift.Question{Text: text, TopDoc: topic}
 	switch u := s.rng.Float64(); {
 	case u < 0.01:
-		q.Mode, q.Confidence = support.ModeRefused, 0
+		q.Mode, q.Confidence = core.ModeRefused, 0
 	case u < 0.01+0.8*p:
-		q.Mode, q.Confidence = support.ModeHandoff, 0.05+0.29*s.rng.Float64()
+		q.Mode, q.Confidence = core.ModeHandoff, 0.05+0.29*s.rng.Float64()
 	case u < 0.01+p:
-		q.Mode, q.Confidence = support.ModeExtractive, 0.15+0.19*s.rng.Float64()
+		q.Mode, q.Confidence = core.ModeExtractive, 0.15+0.19*s.rng.Float64()
 	default:
-		modes := []support.Mode{support.ModeLLM, support.ModeLLM, support.ModeLLM, support.ModeCache, support.ModeExtractive, support.ModeFallback}
+		modes := []core.Mode{core.ModeLLM, core.ModeLLM, core.ModeLLM, core.ModeCache, core.ModeExtractive, core.ModeFallback}
 		q.Mode, q.Confidence = modes[s.rng.IntN(len(modes))], 0.4+0.58*s.rng.Float64()
 	}
 	return q

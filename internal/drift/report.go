@@ -1,6 +1,6 @@
 package drift
 
-import "supportd/internal/support"
+import "supportd/internal/core"
 
 // Question is one answered question as drift sees it: what was asked and
 // how the assistant fared.
@@ -8,9 +8,9 @@ type Question struct {
 	Text string `json:"text"`
 	// TopDoc is the source URI of the document retrieved first, "" when
 	// nothing was retrieved. It stands for the question's topic.
-	TopDoc     string       `json:"top_doc"`
-	Mode       support.Mode `json:"mode"`
-	Confidence float64      `json:"confidence"`
+	TopDoc     string    `json:"top_doc"`
+	Mode       core.Mode `json:"mode"`
+	Confidence float64   `json:"confidence"`
 }
 
 // Signal names, one per aspect of the stream.

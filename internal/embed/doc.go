@@ -4,7 +4,7 @@
 // through langchaingo. New picks one from configuration.
 //
 // It must not import the store, retrieval, assistant or HTTP packages; it
-// depends only on the shared support nouns (for error codes) and langchaingo.
+// depends only on the shared core nouns (for error codes) and langchaingo.
 //
 // # What the hashing embedder can and cannot do
 //

@@ -14,7 +14,7 @@ import (
 	"github.com/tmc/langchaingo/llms/ollama"
 	"github.com/tmc/langchaingo/llms/openai"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 const (
@@ -178,7 +178,7 @@ func (r *Remote) EmbedDocuments(ctx context.Context, texts []string) ([][]float3
 	}
 	if len(vecs) != len(texts) {
 		return nil, fmt.Errorf("embed %d documents with %s: %w", len(texts), r.name(),
-			support.Errorf(support.CodeUnavailable, "embedding service returned %d vectors for %d texts", len(vecs), len(texts)))
+			core.Errorf(core.CodeUnavailable, "embedding service returned %d vectors for %d texts", len(vecs), len(texts)))
 	}
 	return vecs, nil
 }
@@ -205,12 +205,12 @@ func (r *Remote) check(ctx context.Context, batch []string) ([][]float32, error)
 		return nil, r.upstreamError(ctx, callCtx, err)
 	}
 	if len(vecs) != len(batch) {
-		return nil, support.Errorf(support.CodeUnavailable,
+		return nil, core.Errorf(core.CodeUnavailable,
 			"embedding service returned %d vectors for %d texts", len(vecs), len(batch))
 	}
 	for _, v := range vecs {
 		if len(v) != r.dim {
-			return nil, support.Errorf(support.CodeEmbeddingMismatch,
+			return nil, core.Errorf(core.CodeEmbeddingMismatch,
 				"embedding model %q returned %d-dimensional vectors, expected %d (the configured dimension)",
 				r.model, len(v), r.dim)
 		}
@@ -226,10 +226,10 @@ func (r *Remote) upstreamError(ctx, callCtx context.Context, err error) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("%w (%v)", ctx.Err(), err)
 	case callCtx.Err() != nil:
-		return support.Wrap(support.CodeUpstreamTimeout, fmt.Errorf("%w: %v", callCtx.Err(), err),
+		return core.Wrap(core.CodeUpstreamTimeout, fmt.Errorf("%w: %v", callCtx.Err(), err),
 			fmt.Sprintf("embedding service did not answer within %s", r.timeout))
 	case strings.Contains(err.Error(), "status code: 429"):
-		return support.Wrap(support.CodeRateLimited, err, "embedding service is rate limiting requests")
+		return core.Wrap(core.CodeRateLimited, err, "embedding service is rate limiting requests")
 	}
-	return support.Wrap(support.CodeUnavailable, err, "embedding service failed")
+	return core.Wrap(core.CodeUnavailable, err, "embedding service failed")
 }

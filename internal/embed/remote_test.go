@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // fakeUpstream is an in-process embedding service speaking either OpenAI's
@@ -198,17 +198,17 @@ func TestRemoteFailures(t *testing.T) {
 				name     string
 				dim      int
 				status   int
-				wantCode support.Code
+				wantCode core.Code
 				wantMsg  []string
 			}{
 				{
 					name: "dimension mismatch", dim: 3,
-					wantCode: support.CodeEmbeddingMismatch,
+					wantCode: core.CodeEmbeddingMismatch,
 					wantMsg:  []string{`model "embed-test"`, "returned 3-dimensional", "expected 4"},
 				},
 				{
 					name: "upstream 500", dim: 4, status: http.StatusInternalServerError,
-					wantCode: support.CodeUnavailable,
+					wantCode: core.CodeUnavailable,
 					wantMsg:  []string{"embed 5 documents with " + provider + " model embed-test", "embedding service failed"},
 				},
 			} {
@@ -218,12 +218,12 @@ func TestRemoteFailures(t *testing.T) {
 					r := newTestRemote(t, serve(t, f))
 					_, err := r.EmbedDocuments(context.Background(), texts5)
 					require.Error(t, err)
-					require.Equal(t, tc.wantCode, support.ErrorCode(err), "%v", err)
+					require.Equal(t, tc.wantCode, core.ErrorCode(err), "%v", err)
 					for _, m := range tc.wantMsg {
 						require.ErrorContains(t, err, m)
 					}
 					_, err = r.EmbedQuery(context.Background(), "q")
-					require.Equal(t, tc.wantCode, support.ErrorCode(err), "%v", err)
+					require.Equal(t, tc.wantCode, core.ErrorCode(err), "%v", err)
 				})
 			}
 		})
@@ -245,7 +245,7 @@ func TestRemoteTimeout(t *testing.T) {
 			elapsed := time.Since(start)
 			require.Error(t, err)
 			require.Less(t, elapsed, 3*time.Second, "the timeout bounds the call")
-			require.Equal(t, support.CodeUpstreamTimeout, support.ErrorCode(err), "%v", err)
+			require.Equal(t, core.CodeUpstreamTimeout, core.ErrorCode(err), "%v", err)
 			require.ErrorIs(t, err, context.DeadlineExceeded)
 			require.ErrorContains(t, err, "did not answer within 150ms")
 		})
@@ -260,7 +260,7 @@ func TestRemoteCallerCancellation(t *testing.T) {
 	defer cancel()
 	_, err := r.EmbedQuery(ctx, "q")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
-	require.NotEqual(t, support.CodeUpstreamTimeout, support.ErrorCode(err),
+	require.NotEqual(t, core.CodeUpstreamTimeout, core.ErrorCode(err),
 		"the caller's own deadline is not the upstream's fault")
 }
 
@@ -269,7 +269,7 @@ func TestRemoteRateLimited(t *testing.T) {
 	f := &fakeUpstream{provider: ProviderOpenAI, dim: 4, status: http.StatusTooManyRequests}
 	r := newTestRemote(t, serve(t, f))
 	_, err := r.EmbedQuery(context.Background(), "q")
-	require.Equal(t, support.CodeRateLimited, support.ErrorCode(err), "%v", err)
+	require.Equal(t, core.CodeRateLimited, core.ErrorCode(err), "%v", err)
 }
 
 func TestRemoteWrongVectorCount(t *testing.T) {
@@ -277,7 +277,7 @@ func TestRemoteWrongVectorCount(t *testing.T) {
 	f := &fakeUpstream{provider: ProviderOpenAI, dim: 4, short: true}
 	r := newTestRemote(t, serve(t, f))
 	_, err := r.EmbedDocuments(context.Background(), texts5)
-	require.Equal(t, support.CodeUnavailable, support.ErrorCode(err), "%v", err)
+	require.Equal(t, core.CodeUnavailable, core.ErrorCode(err), "%v", err)
 }
 
 func TestNewRemoteValidates(t *testing.T) {

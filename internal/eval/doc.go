@@ -5,6 +5,6 @@
 // thresholds, the runner that sends every case through the same assistant
 // the API uses, and reports (table, JSON, Markdown, JUnit, HTML).
 //
-// It imports the assistant's and the store's types and the support nouns;
+// It imports the assistant's and the store's types and the core nouns;
 // never the HTTP layer or cmd.
 package eval

@@ -15,7 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // Report is what a renderer needs: the run, optionally its comparison with
@@ -77,7 +77,7 @@ func Render(w io.Writer, format string, rep Report) error {
 	case "html":
 		err = writeHTML(&buf, rep)
 	default:
-		return support.Errorf(support.CodeInvalid, "unknown report format %q: want one of %s",
+		return core.Errorf(core.CodeInvalid, "unknown report format %q: want one of %s",
 			format, strings.Join(Formats(), ", "))
 	}
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 const scriptFailure = `unsupported claim: <script>alert(1)</script>`
@@ -299,7 +299,7 @@ func TestRenderUnknownFormat(t *testing.T) {
 	var buf bytes.Buffer
 	err := Render(&buf, "pdf", newTestReport())
 
-	require.Equal(t, support.CodeInvalid, support.ErrorCode(err))
+	require.Equal(t, core.CodeInvalid, core.ErrorCode(err))
 	require.ErrorContains(t, err, `unknown report format "pdf": want one of table, json, markdown, junit, html`)
 	require.Zero(t, buf.Len())
 }

@@ -14,13 +14,13 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"supportd/internal/assistant"
+	"supportd/internal/core"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // Answerer is the pipeline under test: the same assistant the API uses.
 type Answerer interface {
-	Answer(ctx context.Context, t assistant.Turn) (support.Answer, error)
+	Answer(ctx context.Context, t assistant.Turn) (core.Answer, error)
 }
 
 // Runs is the storage of runs and results.
@@ -205,7 +205,7 @@ func (r *Runner) one(ctx context.Context, p RunParams, c Case, uris map[string]b
 }
 
 // observe turns the assistant's answer into what the metrics read.
-func observe(ans support.Answer, err error) Observation {
+func observe(ans core.Answer, err error) Observation {
 	if err != nil {
 		return Observation{Error: err.Error()}
 	}
@@ -303,7 +303,7 @@ func (r *Runner) Baseline(ctx context.Context, tenant, kb, spec string, exclude 
 	if spec != "latest" {
 		id, err := strconv.ParseInt(spec, 10, 64)
 		if err != nil {
-			return Run{}, false, support.Errorf(support.CodeInvalid, "baseline must be a run id or \"latest\", not %q", spec)
+			return Run{}, false, core.Errorf(core.CodeInvalid, "baseline must be a run id or \"latest\", not %q", spec)
 		}
 		run, _, err := r.Load(ctx, tenant, id)
 		return run, err == nil, err

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 const (
@@ -42,7 +42,7 @@ type qterm struct {
 
 // analysis is everything derived from one question and its passages.
 type analysis struct {
-	passages []support.Passage
+	passages []core.Passage
 	cands    []candidate
 	question []qterm
 	total    float64 // sum of question term weights
@@ -50,7 +50,7 @@ type analysis struct {
 
 // analyze splits the passages, tokenises everything and weighs the
 // question's terms by their rarity among the quotable units.
-func analyze(question string, passages []support.Passage) *analysis {
+func analyze(question string, passages []core.Passage) *analysis {
 	a := &analysis{passages: passages}
 	for p := range passages {
 		a.addPassage(p)

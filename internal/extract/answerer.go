@@ -1,6 +1,6 @@
 package extract
 
-import "supportd/internal/support"
+import "supportd/internal/core"
 
 // Defaults for the zero values of Params.
 const (
@@ -55,7 +55,7 @@ type Result struct {
 	Text string
 	// Citations are the documents quoted, in order of first use, one per
 	// document; empty for a handoff.
-	Citations []support.Citation
+	Citations []core.Citation
 	// Confidence is in 0..1; see the package documentation.
 	Confidence float64
 	// Handoff is true when the answerer declined to answer.
@@ -70,11 +70,11 @@ const HandoffText = "I'm sorry, I couldn't find an answer to that in our help ar
 
 // Answer answers question from passages, which must be in retrieval order,
 // best first. It hands off when confidence is below MinConfidence.
-func (a *Answerer) Answer(question string, passages []support.Passage) Result {
+func (a *Answerer) Answer(question string, passages []core.Passage) Result {
 	an, chosen := a.decide(question, passages)
 	conf := an.confidence(chosen)
 	if len(chosen) == 0 || conf < a.p.MinConfidence {
-		return Result{Text: HandoffText, Citations: []support.Citation{}, Confidence: conf, Handoff: true}
+		return Result{Text: HandoffText, Citations: []core.Citation{}, Confidence: conf, Handoff: true}
 	}
 	text, cites := an.render(chosen)
 	return Result{Text: text, Citations: cites, Confidence: conf}
@@ -82,13 +82,13 @@ func (a *Answerer) Answer(question string, passages []support.Passage) Result {
 
 // Confidence returns the confidence Answer would report for the same
 // input, so the LLM path can gate its answers the same way.
-func (a *Answerer) Confidence(question string, passages []support.Passage) float64 {
+func (a *Answerer) Confidence(question string, passages []core.Passage) float64 {
 	an, chosen := a.decide(question, passages)
 	return an.confidence(chosen)
 }
 
 // decide analyses the top passages and chooses the sentences to quote.
-func (a *Answerer) decide(question string, passages []support.Passage) (*analysis, []int) {
+func (a *Answerer) decide(question string, passages []core.Passage) (*analysis, []int) {
 	if len(passages) > a.p.MaxPassages {
 		passages = passages[:a.p.MaxPassages]
 	}

@@ -7,18 +7,18 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 func TestAnswerPicksTheAnsweringSentence(t *testing.T) {
 	t.Parallel()
 	a := New(Params{MaxSentences: 1})
 
-	res := a.Answer("Can gift cards be refunded?", []support.Passage{refundPassage(), cancelPassage(), paymentPassage()})
+	res := a.Answer("Can gift cards be refunded?", []core.Passage{refundPassage(), cancelPassage(), paymentPassage()})
 
 	require.False(t, res.Handoff)
 	require.Equal(t, "We cannot refund gift cards. [1]", res.Text)
-	require.Equal(t, []support.Citation{{
+	require.Equal(t, []core.Citation{{
 		Marker:     "[1]",
 		DocumentID: 2,
 		Document:   "https://help.example.com/billing/refunds",
@@ -34,7 +34,7 @@ func TestAnswerCitesTheDocumentThatAnswers(t *testing.T) {
 	a := New(Params{})
 
 	// The answer is in the second passage; the first only shares "billing".
-	res := a.Answer("Which credit cards do you accept?", []support.Passage{cancelPassage(), paymentPassage()})
+	res := a.Answer("Which credit cards do you accept?", []core.Passage{cancelPassage(), paymentPassage()})
 
 	require.False(t, res.Handoff)
 	require.Contains(t, res.Text, "We accept Visa, Mastercard and American Express. [1]")
@@ -47,7 +47,7 @@ func TestAnswerKeepsProcedureTogetherInOrder(t *testing.T) {
 	t.Parallel()
 	a := New(Params{})
 
-	res := a.Answer("Where is the Cancel plan button?", []support.Passage{cancelPassage(), refundPassage()})
+	res := a.Answer("Where is the Cancel plan button?", []core.Passage{cancelPassage(), refundPassage()})
 
 	require.False(t, res.Handoff)
 	require.Equal(t, "You can cancel your subscription at any time. [1] To cancel your subscription: [1]\n"+
@@ -61,7 +61,7 @@ func TestAnswerTakesWholeProcedureEvenWithOneSentence(t *testing.T) {
 	t.Parallel()
 	a := New(Params{MaxSentences: 1})
 
-	res := a.Answer("Where is the Cancel plan button?", []support.Passage{cancelPassage()})
+	res := a.Answer("Where is the Cancel plan button?", []core.Passage{cancelPassage()})
 
 	require.Equal(t, "1. Open Settings → Billing. [1]\n2. Click Cancel plan. [1]\n3. Confirm by clicking Yes. [1]", res.Text)
 }
@@ -71,7 +71,7 @@ func TestAnswerDedupesCitationsByDocument(t *testing.T) {
 	a := New(Params{})
 
 	res := a.Answer("How do I change my card and download invoices?",
-		[]support.Passage{paymentPassage(), invoicePassage(), refundPassage()})
+		[]core.Passage{paymentPassage(), invoicePassage(), refundPassage()})
 
 	require.False(t, res.Handoff)
 	require.Equal(t, "To change your card, go to Settings → Billing → Payment method and click Edit. [1]\n\n"+
@@ -88,7 +88,7 @@ func TestAnswerNumbersCitationsInOrderOfFirstUse(t *testing.T) {
 	a := New(Params{})
 
 	res := a.Answer("Do you refund gift cards, and do you accept American Express?",
-		[]support.Passage{refundPassage(), paymentPassage()})
+		[]core.Passage{refundPassage(), paymentPassage()})
 
 	require.False(t, res.Handoff)
 	require.Len(t, res.Citations, 2)
@@ -108,14 +108,14 @@ func TestAnswerHandsOff(t *testing.T) {
 	tests := []struct {
 		name     string
 		question string
-		passages []support.Passage
+		passages []core.Passage
 	}{
 		{"weather", "What's the weather in Paris tomorrow?", offTopic(cancelPassage(), refundPassage(), paymentPassage())},
-		{"sport", "Who won the 2022 world cup?", append([]support.Passage{lexicalHit}, offTopic(cancelPassage(), refundPassage())...)},
+		{"sport", "Who won the 2022 world cup?", append([]core.Passage{lexicalHit}, offTopic(cancelPassage(), refundPassage())...)},
 		{"no passages", "How do I cancel my subscription?", nil},
-		{"empty passages", "How do I cancel my subscription?", []support.Passage{}},
-		{"no content words", "How do I?", []support.Passage{cancelPassage()}},
-		{"empty question", "", []support.Passage{cancelPassage()}},
+		{"empty passages", "How do I cancel my subscription?", []core.Passage{}},
+		{"no content words", "How do I?", []core.Passage{cancelPassage()}},
+		{"empty question", "", []core.Passage{cancelPassage()}},
 	}
 	a := New(Params{})
 	for _, tt := range tests {
@@ -141,7 +141,7 @@ func TestAnswerNoPassagesHasZeroConfidence(t *testing.T) {
 
 func TestAnswerHonoursMinConfidence(t *testing.T) {
 	t.Parallel()
-	ps := []support.Passage{cancelPassage()}
+	ps := []core.Passage{cancelPassage()}
 	conf := New(Params{}).Confidence("How do I cancel my subscription?", ps)
 
 	require.False(t, New(Params{MinConfidence: conf}).Answer("How do I cancel my subscription?", ps).Handoff)
@@ -152,7 +152,7 @@ func TestAnswerDrawsOnlyFromMaxPassages(t *testing.T) {
 	t.Parallel()
 	a := New(Params{MaxPassages: 1})
 
-	res := a.Answer("Do you accept Visa?", []support.Passage{cancelPassage(), paymentPassage()})
+	res := a.Answer("Do you accept Visa?", []core.Passage{cancelPassage(), paymentPassage()})
 
 	require.True(t, res.Handoff, "the answer is in the second passage, which is not considered")
 }
@@ -160,7 +160,7 @@ func TestAnswerDrawsOnlyFromMaxPassages(t *testing.T) {
 func TestConfidenceMatchesAnswer(t *testing.T) {
 	t.Parallel()
 	a := New(Params{})
-	ps := []support.Passage{refundPassage(), cancelPassage()}
+	ps := []core.Passage{refundPassage(), cancelPassage()}
 
 	require.Equal(t, a.Answer("Do you refund gift cards?", ps).Confidence, a.Confidence("Do you refund gift cards?", ps))
 }
@@ -171,7 +171,7 @@ func TestAnswerNeutralisesBracketedNumbersInSource(t *testing.T) {
 	p := refundPassage()
 	p.Text = "Refunds for gift cards are not possible [7]. See the terms [12] for details."
 
-	res := a.Answer("Are gift card refunds possible?", []support.Passage{p})
+	res := a.Answer("Are gift card refunds possible?", []core.Passage{p})
 
 	require.False(t, res.Handoff)
 	require.Equal(t, "Refunds for gift cards are not possible (7). [1]", res.Text)
@@ -181,7 +181,7 @@ func TestAnswerNeutralisesBracketedNumbersInSource(t *testing.T) {
 func TestAnswerKeepsListItemsAndErrorLinesWhole(t *testing.T) {
 	t.Parallel()
 	a := New(Params{})
-	p := support.Passage{
+	p := core.Passage{
 		DocumentID: 9, SourceURI: "https://help.example.com/errors/1045", Title: "Database login fails",
 		Text: "If the import stops, the log shows:\n" +
 			"ERROR 1045 (28000): Access denied for user 'app'. Check the password.\n" +
@@ -192,14 +192,14 @@ func TestAnswerKeepsListItemsAndErrorLinesWhole(t *testing.T) {
 		Similarity: 0.6, BM25: 12, VectorRank: 1, TextRank: 1,
 	}
 
-	res := a.Answer("What does ERROR 1045 access denied mean?", []support.Passage{p})
+	res := a.Answer("What does ERROR 1045 access denied mean?", []core.Passage{p})
 
 	require.False(t, res.Handoff)
 	require.Equal(t, "If the import stops, the log shows: [1]\n"+
 		"ERROR 1045 (28000): Access denied for user 'app'. Check the password. [1]\n"+
 		"Reset the database password in Settings → Integrations. [1]", res.Text)
 
-	res = a.Answer("Can an expired password cause it?", []support.Passage{p})
+	res = a.Answer("Can an expired password cause it?", []core.Passage{p})
 	require.Contains(t, res.Text, "- an expired password, e.g. after 90 days [1]")
 }
 
@@ -221,9 +221,9 @@ func TestAnswerQuotesAWindowOfALongProcedure(t *testing.T) {
 		}
 		b.WriteString(strconv.Itoa(i) + ". Click Next.\n")
 	}
-	p := support.Passage{DocumentID: 1, Text: b.String(), Similarity: 0.6, BM25: 9, VectorRank: 1, TextRank: 1}
+	p := core.Passage{DocumentID: 1, Text: b.String(), Similarity: 0.6, BM25: 9, VectorRank: 1, TextRank: 1}
 
-	res := New(Params{MaxSentences: 1}).Answer("How do I export invoices?", []support.Passage{p})
+	res := New(Params{MaxSentences: 1}).Answer("How do I export invoices?", []core.Passage{p})
 
 	require.False(t, res.Handoff)
 	lines := strings.Split(res.Text, "\n")

@@ -1,6 +1,6 @@
 package extract
 
-import "supportd/internal/support"
+import "supportd/internal/core"
 
 // Weights and scales of the confidence formula documented in doc.go.
 const (
@@ -48,7 +48,7 @@ func saturate(s float64) float64 {
 
 // agreement is 2/(vector rank + text rank) when both retrievers found the
 // passage, 1 when both ranked it first, and 0 when either missed it.
-func agreement(p support.Passage) float64 {
+func agreement(p core.Passage) float64 {
 	if p.VectorRank <= 0 || p.TextRank <= 0 {
 		return 0
 	}

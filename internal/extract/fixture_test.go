@@ -1,11 +1,11 @@
 package extract
 
-import "supportd/internal/support"
+import "supportd/internal/core"
 
 // Help-centre passages about billing, with the scores a retriever would
 // give them for an on-topic billing question.
-func cancelPassage() support.Passage {
-	return support.Passage{
+func cancelPassage() core.Passage {
+	return core.Passage{
 		ChunkID: 11, DocumentID: 1, SourceURI: "https://help.example.com/billing/cancel",
 		Title: "Cancel your subscription",
 		Text: "You can cancel your subscription at any time.\n" +
@@ -18,8 +18,8 @@ func cancelPassage() support.Passage {
 	}
 }
 
-func refundPassage() support.Passage {
-	return support.Passage{
+func refundPassage() core.Passage {
+	return core.Passage{
 		ChunkID: 21, DocumentID: 2, SourceURI: "https://help.example.com/billing/refunds",
 		Title: "Refunds",
 		Text: "Refunds are issued to the original payment method within 5 business days. " +
@@ -29,8 +29,8 @@ func refundPassage() support.Passage {
 	}
 }
 
-func paymentPassage() support.Passage {
-	return support.Passage{
+func paymentPassage() core.Passage {
+	return core.Passage{
 		ChunkID: 31, DocumentID: 3, SourceURI: "https://help.example.com/billing/payment-method",
 		Title: "Update your payment method",
 		Text: "To change your card, go to Settings → Billing → Payment method and click Edit. " +
@@ -41,8 +41,8 @@ func paymentPassage() support.Passage {
 }
 
 // invoicePassage is a second chunk of the payment-method document.
-func invoicePassage() support.Passage {
-	return support.Passage{
+func invoicePassage() core.Passage {
+	return core.Passage{
 		ChunkID: 32, DocumentID: 3, SourceURI: "https://help.example.com/billing/payment-method",
 		Title: "Update your payment method", Heading: "Invoices",
 		Text:  "Download past invoices as PDF files from Settings → Billing → Invoices.",
@@ -52,7 +52,7 @@ func invoicePassage() support.Passage {
 
 // offTopic gives passages the weak scores retrieval returns for a question
 // the knowledge base does not cover: a low cosine and no or one lexical hit.
-func offTopic(ps ...support.Passage) []support.Passage {
+func offTopic(ps ...core.Passage) []core.Passage {
 	for i := range ps {
 		ps[i].Similarity = 0.12 - 0.02*float64(i)
 		ps[i].VectorRank = i + 1

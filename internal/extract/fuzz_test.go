@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 func FuzzAnswer(f *testing.F) {
@@ -15,7 +15,7 @@ func FuzzAnswer(f *testing.F) {
 	f.Add("請求書", "請求書は設定から確認できます。", "- [1] x\n  [2] y", 0.9, 30.0, 1, 1, int64(7))
 	a := New(Params{})
 	f.Fuzz(func(t *testing.T, question, text1, text2 string, sim, bm float64, vr, tr int, doc int64) {
-		passages := []support.Passage{
+		passages := []core.Passage{
 			{DocumentID: doc, SourceURI: "a", Title: "A", Text: text1, Similarity: sim, BM25: bm, VectorRank: vr, TextRank: tr},
 			{DocumentID: doc + 1, SourceURI: "b", Title: "B", Text: text2, Similarity: sim / 2, BM25: bm / 2, VectorRank: vr + 1},
 			{DocumentID: doc, SourceURI: "a", Title: "A", Text: text2 + "\n" + text1},

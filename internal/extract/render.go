@@ -6,7 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // snippetRunes is the length a citation snippet is trimmed to.
@@ -14,9 +14,9 @@ const snippetRunes = 240
 
 // render prints the chosen candidates with citation markers and builds one
 // citation per document, in order of first use.
-func (a *analysis) render(chosen []int) (string, []support.Citation) {
+func (a *analysis) render(chosen []int) (string, []core.Citation) {
 	var b strings.Builder
-	var cites []support.Citation
+	var cites []core.Citation
 	var parts [][]string // chosen text per citation
 	index := make(map[string]int)
 	prev := -1
@@ -72,15 +72,15 @@ func marker(text string, n int) string {
 }
 
 // documentKey identifies a passage's document for deduplication.
-func documentKey(p support.Passage) string {
+func documentKey(p core.Passage) string {
 	if p.DocumentID != 0 {
 		return "id:" + strconv.FormatInt(p.DocumentID, 10)
 	}
 	return "uri:" + p.SourceURI
 }
 
-func citation(p support.Passage) support.Citation {
-	return support.Citation{
+func citation(p core.Passage) core.Citation {
+	return core.Citation{
 		DocumentID: p.DocumentID,
 		Document:   p.SourceURI,
 		Title:      p.Title,

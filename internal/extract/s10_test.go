@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // s10Dir is the shared Galaxy S10 manual set, relative to this package.
@@ -223,7 +223,7 @@ func (x *s10Index) ranks(score func(int) float64) ([]int, []float64) {
 
 // search returns the sections in first (in that order), then the best
 // others by reciprocal-rank fusion, k passages in all.
-func (x *s10Index) search(question string, first []int, k int) []support.Passage {
+func (x *s10Index) search(question string, first []int, k int) []core.Passage {
 	q := distinct(tokenize(question), maxQuestionTerms)
 	textRank, bm := x.ranks(func(i int) float64 { return x.bm25(q, i) })
 	vecRank, sim := x.ranks(func(i int) float64 { return x.cosine(q, i) })
@@ -251,10 +251,10 @@ func (x *s10Index) search(question string, first []int, k int) []support.Passage
 			order = append(order, i)
 		}
 	}
-	out := make([]support.Passage, 0, len(order))
+	out := make([]core.Passage, 0, len(order))
 	for _, i := range order {
 		s := x.sections[i]
-		out = append(out, support.Passage{
+		out = append(out, core.Passage{
 			DocumentID: int64(i + 1), SourceURI: s.URL, Title: s.Title, Text: s.Text,
 			Score: fused(i), VectorRank: vecRank[i], TextRank: textRank[i],
 			Similarity: sim[i], BM25: bm[i],
@@ -264,7 +264,7 @@ func (x *s10Index) search(question string, first []int, k int) []support.Passage
 }
 
 // goldPassages returns q's gold sections followed by two others.
-func (x *s10Index) goldPassages(q s10Question) []support.Passage {
+func (x *s10Index) goldPassages(q s10Question) []core.Passage {
 	var gold []int
 	for _, id := range q.Gold {
 		if i, ok := x.byID[id]; ok {

@@ -15,8 +15,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/httpapi"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -99,13 +99,13 @@ func (b *bundle) postJSON(t *testing.T, path string, v any) response {
 
 // chatAnswer is the wire form of a chat response.
 type chatAnswer struct {
-	TurnID         int64              `json:"turn_id"`
-	ConversationID string             `json:"conversation_id"`
-	Answer         string             `json:"answer"`
-	Citations      []support.Citation `json:"citations"`
-	Confidence     float64            `json:"confidence"`
-	Mode           string             `json:"mode"`
-	DegradedReason string             `json:"degraded_reason"`
+	TurnID         int64           `json:"turn_id"`
+	ConversationID string          `json:"conversation_id"`
+	Answer         string          `json:"answer"`
+	Citations      []core.Citation `json:"citations"`
+	Confidence     float64         `json:"confidence"`
+	Mode           string          `json:"mode"`
+	DegradedReason string          `json:"degraded_reason"`
 }
 
 // chat asks a question and requires a 200.
@@ -150,7 +150,7 @@ type apiError struct {
 
 // requireError checks status, the JSON content type and the error envelope
 // with its code, a message and the request id of the response header.
-func requireError(t *testing.T, res response, status int, code support.Code) apiError {
+func requireError(t *testing.T, res response, status int, code core.Code) apiError {
 	t.Helper()
 	require.Equal(t, status, res.status, "body: %s", res.body)
 	requireJSON(t, res)
@@ -169,7 +169,7 @@ type turnRow struct {
 	KBName         string
 	Question       string
 	Answer         string
-	Citations      []support.Citation
+	Citations      []core.Citation
 	Confidence     float32
 	Mode           string
 	DegradedReason string
@@ -273,7 +273,7 @@ func TestChatQuestionLengthIsCountedInCharacters(t *testing.T) {
 	b.requireStored(t, "demo", q, ans)
 
 	res := b.postJSON(t, "/v1/chat", map[string]string{"kb": "demo", "question": q + "é"})
-	e := requireError(t, res, http.StatusBadRequest, support.CodeQuestionTooLong)
+	e := requireError(t, res, http.StatusBadRequest, core.CodeQuestionTooLong)
 	require.Equal(t, "Your question is too long: the limit is 2000 characters.", e.Error.Message)
 
 	// Surrounding whitespace does not count.
@@ -295,37 +295,37 @@ func TestChatRejectsBadRequests(t *testing.T) {
 		body        string
 		chunked     bool // stream the body without a Content-Length
 		wantStatus  int
-		wantCode    support.Code
+		wantCode    core.Code
 	}{
-		{"empty question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":""}`, false, 400, support.CodeQuestionEmpty},
-		{"missing question", "POST", "/v1/chat", "application/json", `{"kb":"demo"}`, false, 400, support.CodeQuestionEmpty},
-		{"whitespace question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":" \t\n\u00a0 "}`, false, 400, support.CodeQuestionEmpty},
-		{"question too long", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"` + strings.Repeat("a", 2001) + `"}`, false, 400, support.CodeQuestionTooLong},
-		{"unknown kb", "POST", "/v1/chat", "application/json", `{"kb":"nope",` + q + `}`, false, 404, support.CodeKBNotFound},
-		{"missing kb", "POST", "/v1/chat", "application/json", `{` + q + `}`, false, 400, support.CodeInvalid},
-		{"malformed json", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q, false, 400, support.CodeInvalid},
-		{"json syntax error", "POST", "/v1/chat", "application/json", `{kb:"demo"}`, false, 400, support.CodeInvalid},
-		{"trailing garbage", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `} x`, false, 400, support.CodeInvalid},
-		{"two objects", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `}{"kb":"demo"}`, false, 400, support.CodeInvalid},
-		{"unknown field", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"temperature":1}`, false, 400, support.CodeInvalid},
-		{"not an object", "POST", "/v1/chat", "application/json", `["demo"]`, false, 400, support.CodeInvalid},
-		{"text/plain", "POST", "/v1/chat", "text/plain", `{"kb":"demo",` + q + `}`, false, 415, support.CodeUnsupportedMedia},
-		{"no content type", "POST", "/v1/chat", "", `{"kb":"demo",` + q + `}`, false, 415, support.CodeUnsupportedMedia},
-		{"empty body", "POST", "/v1/chat", "application/json", ``, false, 400, support.CodeInvalid},
-		{"body over 64 KiB", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"` + strings.Repeat("a", 64<<10) + `"}`, false, 413, support.CodeBodyTooLarge},
-		{"streamed body over 64 KiB", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"` + strings.Repeat("a", 64<<10) + `"}`, true, 413, support.CodeBodyTooLarge},
-		{"conversation id not a uuid", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"conversation_id":"42"}`, false, 400, support.CodeInvalid},
-		{"unknown conversation id", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"conversation_id":"` + uuid.NewString() + `"}`, false, 404, support.CodeNotFound},
-		{"question is a number", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":42}`, false, 400, support.CodeInvalid},
-		{"kb is null-typed object", "POST", "/v1/chat", "application/json", `{"kb":{},` + q + `}`, false, 400, support.CodeInvalid},
-		{"invalid utf-8 in question", "POST", "/v1/chat", "application/json", "{\"kb\":\"demo\",\"question\":\"refund \xff\xfe policy\"}", false, 400, support.CodeInvalid},
-		{"lone surrogate in question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"refund \udc00 policy"}`, false, 400, support.CodeInvalid},
-		{"nul in question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"refund\u0000 policy"}`, false, 400, support.CodeInvalid},
-		{"filter not an object", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"filter":"html"}`, false, 400, support.CodeInvalid},
-		{"nul in filter", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"filter":{"format":"\u0000"}}`, false, 400, support.CodeInvalid},
-		{"GET chat", "GET", "/v1/chat", "", ``, false, 405, support.CodeMethodNotAllowed},
-		{"unknown route", "GET", "/v1/nope", "", ``, false, 404, support.CodeNotFound},
-		{"unknown route POST", "POST", "/v2/chat", "application/json", `{"kb":"demo",` + q + `}`, false, 404, support.CodeNotFound},
+		{"empty question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":""}`, false, 400, core.CodeQuestionEmpty},
+		{"missing question", "POST", "/v1/chat", "application/json", `{"kb":"demo"}`, false, 400, core.CodeQuestionEmpty},
+		{"whitespace question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":" \t\n\u00a0 "}`, false, 400, core.CodeQuestionEmpty},
+		{"question too long", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"` + strings.Repeat("a", 2001) + `"}`, false, 400, core.CodeQuestionTooLong},
+		{"unknown kb", "POST", "/v1/chat", "application/json", `{"kb":"nope",` + q + `}`, false, 404, core.CodeKBNotFound},
+		{"missing kb", "POST", "/v1/chat", "application/json", `{` + q + `}`, false, 400, core.CodeInvalid},
+		{"malformed json", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q, false, 400, core.CodeInvalid},
+		{"json syntax error", "POST", "/v1/chat", "application/json", `{kb:"demo"}`, false, 400, core.CodeInvalid},
+		{"trailing garbage", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `} x`, false, 400, core.CodeInvalid},
+		{"two objects", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `}{"kb":"demo"}`, false, 400, core.CodeInvalid},
+		{"unknown field", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"temperature":1}`, false, 400, core.CodeInvalid},
+		{"not an object", "POST", "/v1/chat", "application/json", `["demo"]`, false, 400, core.CodeInvalid},
+		{"text/plain", "POST", "/v1/chat", "text/plain", `{"kb":"demo",` + q + `}`, false, 415, core.CodeUnsupportedMedia},
+		{"no content type", "POST", "/v1/chat", "", `{"kb":"demo",` + q + `}`, false, 415, core.CodeUnsupportedMedia},
+		{"empty body", "POST", "/v1/chat", "application/json", ``, false, 400, core.CodeInvalid},
+		{"body over 64 KiB", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"` + strings.Repeat("a", 64<<10) + `"}`, false, 413, core.CodeBodyTooLarge},
+		{"streamed body over 64 KiB", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"` + strings.Repeat("a", 64<<10) + `"}`, true, 413, core.CodeBodyTooLarge},
+		{"conversation id not a uuid", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"conversation_id":"42"}`, false, 400, core.CodeInvalid},
+		{"unknown conversation id", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"conversation_id":"` + uuid.NewString() + `"}`, false, 404, core.CodeNotFound},
+		{"question is a number", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":42}`, false, 400, core.CodeInvalid},
+		{"kb is null-typed object", "POST", "/v1/chat", "application/json", `{"kb":{},` + q + `}`, false, 400, core.CodeInvalid},
+		{"invalid utf-8 in question", "POST", "/v1/chat", "application/json", "{\"kb\":\"demo\",\"question\":\"refund \xff\xfe policy\"}", false, 400, core.CodeInvalid},
+		{"lone surrogate in question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"refund \udc00 policy"}`, false, 400, core.CodeInvalid},
+		{"nul in question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"refund\u0000 policy"}`, false, 400, core.CodeInvalid},
+		{"filter not an object", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"filter":"html"}`, false, 400, core.CodeInvalid},
+		{"nul in filter", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"filter":{"format":"\u0000"}}`, false, 400, core.CodeInvalid},
+		{"GET chat", "GET", "/v1/chat", "", ``, false, 405, core.CodeMethodNotAllowed},
+		{"unknown route", "GET", "/v1/nope", "", ``, false, 404, core.CodeNotFound},
+		{"unknown route POST", "POST", "/v2/chat", "application/json", `{"kb":"demo",` + q + `}`, false, 404, core.CodeNotFound},
 	}
 	// Sequential on purpose: each case checks that it stored nothing, which
 	// parallel cases on one database could not tell apart.
@@ -400,7 +400,7 @@ func TestHealthProbes(t *testing.T) {
 	require.Equal(t, target, ready.SchemaVersion)
 
 	res = b.do(t, http.MethodPost, "/healthz", "", nil)
-	requireError(t, res, http.StatusMethodNotAllowed, support.CodeMethodNotAllowed)
+	requireError(t, res, http.StatusMethodNotAllowed, core.CodeMethodNotAllowed)
 }
 
 func TestSecurityHeadersAndRequestIDs(t *testing.T) {
@@ -425,7 +425,7 @@ func TestSecurityHeadersAndRequestIDs(t *testing.T) {
 	// ...and on errors, in the header and the body.
 	bad := b.do(t, http.MethodPost, "/v1/chat", "application/json", strings.NewReader(`{"kb":"demo","question":""}`), "X-Request-Id", "client-req-2")
 	requireHeaders(t, bad)
-	e := requireError(t, bad, http.StatusBadRequest, support.CodeQuestionEmpty)
+	e := requireError(t, bad, http.StatusBadRequest, core.CodeQuestionEmpty)
 	require.Equal(t, "client-req-2", e.Error.RequestID)
 
 	// Without one, the server makes one up, distinct per request.
@@ -438,7 +438,7 @@ func TestSecurityHeadersAndRequestIDs(t *testing.T) {
 		require.NotContains(t, seen, id)
 		seen = append(seen, id)
 		if res.status != http.StatusOK {
-			requireError(t, res, http.StatusNotFound, support.CodeNotFound)
+			requireError(t, res, http.StatusNotFound, core.CodeNotFound)
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"supportd/internal/auth"
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // Authenticator verifies API keys (auth.Service).
@@ -44,11 +44,11 @@ func requireScope(d Deps, scope string) echo.MiddlewareFunc {
 			key := presentedKey(c.Request())
 			if key == "" {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="supportd"`)
-				return support.Errorf(support.CodeUnauthorized, "an API key is required: send Authorization: Bearer <key>")
+				return core.Errorf(core.CodeUnauthorized, "an API key is required: send Authorization: Bearer <key>")
 			}
 			p, err := d.Auth.Authenticate(c.Request().Context(), key)
 			if err != nil {
-				if support.ErrorCode(err) == support.CodeUnauthorized {
+				if core.ErrorCode(err) == core.CodeUnauthorized {
 					c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="supportd", error="invalid_token"`)
 				}
 				return err
@@ -57,7 +57,7 @@ func requireScope(d Deps, scope string) echo.MiddlewareFunc {
 				return err
 			}
 			if !p.Can(scope) {
-				return support.Errorf(support.CodeForbidden, "this key lacks the %q scope", scope)
+				return core.Errorf(core.CodeForbidden, "this key lacks the %q scope", scope)
 			}
 			c.Set(principalKey, p)
 			return next(c)
@@ -73,7 +73,7 @@ func checkWidget(c echo.Context, p auth.Principal) error {
 	}
 	origin, err := auth.NormalizeOrigin(c.Request().Header.Get(echo.HeaderOrigin))
 	if err != nil || !slices.Contains(p.Origins, origin) {
-		return support.Errorf(support.CodeForbidden, "this widget key is not valid on this origin")
+		return core.Errorf(core.CodeForbidden, "this widget key is not valid on this origin")
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderAccessControlAllowOrigin, origin)

@@ -19,12 +19,12 @@ import (
 
 	"supportd/internal/assistant"
 	"supportd/internal/auth"
+	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
 	"supportd/internal/ingest"
 	"supportd/internal/metrics"
 	"supportd/internal/store"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -208,7 +208,7 @@ func newFixtures(t *testing.T, b *bundle) *fixtures {
 }
 
 // answer records a turn of tenant A in a new conversation of endUser.
-func (f *fixtures) answer(t *testing.T, endUser string) support.Answer {
+func (f *fixtures) answer(t *testing.T, endUser string) core.Answer {
 	t.Helper()
 	ans, err := f.b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: tenantA, KB: "demo",
 		Question: "How do I reset my password?", ClientID: "fixture", EndUserID: endUser})
@@ -255,7 +255,7 @@ type endpoint struct {
 	// foreign is the code another tenant's key gets for the route's target:
 	// tenant A's data named by id or name. "" when the route only ever
 	// reaches the caller's own data.
-	foreign support.Code
+	foreign core.Code
 	// foreignBody is, for the other routes, the exact body tenant B's
 	// admin key gets: none of tenant A's data. nil skips the check.
 	foreignBody *string
@@ -291,15 +291,15 @@ func endpoints() []endpoint {
 		{method: "GET", route: "/metrics", scope: auth.ScopeAdmin, success: 200, target: fixed("/metrics")},
 		{method: "OPTIONS", route: "/v1/chat", success: 204, target: fixed("/v1/chat")},
 		{method: "OPTIONS", route: "/v1/turns/:id/feedback", success: 204, target: fixed("/v1/turns/1/feedback")},
-		{method: "POST", route: "/v1/chat", scope: auth.ScopeChat, success: 200, foreign: support.CodeKBNotFound,
+		{method: "POST", route: "/v1/chat", scope: auth.ScopeChat, success: 200, foreign: core.CodeKBNotFound,
 			body: map[string]string{"kb": "demo", "question": "How do I get a refund on an annual plan?"}, target: fixed("/v1/chat")},
 		{method: "GET", route: "/v1/kbs", scope: auth.ScopeIngest, success: 200, foreignBody: ptr(`{"kbs":[]}`), target: fixed("/v1/kbs")},
-		{method: "GET", route: "/v1/kbs/:kb/documents", scope: auth.ScopeIngest, success: 200, foreign: support.CodeKBNotFound,
+		{method: "GET", route: "/v1/kbs/:kb/documents", scope: auth.ScopeIngest, success: 200, foreign: core.CodeKBNotFound,
 			target: fixed("/v1/kbs/demo/documents")},
 		{method: "POST", route: "/v1/kbs/:kb/documents", scope: auth.ScopeIngest, success: 200,
 			body:   map[string]any{"documents": []map[string]string{{"uri": "matrix.md", "text": "# Matrix\n\nUploaded by the matrix.\n"}}},
 			target: fixed("/v1/kbs/uploads/documents")},
-		{method: "DELETE", route: "/v1/kbs/:kb/documents", scope: auth.ScopeIngest, success: 200, foreign: support.CodeKBNotFound,
+		{method: "DELETE", route: "/v1/kbs/:kb/documents", scope: auth.ScopeIngest, success: 200, foreign: core.CodeKBNotFound,
 			target: func(t *testing.T, f *fixtures) request {
 				uri := f.document(t)
 				return request{path: "/v1/kbs/demo/documents?uri=" + uri, changed: func() bool {
@@ -307,9 +307,9 @@ func endpoints() []endpoint {
 				}}
 			}},
 		{method: "GET", route: "/v1/eval/runs", scope: auth.ScopeEval, success: 200, foreignBody: ptr(`{"runs":[]}`), target: fixed("/v1/eval/runs")},
-		{method: "GET", route: "/v1/eval/runs/:id", scope: auth.ScopeEval, success: 200, foreign: support.CodeNotFound,
+		{method: "GET", route: "/v1/eval/runs/:id", scope: auth.ScopeEval, success: 200, foreign: core.CodeNotFound,
 			target: func(_ *testing.T, f *fixtures) request { return request{path: "/v1/eval/runs/" + id(f.runID)} }},
-		{method: "POST", route: "/v1/turns/:id/feedback", scope: auth.ScopeChat, success: 201, foreign: support.CodeNotFound,
+		{method: "POST", route: "/v1/turns/:id/feedback", scope: auth.ScopeChat, success: 201, foreign: core.CodeNotFound,
 			target: func(t *testing.T, f *fixtures) request {
 				ans := f.answer(t, "")
 				return request{path: "/v1/turns/" + id(ans.TurnID) + "/feedback",
@@ -321,7 +321,7 @@ func endpoints() []endpoint {
 		{method: "GET", route: "/v1/feedback", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"knowledge_bases":[],"documents":[]}`),
 			target: fixed("/v1/feedback")},
 		{method: "GET", route: "/v1/review", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"items":[]}`), target: fixed("/v1/review")},
-		{method: "POST", route: "/v1/review/:id/resolve", scope: auth.ScopeAdmin, success: 200, foreign: support.CodeNotFound,
+		{method: "POST", route: "/v1/review/:id/resolve", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeNotFound,
 			body: map[string]string{"label": "correct"},
 			target: func(t *testing.T, f *fixtures) request {
 				item := f.reviewItem(t)
@@ -333,7 +333,7 @@ func endpoints() []endpoint {
 			target: fixed("/v1/drift")},
 		{method: "GET", route: "/v1/review/export", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(""),
 			target: fixed("/v1/review/export")},
-		{method: "DELETE", route: "/v1/conversations/:id", scope: auth.ScopeAdmin, success: 200, foreign: support.CodeNotFound,
+		{method: "DELETE", route: "/v1/conversations/:id", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeNotFound,
 			target: func(t *testing.T, f *fixtures) request {
 				conv := f.answer(t, "").ConversationID
 				return request{path: "/v1/conversations/" + conv, changed: func() bool {
@@ -359,14 +359,14 @@ func endpoints() []endpoint {
 
 // expect is the rule the matrix checks: authentication, then the widget's
 // origin, then the scope, then ownership of the target.
-func (e endpoint) expect(c credential) (int, support.Code) {
+func (e endpoint) expect(c credential) (int, core.Code) {
 	switch {
 	case e.scope == "":
 		return e.success, ""
 	case c.challenge != "":
-		return http.StatusUnauthorized, support.CodeUnauthorized
+		return http.StatusUnauthorized, core.CodeUnauthorized
 	case c.widget && !c.originOK, !c.can(e.scope):
-		return http.StatusForbidden, support.CodeForbidden
+		return http.StatusForbidden, core.CodeForbidden
 	case c.tenant != tenantA && e.foreign != "":
 		return http.StatusNotFound, e.foreign
 	}
@@ -495,7 +495,7 @@ func TestWidgetCORS(t *testing.T) {
 			if !tc.allowed {
 				require.Empty(t, pre.header.Values("Access-Control-Allow-Origin"))
 				require.Empty(t, pre.header.Values("Access-Control-Allow-Headers"))
-				requireError(t, res, http.StatusForbidden, support.CodeForbidden)
+				requireError(t, res, http.StatusForbidden, core.CodeForbidden)
 				require.Empty(t, res.header.Values("Access-Control-Allow-Origin"))
 				return
 			}

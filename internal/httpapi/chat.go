@@ -12,7 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"supportd/internal/assistant"
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 type chatRequest struct {
@@ -34,12 +34,12 @@ func handleChat(a Answerer) echo.HandlerFunc {
 			return err
 		}
 		if req.KB == "" {
-			return support.Errorf(support.CodeInvalid, "kb is required")
+			return core.Errorf(core.CodeInvalid, "kb is required")
 		}
 		turn := assistant.Turn{Tenant: principal(c).Tenant, KB: req.KB, Question: req.Question,
 			ConversationID: req.ConversationID, Filter: req.Filter, ClientID: clientID(c), EndUserID: req.UserID}
 		if len(req.UserID) > 200 {
-			return support.Errorf(support.CodeInvalid, "user_id must be at most 200 characters")
+			return core.Errorf(core.CodeInvalid, "user_id must be at most 200 characters")
 		}
 		if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/event-stream") {
 			return streamChat(c, a, turn)
@@ -94,13 +94,13 @@ func (s sse) send(event string, data any) error {
 }
 
 type doneEvent struct {
-	TurnID         int64          `json:"turn_id"`
-	ConversationID string         `json:"conversation_id"`
-	Mode           support.Mode   `json:"mode"`
-	DegradedReason string         `json:"degraded_reason,omitempty"`
-	Confidence     float64        `json:"confidence"`
-	Model          string         `json:"model,omitempty"`
-	Usage          *support.Usage `json:"usage,omitempty"`
+	TurnID         int64       `json:"turn_id"`
+	ConversationID string      `json:"conversation_id"`
+	Mode           core.Mode   `json:"mode"`
+	DegradedReason string      `json:"degraded_reason,omitempty"`
+	Confidence     float64     `json:"confidence"`
+	Model          string      `json:"model,omitempty"`
+	Usage          *core.Usage `json:"usage,omitempty"`
 }
 
 // streamChat streams the answer as "token" events, then "citations" and
@@ -125,7 +125,7 @@ func streamChat(c echo.Context, a Answerer, turn assistant.Turn) error {
 		// The status is already sent; the request log and the error log
 		// still hear about the failure.
 		c.Set(streamErrKey, err)
-		return s.send("error", errorDetail{Code: support.ErrorCode(err), Message: publicMessage(err),
+		return s.send("error", errorDetail{Code: core.ErrorCode(err), Message: publicMessage(err),
 			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
 	}
 	if err := s.send("citations", ans.Citations); err != nil {
@@ -139,10 +139,10 @@ func streamChat(c echo.Context, a Answerer, turn assistant.Turn) error {
 
 // publicMessage hides internal errors' details.
 func publicMessage(err error) string {
-	if support.ErrorCode(err) == support.CodeInternal {
+	if core.ErrorCode(err) == core.CodeInternal {
 		return "internal error"
 	}
-	return support.ErrorMessage(err)
+	return core.ErrorMessage(err)
 }
 
 // clientID names the caller for rate limits and budgets: its verified key,
@@ -186,7 +186,7 @@ func limitClients(l, widget RateLimiter, log *slog.Logger, obs HTTPObserver) ech
 				if obs != nil {
 					obs.RateLimited(strings.SplitN(clientID(c), ":", 2)[0])
 				}
-				return &support.Error{Code: support.CodeRateLimited, RetryAfter: retry,
+				return &core.Error{Code: core.CodeRateLimited, RetryAfter: retry,
 					Message: "too many requests from this client; retry after the Retry-After delay"}
 			}
 			return next(c)

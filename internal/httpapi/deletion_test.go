@@ -13,10 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/auth"
+	"supportd/internal/core"
 	"supportd/internal/drift"
 	"supportd/internal/fakellm"
 	"supportd/internal/store"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -166,11 +166,11 @@ func TestDeletingConversationsAndEndUsersLeavesNothingBehind(t *testing.T) {
 
 	// Another tenant's admin, unknown and malformed ids change nothing.
 	requireError(t, p.call(t, http.MethodDelete, "/v1/conversations/"+refund.ConversationID, nil, bearer(p.adminB)...),
-		http.StatusNotFound, support.CodeNotFound)
+		http.StatusNotFound, core.CodeNotFound)
 	requireError(t, p.call(t, http.MethodDelete, "/v1/conversations/"+uuid.NewString(), nil, bearer(p.admin)...),
-		http.StatusNotFound, support.CodeNotFound)
+		http.StatusNotFound, core.CodeNotFound)
 	requireError(t, p.call(t, http.MethodDelete, "/v1/conversations/not-a-uuid", nil, bearer(p.admin)...),
-		http.StatusBadRequest, support.CodeInvalid)
+		http.StatusBadRequest, core.CodeInvalid)
 	require.Equal(t, map[string]int{"turns": 3, "conversations": 2, "feedback": 2, "review_items": 1}, p.userRows(t, u1Turns, u1Convs))
 	require.Empty(t, p.deletions(t, tenantA))
 	require.Empty(t, p.deletions(t, tenantB))
@@ -321,7 +321,7 @@ func TestEndUserDeletionReachesDriftReports(t *testing.T) {
 		require.NoError(t, err)
 		out := make([]drift.Question, len(qs))
 		for i, q := range qs {
-			out[i] = drift.Question{Text: q.Text, TopDoc: q.TopDoc, Mode: support.Mode(q.Mode), Confidence: q.Confidence}
+			out[i] = drift.Question{Text: q.Text, TopDoc: q.TopDoc, Mode: core.Mode(q.Mode), Confidence: q.Confidence}
 		}
 		return out
 	}

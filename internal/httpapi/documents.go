@@ -10,9 +10,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"supportd/internal/core"
 	"supportd/internal/ingest"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 func handleListKBs(lib Library) echo.HandlerFunc {
@@ -49,7 +49,7 @@ func handleDeleteDocuments(lib Library, aud Auditor) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		uris := c.QueryParams()["uri"]
 		if len(uris) == 0 {
-			return support.Errorf(support.CodeInvalid, "name the documents to delete with ?uri=...")
+			return core.Errorf(core.CodeInvalid, "name the documents to delete with ?uri=...")
 		}
 		kb, err := lib.KB(c.Request().Context(), principal(c).Tenant, c.Param("kb"))
 		if err != nil {
@@ -94,7 +94,7 @@ func handleUpload(d Deps) echo.HandlerFunc {
 			// Nothing loadable: fail without creating the knowledge base.
 			return c.JSON(http.StatusBadRequest, uploadResponse{KB: name, Results: failed,
 				Counts: map[ingest.Outcome]int{ingest.Failed: len(failed)},
-				Error:  &errorDetail{Code: support.CodeInvalid, Message: "no document could be ingested; see results"}})
+				Error:  &errorDetail{Code: core.CodeInvalid, Message: "no document could be ingested; see results"}})
 		}
 		kb, err := d.Library.EnsureKB(ctx, store.KBParams{Tenant: principal(c).Tenant, Name: name, Model: d.EmbedModel, Dim: d.EmbedDim})
 		if err != nil {
@@ -103,7 +103,7 @@ func handleUpload(d Deps) echo.HandlerFunc {
 		resp := uploadResponse{KB: kb.Name, Results: failed, Counts: map[ingest.Outcome]int{}}
 		for _, doc := range docs {
 			res, err := upsert(ctx, d.Uploader, kb, doc)
-			if err != nil && support.ErrorCode(err) == support.CodeUnavailable {
+			if err != nil && core.ErrorCode(err) == core.CodeUnavailable {
 				return err
 			}
 			resp.Results = append(resp.Results, res)
@@ -116,7 +116,7 @@ func handleUpload(d Deps) echo.HandlerFunc {
 		switch nFailed := resp.Counts[ingest.Failed]; {
 		case nFailed == len(resp.Results):
 			status = http.StatusBadRequest
-			resp.Error = &errorDetail{Code: support.CodeInvalid, Message: "no document could be ingested; see results"}
+			resp.Error = &errorDetail{Code: core.CodeInvalid, Message: "no document could be ingested; see results"}
 		case nFailed > 0:
 			status = http.StatusMultiStatus
 		}
@@ -127,7 +127,7 @@ func handleUpload(d Deps) echo.HandlerFunc {
 func upsert(ctx context.Context, u Uploader, kb store.KB, doc ingest.Document) (ingest.Result, error) {
 	res, err := u.Upsert(ctx, kb, doc)
 	if err != nil {
-		return ingest.Result{SourceURI: doc.SourceURI, Outcome: ingest.Failed, Error: support.ErrorMessage(err)}, err
+		return ingest.Result{SourceURI: doc.SourceURI, Outcome: ingest.Failed, Error: core.ErrorMessage(err)}, err
 	}
 	return res, nil
 }
@@ -146,7 +146,7 @@ func readUpload(c echo.Context) ([]ingest.Document, []ingest.Result, error) {
 			return nil, nil, err
 		}
 		if len(req.Documents) == 0 {
-			return nil, nil, support.Errorf(support.CodeInvalid, "documents is empty")
+			return nil, nil, core.Errorf(core.CodeInvalid, "documents is empty")
 		}
 		var docs []ingest.Document
 		var failed []ingest.Result
@@ -159,7 +159,7 @@ func readUpload(c echo.Context) ([]ingest.Document, []ingest.Result, error) {
 		}
 		return docs, failed, nil
 	}
-	return nil, nil, support.Errorf(support.CodeUnsupportedMedia, "send documents as multipart/form-data (field \"file\") or application/json")
+	return nil, nil, core.Errorf(core.CodeUnsupportedMedia, "send documents as multipart/form-data (field \"file\") or application/json")
 }
 
 func readMultipart(c echo.Context) ([]ingest.Document, []ingest.Result, error) {
@@ -169,7 +169,7 @@ func readMultipart(c echo.Context) ([]ingest.Document, []ingest.Result, error) {
 	}
 	files := form.File["file"]
 	if len(files) == 0 {
-		return nil, nil, support.Errorf(support.CodeInvalid, "attach documents in form field \"file\"")
+		return nil, nil, core.Errorf(core.CodeInvalid, "attach documents in form field \"file\"")
 	}
 	var docs []ingest.Document
 	var failed []ingest.Result
@@ -188,7 +188,7 @@ func readMultipart(c echo.Context) ([]ingest.Document, []ingest.Result, error) {
 func load(docs []ingest.Document, failed []ingest.Result, name string, r io.Reader, size int64) ([]ingest.Document, []ingest.Result) {
 	doc, err := ingest.Load(name, r, size)
 	if err != nil {
-		return docs, append(failed, ingest.Result{SourceURI: name, Outcome: ingest.Failed, Error: support.ErrorMessage(err)})
+		return docs, append(failed, ingest.Result{SourceURI: name, Outcome: ingest.Failed, Error: core.ErrorMessage(err)})
 	}
 	return append(docs, doc), failed
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 	"supportd/internal/testkit"
 )
 
@@ -172,9 +172,9 @@ func TestUploadJSONAndDelete(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 	require.JSONEq(t, `{"deleted":0}`, string(res.body))
 
-	requireError(t, b.do(t, http.MethodDelete, "/v1/kbs/newkb/documents", "", nil), http.StatusBadRequest, support.CodeInvalid)
-	requireError(t, b.do(t, http.MethodDelete, "/v1/kbs/nokb/documents?uri=a.md", "", nil), http.StatusNotFound, support.CodeKBNotFound)
-	requireError(t, b.do(t, http.MethodGet, "/v1/kbs/nokb/documents", "", nil), http.StatusNotFound, support.CodeKBNotFound)
+	requireError(t, b.do(t, http.MethodDelete, "/v1/kbs/newkb/documents", "", nil), http.StatusBadRequest, core.CodeInvalid)
+	requireError(t, b.do(t, http.MethodDelete, "/v1/kbs/nokb/documents?uri=a.md", "", nil), http.StatusNotFound, core.CodeKBNotFound)
+	requireError(t, b.do(t, http.MethodGet, "/v1/kbs/nokb/documents", "", nil), http.StatusNotFound, core.CodeKBNotFound)
 }
 
 func TestUploadRejectsBadRequests(t *testing.T) {
@@ -190,22 +190,22 @@ func TestUploadRejectsBadRequests(t *testing.T) {
 		contentType string
 		body        string
 		wantStatus  int
-		wantCode    support.Code
+		wantCode    core.Code
 		chunked     bool // stream the body without a Content-Length
 	}{
-		{"invalid kb name", "/v1/kbs/Bad%20Name/documents", "application/json", good, 400, support.CodeInvalid, false},
-		{"upper-case kb name", "/v1/kbs/Help/documents", "application/json", good, 400, support.CodeInvalid, false},
-		{"text/plain", "/v1/kbs/newkb/documents", "text/plain", "# A\n\nbody", 415, support.CodeUnsupportedMedia, false},
-		{"no content type", "/v1/kbs/newkb/documents", "", good, 415, support.CodeUnsupportedMedia, false},
-		{"empty documents", "/v1/kbs/newkb/documents", "application/json", `{"documents":[]}`, 400, support.CodeInvalid, false},
-		{"unknown field", "/v1/kbs/newkb/documents", "application/json", `{"documents":[],"kb":"x"}`, 400, support.CodeInvalid, false},
-		{"malformed json", "/v1/kbs/newkb/documents", "application/json", `{"documents":[`, 400, support.CodeInvalid, false},
-		{"multipart without boundary", "/v1/kbs/newkb/documents", "multipart/form-data", "--x\r\n", 400, support.CodeInvalid, false},
-		{"multipart without files", "/v1/kbs/newkb/documents", ctGood, "--" + strings.TrimPrefix(ctGood, "multipart/form-data; boundary=") + "--\r\n", 400, support.CodeInvalid, false},
-		{"over the upload limit", "/v1/kbs/newkb/documents", "application/json", `{"documents":[{"uri":"a.md","text":"` + strings.Repeat("a", 1<<20) + `"}]}`, 413, support.CodeBodyTooLarge, false},
-		{"streamed over the upload limit", "/v1/kbs/newkb/documents", "application/json", `{"documents":[{"uri":"a.md","text":"` + strings.Repeat("a", 1<<20) + `"}]}`, 413, support.CodeBodyTooLarge, true},
-		{"multipart over the upload limit", "/v1/kbs/newkb/documents", ctBig, big.String(), 413, support.CodeBodyTooLarge, false},
-		{"streamed multipart over the upload limit", "/v1/kbs/newkb/documents", ctBig, big.String(), 413, support.CodeBodyTooLarge, true},
+		{"invalid kb name", "/v1/kbs/Bad%20Name/documents", "application/json", good, 400, core.CodeInvalid, false},
+		{"upper-case kb name", "/v1/kbs/Help/documents", "application/json", good, 400, core.CodeInvalid, false},
+		{"text/plain", "/v1/kbs/newkb/documents", "text/plain", "# A\n\nbody", 415, core.CodeUnsupportedMedia, false},
+		{"no content type", "/v1/kbs/newkb/documents", "", good, 415, core.CodeUnsupportedMedia, false},
+		{"empty documents", "/v1/kbs/newkb/documents", "application/json", `{"documents":[]}`, 400, core.CodeInvalid, false},
+		{"unknown field", "/v1/kbs/newkb/documents", "application/json", `{"documents":[],"kb":"x"}`, 400, core.CodeInvalid, false},
+		{"malformed json", "/v1/kbs/newkb/documents", "application/json", `{"documents":[`, 400, core.CodeInvalid, false},
+		{"multipart without boundary", "/v1/kbs/newkb/documents", "multipart/form-data", "--x\r\n", 400, core.CodeInvalid, false},
+		{"multipart without files", "/v1/kbs/newkb/documents", ctGood, "--" + strings.TrimPrefix(ctGood, "multipart/form-data; boundary=") + "--\r\n", 400, core.CodeInvalid, false},
+		{"over the upload limit", "/v1/kbs/newkb/documents", "application/json", `{"documents":[{"uri":"a.md","text":"` + strings.Repeat("a", 1<<20) + `"}]}`, 413, core.CodeBodyTooLarge, false},
+		{"streamed over the upload limit", "/v1/kbs/newkb/documents", "application/json", `{"documents":[{"uri":"a.md","text":"` + strings.Repeat("a", 1<<20) + `"}]}`, 413, core.CodeBodyTooLarge, true},
+		{"multipart over the upload limit", "/v1/kbs/newkb/documents", ctBig, big.String(), 413, core.CodeBodyTooLarge, false},
+		{"streamed multipart over the upload limit", "/v1/kbs/newkb/documents", ctBig, big.String(), 413, core.CodeBodyTooLarge, true},
 	}
 	// Sequential: afterwards the test checks that none of them left a
 	// knowledge base behind.
@@ -236,7 +236,7 @@ func TestUploadWithNothingIngestableIsRejectedWithoutSideEffects(t *testing.T) {
 	var u upload
 	decodeStrict(t, res.body, &u)
 	require.NotNil(t, u.Error)
-	require.Equal(t, string(support.CodeInvalid), u.Error.Code)
+	require.Equal(t, string(core.CodeInvalid), u.Error.Code)
 	require.NotEmpty(t, u.Error.Message)
 	require.Equal(t, map[string]string{"empty.md": "failed", "blank.md": "failed", "notes.docx": "failed"}, u.outcomes())
 	for _, r := range u.Results {
@@ -246,5 +246,5 @@ func TestUploadWithNothingIngestableIsRejectedWithoutSideEffects(t *testing.T) {
 	res = b.do(t, http.MethodGet, "/v1/kbs", "", nil)
 	require.Equal(t, http.StatusOK, res.status)
 	require.JSONEq(t, `{"kbs":[]}`, string(res.body), "a rejected upload created a knowledge base")
-	requireError(t, b.do(t, http.MethodGet, "/v1/kbs/newkb/documents", "", nil), http.StatusNotFound, support.CodeKBNotFound)
+	requireError(t, b.do(t, http.MethodGet, "/v1/kbs/newkb/documents", "", nil), http.StatusNotFound, core.CodeKBNotFound)
 }

@@ -9,33 +9,33 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // statusOf is the one place where error codes become HTTP statuses.
-func statusOf(code support.Code) int {
+func statusOf(code core.Code) int {
 	switch code {
-	case support.CodeInvalid, support.CodeQuestionEmpty, support.CodeQuestionTooLong:
+	case core.CodeInvalid, core.CodeQuestionEmpty, core.CodeQuestionTooLong:
 		return http.StatusBadRequest
-	case support.CodeUnsupportedMedia:
+	case core.CodeUnsupportedMedia:
 		return http.StatusUnsupportedMediaType
-	case support.CodeBodyTooLarge:
+	case core.CodeBodyTooLarge:
 		return http.StatusRequestEntityTooLarge
-	case support.CodeNotFound, support.CodeKBNotFound:
+	case core.CodeNotFound, core.CodeKBNotFound:
 		return http.StatusNotFound
-	case support.CodeMethodNotAllowed:
+	case core.CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case support.CodeConflict, support.CodeEmbeddingMismatch:
+	case core.CodeConflict, core.CodeEmbeddingMismatch:
 		return http.StatusConflict
-	case support.CodeUnauthorized:
+	case core.CodeUnauthorized:
 		return http.StatusUnauthorized
-	case support.CodeForbidden:
+	case core.CodeForbidden:
 		return http.StatusForbidden
-	case support.CodeRateLimited, support.CodeBudgetExhausted:
+	case core.CodeRateLimited, core.CodeBudgetExhausted:
 		return http.StatusTooManyRequests
-	case support.CodeUnavailable:
+	case core.CodeUnavailable:
 		return http.StatusServiceUnavailable
-	case support.CodeUpstreamTimeout:
+	case core.CodeUpstreamTimeout:
 		return http.StatusGatewayTimeout
 	}
 	return http.StatusInternalServerError
@@ -43,25 +43,25 @@ func statusOf(code support.Code) int {
 
 // fromEcho gives Echo's own errors (unknown route, wrong method, bad JSON,
 // body limit) a code from the vocabulary.
-func fromEcho(he *echo.HTTPError) *support.Error {
+func fromEcho(he *echo.HTTPError) *core.Error {
 	msg := http.StatusText(he.Code)
 	if m, ok := he.Message.(string); ok {
 		msg = m
 	}
 	switch he.Code {
 	case http.StatusNotFound:
-		return support.Errorf(support.CodeNotFound, "no such route")
+		return core.Errorf(core.CodeNotFound, "no such route")
 	case http.StatusMethodNotAllowed:
-		return support.Errorf(support.CodeMethodNotAllowed, "method not allowed")
+		return core.Errorf(core.CodeMethodNotAllowed, "method not allowed")
 	case http.StatusRequestEntityTooLarge:
-		return support.Errorf(support.CodeBodyTooLarge, "request body is too large")
+		return core.Errorf(core.CodeBodyTooLarge, "request body is too large")
 	case http.StatusUnsupportedMediaType:
-		return support.Errorf(support.CodeUnsupportedMedia, "unsupported content type")
+		return core.Errorf(core.CodeUnsupportedMedia, "unsupported content type")
 	}
 	if he.Code >= 400 && he.Code < 500 {
-		return support.Wrap(support.CodeInvalid, he.Internal, msg)
+		return core.Wrap(core.CodeInvalid, he.Internal, msg)
 	}
-	return support.Wrap(support.CodeInternal, he, "internal error")
+	return core.Wrap(core.CodeInternal, he, "internal error")
 }
 
 type errorBody struct {
@@ -69,9 +69,9 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code      support.Code `json:"code"`
-	Message   string       `json:"message"`
-	RequestID string       `json:"request_id,omitempty"`
+	Code      core.Code `json:"code"`
+	Message   string    `json:"message"`
+	RequestID string    `json:"request_id,omitempty"`
 }
 
 // errorHandler writes every error as {"error":{"code","message"}} with the
@@ -86,19 +86,19 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if errors.As(err, &he) {
 			err = fromEcho(he)
 		}
-		code := support.ErrorCode(err)
+		code := core.ErrorCode(err)
 		status := statusOf(code)
 		reqID := c.Response().Header().Get(echo.HeaderXRequestID)
-		msg := support.ErrorMessage(err)
+		msg := core.ErrorMessage(err)
 		if status >= 500 {
 			log.ErrorContext(c.Request().Context(), "request failed", "request_id", reqID,
 				"code", code, "status", status, "err", err.Error())
 		}
-		if code == support.CodeInternal {
+		if code == core.CodeInternal {
 			msg = "internal error"
 		}
 		if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-			c.Response().Header().Set("Retry-After", retryAfterSeconds(support.RetryAfter(err)))
+			c.Response().Header().Set("Retry-After", retryAfterSeconds(core.RetryAfter(err)))
 		}
 		body := errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: reqID}}
 		var werr error

@@ -8,9 +8,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // EvalRuns reads stored evaluation runs (eval.Runner).
@@ -57,7 +57,7 @@ func handleGetEvalRun(runs EvalRuns) echo.HandlerFunc {
 		tenant := principal(c).Tenant
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
-			return support.Errorf(support.CodeInvalid, "run id must be a positive number")
+			return core.Errorf(core.CodeInvalid, "run id must be a positive number")
 		}
 		ctx := c.Request().Context()
 		run, cmpn, err := runs.Load(ctx, tenant, id)
@@ -78,7 +78,7 @@ func handleGetEvalRun(runs EvalRuns) echo.HandlerFunc {
 		}
 		var buf bytes.Buffer
 		if err := eval.Render(&buf, format, rep); err != nil {
-			return support.Wrap(support.CodeInvalid, err, err.Error())
+			return core.Wrap(core.CodeInvalid, err, err.Error())
 		}
 		ct := map[string]string{"html": echo.MIMETextHTMLCharsetUTF8, "junit": echo.MIMEApplicationXMLCharsetUTF8}[format]
 		if ct == "" {
@@ -99,7 +99,7 @@ func intParam(c echo.Context, name string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, support.Errorf(support.CodeInvalid, "%s must be a whole number between %d and %d", name, lo, hi)
+		return 0, core.Errorf(core.CodeInvalid, "%s must be a whole number between %d and %d", name, lo, hi)
 	}
 	return n, nil
 }

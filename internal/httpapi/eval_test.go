@@ -11,9 +11,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -59,8 +59,8 @@ func TestEvalRunsAreServed(t *testing.T) {
 	require.Equal(t, "text/html; charset=UTF-8", res.header.Get("Content-Type"))
 	require.Equal(t, 2, strings.Count(string(res.body), "<svg"), "trend and slice charts")
 
-	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs/999999", "", nil), http.StatusNotFound, support.CodeNotFound)
-	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs/abc", "", nil), http.StatusBadRequest, support.CodeInvalid)
-	requireError(t, b.do(t, http.MethodGet, path+"?format=pdf", "", nil), http.StatusBadRequest, support.CodeInvalid)
-	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs?limit=0", "", nil), http.StatusBadRequest, support.CodeInvalid)
+	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs/999999", "", nil), http.StatusNotFound, core.CodeNotFound)
+	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs/abc", "", nil), http.StatusBadRequest, core.CodeInvalid)
+	requireError(t, b.do(t, http.MethodGet, path+"?format=pdf", "", nil), http.StatusBadRequest, core.CodeInvalid)
+	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs?limit=0", "", nil), http.StatusBadRequest, core.CodeInvalid)
 }

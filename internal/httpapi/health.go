@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 func handleHealthz() echo.HandlerFunc {
@@ -23,14 +23,14 @@ func handleReadyz(h Health) echo.HandlerFunc {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), time.Second)
 		defer cancel()
 		if err := h.Ping(ctx); err != nil {
-			return support.Wrap(support.CodeUnavailable, err, "database is unreachable")
+			return core.Wrap(core.CodeUnavailable, err, "database is unreachable")
 		}
 		current, target, err := h.MigrationState(ctx)
 		if err != nil {
-			return support.Wrap(support.CodeUnavailable, err, "cannot read the schema version")
+			return core.Wrap(core.CodeUnavailable, err, "cannot read the schema version")
 		}
 		if current != target {
-			return support.Errorf(support.CodeUnavailable, "database schema is at version %d; this binary needs %d (run supportd migrate)", current, target)
+			return core.Errorf(core.CodeUnavailable, "database schema is at version %d; this binary needs %d (run supportd migrate)", current, target)
 		}
 		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schema_version": current})
 	}

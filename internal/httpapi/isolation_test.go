@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/auth"
+	"supportd/internal/core"
 	"supportd/internal/fakellm"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -59,8 +59,8 @@ func (b *bundle) uploadAs(t *testing.T, key, kb string, docs ...string) upload {
 // modelAnswer is the wire form of a chat answer, model fields included.
 type modelAnswer struct {
 	chatAnswer
-	Model string         `json:"model"`
-	Usage *support.Usage `json:"usage"`
+	Model string      `json:"model"`
+	Usage *core.Usage `json:"usage"`
 }
 
 // askAs sends a chat request with key and requires a 200.
@@ -93,7 +93,7 @@ func (b *bundle) documentURIs(t *testing.T, key, kb string) []string {
 
 // citedTenants returns the owning tenant of each cited document, read from
 // the database rather than from anything the answer claims.
-func (b *bundle) citedTenants(t *testing.T, cites []support.Citation) []string {
+func (b *bundle) citedTenants(t *testing.T, cites []core.Citation) []string {
 	t.Helper()
 	var owners []string
 	for _, c := range cites {
@@ -164,11 +164,11 @@ func TestTenantsSeeOnlyTheirOwnDocuments(t *testing.T) {
 
 	// B's other knowledge base does not exist for A, whatever A does with it.
 	requireError(t, b.call(t, http.MethodGet, "/v1/kbs/"+otherKBOfB+"/documents", nil, bearer(a.ingest)...),
-		http.StatusNotFound, support.CodeKBNotFound)
+		http.StatusNotFound, core.CodeKBNotFound)
 	requireError(t, b.call(t, http.MethodDelete, "/v1/kbs/"+otherKBOfB+"/documents?uri=partners.md", nil, bearer(a.ingest)...),
-		http.StatusNotFound, support.CodeKBNotFound)
+		http.StatusNotFound, core.CodeKBNotFound)
 	requireError(t, b.call(t, http.MethodPost, "/v1/chat", map[string]string{"kb": otherKBOfB, "question": partnerAsked}, bearer(a.chat)...),
-		http.StatusNotFound, support.CodeKBNotFound)
+		http.StatusNotFound, core.CodeKBNotFound)
 	// Uploading under the same name makes A's own knowledge base of it.
 	b.uploadAs(t, a.ingest, otherKBOfB, "notes.md", "# Notes\n\nTenant A's own notes.\n")
 	require.Equal(t, []string{"notes.md"}, b.documentURIs(t, a.ingest, otherKBOfB))
@@ -222,16 +222,16 @@ func TestTenantsCannotReachEachOthersConversations(t *testing.T) {
 	// Continuing B's conversation would read its history into A's prompt.
 	res := b.call(t, http.MethodPost, "/v1/chat", map[string]string{"kb": sharedKBName, "question": "And monthly plans?",
 		"conversation_id": ofB.ConversationID}, bearer(a.admin)...)
-	requireError(t, res, http.StatusNotFound, support.CodeNotFound)
+	requireError(t, res, http.StatusNotFound, core.CodeNotFound)
 	requireError(t, b.call(t, http.MethodDelete, "/v1/conversations/"+ofB.ConversationID, nil, bearer(a.admin)...),
-		http.StatusNotFound, support.CodeNotFound)
+		http.StatusNotFound, core.CodeNotFound)
 	// Rating B's turn fails whether A names B's conversation (say it
 	// leaked) or one of its own.
 	ofA := b.askAs(t, a.chat, map[string]string{"kb": sharedKBName, "question": refundAsked})
 	for _, conv := range []string{ofB.ConversationID, ofA.ConversationID} {
 		requireError(t, b.call(t, http.MethodPost, "/v1/turns/"+turnB+"/feedback",
 			map[string]string{"conversation_id": conv, "rating": "down"}, bearer(a.admin)...),
-			http.StatusNotFound, support.CodeNotFound)
+			http.StatusNotFound, core.CodeNotFound)
 	}
 	turns, feedback := countB()
 	require.Equal(t, 1, turns)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // decodeJSON reads a JSON request body into dst strictly: the content type
@@ -19,7 +19,7 @@ import (
 func decodeJSON(c echo.Context, dst any) error {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if mt != echo.MIMEApplicationJSON {
-		return support.Errorf(support.CodeUnsupportedMedia, "send the body as application/json")
+		return core.Errorf(core.CodeUnsupportedMedia, "send the body as application/json")
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
@@ -28,7 +28,7 @@ func decodeJSON(c echo.Context, dst any) error {
 	// encoding/json silently replaces invalid UTF-8 with U+FFFD; a client
 	// sending garbage should hear about it instead.
 	if !utf8.Valid(body) {
-		return support.Errorf(support.CodeInvalid, "request body is not valid UTF-8")
+		return core.Errorf(core.CodeInvalid, "request body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -36,7 +36,7 @@ func decodeJSON(c echo.Context, dst any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return support.Errorf(support.CodeInvalid, "request body has data after the JSON object")
+		return core.Errorf(core.CodeInvalid, "request body has data after the JSON object")
 	}
 	return nil
 }
@@ -46,13 +46,13 @@ func jsonError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.Is(err, io.EOF):
-		return support.Errorf(support.CodeInvalid, "request body is empty")
+		return core.Errorf(core.CodeInvalid, "request body is empty")
 	case errors.As(err, &syntax):
-		return support.Errorf(support.CodeInvalid, "malformed JSON at byte %d", syntax.Offset)
+		return core.Errorf(core.CodeInvalid, "malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typ):
-		return support.Errorf(support.CodeInvalid, "field %q must be %s", typ.Field, typ.Type)
+		return core.Errorf(core.CodeInvalid, "field %q must be %s", typ.Field, typ.Type)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return support.Errorf(support.CodeInvalid, "malformed JSON: unexpected end of body")
+		return core.Errorf(core.CodeInvalid, "malformed JSON: unexpected end of body")
 	}
 	return bodyError(err, "invalid JSON")
 }

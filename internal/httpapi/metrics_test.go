@@ -13,12 +13,12 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/fakellm"
 	"supportd/internal/httpapi"
 	"supportd/internal/limit"
 	"supportd/internal/llm"
 	"supportd/internal/metrics"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -71,8 +71,8 @@ func (s scrape) series(name string) map[string]float64 {
 // llmAnswer is the wire form of a chat answer that came from a model.
 type llmAnswer struct {
 	chatAnswer
-	Model string         `json:"model"`
-	Usage *support.Usage `json:"usage"`
+	Model string      `json:"model"`
+	Usage *core.Usage `json:"usage"`
 }
 
 // One server, one metrics.Metrics as the assistant's observer, the
@@ -114,8 +114,8 @@ func TestMetricsCountRealTraffic(t *testing.T) {
 	require.Equal(t, "low_confidence", out.DegradedReason)
 
 	requireError(t, b.postJSON(t, "/v1/chat", map[string]string{"kb": "demo", "question": ""}),
-		http.StatusBadRequest, support.CodeQuestionEmpty)
-	requireError(t, b.do(t, http.MethodGet, "/v1/nope/12345", "", nil), http.StatusNotFound, support.CodeNotFound)
+		http.StatusBadRequest, core.CodeQuestionEmpty)
+	requireError(t, b.do(t, http.MethodGet, "/v1/nope/12345", "", nil), http.StatusNotFound, core.CodeNotFound)
 	requireRateLimited(t, b.chatAs(t, ""), 3600)
 
 	s := b.scrapeMetrics(t)
@@ -168,13 +168,13 @@ func TestMetricsCountRealTraffic(t *testing.T) {
 func TestMetricsRouteIsOptional(t *testing.T) {
 	t.Parallel()
 	b := serve(t, testkit.New(t))
-	requireError(t, b.do(t, http.MethodGet, "/metrics", "", nil), http.StatusNotFound, support.CodeNotFound)
+	requireError(t, b.do(t, http.MethodGet, "/metrics", "", nil), http.StatusNotFound, core.CodeNotFound)
 
 	// A handler alone serves the page; requests are not counted without
 	// Deps.Metrics.
 	m := metrics.New()
 	b = serve(t, b.kit, func(d *httpapi.Deps) { d.MetricsHandler = m.Handler() })
-	requireError(t, b.do(t, http.MethodGet, "/v1/nope", "", nil), http.StatusNotFound, support.CodeNotFound)
+	requireError(t, b.do(t, http.MethodGet, "/v1/nope", "", nil), http.StatusNotFound, core.CodeNotFound)
 	s := b.scrapeMetrics(t)
 	require.Empty(t, s.series("supportd_http_requests_total"))
 	require.Equal(t, map[string]float64{"": 0}, s.series("supportd_ingest_chunks_total"))

@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/github.com/labstack/echo/otelecho"
 	"go.opentelemetry.io/otel/propagation"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 const smallBodyBytes = 64 << 10
@@ -28,7 +28,7 @@ func middlewares(d Deps) []echo.MiddlewareFunc {
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 				d.Log.ErrorContext(c.Request().Context(), "panic", "err", err, "stack", string(stack))
-				return support.Wrap(support.CodeInternal, err, "internal error")
+				return core.Wrap(core.CodeInternal, err, "internal error")
 			},
 		}),
 	}
@@ -46,7 +46,7 @@ func middlewares(d Deps) []echo.MiddlewareFunc {
 func requestIDContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Response().Header().Get(echo.HeaderXRequestID)
-		c.SetRequest(c.Request().WithContext(support.WithRequestID(c.Request().Context(), id)))
+		c.SetRequest(c.Request().WithContext(core.WithRequestID(c.Request().Context(), id)))
 		return next(c)
 	}
 }
@@ -63,11 +63,11 @@ func requestLog(log *slog.Logger, obs HTTPObserver) echo.MiddlewareFunc {
 			if c.Get(outcomeKey) == "client_disconnected" {
 				status = 499 // nginx's "client closed request"
 			} else if streamErr != nil {
-				status = statusOf(support.ErrorCode(streamErr))
+				status = statusOf(core.ErrorCode(streamErr))
 				log.ErrorContext(c.Request().Context(), "request failed after streaming began", "request_id", v.RequestID,
-					"code", support.ErrorCode(streamErr), "status", status, "err", streamErr.Error())
+					"code", core.ErrorCode(streamErr), "status", status, "err", streamErr.Error())
 			} else if v.Error != nil {
-				status = statusOf(support.ErrorCode(v.Error))
+				status = statusOf(core.ErrorCode(v.Error))
 				var he *echo.HTTPError
 				if errors.As(v.Error, &he) {
 					status = statusOf(fromEcho(he).Code)
@@ -99,7 +99,7 @@ func limitBody(max int64) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			req := c.Request()
 			if req.ContentLength > max {
-				return support.Errorf(support.CodeBodyTooLarge, "request body is %d bytes; the limit is %d", req.ContentLength, max)
+				return core.Errorf(core.CodeBodyTooLarge, "request body is %d bytes; the limit is %d", req.ContentLength, max)
 			}
 			req.Body = http.MaxBytesReader(c.Response(), req.Body, max)
 			return next(c)
@@ -111,7 +111,7 @@ func limitBody(max int64) echo.MiddlewareFunc {
 func bodyError(err error, what string) error {
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return support.Errorf(support.CodeBodyTooLarge, "request body is larger than %d bytes", tooLarge.Limit)
+		return core.Errorf(core.CodeBodyTooLarge, "request body is larger than %d bytes", tooLarge.Limit)
 	}
-	return support.Wrap(support.CodeInvalid, err, fmt.Sprintf("%s: %v", what, err))
+	return core.Wrap(core.CodeInvalid, err, fmt.Sprintf("%s: %v", what, err))
 }

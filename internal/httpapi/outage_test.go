@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/dbtest"
 	"supportd/internal/store"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -91,7 +91,7 @@ func TestDatabaseOutageIsUnavailableThenRecovers(t *testing.T) {
 			ct = "application/json"
 		}
 		res := b.do(t, req.method, req.path, ct, strings.NewReader(req.body))
-		requireError(t, res, http.StatusServiceUnavailable, support.CodeUnavailable)
+		requireError(t, res, http.StatusServiceUnavailable, core.CodeUnavailable)
 		require.Equal(t, "5", res.header.Get("Retry-After"), "%s %s", req.method, req.path)
 	}
 	// Liveness does not depend on the database.

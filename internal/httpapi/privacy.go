@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"supportd/internal/core"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // Privacy deletes what the service holds about a conversation or an end
@@ -32,7 +32,7 @@ func handleDeleteConversation(p Privacy, cache CacheDeleter) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := uuid.Parse(c.Param("id"))
 		if err != nil {
-			return support.Errorf(support.CodeInvalid, "conversation id must be a UUID")
+			return core.Errorf(core.CodeInvalid, "conversation id must be a UUID")
 		}
 		who := principal(c)
 		d, err := p.DeleteConversation(c.Request().Context(), who.Tenant, id.String(), who.Actor())
@@ -47,7 +47,7 @@ func handleDeleteEndUser(p Privacy, cache CacheDeleter) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user := c.Param("id")
 		if user == "" || len(user) > 200 {
-			return support.Errorf(support.CodeInvalid, "end-user id must be 1 to 200 characters")
+			return core.Errorf(core.CodeInvalid, "end-user id must be 1 to 200 characters")
 		}
 		who := principal(c)
 		d, err := p.DeleteEndUser(c.Request().Context(), who.Tenant, user, who.Actor())

@@ -11,9 +11,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/httpapi"
 	"supportd/internal/limit"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -44,7 +44,7 @@ func (b *bundle) chatAs(t *testing.T, key string, header ...string) response {
 // whole seconds between 1 and maxWait.
 func requireRateLimited(t *testing.T, res response, maxWait int) {
 	t.Helper()
-	requireError(t, res, http.StatusTooManyRequests, support.CodeRateLimited)
+	requireError(t, res, http.StatusTooManyRequests, core.CodeRateLimited)
 	secs, err := strconv.Atoi(res.header.Get("Retry-After"))
 	require.NoError(t, err, "Retry-After %q", res.header.Get("Retry-After"))
 	require.Positive(t, secs)

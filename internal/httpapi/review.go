@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
+	"supportd/internal/core"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // Reviews stores feedback and serves the review queue (store.Store).
@@ -41,7 +41,7 @@ func handleFeedback(r Reviews, obs ReviewObserver, redact func(string) string) e
 	return func(c echo.Context) error {
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
-			return support.Errorf(support.CodeInvalid, "turn id must be a positive number")
+			return core.Errorf(core.CodeInvalid, "turn id must be a positive number")
 		}
 		var req feedbackRequest
 		if err := decodeJSON(c, &req); err != nil {
@@ -49,14 +49,14 @@ func handleFeedback(r Reviews, obs ReviewObserver, redact func(string) string) e
 		}
 		conv, err := uuid.Parse(req.ConversationID)
 		if err != nil {
-			return support.Errorf(support.CodeInvalid, "conversation_id (the turn's conversation) must be a UUID")
+			return core.Errorf(core.CodeInvalid, "conversation_id (the turn's conversation) must be a UUID")
 		}
 		rating := map[string]int{"up": 1, "down": -1}[req.Rating]
 		if rating == 0 {
-			return support.Errorf(support.CodeInvalid, `rating must be "up" or "down"`)
+			return core.Errorf(core.CodeInvalid, `rating must be "up" or "down"`)
 		}
 		if len(req.Reason) > 100 || len(req.Comment) > 2000 {
-			return support.Errorf(support.CodeInvalid, "reason is limited to 100 and comment to 2000 characters")
+			return core.Errorf(core.CodeInvalid, "reason is limited to 100 and comment to 2000 characters")
 		}
 		if redact != nil {
 			req.Reason, req.Comment = redact(req.Reason), redact(req.Comment)
@@ -97,7 +97,7 @@ func handleReviewQueue(r Reviews) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		status := c.QueryParam("status")
 		if status != "" && status != "pending" && status != "resolved" {
-			return support.Errorf(support.CodeInvalid, `status must be "pending" or "resolved"`)
+			return core.Errorf(core.CodeInvalid, `status must be "pending" or "resolved"`)
 		}
 		limit, err := intParam(c, "limit", 50, 1, 500)
 		if err != nil {
@@ -133,7 +133,7 @@ func handleResolveReview(r Reviews) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
-			return support.Errorf(support.CodeInvalid, "review item id must be a positive number")
+			return core.Errorf(core.CodeInvalid, "review item id must be a positive number")
 		}
 		var req resolveRequest
 		if err := decodeJSON(c, &req); err != nil {
@@ -144,10 +144,10 @@ func handleResolveReview(r Reviews) echo.HandlerFunc {
 			ok = ok || l == req.Label
 		}
 		if !ok {
-			return support.Errorf(support.CodeInvalid, "label must be one of %s", strings.Join(reviewLabels(), ", "))
+			return core.Errorf(core.CodeInvalid, "label must be one of %s", strings.Join(reviewLabels(), ", "))
 		}
 		if len(req.CorrectedAnswer) > 10000 {
-			return support.Errorf(support.CodeInvalid, "corrected_answer is limited to 10000 characters")
+			return core.Errorf(core.CodeInvalid, "corrected_answer is limited to 10000 characters")
 		}
 		p := principal(c)
 		item, err := r.ResolveReview(c.Request().Context(), p.Tenant, id,

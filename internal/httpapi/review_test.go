@@ -18,12 +18,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/assistant"
+	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
 	"supportd/internal/metrics"
 	"supportd/internal/notify"
 	"supportd/internal/store"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -237,23 +237,23 @@ func TestFeedbackIsStoredSummarisedAndThumbsDownQueued(t *testing.T) {
 	for _, tc := range []struct {
 		name, turn, contentType, body string
 		wantStatus                    int
-		wantCode                      support.Code
+		wantCode                      core.Code
 	}{
-		{"bad rating", refundID, "application/json", body(`"rating":"meh"`), 400, support.CodeInvalid},
-		{"missing rating", refundID, "application/json", body(`"comment":"x"`), 400, support.CodeInvalid},
-		{"numeric rating", refundID, "application/json", body(`"rating":1`), 400, support.CodeInvalid},
-		{"reason too long", refundID, "application/json", body(`"rating":"down","reason":"` + long + `"`), 400, support.CodeInvalid},
-		{"unknown field", refundID, "application/json", body(`"rating":"up","stars":5`), 400, support.CodeInvalid},
-		{"not json", refundID, "text/plain", body(`"rating":"up"`), 415, support.CodeUnsupportedMedia},
-		{"missing conversation", refundID, "application/json", `{"rating":"up"}`, 400, support.CodeInvalid},
-		{"conversation not a uuid", refundID, "application/json", `{"conversation_id":"42","rating":"up"}`, 400, support.CodeInvalid},
+		{"bad rating", refundID, "application/json", body(`"rating":"meh"`), 400, core.CodeInvalid},
+		{"missing rating", refundID, "application/json", body(`"comment":"x"`), 400, core.CodeInvalid},
+		{"numeric rating", refundID, "application/json", body(`"rating":1`), 400, core.CodeInvalid},
+		{"reason too long", refundID, "application/json", body(`"rating":"down","reason":"` + long + `"`), 400, core.CodeInvalid},
+		{"unknown field", refundID, "application/json", body(`"rating":"up","stars":5`), 400, core.CodeInvalid},
+		{"not json", refundID, "text/plain", body(`"rating":"up"`), 415, core.CodeUnsupportedMedia},
+		{"missing conversation", refundID, "application/json", `{"rating":"up"}`, 400, core.CodeInvalid},
+		{"conversation not a uuid", refundID, "application/json", `{"conversation_id":"42","rating":"up"}`, 400, core.CodeInvalid},
 		// Turn ids are sequential: without the turn's own conversation a
 		// rating is refused as if the turn did not exist.
-		{"another conversation", refundID, "application/json", withConversation(reset, `"rating":"down"`), 404, support.CodeNotFound},
-		{"unknown turn", "999999", "application/json", body(`"rating":"up"`), 404, support.CodeNotFound},
-		{"malformed id", "abc", "application/json", body(`"rating":"up"`), 400, support.CodeInvalid},
-		{"zero id", "0", "application/json", body(`"rating":"up"`), 400, support.CodeInvalid},
-		{"negative id", "-3", "application/json", body(`"rating":"up"`), 400, support.CodeInvalid},
+		{"another conversation", refundID, "application/json", withConversation(reset, `"rating":"down"`), 404, core.CodeNotFound},
+		{"unknown turn", "999999", "application/json", body(`"rating":"up"`), 404, core.CodeNotFound},
+		{"malformed id", "abc", "application/json", body(`"rating":"up"`), 400, core.CodeInvalid},
+		{"zero id", "0", "application/json", body(`"rating":"up"`), 400, core.CodeInvalid},
+		{"negative id", "-3", "application/json", body(`"rating":"up"`), 400, core.CodeInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := b.do(t, http.MethodPost, "/v1/turns/"+tc.turn+"/feedback", tc.contentType, strings.NewReader(tc.body))
@@ -358,12 +358,12 @@ func TestHandoffsAreQueuedForReview(t *testing.T) {
 	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
 		Question: weatherQuestion, ClientID: "eval"})
 	require.NoError(t, err)
-	require.Equal(t, support.ModeHandoff, ans.Mode)
+	require.Equal(t, core.ModeHandoff, ans.Mode)
 
 	items := b.queue(t, "pending")
 	require.Len(t, items, 1)
 	require.Equal(t, reviewItem(items[0], "demo", "handoff", weatherQuestion, handoff), items[0])
-	require.Equal(t, []support.Citation{}, items[0].Citations)
+	require.Equal(t, []core.Citation{}, items[0].Citations)
 	require.Equal(t, []deskEvent{queued(handoff.TurnID, "handoff")}, withoutTimes(t, b.delivered(t)))
 	require.Equal(t, map[string]float64{`reason="handoff"`: 1}, gathered(t, b.m, "supportd_review_items_total"))
 }
@@ -420,27 +420,27 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	for _, tc := range []struct {
 		name, id, body string
 		wantStatus     int
-		wantCode       support.Code
+		wantCode       core.Code
 	}{
-		{"already resolved", refundID, `{"label":"correct"}`, 409, support.CodeConflict},
-		{"unknown item", "999999", `{"label":"correct"}`, 404, support.CodeNotFound},
-		{"bad label", resetID, `{"label":"wrong"}`, 400, support.CodeInvalid},
-		{"missing label", resetID, `{"corrected_answer":"x"}`, 400, support.CodeInvalid},
-		{"correction too long", resetID, `{"label":"incorrect","corrected_answer":"` + strings.Repeat("x", 10001) + `"}`, 400, support.CodeInvalid},
-		{"malformed id", "abc", `{"label":"correct"}`, 400, support.CodeInvalid},
-		{"zero id", "0", `{"label":"correct"}`, 400, support.CodeInvalid},
+		{"already resolved", refundID, `{"label":"correct"}`, 409, core.CodeConflict},
+		{"unknown item", "999999", `{"label":"correct"}`, 404, core.CodeNotFound},
+		{"bad label", resetID, `{"label":"wrong"}`, 400, core.CodeInvalid},
+		{"missing label", resetID, `{"corrected_answer":"x"}`, 400, core.CodeInvalid},
+		{"correction too long", resetID, `{"label":"incorrect","corrected_answer":"` + strings.Repeat("x", 10001) + `"}`, 400, core.CodeInvalid},
+		{"malformed id", "abc", `{"label":"correct"}`, 400, core.CodeInvalid},
+		{"zero id", "0", `{"label":"correct"}`, 400, core.CodeInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requireError(t, b.resolve(t, tc.id, tc.body), tc.wantStatus, tc.wantCode)
 		})
 	}
-	e := requireError(t, b.resolve(t, resetID, `{"label":"wrong"}`), 400, support.CodeInvalid)
+	e := requireError(t, b.resolve(t, resetID, `{"label":"wrong"}`), 400, core.CodeInvalid)
 	require.Equal(t, "label must be one of correct, incorrect, incomplete, should_handoff, out_of_scope", e.Error.Message)
 
 	// Another tenant sees none of it.
 	acme := serve(t, b.kit, func(d *httpapi.Deps) { d.Tenant, d.Reviews = "acme", b.kit.Store })
-	requireError(t, acme.resolve(t, resetID, `{"label":"correct"}`), 404, support.CodeNotFound)
-	requireError(t, acme.feedback(t, fmt.Sprint(reset.TurnID), withConversation(reset, `"rating":"up"`)), 404, support.CodeNotFound)
+	requireError(t, acme.resolve(t, resetID, `{"label":"correct"}`), 404, core.CodeNotFound)
+	requireError(t, acme.feedback(t, fmt.Sprint(reset.TurnID), withConversation(reset, `"rating":"up"`)), 404, core.CodeNotFound)
 	require.Empty(t, acme.queue(t, ""))
 
 	res = b.resolve(t, handoffID, `{"label":"should_handoff"}`)
@@ -451,8 +451,8 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 	require.Empty(t, b.queue(t, "pending"))
 	require.Len(t, b.queue(t, "resolved"), 3)
-	requireError(t, b.do(t, http.MethodGet, "/v1/review?status=open", "", nil), 400, support.CodeInvalid)
-	requireError(t, b.do(t, http.MethodGet, "/v1/review?limit=0", "", nil), 400, support.CodeInvalid)
+	requireError(t, b.do(t, http.MethodGet, "/v1/review?status=open", "", nil), 400, core.CodeInvalid)
+	requireError(t, b.do(t, http.MethodGet, "/v1/review?limit=0", "", nil), 400, core.CodeInvalid)
 
 	var audited int
 	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),

@@ -10,14 +10,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"supportd/internal/assistant"
+	"supportd/internal/core"
 	"supportd/internal/ingest"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // Answerer answers one chat turn.
 type Answerer interface {
-	Answer(ctx context.Context, t assistant.Turn) (support.Answer, error)
+	Answer(ctx context.Context, t assistant.Turn) (core.Answer, error)
 }
 
 // Library is the knowledge-base side of the store the API reads and writes.

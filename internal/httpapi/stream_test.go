@@ -19,12 +19,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/dbtest"
 	"supportd/internal/fakellm"
 	"supportd/internal/httpapi"
 	"supportd/internal/llm"
 	"supportd/internal/store"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -164,19 +164,19 @@ func (b *bundle) stream(t *testing.T, question string) (http.Header, []sseEvent)
 
 // doneEvent is the wire form of the last event of a streamed answer.
 type doneEvent struct {
-	TurnID         int64          `json:"turn_id"`
-	ConversationID string         `json:"conversation_id"`
-	Mode           string         `json:"mode"`
-	DegradedReason string         `json:"degraded_reason"`
-	Confidence     float64        `json:"confidence"`
-	Model          string         `json:"model"`
-	Usage          *support.Usage `json:"usage"`
+	TurnID         int64       `json:"turn_id"`
+	ConversationID string      `json:"conversation_id"`
+	Mode           string      `json:"mode"`
+	DegradedReason string      `json:"degraded_reason"`
+	Confidence     float64     `json:"confidence"`
+	Model          string      `json:"model"`
+	Usage          *core.Usage `json:"usage"`
 }
 
 // streamedAnswer is what a streamed answer's events carried.
 type streamedAnswer struct {
 	tokens    []string
-	citations []support.Citation
+	citations []core.Citation
 	done      doneEvent
 }
 
@@ -264,12 +264,12 @@ func TestChatStreamErrorsBeforeTheFirstEventGetAStatus(t *testing.T) {
 		name       string
 		body       string
 		wantStatus int
-		wantCode   support.Code
+		wantCode   core.Code
 	}{
-		{"unknown kb", `{"kb":"nope","question":"How do I get a refund?"}`, 404, support.CodeKBNotFound},
-		{"empty question", `{"kb":"demo","question":""}`, 400, support.CodeQuestionEmpty},
-		{"question too long", `{"kb":"demo","question":"` + strings.Repeat("a", 2001) + `"}`, 400, support.CodeQuestionTooLong},
-		{"missing kb", `{"question":"How do I get a refund?"}`, 400, support.CodeInvalid},
+		{"unknown kb", `{"kb":"nope","question":"How do I get a refund?"}`, 404, core.CodeKBNotFound},
+		{"empty question", `{"kb":"demo","question":""}`, 400, core.CodeQuestionEmpty},
+		{"question too long", `{"kb":"demo","question":"` + strings.Repeat("a", 2001) + `"}`, 400, core.CodeQuestionTooLong},
+		{"missing kb", `{"question":"How do I get a refund?"}`, 400, core.CodeInvalid},
 	}
 	// Sequential: each case checks that it stored nothing.
 	for _, tc := range cases {
@@ -454,7 +454,7 @@ func TestChatStreamReportsLateFailureAsErrorEvent(t *testing.T) {
 		RequestID string `json:"request_id"`
 	}
 	decodeStrict(t, []byte(last.data), &e)
-	require.Equal(t, string(support.CodeUnavailable), e.Code)
+	require.Equal(t, string(core.CodeUnavailable), e.Code)
 	require.Equal(t, "the database is unavailable, retry shortly", e.Message)
 	require.NotEmpty(t, e.RequestID)
 	require.Equal(t, res.Header.Get("X-Request-Id"), e.RequestID)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/pkoukk/tiktoken-go"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // Chunk sizing defaults, in cl100k_base tokens.
@@ -55,22 +55,22 @@ type Chunker struct {
 	overlap int
 }
 
-// NewChunker validates p and returns a Chunker. Errors are *support.Error
+// NewChunker validates p and returns a Chunker. Errors are *core.Error
 // with CodeInvalid for bad parameters, or CodeInternal when the embedded
 // token encoding cannot be loaded.
 func NewChunker(p ChunkerParams) (*Chunker, error) {
 	size := cmp.Or(p.Size, DefaultChunkSize)
 	overlap := cmp.Or(p.Overlap, DefaultChunkOverlap)
 	if size < MinChunkSize {
-		return nil, support.Errorf(support.CodeInvalid, "chunk size %d is below the minimum of %d tokens", size, MinChunkSize)
+		return nil, core.Errorf(core.CodeInvalid, "chunk size %d is below the minimum of %d tokens", size, MinChunkSize)
 	}
 	if overlap < 0 || overlap >= size {
-		return nil, support.Errorf(support.CodeInvalid,
+		return nil, core.Errorf(core.CodeInvalid,
 			"chunk overlap %d must be at least 0 and less than chunk size %d", overlap, size)
 	}
 	enc, err := cl100k()
 	if err != nil {
-		return nil, support.Wrap(support.CodeInternal, err, "loading the cl100k_base token encoding failed")
+		return nil, core.Wrap(core.CodeInternal, err, "loading the cl100k_base token encoding failed")
 	}
 	return &Chunker{enc: enc, size: size, overlap: overlap}, nil
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // newChunker builds a Chunker or fails the test.
@@ -62,7 +62,7 @@ func TestNewChunker(t *testing.T) {
 			t.Parallel()
 			c, err := NewChunker(tt.p)
 			require.Nil(t, c)
-			requireCode(t, err, support.CodeInvalid, tt.wantMsg)
+			requireCode(t, err, core.CodeInvalid, tt.wantMsg)
 		})
 	}
 }

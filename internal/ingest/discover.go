@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // File is one source file found by Discover.
@@ -28,7 +28,7 @@ type File struct {
 // not followed. A root that is a file is taken as is, hidden or not, and must
 // have a supported extension. The result is sorted by SourceURI.
 //
-// Errors are *support.Error: CodeNotFound for a missing root,
+// Errors are *core.Error: CodeNotFound for a missing root,
 // CodeUnsupportedMedia for a file root of an unsupported type, CodeConflict
 // when two roots yield the same SourceURI, and CodeInternal for other I/O
 // failures.
@@ -44,7 +44,7 @@ func Discover(roots ...string) ([]File, error) {
 	sort.Slice(files, func(i, j int) bool { return files[i].SourceURI < files[j].SourceURI })
 	for i := 1; i < len(files); i++ {
 		if files[i].SourceURI == files[i-1].SourceURI {
-			return nil, support.Errorf(support.CodeConflict, "%q is both %q and %q",
+			return nil, core.Errorf(core.CodeConflict, "%q is both %q and %q",
 				files[i].SourceURI, files[i-1].Path, files[i].Path)
 		}
 	}
@@ -55,14 +55,14 @@ func Discover(roots ...string) ([]File, error) {
 func discoverRoot(root string) ([]File, error) {
 	info, err := os.Stat(root)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, support.Wrap(support.CodeNotFound, err, fmt.Sprintf("ingest root %q does not exist", root))
+		return nil, core.Wrap(core.CodeNotFound, err, fmt.Sprintf("ingest root %q does not exist", root))
 	}
 	if err != nil {
-		return nil, support.Wrap(support.CodeInternal, err, fmt.Sprintf("reading ingest root %q failed", root))
+		return nil, core.Wrap(core.CodeInternal, err, fmt.Sprintf("reading ingest root %q failed", root))
 	}
 	if !info.IsDir() {
 		if !supported(root) {
-			return nil, support.Errorf(support.CodeUnsupportedMedia, "%q: unsupported file type %q", root, filepath.Ext(root))
+			return nil, core.Errorf(core.CodeUnsupportedMedia, "%q: unsupported file type %q", root, filepath.Ext(root))
 		}
 		return []File{{Path: root, SourceURI: filepath.Base(root)}}, nil
 	}
@@ -75,7 +75,7 @@ func discoverRoot(root string) ([]File, error) {
 func walkRoot(root string) ([]File, error) {
 	resolved, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return nil, support.Wrap(support.CodeInternal, err, fmt.Sprintf("reading ingest root %q failed", root))
+		return nil, core.Wrap(core.CodeInternal, err, fmt.Sprintf("reading ingest root %q failed", root))
 	}
 	var files []File
 	err = filepath.WalkDir(resolved, func(path string, d fs.DirEntry, err error) error {
@@ -92,7 +92,7 @@ func walkRoot(root string) ([]File, error) {
 		return err
 	})
 	if err != nil {
-		return nil, support.Wrap(support.CodeInternal, err, fmt.Sprintf("walking ingest root %q failed", root))
+		return nil, core.Wrap(core.CodeInternal, err, fmt.Sprintf("walking ingest root %q failed", root))
 	}
 	return files, nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // writeTree creates files (slash paths relative to root, all with content
@@ -81,12 +81,12 @@ func TestDiscoverErrors(t *testing.T) {
 	tests := []struct {
 		name     string
 		roots    []string
-		wantCode support.Code
+		wantCode core.Code
 		wantMsg  string
 	}{
-		{"missing root", []string{missing}, support.CodeNotFound, `ingest root "` + missing + `" does not exist`},
-		{"unsupported file root", []string{bad}, support.CodeUnsupportedMedia, `"` + bad + `": unsupported file type ".pptx"`},
-		{"same SourceURI from two roots", []string{a, b}, support.CodeConflict,
+		{"missing root", []string{missing}, core.CodeNotFound, `ingest root "` + missing + `" does not exist`},
+		{"unsupported file root", []string{bad}, core.CodeUnsupportedMedia, `"` + bad + `": unsupported file type ".pptx"`},
+		{"same SourceURI from two roots", []string{a, b}, core.CodeConflict,
 			`"same.md" is both "` + filepath.Join(a, "same.md") + `" and "` + filepath.Join(b, "same.md") + `"`},
 	}
 	for _, tt := range tests {

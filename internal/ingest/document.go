@@ -12,7 +12,7 @@ import (
 	"path"
 	"strings"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // Document is one loaded source file, normalised to Markdown-ish text.
@@ -79,7 +79,7 @@ type extracted struct {
 // without an extension is sniffed from its content (PDF, HTML, else
 // Markdown). size is a hint for buffering; pass -1 when unknown.
 //
-// Every error is a *support.Error whose message names the file and is safe to
+// Every error is a *core.Error whose message names the file and is safe to
 // show to a client: CodeUnsupportedMedia for an unsupported extension or
 // content type, CodeBodyTooLarge when r is an http.MaxBytesReader that hit
 // its limit, CodeInvalid for content that cannot be read as its format or
@@ -111,7 +111,7 @@ func detectFormat(name string, data []byte) (format, error) {
 	if f, ok := formatByExt(ext); ok {
 		return f, nil
 	}
-	return "", support.Errorf(support.CodeUnsupportedMedia,
+	return "", core.Errorf(core.CodeUnsupportedMedia,
 		"%q: unsupported file type %q (supported: .md, .markdown, .html, .htm, .txt, .pdf, .csv, .json)", name, ext)
 }
 
@@ -127,7 +127,7 @@ func sniffFormat(name string, data []byte) (format, error) {
 	case strings.HasPrefix(ct, "text/plain"):
 		return formatMarkdown, nil
 	}
-	return "", support.Errorf(support.CodeUnsupportedMedia, "%q: unsupported content type %q", name, ct)
+	return "", core.Errorf(core.CodeUnsupportedMedia, "%q: unsupported content type %q", name, ct)
 }
 
 // extract runs the extractor for f.
@@ -152,7 +152,7 @@ func extract(f format, name string, data []byte) (extracted, error) {
 func finish(name string, f format, size int, ex extracted) (Document, error) {
 	text := normalizeText(ex.text)
 	if strings.IndexFunc(text, isWordRune) < 0 {
-		return Document{}, support.Errorf(support.CodeInvalid, "%q: no text found", name)
+		return Document{}, core.Errorf(core.CodeInvalid, "%q: no text found", name)
 	}
 	meta := make(map[string]any, len(ex.meta)+2)
 	for k, v := range ex.meta {
@@ -208,14 +208,14 @@ func readAll(r io.Reader, size int64) ([]byte, error) {
 // readError translates a read failure into the error vocabulary.
 func readError(name string, err error) error {
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return support.Wrap(support.CodeBodyTooLarge, err,
+		return core.Wrap(core.CodeBodyTooLarge, err,
 			fmt.Sprintf("%q: file is larger than %d bytes", name, mbe.Limit))
 	}
-	return support.Wrap(support.CodeInternal, err, fmt.Sprintf("%q: reading file failed", name))
+	return core.Wrap(core.CodeInternal, err, fmt.Sprintf("%q: reading file failed", name))
 }
 
 // invalid builds the CodeInvalid error for content that cannot be read as
 // its format; msg says what is wrong in client-safe words.
 func invalid(name string, cause error, msg string) error {
-	return support.Wrap(support.CodeInvalid, cause, fmt.Sprintf("%q: %s", name, msg))
+	return core.Wrap(core.CodeInvalid, cause, fmt.Sprintf("%q: %s", name, msg))
 }

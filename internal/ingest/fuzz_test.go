@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/unicode/norm"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // addFileSeed adds a testdata file to f's corpus.
@@ -41,9 +41,9 @@ func fuzzLoad(t *testing.T, c *Chunker, name string, data []byte) {
 	defer watchdog(data)()
 	doc, err := Load(name, bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		var se *support.Error
+		var se *core.Error
 		require.ErrorAs(t, err, &se)
-		require.Equal(t, support.CodeInvalid, se.Code, "%v", err)
+		require.Equal(t, core.CodeInvalid, se.Code, "%v", err)
 		require.True(t, strings.HasPrefix(se.Message, `"`+name+`": `), se.Message)
 		return
 	}

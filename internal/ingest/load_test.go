@@ -16,13 +16,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
-// requireCode asserts that err is a *support.Error with code and message.
-func requireCode(t *testing.T, err error, code support.Code, msg string) {
+// requireCode asserts that err is a *core.Error with code and message.
+func requireCode(t *testing.T, err error, code core.Code, msg string) {
 	t.Helper()
-	var se *support.Error
+	var se *core.Error
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, code, se.Code, "error: %v", err)
 	require.Equal(t, msg, se.Message)
@@ -350,47 +350,47 @@ func TestLoadErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, file, input string
-		wantCode          support.Code
+		wantCode          core.Code
 		wantMsg           string
 	}{
-		{"unsupported extension", "slides.pptx", "x", support.CodeUnsupportedMedia,
+		{"unsupported extension", "slides.pptx", "x", core.CodeUnsupportedMedia,
 			`"slides.pptx": unsupported file type ".pptx" (supported: .md, .markdown, .html, .htm, .txt, .pdf, .csv, .json)`},
-		{"unsupported sniffed type", "image", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", support.CodeUnsupportedMedia,
+		{"unsupported sniffed type", "image", "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", core.CodeUnsupportedMedia,
 			`"image": unsupported content type "image/png"`},
-		{"empty markdown", "a.md", "", support.CodeInvalid, `"a.md": no text found`},
-		{"whitespace-only text", "a.txt", " \n\t\r\n \u00a0", support.CodeInvalid, `"a.txt": no text found`},
-		{"punctuation only", "a.md", "---\n\n* * *\n\n\u200b", support.CodeInvalid, `"a.md": no text found`},
-		{"front matter only", "a.md", "---\ntitle: x\n---\n\n", support.CodeInvalid, `"a.md": no text found`},
+		{"empty markdown", "a.md", "", core.CodeInvalid, `"a.md": no text found`},
+		{"whitespace-only text", "a.txt", " \n\t\r\n \u00a0", core.CodeInvalid, `"a.txt": no text found`},
+		{"punctuation only", "a.md", "---\n\n* * *\n\n\u200b", core.CodeInvalid, `"a.md": no text found`},
+		{"front matter only", "a.md", "---\ntitle: x\n---\n\n", core.CodeInvalid, `"a.md": no text found`},
 		{"html without text", "a.html", "<html><head><title>T</title></head><body><nav>menu</nav><script>x</script></body></html>",
-			support.CodeInvalid, `"a.html": no text found`},
-		{"invalid UTF-8 markdown", "a.md", "caf\xe9", support.CodeInvalid, `"a.md": file is not valid UTF-8 text`},
-		{"invalid UTF-8 text", "a.txt", "\xff\xfe", support.CodeInvalid, `"a.txt": file is not valid UTF-8 text`},
-		{"invalid UTF-8 html", "a.html", "<p>\xc3\x28</p>", support.CodeInvalid, `"a.html": file is not valid UTF-8 text`},
-		{"invalid UTF-8 csv", "a.csv", "question,answer\nq,\xff", support.CodeInvalid, `"a.csv": file is not valid UTF-8 text`},
-		{"invalid UTF-8 json", "a.json", "[{\"question\":\"\xff\",\"answer\":\"a\"}]", support.CodeInvalid, `"a.json": file is not valid UTF-8 text`},
-		{"bad front matter", "a.md", "---\ntitle: [unclosed\n---\nBody", support.CodeInvalid, `"a.md": invalid YAML front matter`},
-		{"front matter not a mapping", "a.md", "---\n- a\n- b\n---\nBody", support.CodeInvalid, `"a.md": invalid YAML front matter`},
-		{"csv without answer column", "a.csv", "question,reply\nq,r\n", support.CodeInvalid,
+			core.CodeInvalid, `"a.html": no text found`},
+		{"invalid UTF-8 markdown", "a.md", "caf\xe9", core.CodeInvalid, `"a.md": file is not valid UTF-8 text`},
+		{"invalid UTF-8 text", "a.txt", "\xff\xfe", core.CodeInvalid, `"a.txt": file is not valid UTF-8 text`},
+		{"invalid UTF-8 html", "a.html", "<p>\xc3\x28</p>", core.CodeInvalid, `"a.html": file is not valid UTF-8 text`},
+		{"invalid UTF-8 csv", "a.csv", "question,answer\nq,\xff", core.CodeInvalid, `"a.csv": file is not valid UTF-8 text`},
+		{"invalid UTF-8 json", "a.json", "[{\"question\":\"\xff\",\"answer\":\"a\"}]", core.CodeInvalid, `"a.json": file is not valid UTF-8 text`},
+		{"bad front matter", "a.md", "---\ntitle: [unclosed\n---\nBody", core.CodeInvalid, `"a.md": invalid YAML front matter`},
+		{"front matter not a mapping", "a.md", "---\n- a\n- b\n---\nBody", core.CodeInvalid, `"a.md": invalid YAML front matter`},
+		{"csv without answer column", "a.csv", "question,reply\nq,r\n", core.CodeInvalid,
 			`"a.csv": CSV header must name "question" and "answer" columns`},
-		{"csv empty", "a.csv", "", support.CodeInvalid, `"a.csv": not a readable CSV file`},
-		{"csv header only", "a.csv", "question,answer\n", support.CodeInvalid, `"a.csv": no text found`},
-		{"csv ragged row", "a.csv", "question,answer\nq,a,extra\n", support.CodeInvalid,
+		{"csv empty", "a.csv", "", core.CodeInvalid, `"a.csv": not a readable CSV file`},
+		{"csv header only", "a.csv", "question,answer\n", core.CodeInvalid, `"a.csv": no text found`},
+		{"csv ragged row", "a.csv", "question,answer\nq,a,extra\n", core.CodeInvalid,
 			`"a.csv": not a readable CSV file: line 2: wrong number of fields`},
-		{"csv bare quote", "a.csv", "question,answer\nq,say \"hi\"\n", support.CodeInvalid,
+		{"csv bare quote", "a.csv", "question,answer\nq,say \"hi\"\n", core.CodeInvalid,
 			`"a.csv": not a readable CSV file: line 2: bare " in non-quoted-field`},
-		{"csv missing answer", "a.csv", "question,answer\nq1,a1\nq2, \n", support.CodeInvalid,
+		{"csv missing answer", "a.csv", "question,answer\nq1,a1\nq2, \n", core.CodeInvalid,
 			`"a.csv": entry 2 has an empty question or answer`},
-		{"json malformed", "a.json", `[{"question":"q","answer":"a"`, support.CodeInvalid,
+		{"json malformed", "a.json", `[{"question":"q","answer":"a"`, core.CodeInvalid,
 			`"a.json": not a JSON array of {"question", "answer"} objects`},
-		{"json object not array", "a.json", `{"question":"q","answer":"a"}`, support.CodeInvalid,
+		{"json object not array", "a.json", `{"question":"q","answer":"a"}`, core.CodeInvalid,
 			`"a.json": not a JSON array of {"question", "answer"} objects`},
-		{"json wrong type", "a.json", `[{"question":1,"answer":"a"}]`, support.CodeInvalid,
+		{"json wrong type", "a.json", `[{"question":1,"answer":"a"}]`, core.CodeInvalid,
 			`"a.json": not a JSON array of {"question", "answer"} objects`},
-		{"json trailing data", "a.json", `[{"question":"q","answer":"a"}] []`, support.CodeInvalid,
+		{"json trailing data", "a.json", `[{"question":"q","answer":"a"}] []`, core.CodeInvalid,
 			`"a.json": unexpected content after the JSON array`},
-		{"json missing question", "a.json", `[{"answer":"a"}]`, support.CodeInvalid,
+		{"json missing question", "a.json", `[{"answer":"a"}]`, core.CodeInvalid,
 			`"a.json": entry 1 has an empty question or answer`},
-		{"json empty array", "a.json", `[]`, support.CodeInvalid, `"a.json": no text found`},
+		{"json empty array", "a.json", `[]`, core.CodeInvalid, `"a.json": no text found`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -406,11 +406,11 @@ func TestLoadReadErrors(t *testing.T) {
 	rec := httptest.NewRecorder()
 	body := http.MaxBytesReader(rec, io.NopCloser(strings.NewReader(strings.Repeat("x", 100))), 10)
 	_, err := Load("big.md", body, -1)
-	requireCode(t, err, support.CodeBodyTooLarge, `"big.md": file is larger than 10 bytes`)
+	requireCode(t, err, core.CodeBodyTooLarge, `"big.md": file is larger than 10 bytes`)
 
 	cause := errors.New("disk on fire")
 	_, err = Load("a.md", io.MultiReader(strings.NewReader("partial"), iotest.ErrReader(cause)), -1)
-	requireCode(t, err, support.CodeInternal, `"a.md": reading file failed`)
+	requireCode(t, err, core.CodeInternal, `"a.md": reading file failed`)
 	require.ErrorIs(t, err, cause)
 }
 

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // pdfObjects renders numbered PDF objects (object i+1 is objs[i]) with a
@@ -139,7 +139,7 @@ func TestLoadPDFBroken(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := Load("x.pdf", bytes.NewReader(tt.data), int64(len(tt.data)))
-			requireCode(t, err, support.CodeInvalid, tt.wantMsg)
+			requireCode(t, err, core.CodeInvalid, tt.wantMsg)
 		})
 	}
 }
@@ -152,7 +152,7 @@ func TestLoadPDFTruncatedNeverPanics(t *testing.T) {
 	for n := range len(valid) {
 		doc, err := Load("x.pdf", bytes.NewReader(valid[:n]), int64(n))
 		if err != nil {
-			require.Equal(t, support.CodeInvalid, support.ErrorCode(err), "cut at %d: %v", n, err)
+			require.Equal(t, core.CodeInvalid, core.ErrorCode(err), "cut at %d: %v", n, err)
 			continue
 		}
 		require.NotEmpty(t, strings.TrimSpace(doc.Text), "cut at %d", n)

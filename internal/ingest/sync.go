@@ -8,10 +8,10 @@ import (
 	"os"
 	"strings"
 
+	"supportd/internal/core"
 	"supportd/internal/embed"
 	"supportd/internal/guard"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // Writer is the store's side of ingestion.
@@ -136,7 +136,7 @@ func (s *Syncer) Sync(ctx context.Context, p SyncParams) (Report, error) {
 		doc, err := loadFile(f)
 		switch {
 		case err != nil:
-			settle(Result{SourceURI: f.SourceURI, Outcome: Failed, Error: support.ErrorMessage(err)})
+			settle(Result{SourceURI: f.SourceURI, Outcome: Failed, Error: core.ErrorMessage(err)})
 		case known[doc.SourceURI] == doc.ContentHash:
 			settle(Result{SourceURI: doc.SourceURI, Outcome: Unchanged})
 		default:
@@ -175,7 +175,7 @@ func (s *Syncer) Upsert(ctx context.Context, kb store.KB, doc Document) (Result,
 	var res Result
 	err = s.flush(ctx, kb, []Document{doc}, known, func(r Result) { res = r; s.observe(r) })
 	if err == nil && res.Outcome == Failed {
-		err = support.Errorf(support.CodeInvalid, "%s", res.Error)
+		err = core.Errorf(core.CodeInvalid, "%s", res.Error)
 	}
 	return res, err
 }
@@ -213,7 +213,7 @@ func (s *Syncer) flush(ctx context.Context, kb store.KB, docs []Document, known 
 
 // fatal reports errors after which no later batch can succeed either.
 func fatal(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || support.ErrorCode(err) == support.CodeUnavailable || errors.Is(err, context.Canceled)
+	return ctx.Err() != nil || core.ErrorCode(err) == core.CodeUnavailable || errors.Is(err, context.Canceled)
 }
 
 // prepare chunks the documents and embeds every chunk in one call per batch.
@@ -288,7 +288,7 @@ func (s *Syncer) prune(ctx context.Context, p SyncParams, known map[string]strin
 func loadFile(f File) (Document, error) {
 	fh, err := os.Open(f.Path)
 	if err != nil {
-		return Document{}, support.Wrap(support.CodeInvalid, err, fmt.Sprintf("%s: cannot open", f.SourceURI))
+		return Document{}, core.Wrap(core.CodeInvalid, err, fmt.Sprintf("%s: cannot open", f.SourceURI))
 	}
 	defer fh.Close()
 	size := int64(-1)

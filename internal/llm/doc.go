@@ -9,6 +9,6 @@
 // fallback down the chain. Every failure is classified (Kind) so the caller
 // can say honestly why it degraded.
 //
-// It imports langchaingo, gobreaker, go-retry and the support nouns; never
+// It imports langchaingo, gobreaker, go-retry and the core nouns; never
 // the assistant, the store or the HTTP layer.
 package llm

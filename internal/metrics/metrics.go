@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // Metrics holds every collector.
@@ -118,7 +118,7 @@ func (m *Metrics) Stage(stage string, d time.Duration) {
 
 // Answered records a finished answer: its mode, confidence, tokens, cost
 // and dropped citations.
-func (m *Metrics) Answered(a support.Answer, dropped int) {
+func (m *Metrics) Answered(a core.Answer, dropped int) {
 	m.answers.WithLabelValues(string(a.Mode), a.DegradedReason).Inc()
 	m.confidence.Observe(a.Confidence)
 	if a.Usage != nil && a.Model != "" {

@@ -14,10 +14,10 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"supportd/internal/core"
 	"supportd/internal/fakellm"
 	"supportd/internal/llm"
 	"supportd/internal/metrics"
-	"supportd/internal/support"
 )
 
 // TestMain fails the package when a test leaves a goroutine behind.
@@ -141,10 +141,10 @@ func TestEvalScoresAndDriftOverwrite(t *testing.T) {
 func TestAnsweredCountsTokensOnlyForModelAnswers(t *testing.T) {
 	t.Parallel()
 	m := metrics.New()
-	m.Answered(support.Answer{Mode: support.ModeLLM, Confidence: 0.9, Model: "openai:a",
-		Usage: &support.Usage{PromptTokens: 100, CompletionTokens: 20, CostUSD: 0.5}}, 2)
-	m.Answered(support.Answer{Mode: support.ModeExtractive, DegradedReason: "timeout", Confidence: 0.4}, 0)
-	m.Answered(support.Answer{Mode: support.ModeCache, Confidence: 0.9, Model: "openai:a"}, 0)
+	m.Answered(core.Answer{Mode: core.ModeLLM, Confidence: 0.9, Model: "openai:a",
+		Usage: &core.Usage{PromptTokens: 100, CompletionTokens: 20, CostUSD: 0.5}}, 2)
+	m.Answered(core.Answer{Mode: core.ModeExtractive, DegradedReason: "timeout", Confidence: 0.4}, 0)
+	m.Answered(core.Answer{Mode: core.ModeCache, Confidence: 0.9, Model: "openai:a"}, 0)
 	require.Equal(t, map[string]float64{`mode="llm",reason=""`: 1, `mode="extractive",reason="timeout"`: 1,
 		`mode="cache",reason=""`: 1}, series(t, m, "supportd_answers_total"))
 	require.Equal(t, map[string]float64{`kind="prompt",model="openai:a"`: 100, `kind="completion",model="openai:a"`: 20},
@@ -164,8 +164,8 @@ func TestRecordingIsConcurrentAndNeverBlocks(t *testing.T) {
 	record := func() {
 		m.HTTP("/v1/chat", "POST", 200, time.Millisecond)
 		m.Stage("retrieve", time.Millisecond)
-		m.Answered(support.Answer{Mode: support.ModeLLM, Confidence: 0.8, Model: "openai:a",
-			Usage: &support.Usage{PromptTokens: 3, CompletionTokens: 1, CostUSD: 0.25}}, 1)
+		m.Answered(core.Answer{Mode: core.ModeLLM, Confidence: 0.8, Model: "openai:a",
+			Usage: &core.Usage{PromptTokens: 3, CompletionTokens: 1, CostUSD: 0.25}}, 1)
 		m.CacheLookup(true)
 		m.CacheLookup(false)
 		m.Breaker("openai:a", "open")

@@ -4,14 +4,14 @@ import (
 	"strings"
 	"unicode"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // Dedupe drops passages whose text is a near-duplicate (word-trigram
 // Jaccard similarity of at least threshold) of a better-ranked one. Help
 // centres often repeat the same paragraph across articles; showing it twice
 // wastes the answer's context.
-func Dedupe(ps []support.Passage, threshold float64) []support.Passage {
+func Dedupe(ps []core.Passage, threshold float64) []core.Passage {
 	kept := ps[:0:0]
 	var shingles []map[string]struct{}
 	for _, p := range ps {

@@ -1,6 +1,6 @@
 package retrieve
 
-import "supportd/internal/support"
+import "supportd/internal/core"
 
 // Fusion combines a passage's ranks in the vector and full-text lists into
 // one score. Reciprocal Rank Fusion (Cormack et al., 2009) uses only ranks,
@@ -18,7 +18,7 @@ type Fusion struct {
 func DefaultFusion() Fusion { return Fusion{K: 60, VectorWeight: 1, TextWeight: 1} }
 
 // Score sets each passage's Score from its ranks; rank 0 means absent.
-func (f Fusion) Score(ps []support.Passage) {
+func (f Fusion) Score(ps []core.Passage) {
 	for i := range ps {
 		var s float64
 		if r := ps[i].VectorRank; r > 0 {

@@ -7,16 +7,16 @@ import (
 	"slices"
 	"time"
 
+	"supportd/internal/core"
 	"supportd/internal/embed"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 // Searcher is the store query retrieval needs.
 type Searcher interface {
 	// Search returns vector and full-text candidates with their ranks; it
-	// fails with a coded support.Error.
-	Search(ctx context.Context, p store.SearchParams) ([]support.Passage, error)
+	// fails with a coded core.Error.
+	Search(ctx context.Context, p store.SearchParams) ([]core.Passage, error)
 }
 
 // Retriever runs hybrid retrieval.
@@ -69,9 +69,9 @@ type Query struct {
 }
 
 // Retrieve returns up to q.TopK passages, best first, with Score set to the
-// fused score. It fails with support.CodeUpstreamTimeout when embedding and
+// fused score. It fails with core.CodeUpstreamTimeout when embedding and
 // search together overrun the retrieval deadline.
-func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]support.Passage, error) {
+func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]core.Passage, error) {
 	if err := store.CheckEmbedder(q.KB, r.embedder.Model(), r.embedder.Dimension()); err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]support.Passage, e
 		return nil, deadline(ctx, err, "search")
 	}
 	r.fusion.Score(found)
-	slices.SortStableFunc(found, func(a, b support.Passage) int {
+	slices.SortStableFunc(found, func(a, b core.Passage) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ChunkID, b.ChunkID))
 	})
 	found = Dedupe(found, 0.8)
@@ -104,9 +104,9 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]support.Passage, e
 // passes other errors through with what was being done.
 func deadline(ctx context.Context, err error, what string) error {
 	if ctx.Err() == context.DeadlineExceeded {
-		return support.Wrap(support.CodeUpstreamTimeout, err, "retrieval took too long: "+what)
+		return core.Wrap(core.CodeUpstreamTimeout, err, "retrieval took too long: "+what)
 	}
-	if support.ErrorCode(err) != support.CodeInternal {
+	if core.ErrorCode(err) != core.CodeInternal {
 		return err
 	}
 	return fmt.Errorf("%s: %w", what, err)

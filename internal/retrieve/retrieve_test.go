@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/retrieve"
-	"supportd/internal/support"
 	"supportd/internal/testkit"
 )
 
@@ -50,12 +50,12 @@ func TestRetrieveRejectsAnotherEmbeddersKB(t *testing.T) {
 	kb := kit.KB(t, "fixed")
 	kb.EmbedModel = "someone-else"
 	_, err := kit.Retriever.Retrieve(context.Background(), retrieve.Query{KB: kb, Question: "refund"})
-	require.Equal(t, support.CodeEmbeddingMismatch, support.ErrorCode(err))
+	require.Equal(t, core.CodeEmbeddingMismatch, core.ErrorCode(err))
 }
 
 func TestFusionAndDedupe(t *testing.T) {
 	t.Parallel()
-	ps := []support.Passage{
+	ps := []core.Passage{
 		{ChunkID: 1, VectorRank: 1, TextRank: 0, Text: "alpha beta gamma delta"},
 		{ChunkID: 2, VectorRank: 2, TextRank: 1, Text: "alpha beta gamma delta"},
 		{ChunkID: 3, VectorRank: 0, TextRank: 2, Text: "something else entirely here"},

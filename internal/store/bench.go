@@ -7,7 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // DeleteKB removes the tenant's named knowledge base with its documents,
@@ -46,7 +46,7 @@ func (s *Store) ServerVersion(ctx context.Context) (string, error) {
 // index whatever the session's planner settings or cached plans.
 func (s *Store) ExactNeighbours(ctx context.Context, kb KB, vec []float32, k int) ([]int64, error) {
 	if len(vec) != kb.EmbedDim {
-		return nil, support.Errorf(support.CodeEmbeddingMismatch,
+		return nil, core.Errorf(core.CodeEmbeddingMismatch,
 			"query vector has %d dimensions; knowledge base %q stores %d", len(vec), kb.Name, kb.EmbedDim)
 	}
 	rows, err := s.pool.Query(ctx, fmt.Sprintf(`

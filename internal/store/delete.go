@@ -5,7 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // Deleted says what a deletion removed, so derived copies elsewhere (the
@@ -19,12 +19,12 @@ type Deleted struct {
 }
 
 // DeleteConversation removes one of the tenant's conversations with its
-// turns and feedback, and audits it. An unknown id is support.CodeNotFound.
+// turns and feedback, and audits it. An unknown id is core.CodeNotFound.
 func (s *Store) DeleteConversation(ctx context.Context, tenant, id, actor string) (Deleted, error) {
 	d, err := s.deleteConversations(ctx, tenant, actor, "conversation.delete", id,
 		`SELECT id FROM conversations WHERE tenant_id = $1 AND id::text = $2`, tenant, id)
 	if err == nil && d.Conversations == 0 {
-		err = support.Errorf(support.CodeNotFound, "conversation %s does not exist", id)
+		err = core.Errorf(core.CodeNotFound, "conversation %s does not exist", id)
 	}
 	return d, err
 }

@@ -5,9 +5,9 @@
 // Every method that reads user-facing data takes the tenant or an object
 // already resolved within a tenant, so a query can never cross tenants.
 // Foreign errors are translated where they enter: no rows becomes
-// support.CodeNotFound, a unique violation support.CodeConflict, and a lost
-// or refused connection support.CodeUnavailable.
+// core.CodeNotFound, a unique violation core.CodeConflict, and a lost
+// or refused connection core.CodeUnavailable.
 //
-// It imports pgx, pgvector-go, goose and the support nouns; never the
+// It imports pgx, pgvector-go, goose and the core nouns; never the
 // packages above it.
 package store

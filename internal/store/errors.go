@@ -9,37 +9,37 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
-// translate turns a driver error into a coded support.Error, keeping the
+// translate turns a driver error into a coded core.Error, keeping the
 // cause for logs. Errors that already carry a code pass through.
 func translate(err error, what string) error {
 	if err == nil {
 		return nil
 	}
-	var coded *support.Error
+	var coded *core.Error
 	if errors.As(err, &coded) {
 		return err
 	}
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return support.Wrap(support.CodeNotFound, err, what+": not found")
+		return core.Wrap(core.CodeNotFound, err, what+": not found")
 	case errors.Is(err, context.Canceled):
 		return err
 	case unavailable(err):
-		return support.Wrap(support.CodeUnavailable, err, "the database is unavailable, retry shortly")
+		return core.Wrap(core.CodeUnavailable, err, "the database is unavailable, retry shortly")
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == "23505":
-			return support.Wrap(support.CodeConflict, err, what+": already exists")
+			return core.Wrap(core.CodeConflict, err, what+": already exists")
 		case pgErr.Code[:2] == "22": // data exception: a value the database cannot hold
-			return support.Wrap(support.CodeInvalid, err, what+": invalid value: "+pgErr.Message)
+			return core.Wrap(core.CodeInvalid, err, what+": invalid value: "+pgErr.Message)
 		}
 	}
-	return support.Wrap(support.CodeInternal, err, what)
+	return core.Wrap(core.CodeInternal, err, what)
 }
 
 // unavailable reports errors that mean "the database cannot be reached or is

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // EvalRunRow is a stored evaluation run. Summary and Comparison are JSON
@@ -125,7 +125,7 @@ func (s *Store) AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Durati
 func (s *Store) EvalRun(ctx context.Context, tenant string, id int64) (EvalRunRow, []EvalResultRow, error) {
 	run, err := scanEvalRun(s.pool.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs WHERE tenant_id = $1 AND id = $2`, tenant, id))
 	if err == pgx.ErrNoRows {
-		return run, nil, support.Errorf(support.CodeNotFound, "eval run %d does not exist", id)
+		return run, nil, core.Errorf(core.CodeNotFound, "eval run %d does not exist", id)
 	}
 	if err != nil {
 		return run, nil, translate(err, "read eval run")

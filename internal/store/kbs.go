@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // KB is a knowledge base: a tenant's collection of documents, embedded by
@@ -48,11 +48,11 @@ func scanKB(row pgx.Row) (KB, error) {
 
 // EnsureKB returns the named knowledge base, creating it for the given
 // embedder when absent. A knowledge base that exists with another model or
-// dimension is a support.CodeEmbeddingMismatch error: its vectors would not
+// dimension is a core.CodeEmbeddingMismatch error: its vectors would not
 // be comparable with the embedder's.
 func (s *Store) EnsureKB(ctx context.Context, p KBParams) (KB, error) {
 	if !validKBName.MatchString(p.Name) {
-		return KB{}, support.Errorf(support.CodeInvalid,
+		return KB{}, core.Errorf(core.CodeInvalid,
 			"knowledge base name %q is invalid: use a-z, 0-9, '.', '_' and '-', starting with a letter or digit, up to 63 characters", p.Name)
 	}
 	var kb KB
@@ -77,13 +77,13 @@ func (s *Store) EnsureKB(ctx context.Context, p KBParams) (KB, error) {
 	return kb, CheckEmbedder(kb, p.Model, p.Dim)
 }
 
-// CheckEmbedder fails with support.CodeEmbeddingMismatch when kb was
+// CheckEmbedder fails with core.CodeEmbeddingMismatch when kb was
 // embedded by another model or at another dimension.
 func CheckEmbedder(kb KB, model string, dim int) error {
 	if kb.EmbedModel == model && kb.EmbedDim == dim {
 		return nil
 	}
-	return support.Errorf(support.CodeEmbeddingMismatch,
+	return core.Errorf(core.CodeEmbeddingMismatch,
 		"knowledge base %q holds %d-dimensional vectors from %q, but the configured embedder is %q with %d dimensions; re-create the knowledge base or configure its embedder",
 		kb.Name, kb.EmbedDim, kb.EmbedModel, model, dim)
 }
@@ -102,12 +102,12 @@ func ensureVectorIndex(ctx context.Context, tx pgx.Tx, kb KB) error {
 
 func vectorIndex(kbID int64) string { return fmt.Sprintf("chunks_hnsw_kb_%d", kbID) }
 
-// KB returns the tenant's knowledge base by name, or support.CodeKBNotFound.
+// KB returns the tenant's knowledge base by name, or core.CodeKBNotFound.
 func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {
 	kb, err := scanKB(s.pool.QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
 		WHERE tenant_id = $1 AND name = $2`, tenant, name))
 	if err == pgx.ErrNoRows {
-		return KB{}, support.Errorf(support.CodeKBNotFound, "knowledge base %q does not exist", name)
+		return KB{}, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", name)
 	}
 	return kb, translate(err, "read knowledge base")
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // APIKey is a stored key; the secret itself is never stored, only its
@@ -47,7 +47,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k APIKey, actor string) error 
 }
 
 // APIKeyByID reads a key of any tenant by its public id, or
-// support.CodeUnauthorized when there is none (callers authenticate with it).
+// core.CodeUnauthorized when there is none (callers authenticate with it).
 func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
 	rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id)
 	if err != nil {
@@ -55,7 +55,7 @@ func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
 	}
 	k, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[APIKey])
 	if err == pgx.ErrNoRows {
-		return APIKey{}, support.Errorf(support.CodeUnauthorized, "invalid API key")
+		return APIKey{}, core.Errorf(core.CodeUnauthorized, "invalid API key")
 	}
 	return k, translate(err, "read api key")
 }
@@ -69,7 +69,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string) error {
 }
 
 // RevokeAPIKey revokes the tenant's key and audits it; an unknown key is
-// support.CodeNotFound.
+// core.CodeNotFound.
 func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id, actor string) error {
 	return s.inTx(ctx, "revoke api key", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
@@ -78,7 +78,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id, actor string) erro
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return support.Errorf(support.CodeNotFound, "API key %s does not exist", id)
+			return core.Errorf(core.CodeNotFound, "API key %s does not exist", id)
 		}
 		return audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: actor, Action: "key.revoke", Target: id})
 	})

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // Feedback is a rating of a turn.
@@ -25,13 +25,13 @@ type Feedback struct {
 // AddFeedback stores a rating of one of the tenant's turns and, for a
 // thumbs-down, queues the turn for review. It returns the turn's
 // knowledge base and whether a review item was created. Another tenant's
-// or an unknown turn is support.CodeNotFound.
+// or an unknown turn is core.CodeNotFound.
 func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb string, queued bool, err error) {
 	err = s.inTx(ctx, "add feedback", func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `SELECT coalesce(k.name, '') FROM turns t LEFT JOIN knowledge_bases k ON k.id = t.kb_id
 			WHERE t.id = $1 AND t.tenant_id = $2 AND t.conversation_id::text = $3`, f.TurnID, tenant, f.ConversationID).Scan(&kb)
 		if err == pgx.ErrNoRows {
-			return support.Errorf(support.CodeNotFound, "turn %d does not exist", f.TurnID)
+			return core.Errorf(core.CodeNotFound, "turn %d does not exist", f.TurnID)
 		}
 		if err != nil {
 			return err
@@ -87,21 +87,21 @@ func (s *Store) FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, b
 
 // ReviewItem is a queued turn with what a reviewer needs to judge it.
 type ReviewItem struct {
-	ID              int64              `json:"id"`
-	TurnID          int64              `json:"turn_id"`
-	KB              string             `json:"kb"`
-	Reason          string             `json:"reason"`
-	Status          string             `json:"status"`
-	Question        string             `json:"question"`
-	Answer          string             `json:"answer"`
-	Mode            string             `json:"mode"`
-	Confidence      float64            `json:"confidence"`
-	Citations       []support.Citation `json:"citations"`
-	Label           string             `json:"label,omitempty"`
-	CorrectedAnswer string             `json:"corrected_answer,omitempty"`
-	ResolvedBy      string             `json:"resolved_by,omitempty"`
-	CreatedAt       time.Time          `json:"created_at"`
-	ResolvedAt      *time.Time         `json:"resolved_at,omitempty"`
+	ID              int64           `json:"id"`
+	TurnID          int64           `json:"turn_id"`
+	KB              string          `json:"kb"`
+	Reason          string          `json:"reason"`
+	Status          string          `json:"status"`
+	Question        string          `json:"question"`
+	Answer          string          `json:"answer"`
+	Mode            string          `json:"mode"`
+	Confidence      float64         `json:"confidence"`
+	Citations       []core.Citation `json:"citations"`
+	Label           string          `json:"label,omitempty"`
+	CorrectedAnswer string          `json:"corrected_answer,omitempty"`
+	ResolvedBy      string          `json:"resolved_by,omitempty"`
+	CreatedAt       time.Time       `json:"created_at"`
+	ResolvedAt      *time.Time      `json:"resolved_at,omitempty"`
 }
 
 const reviewSelect = `SELECT r.id, r.turn_id, coalesce(k.name, ''), r.reason, r.status, t.question, t.answer, t.mode,
@@ -136,20 +136,20 @@ type Resolution struct {
 
 // ResolveReview closes a pending item of the tenant with a label and an
 // optional corrected answer, and audits it. Unknown items are
-// support.CodeNotFound, already resolved ones support.CodeConflict.
+// core.CodeNotFound, already resolved ones core.CodeConflict.
 func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Resolution) (ReviewItem, error) {
 	var item ReviewItem
 	err := s.inTx(ctx, "resolve review item", func(tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM review_items WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenant).Scan(&status)
 		if err == pgx.ErrNoRows {
-			return support.Errorf(support.CodeNotFound, "review item %d does not exist", id)
+			return core.Errorf(core.CodeNotFound, "review item %d does not exist", id)
 		}
 		if err != nil {
 			return err
 		}
 		if status == "resolved" {
-			return support.Errorf(support.CodeConflict, "review item %d is already resolved", id)
+			return core.Errorf(core.CodeConflict, "review item %d is already resolved", id)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE review_items SET status = 'resolved', label = $2, corrected_answer = $3,
 			resolved_by = $4, resolved_at = now() WHERE id = $1`, id, r.Label, r.CorrectedAnswer, r.Actor); err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // SearchParams is one hybrid search over a knowledge base.
@@ -102,9 +102,9 @@ JOIN documents d ON d.id = c.document_id`
 
 // Search returns the union of the vector and full-text candidates for p,
 // unordered, each with its ranks, cosine similarity and BM25 score.
-func (s *Store) Search(ctx context.Context, p SearchParams) ([]support.Passage, error) {
+func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, error) {
 	if len(p.Vector) != p.KB.EmbedDim {
-		return nil, support.Errorf(support.CodeEmbeddingMismatch,
+		return nil, core.Errorf(core.CodeEmbeddingMismatch,
 			"query vector has %d dimensions; knowledge base %q stores %d", len(p.Vector), p.KB.Name, p.KB.EmbedDim)
 	}
 	sql := fmt.Sprintf(searchSQL, p.KB.EmbedDim, bm25K1+1, bm25K1, bm25B, p.KB.ID)
@@ -113,7 +113,7 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]support.Passage, 
 		filter = p.Filter
 	}
 	args := []any{p.KB.ID, p.Query, pgvector.NewVector(p.Vector), cmp.Or(p.Candidates, 50), filter, p.SkipVector, p.SkipText}
-	var out []support.Passage
+	var out []core.Passage
 	run := func(q querier) error {
 		rows, err := q.Query(ctx, sql, args...)
 		if err != nil {
@@ -135,8 +135,8 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]support.Passage, 
 	return out, err
 }
 
-func scanPassage(row pgx.CollectableRow) (support.Passage, error) {
-	var p support.Passage
+func scanPassage(row pgx.CollectableRow) (core.Passage, error) {
+	var p core.Passage
 	var vrank, trank int64
 	err := row.Scan(&p.ChunkID, &p.DocumentID, &p.SourceURI, &p.Title, &p.Heading, &p.Text, &p.Ordinal,
 		&vrank, &trank, &p.Similarity, &p.BM25)

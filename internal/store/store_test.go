@@ -7,9 +7,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/dbtest"
 	"supportd/internal/store"
-	"supportd/internal/support"
 )
 
 func newKB(t *testing.T, s *store.Store, name string) store.KB {
@@ -38,12 +38,12 @@ func TestEnsureKBRejectsOtherEmbedder(t *testing.T) {
 	require.Equal(t, kb.ID, again.ID)
 
 	_, err := s.EnsureKB(ctx, store.KBParams{Tenant: "default", Name: "help", Model: "test-4", Dim: 8})
-	require.Equal(t, support.CodeEmbeddingMismatch, support.ErrorCode(err))
+	require.Equal(t, core.CodeEmbeddingMismatch, core.ErrorCode(err))
 	_, err = s.EnsureKB(ctx, store.KBParams{Tenant: "default", Name: "help", Model: "other", Dim: 4})
-	require.Equal(t, support.CodeEmbeddingMismatch, support.ErrorCode(err))
+	require.Equal(t, core.CodeEmbeddingMismatch, core.ErrorCode(err))
 
 	_, err = s.KB(ctx, "default", "nope")
-	require.Equal(t, support.CodeKBNotFound, support.ErrorCode(err))
+	require.Equal(t, core.CodeKBNotFound, core.ErrorCode(err))
 }
 
 func TestWriteReplaceDeleteKeepsStatistics(t *testing.T) {
@@ -112,7 +112,7 @@ func TestSearchRanksByBM25AndVector(t *testing.T) {
 	}))
 	got, err := s.Search(ctx, store.SearchParams{KB: kb, Query: "how do I get a refund?", Vector: []float32{0, 0, 1, 0}})
 	require.NoError(t, err)
-	byURI := map[string]support.Passage{}
+	byURI := map[string]core.Passage{}
 	for _, p := range got {
 		byURI[p.SourceURI] = p
 	}
@@ -140,7 +140,7 @@ func TestSearchRanksByBM25AndVector(t *testing.T) {
 	require.Empty(t, got, "the filter matches no document")
 
 	_, err = s.Search(ctx, store.SearchParams{KB: kb, Query: "refund", Vector: []float32{1, 0}})
-	require.Equal(t, support.CodeEmbeddingMismatch, support.ErrorCode(err))
+	require.Equal(t, core.CodeEmbeddingMismatch, core.ErrorCode(err))
 }
 
 func TestSaveTurnScopesConversationToTenant(t *testing.T) {
@@ -153,7 +153,7 @@ func TestSaveTurnScopesConversationToTenant(t *testing.T) {
 
 	conv := uuid.NewString()
 	turn := store.TurnWrite{Tenant: "default", ConversationID: conv, KBID: kb.ID, Question: "q1", Answer: "a1",
-		Citations: []support.Citation{{DocumentID: 1, Document: "refunds.md"}}, Confidence: 0.8, Mode: support.ModeExtractive}
+		Citations: []core.Citation{{DocumentID: 1, Document: "refunds.md"}}, Confidence: 0.8, Mode: core.ModeExtractive}
 	id1, err := s.SaveTurn(ctx, turn)
 	require.NoError(t, err)
 	turn.Question = "q2"
@@ -168,8 +168,8 @@ func TestSaveTurnScopesConversationToTenant(t *testing.T) {
 	require.Equal(t, "refunds.md", turns[0].Citations[0].Document)
 
 	_, err = s.ConversationTurns(ctx, "acme", conv, 10)
-	require.Equal(t, support.CodeNotFound, support.ErrorCode(err))
+	require.Equal(t, core.CodeNotFound, core.ErrorCode(err))
 	turn.Tenant = "acme"
 	_, err = s.SaveTurn(ctx, turn)
-	require.Equal(t, support.CodeNotFound, support.ErrorCode(err), "another tenant cannot append to the conversation")
+	require.Equal(t, core.CodeNotFound, core.ErrorCode(err), "another tenant cannot append to the conversation")
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"supportd/internal/support"
+	"supportd/internal/core"
 )
 
 // TurnWrite is one answered question to record.
@@ -17,9 +17,9 @@ type TurnWrite struct {
 	KBID           int64
 	Question       string
 	Answer         string
-	Citations      []support.Citation
+	Citations      []core.Citation
 	Confidence     float64
-	Mode           support.Mode
+	Mode           core.Mode
 	DegradedReason string
 	Latency        time.Duration
 	// ClientID is who asked (an API key or address), for usage budgets.
@@ -45,26 +45,26 @@ type TurnWrite struct {
 
 // Turn is a stored turn.
 type Turn struct {
-	ID             int64              `json:"id"`
-	ConversationID string             `json:"conversation_id"`
-	Question       string             `json:"question"`
-	Answer         string             `json:"answer"`
-	Citations      []support.Citation `json:"citations"`
-	Confidence     float64            `json:"confidence"`
-	Mode           support.Mode       `json:"mode"`
-	DegradedReason string             `json:"degraded_reason,omitempty"`
-	LatencyMS      int                `json:"latency_ms"`
-	CreatedAt      time.Time          `json:"created_at"`
+	ID             int64           `json:"id"`
+	ConversationID string          `json:"conversation_id"`
+	Question       string          `json:"question"`
+	Answer         string          `json:"answer"`
+	Citations      []core.Citation `json:"citations"`
+	Confidence     float64         `json:"confidence"`
+	Mode           core.Mode       `json:"mode"`
+	DegradedReason string          `json:"degraded_reason,omitempty"`
+	LatencyMS      int             `json:"latency_ms"`
+	CreatedAt      time.Time       `json:"created_at"`
 }
 
 // SaveTurn records a turn, creating its conversation on first use, in one
 // transaction so a turn is either stored whole or not at all. It returns the
 // turn's id. A conversation id owned by another tenant is
-// support.CodeNotFound.
+// core.CodeNotFound.
 func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 	citations := t.Citations
 	if citations == nil {
-		citations = []support.Citation{}
+		citations = []core.Citation{}
 	}
 	var id int64
 	err := s.pool.QueryRow(ctx, saveTurnSQL,
@@ -73,7 +73,7 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
 		t.EndUserID, t.Review).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, support.Errorf(support.CodeNotFound, "conversation %s does not exist", t.ConversationID)
+		return 0, core.Errorf(core.CodeNotFound, "conversation %s does not exist", t.ConversationID)
 	}
 	return id, translate(err, "save turn")
 }
@@ -109,7 +109,7 @@ WITH conv AS (
 SELECT id FROM ins`
 
 // ConversationTurns returns the tenant's conversation, oldest turn first, or
-// support.CodeNotFound when it does not exist for that tenant.
+// core.CodeNotFound when it does not exist for that tenant.
 func (s *Store) ConversationTurns(ctx context.Context, tenant, conversationID string, limit int) ([]Turn, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT * FROM (
@@ -127,7 +127,7 @@ func (s *Store) ConversationTurns(ctx context.Context, tenant, conversationID st
 		return nil, translate(err, "read conversation")
 	}
 	if len(turns) == 0 {
-		return nil, support.Errorf(support.CodeNotFound, "conversation %s does not exist", conversationID)
+		return nil, core.Errorf(core.CodeNotFound, "conversation %s does not exist", conversationID)
 	}
 	return turns, nil
 }
