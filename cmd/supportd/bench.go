@@ -91,15 +91,17 @@ func runBenchQuality(ctx context.Context, env *environment, args []string) error
 	return runReport(ctx, env, cfg, func(d bench.Deps) (report, error) { return bench.Quality(ctx, d, p) })
 }
 
+// benchSettings are the configuration areas every benchmark reads.
+const benchSettings = config.General | config.Database | config.Embedding | config.Chunking | config.Retrieval
+
 // benchConfig parses a benchmark's own flags with the configuration's.
 func benchConfig(env *environment, name, synopsis string, args []string, own func(fs *flag.FlagSet)) (config.Config, error) {
-	cfg, fs, err := loadConfig(env, "bench "+name, synopsis, args, own)
+	cfg, fs, err := loadConfig(env, "bench "+name, synopsis, benchSettings, args, own)
 	if err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return cfg, fmt.Errorf("bench %s takes no arguments, got %q", name, fs.Args())
+		return cfg, fs.misuse("takes no arguments, got %q", fs.Args())
 	}
 	return cfg, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"supportd/internal/bench"
+	"supportd/internal/config"
 	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/fakellm"
@@ -47,7 +48,7 @@ type gatewayBench struct {
 func runBenchGateway(ctx context.Context, env *environment, args []string) error {
 	var requests, concurrency int
 	var duration time.Duration
-	cfg, _, err := loadConfig(env, "bench gateway", "[--requests N] [--concurrency C] [--duration D]", args, func(fs *flag.FlagSet) {
+	cfg, _, err := loadConfig(env, "bench gateway", "[--requests N] [--concurrency C] [--duration D]", benchSettings|config.Answer|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
 		fs.IntVar(&requests, "requests", 300, "sequential requests for the overhead and outage measurements")
 		fs.IntVar(&concurrency, "concurrency", 16, "clients for the cache-hit throughput")
 		fs.DurationVar(&duration, "duration", 5*time.Second, "length of each throughput run")
@@ -301,7 +302,7 @@ func machine() string {
 // the configured answerer, and how much of the run is the pipeline itself.
 func runBenchEval(ctx context.Context, env *environment, args []string) error {
 	var concurrency, rounds int
-	cfg, _, err := loadConfig(env, "bench eval", "[--concurrency C] [--rounds R]", args, func(fs *flag.FlagSet) {
+	cfg, _, err := loadConfig(env, "bench eval", "[--concurrency C] [--rounds R]", benchSettings|config.Answer|config.LLM|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
 		fs.IntVar(&concurrency, "concurrency", 4, "cases in flight")
 		fs.IntVar(&rounds, "rounds", 3, "runs of the golden set")
 	})

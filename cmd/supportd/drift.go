@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"supportd/internal/config"
 	"supportd/internal/core"
 	"supportd/internal/drift"
 	"supportd/internal/store"
@@ -114,7 +115,7 @@ func runDrift(ctx context.Context, env *environment, args []string) error {
 	}
 	var kb, format string
 	var w driftWindows
-	cfg, _, err := loadConfig(env, "drift report", "--kb NAME", args[1:], func(fs *flag.FlagSet) {
+	cfg, _, err := loadConfig(env, "drift report", "--kb NAME", config.General|config.Database|config.Drift, args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&kb, "kb", "", "knowledge base (default SUPPORTD_EVAL_KB)")
 		fs.DurationVar(&w.Recent, "recent", 0, "recent window (default SUPPORTD_DRIFT_RECENT)")
 		fs.DurationVar(&w.Reference, "reference", 0, "reference window before it (default SUPPORTD_DRIFT_REFERENCE)")

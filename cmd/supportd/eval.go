@@ -14,6 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"supportd/internal/config"
 	"supportd/internal/eval"
 	"supportd/internal/store"
 )
@@ -56,7 +57,7 @@ func runEvalRun(ctx context.Context, env *environment, args []string) error {
 	var caseTimeout time.Duration
 	var failOnRegression bool
 	var rf reportFlags
-	cfg, fs, err := loadConfig(env, "eval run", "[--golden FILE] [--kb NAME] [--baseline latest|RUN_ID] [--fail-on-regression]", args, func(fs *flag.FlagSet) {
+	cfg, fs, err := loadConfig(env, "eval run", "[--golden FILE] [--kb NAME] [--baseline latest|RUN_ID] [--fail-on-regression]", answerSettings|config.Eval, args, func(fs *flag.FlagSet) {
 		fs.StringVar(&golden, "golden", "", "golden set (JSONL); default SUPPORTD_EVAL_GOLDEN")
 		fs.StringVar(&kbName, "kb", "", "knowledge base; default SUPPORTD_EVAL_KB")
 		fs.StringVar(&baseline, "baseline", "latest", `run to compare with: "latest", a run id, or "" for none`)
@@ -192,7 +193,7 @@ func renderTo(stdout io.Writer, path, format string, rep eval.Report) error {
 
 func runEvalShow(ctx context.Context, env *environment, args []string) error {
 	var rf reportFlags
-	cfg, fs, err := loadConfig(env, "eval show", "RUN_ID", args, rf.register)
+	cfg, fs, err := loadConfig(env, "eval show", "[--format F] [--out FILE] [--html FILE] RUN_ID", config.General|config.Database, args, rf.register)
 	if err != nil {
 		return err
 	}
@@ -218,7 +219,7 @@ func runEvalShow(ctx context.Context, env *environment, args []string) error {
 func runEvalList(ctx context.Context, env *environment, args []string) error {
 	var kbName string
 	var limit int
-	cfg, _, err := loadConfig(env, "eval list", "[--kb NAME]", args, func(fs *flag.FlagSet) {
+	cfg, _, err := loadConfig(env, "eval list", "[--kb NAME] [--limit N]", config.General|config.Database, args, func(fs *flag.FlagSet) {
 		fs.StringVar(&kbName, "kb", "", "only runs of this knowledge base")
 		fs.IntVar(&limit, "limit", 20, "how many runs")
 	})

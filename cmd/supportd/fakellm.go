@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -20,22 +19,17 @@ const fakeLLMShutdown = 5 * time.Second
 // is cancelled. It is a development tool, so its settings are flags only,
 // not part of the configuration registry.
 func runFakeLLM(ctx context.Context, env *environment, args []string) error {
-	fs := flag.NewFlagSet("supportd fake-llm", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newCmdline(env, "fake-llm", "[--addr 127.0.0.1:8081] [--dim 384]",
+		"Serves a deterministic OpenAI-compatible chat and embeddings API at http://ADDR/v1\n"+
+			"for tests and demos. Inject faults with POST /_fault or a [[fault:KIND]] marker\n"+
+			"in the last user message (see internal/fakellm).")
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
 	dim := fs.Int("dim", fakellm.DefaultDim, "embedding dimension")
-	fs.Usage = func() {
-		fmt.Fprintln(env.stderr, "usage: supportd fake-llm [--addr 127.0.0.1:8081] [--dim 384]\n\n"+
-			"Serves a deterministic OpenAI-compatible chat and embeddings API at http://ADDR/v1\n"+
-			"for tests and demos. Inject faults with POST /_fault or a [[fault:KIND]] marker\n"+
-			"in the last user message (see internal/fakellm).\n\nflags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseArgs(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("fake-llm takes no arguments, got %q", fs.Args())
+		return fs.misuse("takes no arguments, got %q", fs.Args())
 	}
 	if *dim < 1 {
 		return fmt.Errorf("--dim must be positive, got %d", *dim)

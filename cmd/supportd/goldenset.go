@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"supportd/internal/config"
 	"supportd/internal/eval"
 	"supportd/internal/store"
 )
@@ -23,7 +24,7 @@ func runGoldenset(ctx context.Context, env *environment, args []string) error {
 	var kbName, out string
 	var since time.Duration
 	var limit int
-	cfg, _, err := loadConfig(env, "goldenset candidates", "[--kb NAME] [--since 168h] [--out FILE]", args[1:], func(fs *flag.FlagSet) {
+	cfg, _, err := loadConfig(env, "goldenset candidates", "[--kb NAME] [--since 168h] [--limit 100] [--out FILE]", config.General|config.Database|config.Review, args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&kbName, "kb", "", "only turns of this knowledge base")
 		fs.DurationVar(&since, "since", 7*24*time.Hour, "how far back to look")
 		fs.IntVar(&limit, "limit", 100, "most candidates to export")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"supportd/internal/config"
 	"supportd/internal/ingest"
 	"supportd/internal/store"
 )
@@ -19,16 +19,18 @@ import (
 func runIngest(ctx context.Context, env *environment, args []string) error {
 	var kbName string
 	var prune bool
-	cfg, fs, err := loadConfig(env, "ingest", "--kb NAME [--prune] PATH...", args, func(fs *flag.FlagSet) {
+	cfg, fs, err := loadConfig(env, "ingest", "--kb NAME [--prune] PATH...", config.General|config.Database|config.Embedding|config.Chunking, args, func(fs *flag.FlagSet) {
 		fs.StringVar(&kbName, "kb", "", "knowledge base to sync into (created when absent)")
 		fs.BoolVar(&prune, "prune", false, "remove documents whose source file is gone")
 	})
 	if err != nil {
 		return err
 	}
-	if kbName == "" || fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("ingest needs --kb and at least one path")
+	if kbName == "" {
+		return fs.misuse("--kb is required")
+	}
+	if fs.NArg() == 0 {
+		return fs.misuse("no PATH to ingest")
 	}
 	files, err := ingest.Discover(fs.Args()...)
 	if err != nil {

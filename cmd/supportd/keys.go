@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"supportd/internal/auth"
+	"supportd/internal/config"
 	"supportd/internal/store"
 )
 
@@ -25,7 +26,7 @@ func runKeys(ctx context.Context, env *environment, args []string) error {
 	var origins multiFlag
 	var widget bool
 	var expires time.Duration
-	cfg, fs, err := loadConfig(env, "keys "+args[0], "--tenant T ...", args[1:], func(fs *flag.FlagSet) {
+	cfg, fs, err := loadConfig(env, "keys "+args[0], keySynopsis(args[0]), config.General|config.Database, args[1:], func(fs *flag.FlagSet) {
 		fs.StringVar(&scopes, "scope", "", "comma-separated scopes: chat, ingest, eval, admin")
 		fs.StringVar(&name, "name", "", "a label for the key")
 		fs.Var(&origins, "origin", "allowed browser origin of a widget key (repeatable)")
@@ -76,6 +77,17 @@ func runKeys(ctx context.Context, env *environment, args []string) error {
 		fmt.Fprintf(env.stdout, "revoked %s\n", fs.Arg(0))
 	}
 	return nil
+}
+
+// keySynopsis is the usage line of a keys subcommand.
+func keySynopsis(sub string) string {
+	switch sub {
+	case "create":
+		return "[--tenant T] --scope chat,ingest,eval,admin [--name N] [--expires 720h] | --widget --origin URL [--origin URL...]"
+	case "revoke":
+		return "[--tenant T] KEY_ID"
+	}
+	return "[--tenant T]"
 }
 
 // multiFlag collects a repeatable string flag.

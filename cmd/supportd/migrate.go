@@ -10,7 +10,7 @@ import (
 )
 
 func runMigrate(ctx context.Context, env *environment, args []string) error {
-	cfg, _, err := loadConfig(env, "migrate", "", args, nil)
+	cfg, _, err := loadConfig(env, "migrate", "", config.Database, args, nil)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"supportd/internal/auth"
+	"supportd/internal/config"
 	"supportd/internal/guard"
 	"supportd/internal/httpapi"
 	"supportd/internal/limit"
@@ -16,7 +17,7 @@ import (
 )
 
 func runServe(ctx context.Context, env *environment, args []string) error {
-	cfg, _, err := loadConfig(env, "serve", "", args, nil)
+	cfg, _, err := loadConfig(env, "serve", "", config.All, args, nil)
 	if err != nil {
 		return err
 	}

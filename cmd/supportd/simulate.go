@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"sync"
@@ -20,8 +19,11 @@ import (
 // shifted one (a new product and pasted logs). It talks HTTP only, so the
 // server's metrics, review queue and drift see real traffic.
 func runSimulate(ctx context.Context, env *environment, args []string) error {
-	fs := flag.NewFlagSet("supportd simulate", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newCmdline(env, "simulate", "[--url URL] [--key KEY] [--kb NAME] [--normal N] [--shifted N]",
+		"Sends questions to a running supportd over HTTP, as customers would: a normal\n"+
+			"stream drawn from the golden set's answerable questions, then optionally a\n"+
+			"shifted one (a new product, pasted logs) to exercise drift detection. Prints\n"+
+			"the answers' modes per stream.")
 	url := fs.String("url", "http://127.0.0.1:8080", "server to ask")
 	key := fs.String("key", "", "API key (chat scope); empty when the server runs with SUPPORTD_AUTH=off")
 	kb := fs.String("kb", "demo", "knowledge base")
@@ -30,8 +32,11 @@ func runSimulate(ctx context.Context, env *environment, args []string) error {
 	shifted := fs.Int("shifted", 0, "shifted questions sent after the normal ones")
 	concurrency := fs.Int("concurrency", 8, "requests in flight")
 	seed := fs.Uint64("seed", 1, "random seed")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parseArgs(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fs.misuse("takes no arguments, got %q", fs.Args())
 	}
 	set, err := eval.LoadGolden(*golden)
 	if err != nil {

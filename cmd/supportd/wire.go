@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -29,28 +27,6 @@ import (
 	"supportd/internal/store"
 	"supportd/internal/tracing"
 )
-
-// loadConfig parses a subcommand's flags (the configuration registry plus
-// its own) and environment.
-func loadConfig(env *environment, name, synopsis string, args []string, own func(fs *flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
-	fs := flag.NewFlagSet("supportd "+name, flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(env.stderr, "usage: supportd %s %s\n\nflags (each also settable by its environment variable):\n", name, synopsis)
-		fs.PrintDefaults()
-	}
-	if own != nil {
-		own(fs)
-	}
-	cfg, err := config.Load(fs, args, env.getenv)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return cfg, fs, err
-		}
-		return cfg, fs, fmt.Errorf("configuration:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
-	}
-	return cfg, fs, nil
-}
 
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level

@@ -10,12 +10,13 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"supportd/internal/config"
 	"supportd/internal/eval"
 	"supportd/internal/jobs"
 )
 
 func runWorker(ctx context.Context, env *environment, args []string) error {
-	cfg, _, err := loadConfig(env, "worker", "", args, nil)
+	cfg, _, err := loadConfig(env, "worker", "", answerSettings|config.Eval|config.Jobs|config.Drift|config.Telemetry, args, nil)
 	if err != nil {
 		return err
 	}

@@ -109,10 +109,37 @@ type Config struct {
 	VectorWeight float64
 }
 
+// Area is a set of groups of settings, one bit per group. A subcommand
+// names the areas it reads, so that its help lists only the flags it uses;
+// the environment variables of every area still apply.
+type Area uint
+
+// The groups of settings.
+const (
+	General   Area = 1 << iota // tenant and log level
+	Database                   // connection and query tuning
+	HTTP                       // the API server: address, auth, limits, uploads
+	Embedding                  // the embedder
+	Chunking                   // how documents are cut into chunks
+	Retrieval                  // hybrid search and fusion
+	Answer                     // one turn: thresholds, guard, redaction, review
+	LLM                        // models, resilience, cache, token budgets
+	Eval                       // golden-set evaluation and its judge
+	Jobs                       // scheduled work: evaluation, drift, retention
+	Drift                      // the drift report's windows
+	Review                     // which turns go to human review
+	Telemetry                  // metrics and tracing
+	Demo                       // the demo corpus
+)
+
+// All is every area: what supportd serve reads.
+const All = Demo<<1 - 1
+
 // Var is one setting: its environment variable, the flag that overrides it,
-// its default and how it is stored into Config.
+// its default, the areas that read it and how it is stored into Config.
 type Var struct {
 	Env     string
+	Area    Area
 	Default string
 	Help    string
 	Secret  bool
@@ -193,7 +220,7 @@ func oneOf(choices []string, dst func(*Config) *string) func(*Config, string) er
 // Vars returns the registry of settings in documentation order.
 func Vars() []Var {
 	return []Var{
-		{Env: "DATABASE_URL", Default: "postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable", Secret: true,
+		{Env: "DATABASE_URL", Area: Database, Default: "postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable", Secret: true,
 			Help: "PostgreSQL (with pgvector) connection URL", set: func(c *Config, v string) error {
 				u, err := url.Parse(v)
 				if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -202,46 +229,46 @@ func Vars() []Var {
 				c.DatabaseURL = v
 				return nil
 			}},
-		{Env: "SUPPORTD_DB_MAX_CONNS", Default: "10", Help: "connection pool size", set: integer(1, 1000, func(c *Config) *int { return &c.DBMaxConns })},
-		{Env: "SUPPORTD_HNSW_EF_SEARCH", Default: "100", Help: "HNSW candidate list size at query time (recall vs. latency)", set: integer(1, 1000, func(c *Config) *int { return &c.HNSWEfSearch })},
-		{Env: "SUPPORTD_ADDR", Default: ":8080", Help: "HTTP listen address", set: str(func(c *Config) *string { return &c.Addr })},
-		{Env: "SUPPORTD_TENANT", Default: "default", Help: "tenant that unauthenticated requests and the CLI act for", set: str(func(c *Config) *string { return &c.Tenant })},
-		{Env: "SUPPORTD_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error", set: oneOf([]string{"debug", "info", "warn", "error"}, func(c *Config) *string { return &c.LogLevel })},
-		{Env: "SUPPORTD_SHUTDOWN_TIMEOUT", Default: "20s", Help: "how long SIGTERM waits for in-flight requests", set: duration(time.Second, 10*time.Minute, func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
-		{Env: "SUPPORTD_EMBEDDER", Default: "hash", Help: "hash (built-in, offline), openai (any OpenAI-compatible server) or ollama", set: oneOf([]string{"hash", "openai", "ollama"}, func(c *Config) *string { return &c.Embedder })},
-		{Env: "SUPPORTD_EMBED_MODEL", Default: "", Help: "embedding model name for openai/ollama (the built-in embedder names itself)", set: str(func(c *Config) *string { return &c.EmbedModel })},
-		{Env: "SUPPORTD_EMBED_DIM", Default: "384", Help: "embedding dimension; part of a knowledge base's identity", set: integer(64, 2000, func(c *Config) *int { return &c.EmbedDim })},
-		{Env: "SUPPORTD_EMBED_BASE_URL", Default: "", Help: "base URL of the embedding server for openai/ollama", set: str(func(c *Config) *string { return &c.EmbedBaseURL })},
-		{Env: "SUPPORTD_EMBED_API_KEY", Default: "", Secret: true, Help: "API key of the embedding server", set: str(func(c *Config) *string { return &c.EmbedAPIKey })},
-		{Env: "SUPPORTD_EMBED_BATCH_SIZE", Default: "64", Help: "texts per embedding request", set: integer(1, 2048, func(c *Config) *int { return &c.EmbedBatchSize })},
-		{Env: "SUPPORTD_EMBED_TIMEOUT", Default: "10s", Help: "deadline of one embedding call", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.EmbedTimeout })},
-		{Env: "SUPPORTD_CHUNK_TOKENS", Default: "300", Help: "chunk size in tokens (cl100k_base)", set: integer(32, 4000, func(c *Config) *int { return &c.ChunkTokens })},
-		{Env: "SUPPORTD_CHUNK_OVERLAP", Default: "50", Help: "tokens carried over between consecutive chunks of a section", set: integer(0, 1000, func(c *Config) *int { return &c.ChunkOverlap })},
-		{Env: "SUPPORTD_MAX_UPLOAD_MB", Default: "20", Help: "largest document accepted by POST /v1/kbs/{kb}/documents", set: integer(1, 1024, func(c *Config) *int { return &c.MaxUploadMB })},
-		{Env: "SUPPORTD_TOP_K", Default: "5", Help: "passages retrieved per question", set: integer(1, 50, func(c *Config) *int { return &c.TopK })},
-		{Env: "SUPPORTD_CANDIDATES", Default: "50", Help: "candidates per list (vector, full text) before fusion", set: integer(1, 1000, func(c *Config) *int { return &c.Candidates })},
-		{Env: "SUPPORTD_RRF_K", Default: "60", Help: "rank offset of Reciprocal Rank Fusion", set: positive(func(c *Config) *float64 { return &c.RRFK })},
-		{Env: "SUPPORTD_TEXT_WEIGHT", Default: "1.5", Help: "weight of the full-text (BM25) ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.TextWeight })},
-		{Env: "SUPPORTD_VECTOR_WEIGHT", Default: "1", Help: "weight of the vector ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.VectorWeight })},
-		{Env: "SUPPORTD_RETRIEVE_TIMEOUT", Default: "3s", Help: "deadline of retrieval (embedding the question included)", set: duration(10*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.RetrieveTimeout })},
-		{Env: "SUPPORTD_REQUEST_TIMEOUT", Default: "30s", Help: "deadline of a whole answer", set: duration(100*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.RequestTimeout })},
-		{Env: "SUPPORTD_MAX_QUESTION_CHARS", Default: "2000", Help: "longest question accepted, in characters", set: integer(10, 100000, func(c *Config) *int { return &c.MaxQuestionChars })},
-		{Env: "SUPPORTD_MIN_CONFIDENCE", Default: "0.35", Help: "below this confidence the assistant hands off to a human instead of answering", set: fraction(func(c *Config) *float64 { return &c.MinConfidence })},
-		{Env: "SUPPORTD_EXTRACT_SENTENCES", Default: "3", Help: "sentences in an extractive answer", set: integer(1, 10, func(c *Config) *int { return &c.ExtractSentences })},
-		{Env: "SUPPORTD_LLM_PROVIDER", Default: "", Help: "empty (built-in extractive answers), openai (any OpenAI-compatible server), anthropic or ollama", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.LLMProvider })},
-		{Env: "SUPPORTD_LLM_MODEL", Default: "", Help: "model name, e.g. gpt-4o-mini, claude-3-5-haiku-latest, llama3.1", set: str(func(c *Config) *string { return &c.LLMModel })},
-		{Env: "SUPPORTD_LLM_BASE_URL", Default: "", Help: "endpoint; empty for the vendor's (OpenAI-compatible servers: http://host:port/v1)", set: str(func(c *Config) *string { return &c.LLMBaseURL })},
-		{Env: "SUPPORTD_LLM_API_KEY", Default: "", Secret: true, Help: "API key of the primary model", set: str(func(c *Config) *string { return &c.LLMAPIKey })},
-		{Env: "SUPPORTD_LLM_API_KEY_FILE", Default: "", Help: "file holding the API key (instead of SUPPORTD_LLM_API_KEY)", set: str(func(c *Config) *string { return &c.LLMAPIKeyFile })},
-		{Env: "SUPPORTD_LLM_FALLBACK_PROVIDER", Default: "", Help: "secondary model's provider, tried when the primary fails", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.FallbackProvider })},
-		{Env: "SUPPORTD_LLM_FALLBACK_MODEL", Default: "", Help: "secondary model name", set: str(func(c *Config) *string { return &c.FallbackModel })},
-		{Env: "SUPPORTD_LLM_FALLBACK_BASE_URL", Default: "", Help: "secondary model's endpoint", set: str(func(c *Config) *string { return &c.FallbackBaseURL })},
-		{Env: "SUPPORTD_LLM_FALLBACK_API_KEY", Default: "", Secret: true, Help: "secondary model's API key", set: str(func(c *Config) *string { return &c.FallbackAPIKey })},
-		{Env: "SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT", Default: "5s", Help: "per attempt: give up when no token arrived by then", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.FirstTokenTimeout })},
-		{Env: "SUPPORTD_LLM_TIMEOUT", Default: "20s", Help: "whole model answer, retries and fallback model included", set: duration(10*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.LLMTimeout })},
-		{Env: "SUPPORTD_LLM_MAX_ATTEMPTS", Default: "3", Help: "attempts per model for retryable failures (timeouts, 429, 5xx)", set: integer(1, 10, func(c *Config) *int { return &c.LLMMaxAttempts })},
-		{Env: "SUPPORTD_LLM_MAX_TOKENS", Default: "512", Help: "longest model answer in tokens", set: integer(16, 32000, func(c *Config) *int { return &c.LLMMaxTokens })},
-		{Env: "SUPPORTD_LLM_TEMPERATURE", Default: "0", Help: "sampling temperature (0..2)", set: func(c *Config, v string) error {
+		{Env: "SUPPORTD_DB_MAX_CONNS", Area: Database, Default: "10", Help: "connection pool size", set: integer(1, 1000, func(c *Config) *int { return &c.DBMaxConns })},
+		{Env: "SUPPORTD_HNSW_EF_SEARCH", Area: Database, Default: "100", Help: "HNSW candidate list size at query time (recall vs. latency)", set: integer(1, 1000, func(c *Config) *int { return &c.HNSWEfSearch })},
+		{Env: "SUPPORTD_ADDR", Area: HTTP, Default: ":8080", Help: "HTTP listen address", set: str(func(c *Config) *string { return &c.Addr })},
+		{Env: "SUPPORTD_TENANT", Area: General, Default: "default", Help: "tenant that unauthenticated requests and the CLI act for", set: str(func(c *Config) *string { return &c.Tenant })},
+		{Env: "SUPPORTD_LOG_LEVEL", Area: General, Default: "info", Help: "debug, info, warn or error", set: oneOf([]string{"debug", "info", "warn", "error"}, func(c *Config) *string { return &c.LogLevel })},
+		{Env: "SUPPORTD_SHUTDOWN_TIMEOUT", Area: HTTP, Default: "20s", Help: "how long SIGTERM waits for in-flight requests", set: duration(time.Second, 10*time.Minute, func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
+		{Env: "SUPPORTD_EMBEDDER", Area: Embedding, Default: "hash", Help: "hash (built-in, offline), openai (any OpenAI-compatible server) or ollama", set: oneOf([]string{"hash", "openai", "ollama"}, func(c *Config) *string { return &c.Embedder })},
+		{Env: "SUPPORTD_EMBED_MODEL", Area: Embedding, Default: "", Help: "embedding model name for openai/ollama (the built-in embedder names itself)", set: str(func(c *Config) *string { return &c.EmbedModel })},
+		{Env: "SUPPORTD_EMBED_DIM", Area: Embedding, Default: "384", Help: "embedding dimension; part of a knowledge base's identity", set: integer(64, 2000, func(c *Config) *int { return &c.EmbedDim })},
+		{Env: "SUPPORTD_EMBED_BASE_URL", Area: Embedding, Default: "", Help: "base URL of the embedding server for openai/ollama", set: str(func(c *Config) *string { return &c.EmbedBaseURL })},
+		{Env: "SUPPORTD_EMBED_API_KEY", Area: Embedding, Default: "", Secret: true, Help: "API key of the embedding server", set: str(func(c *Config) *string { return &c.EmbedAPIKey })},
+		{Env: "SUPPORTD_EMBED_BATCH_SIZE", Area: Embedding, Default: "64", Help: "texts per embedding request", set: integer(1, 2048, func(c *Config) *int { return &c.EmbedBatchSize })},
+		{Env: "SUPPORTD_EMBED_TIMEOUT", Area: Embedding, Default: "10s", Help: "deadline of one embedding call", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.EmbedTimeout })},
+		{Env: "SUPPORTD_CHUNK_TOKENS", Area: Chunking, Default: "300", Help: "chunk size in tokens (cl100k_base)", set: integer(32, 4000, func(c *Config) *int { return &c.ChunkTokens })},
+		{Env: "SUPPORTD_CHUNK_OVERLAP", Area: Chunking, Default: "50", Help: "tokens carried over between consecutive chunks of a section", set: integer(0, 1000, func(c *Config) *int { return &c.ChunkOverlap })},
+		{Env: "SUPPORTD_MAX_UPLOAD_MB", Area: HTTP, Default: "20", Help: "largest document accepted by POST /v1/kbs/{kb}/documents", set: integer(1, 1024, func(c *Config) *int { return &c.MaxUploadMB })},
+		{Env: "SUPPORTD_TOP_K", Area: Retrieval, Default: "5", Help: "passages retrieved per question", set: integer(1, 50, func(c *Config) *int { return &c.TopK })},
+		{Env: "SUPPORTD_CANDIDATES", Area: Retrieval, Default: "50", Help: "candidates per list (vector, full text) before fusion", set: integer(1, 1000, func(c *Config) *int { return &c.Candidates })},
+		{Env: "SUPPORTD_RRF_K", Area: Retrieval, Default: "60", Help: "rank offset of Reciprocal Rank Fusion", set: positive(func(c *Config) *float64 { return &c.RRFK })},
+		{Env: "SUPPORTD_TEXT_WEIGHT", Area: Retrieval, Default: "1.5", Help: "weight of the full-text (BM25) ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.TextWeight })},
+		{Env: "SUPPORTD_VECTOR_WEIGHT", Area: Retrieval, Default: "1", Help: "weight of the vector ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.VectorWeight })},
+		{Env: "SUPPORTD_RETRIEVE_TIMEOUT", Area: Retrieval, Default: "3s", Help: "deadline of retrieval (embedding the question included)", set: duration(10*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.RetrieveTimeout })},
+		{Env: "SUPPORTD_REQUEST_TIMEOUT", Area: HTTP, Default: "30s", Help: "deadline of a whole answer", set: duration(100*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.RequestTimeout })},
+		{Env: "SUPPORTD_MAX_QUESTION_CHARS", Area: Answer, Default: "2000", Help: "longest question accepted, in characters", set: integer(10, 100000, func(c *Config) *int { return &c.MaxQuestionChars })},
+		{Env: "SUPPORTD_MIN_CONFIDENCE", Area: Answer | Review | Drift, Default: "0.35", Help: "below this confidence the assistant hands off to a human instead of answering", set: fraction(func(c *Config) *float64 { return &c.MinConfidence })},
+		{Env: "SUPPORTD_EXTRACT_SENTENCES", Area: Answer, Default: "3", Help: "sentences in an extractive answer", set: integer(1, 10, func(c *Config) *int { return &c.ExtractSentences })},
+		{Env: "SUPPORTD_LLM_PROVIDER", Area: LLM, Default: "", Help: "empty (built-in extractive answers), openai (any OpenAI-compatible server), anthropic or ollama", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.LLMProvider })},
+		{Env: "SUPPORTD_LLM_MODEL", Area: LLM, Default: "", Help: "model name, e.g. gpt-4o-mini, claude-3-5-haiku-latest, llama3.1", set: str(func(c *Config) *string { return &c.LLMModel })},
+		{Env: "SUPPORTD_LLM_BASE_URL", Area: LLM, Default: "", Help: "endpoint; empty for the vendor's (OpenAI-compatible servers: http://host:port/v1)", set: str(func(c *Config) *string { return &c.LLMBaseURL })},
+		{Env: "SUPPORTD_LLM_API_KEY", Area: LLM, Default: "", Secret: true, Help: "API key of the primary model", set: str(func(c *Config) *string { return &c.LLMAPIKey })},
+		{Env: "SUPPORTD_LLM_API_KEY_FILE", Area: LLM, Default: "", Help: "file holding the API key (instead of SUPPORTD_LLM_API_KEY)", set: str(func(c *Config) *string { return &c.LLMAPIKeyFile })},
+		{Env: "SUPPORTD_LLM_FALLBACK_PROVIDER", Area: LLM, Default: "", Help: "secondary model's provider, tried when the primary fails", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.FallbackProvider })},
+		{Env: "SUPPORTD_LLM_FALLBACK_MODEL", Area: LLM, Default: "", Help: "secondary model name", set: str(func(c *Config) *string { return &c.FallbackModel })},
+		{Env: "SUPPORTD_LLM_FALLBACK_BASE_URL", Area: LLM, Default: "", Help: "secondary model's endpoint", set: str(func(c *Config) *string { return &c.FallbackBaseURL })},
+		{Env: "SUPPORTD_LLM_FALLBACK_API_KEY", Area: LLM, Default: "", Secret: true, Help: "secondary model's API key", set: str(func(c *Config) *string { return &c.FallbackAPIKey })},
+		{Env: "SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT", Area: LLM, Default: "5s", Help: "per attempt: give up when no token arrived by then", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.FirstTokenTimeout })},
+		{Env: "SUPPORTD_LLM_TIMEOUT", Area: LLM, Default: "20s", Help: "whole model answer, retries and fallback model included", set: duration(10*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.LLMTimeout })},
+		{Env: "SUPPORTD_LLM_MAX_ATTEMPTS", Area: LLM, Default: "3", Help: "attempts per model for retryable failures (timeouts, 429, 5xx)", set: integer(1, 10, func(c *Config) *int { return &c.LLMMaxAttempts })},
+		{Env: "SUPPORTD_LLM_MAX_TOKENS", Area: LLM, Default: "512", Help: "longest model answer in tokens", set: integer(16, 32000, func(c *Config) *int { return &c.LLMMaxTokens })},
+		{Env: "SUPPORTD_LLM_TEMPERATURE", Area: LLM, Default: "0", Help: "sampling temperature (0..2)", set: func(c *Config, v string) error {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil || f < 0 || f > 2 {
 				return fmt.Errorf("%q is not a number between 0 and 2", v)
@@ -249,16 +276,16 @@ func Vars() []Var {
 			c.LLMTemperature = f
 			return nil
 		}},
-		{Env: "SUPPORTD_BREAKER_FAILURES", Default: "5", Help: "consecutive failures that open a model's circuit breaker", set: integer(1, 1000, func(c *Config) *int { return &c.BreakerFailures })},
-		{Env: "SUPPORTD_BREAKER_COOLDOWN", Default: "30s", Help: "how long an open breaker skips its model", set: duration(10*time.Millisecond, time.Hour, func(c *Config) *time.Duration { return &c.BreakerCooldown })},
-		{Env: "SUPPORTD_PROVIDER_RPM", Default: "0", Help: "requests per minute to each model; over it the next model answers (0: unlimited)", set: integer(0, 1000000, func(c *Config) *int { return &c.ProviderRPM })},
-		{Env: "SUPPORTD_PROVIDER_TPM", Default: "0", Help: "tokens per minute to each model (0: unlimited)", set: integer(0, 100000000, func(c *Config) *int { return &c.ProviderTPM })},
-		{Env: "SUPPORTD_CLIENT_RPM", Default: "120", Help: "chat requests per minute per client (API key or address); over it: 429 (0: unlimited)", set: integer(0, 1000000, func(c *Config) *int { return &c.ClientRPM })},
-		{Env: "SUPPORTD_DAILY_TOKEN_BUDGET", Default: "0", Help: "model tokens per client per UTC day; when spent: 429 budget_exhausted (0: unlimited)", set: integer(0, 2000000000, func(c *Config) *int { return &c.DailyTokenBudget })},
-		{Env: "SUPPORTD_LLM_PRICES", Default: "", Help: "USD per million tokens, model=prompt/completion, comma-separated (e.g. gpt-4o-mini=0.15/0.60)", set: str(func(c *Config) *string { return &c.LLMPrices })},
-		{Env: "SUPPORTD_CACHE_SIZE", Default: "10000", Help: "model answers kept in process (0: no cache)", set: integer(0, 10000000, func(c *Config) *int { return &c.CacheSize })},
-		{Env: "SUPPORTD_CACHE_TTL", Default: "24h", Help: "how long a cached answer lives", set: duration(time.Second, 30*24*time.Hour, func(c *Config) *time.Duration { return &c.CacheTTL })},
-		{Env: "REDIS_URL", Default: "", Secret: true, Help: "optional Redis shared by replicas for the answer cache and rate limits", set: func(c *Config, v string) error {
+		{Env: "SUPPORTD_BREAKER_FAILURES", Area: LLM, Default: "5", Help: "consecutive failures that open a model's circuit breaker", set: integer(1, 1000, func(c *Config) *int { return &c.BreakerFailures })},
+		{Env: "SUPPORTD_BREAKER_COOLDOWN", Area: LLM, Default: "30s", Help: "how long an open breaker skips its model", set: duration(10*time.Millisecond, time.Hour, func(c *Config) *time.Duration { return &c.BreakerCooldown })},
+		{Env: "SUPPORTD_PROVIDER_RPM", Area: LLM, Default: "0", Help: "requests per minute to each model; over it the next model answers (0: unlimited)", set: integer(0, 1000000, func(c *Config) *int { return &c.ProviderRPM })},
+		{Env: "SUPPORTD_PROVIDER_TPM", Area: LLM, Default: "0", Help: "tokens per minute to each model (0: unlimited)", set: integer(0, 100000000, func(c *Config) *int { return &c.ProviderTPM })},
+		{Env: "SUPPORTD_CLIENT_RPM", Area: HTTP, Default: "120", Help: "chat requests per minute per client (API key or address); over it: 429 (0: unlimited)", set: integer(0, 1000000, func(c *Config) *int { return &c.ClientRPM })},
+		{Env: "SUPPORTD_DAILY_TOKEN_BUDGET", Area: LLM, Default: "0", Help: "model tokens per client per UTC day; when spent: 429 budget_exhausted (0: unlimited)", set: integer(0, 2000000000, func(c *Config) *int { return &c.DailyTokenBudget })},
+		{Env: "SUPPORTD_LLM_PRICES", Area: LLM, Default: "", Help: "USD per million tokens, model=prompt/completion, comma-separated (e.g. gpt-4o-mini=0.15/0.60)", set: str(func(c *Config) *string { return &c.LLMPrices })},
+		{Env: "SUPPORTD_CACHE_SIZE", Area: LLM, Default: "10000", Help: "model answers kept in process (0: no cache)", set: integer(0, 10000000, func(c *Config) *int { return &c.CacheSize })},
+		{Env: "SUPPORTD_CACHE_TTL", Area: LLM, Default: "24h", Help: "how long a cached answer lives", set: duration(time.Second, 30*24*time.Hour, func(c *Config) *time.Duration { return &c.CacheTTL })},
+		{Env: "REDIS_URL", Area: LLM | HTTP, Default: "", Secret: true, Help: "optional Redis shared by replicas for the answer cache and rate limits", set: func(c *Config, v string) error {
 			if v != "" {
 				u, err := url.Parse(v)
 				if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
@@ -268,21 +295,21 @@ func Vars() []Var {
 			c.RedisURL = v
 			return nil
 		}},
-		{Env: "SUPPORTD_PROMPTS_DIR", Default: "", Help: "folder overriding the built-in prompt templates", set: str(func(c *Config) *string { return &c.PromptsDir })},
-		{Env: "SUPPORTD_PRODUCT_NAME", Default: "", Help: "product named in the system prompt", set: str(func(c *Config) *string { return &c.ProductName })},
-		{Env: "SUPPORTD_HISTORY_TURNS", Default: "6", Help: "earlier turns used to understand a follow-up question", set: integer(1, 50, func(c *Config) *int { return &c.HistoryTurns })},
-		{Env: "SUPPORTD_EVAL_SCHEDULE", Default: "0 6 * * 1", Help: "cron (UTC) of the scheduled golden-set evaluation; empty disables it", set: func(c *Config, v string) error {
+		{Env: "SUPPORTD_PROMPTS_DIR", Area: LLM, Default: "", Help: "folder overriding the built-in prompt templates", set: str(func(c *Config) *string { return &c.PromptsDir })},
+		{Env: "SUPPORTD_PRODUCT_NAME", Area: LLM, Default: "", Help: "product named in the system prompt", set: str(func(c *Config) *string { return &c.ProductName })},
+		{Env: "SUPPORTD_HISTORY_TURNS", Area: Answer, Default: "6", Help: "earlier turns used to understand a follow-up question", set: integer(1, 50, func(c *Config) *int { return &c.HistoryTurns })},
+		{Env: "SUPPORTD_EVAL_SCHEDULE", Area: Jobs, Default: "0 6 * * 1", Help: "cron (UTC) of the scheduled golden-set evaluation; empty disables it", set: func(c *Config, v string) error {
 			if v != "" && len(strings.Fields(v)) != 5 {
 				return fmt.Errorf("%q is not a five-field cron expression", v)
 			}
 			c.EvalSchedule = v
 			return nil
 		}},
-		{Env: "SUPPORTD_EVAL_GOLDEN", Default: "goldenset/demo.jsonl", Help: "golden set the scheduled evaluation runs", set: str(func(c *Config) *string { return &c.EvalGolden })},
-		{Env: "SUPPORTD_EVAL_KB", Default: "demo", Help: "knowledge base the scheduled evaluation runs against", set: str(func(c *Config) *string { return &c.EvalKB })},
-		{Env: "SUPPORTD_EVAL_THRESHOLDS", Default: "goldenset/thresholds.json", Help: "per-metric regression thresholds", set: str(func(c *Config) *string { return &c.EvalThresholds })},
-		{Env: "SUPPORTD_EVAL_WEBHOOK_URL", Default: "", Secret: true, Help: "URL that receives a JSON POST when a scheduled evaluation regresses", set: str(func(c *Config) *string { return &c.EvalWebhookURL })},
-		{Env: "SUPPORTD_JOBS", Default: "true", Help: "work background jobs (scheduled evaluation) inside serve; false leaves them to supportd worker", set: func(c *Config, v string) error {
+		{Env: "SUPPORTD_EVAL_GOLDEN", Area: Eval | Jobs, Default: "goldenset/demo.jsonl", Help: "golden set the scheduled evaluation runs", set: str(func(c *Config) *string { return &c.EvalGolden })},
+		{Env: "SUPPORTD_EVAL_KB", Area: Eval | Jobs | Drift, Default: "demo", Help: "knowledge base the scheduled evaluation runs against", set: str(func(c *Config) *string { return &c.EvalKB })},
+		{Env: "SUPPORTD_EVAL_THRESHOLDS", Area: Eval | Jobs, Default: "goldenset/thresholds.json", Help: "per-metric regression thresholds", set: str(func(c *Config) *string { return &c.EvalThresholds })},
+		{Env: "SUPPORTD_EVAL_WEBHOOK_URL", Area: Jobs, Default: "", Secret: true, Help: "URL that receives a JSON POST when a scheduled evaluation regresses", set: str(func(c *Config) *string { return &c.EvalWebhookURL })},
+		{Env: "SUPPORTD_JOBS", Area: Jobs, Default: "true", Help: "work background jobs (scheduled evaluation) inside serve; false leaves them to supportd worker", set: func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
 				return fmt.Errorf("%q is not true or false", v)
@@ -290,31 +317,31 @@ func Vars() []Var {
 			c.Jobs = b
 			return nil
 		}},
-		{Env: "SUPPORTD_JUDGE_PROVIDER", Default: "", Help: "optional LLM-as-judge for evaluations: openai, anthropic or ollama (empty: deterministic metrics only)", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.JudgeProvider })},
-		{Env: "SUPPORTD_JUDGE_MODEL", Default: "", Help: "judge model name", set: str(func(c *Config) *string { return &c.JudgeModel })},
-		{Env: "SUPPORTD_JUDGE_BASE_URL", Default: "", Help: "judge model's endpoint", set: str(func(c *Config) *string { return &c.JudgeBaseURL })},
-		{Env: "SUPPORTD_JUDGE_API_KEY", Default: "", Secret: true, Help: "judge model's API key", set: str(func(c *Config) *string { return &c.JudgeAPIKey })},
-		{Env: "SUPPORTD_AUTH", Default: "required", Help: "required: every /v1 request needs an API key (supportd keys create); off: development mode, all requests act for SUPPORTD_TENANT", set: oneOf([]string{"required", "off"}, func(c *Config) *string { return &c.Auth })},
-		{Env: "SUPPORTD_WIDGET_RPM", Default: "20", Help: "chat requests per minute per visitor of a widget (publishable) key", set: integer(0, 100000, func(c *Config) *int { return &c.WidgetRPM })},
-		{Env: "SUPPORTD_RETENTION_DAYS", Default: "90", Help: "turns (questions, answers, feedback) older than this are purged daily; 0 keeps them", set: integer(0, 36500, func(c *Config) *int { return &c.RetentionDays })},
-		{Env: "SUPPORTD_METRICS_ADDR", Default: "", Help: "serve /metrics on this separate address (e.g. 127.0.0.1:9090) instead of the API's port; also makes supportd worker expose its metrics", set: str(func(c *Config) *string { return &c.MetricsAddr })},
-		{Env: "SUPPORTD_OTLP_ENDPOINT", Default: "", Help: "OpenTelemetry collector (OTLP/HTTP), e.g. http://otel-collector:4318; empty disables tracing", set: str(func(c *Config) *string { return &c.OTLPEndpoint })},
-		{Env: "SUPPORTD_TRACE_SAMPLE", Default: "1", Help: "share of new traces kept (callers' sampling decisions are honoured)", set: fraction(func(c *Config) *float64 { return &c.TraceSample })},
-		{Env: "SUPPORTD_REVIEW_CONFIDENCE", Default: "0.5", Help: "answers below this confidence join the human review queue (as do handoffs, refusals and thumbs-down)", set: fraction(func(c *Config) *float64 { return &c.ReviewConfidence })},
-		{Env: "SUPPORTD_REVIEW_WEBHOOK_URL", Default: "", Secret: true, Help: "URL that receives a JSON POST for every new review-queue item (e.g. a helpdesk)", set: str(func(c *Config) *string { return &c.ReviewWebhookURL })},
-		{Env: "SUPPORTD_DRIFT_SCHEDULE", Default: "0 * * * *", Help: "cron (UTC) of the drift report over every knowledge base; empty disables it", set: func(c *Config, v string) error {
+		{Env: "SUPPORTD_JUDGE_PROVIDER", Area: Eval, Default: "", Help: "optional LLM-as-judge for evaluations: openai, anthropic or ollama (empty: deterministic metrics only)", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.JudgeProvider })},
+		{Env: "SUPPORTD_JUDGE_MODEL", Area: Eval, Default: "", Help: "judge model name", set: str(func(c *Config) *string { return &c.JudgeModel })},
+		{Env: "SUPPORTD_JUDGE_BASE_URL", Area: Eval, Default: "", Help: "judge model's endpoint", set: str(func(c *Config) *string { return &c.JudgeBaseURL })},
+		{Env: "SUPPORTD_JUDGE_API_KEY", Area: Eval, Default: "", Secret: true, Help: "judge model's API key", set: str(func(c *Config) *string { return &c.JudgeAPIKey })},
+		{Env: "SUPPORTD_AUTH", Area: HTTP, Default: "required", Help: "required: every /v1 request needs an API key (supportd keys create); off: development mode, all requests act for SUPPORTD_TENANT", set: oneOf([]string{"required", "off"}, func(c *Config) *string { return &c.Auth })},
+		{Env: "SUPPORTD_WIDGET_RPM", Area: HTTP, Default: "20", Help: "chat requests per minute per visitor of a widget (publishable) key", set: integer(0, 100000, func(c *Config) *int { return &c.WidgetRPM })},
+		{Env: "SUPPORTD_RETENTION_DAYS", Area: Jobs, Default: "90", Help: "turns (questions, answers, feedback) older than this are purged daily; 0 keeps them", set: integer(0, 36500, func(c *Config) *int { return &c.RetentionDays })},
+		{Env: "SUPPORTD_METRICS_ADDR", Area: Telemetry, Default: "", Help: "serve /metrics on this separate address (e.g. 127.0.0.1:9090) instead of the API's port; also makes supportd worker expose its metrics", set: str(func(c *Config) *string { return &c.MetricsAddr })},
+		{Env: "SUPPORTD_OTLP_ENDPOINT", Area: Telemetry, Default: "", Help: "OpenTelemetry collector (OTLP/HTTP), e.g. http://otel-collector:4318; empty disables tracing", set: str(func(c *Config) *string { return &c.OTLPEndpoint })},
+		{Env: "SUPPORTD_TRACE_SAMPLE", Area: Telemetry, Default: "1", Help: "share of new traces kept (callers' sampling decisions are honoured)", set: fraction(func(c *Config) *float64 { return &c.TraceSample })},
+		{Env: "SUPPORTD_REVIEW_CONFIDENCE", Area: Answer | Review, Default: "0.5", Help: "answers below this confidence join the human review queue (as do handoffs, refusals and thumbs-down)", set: fraction(func(c *Config) *float64 { return &c.ReviewConfidence })},
+		{Env: "SUPPORTD_REVIEW_WEBHOOK_URL", Area: Answer | Review, Default: "", Secret: true, Help: "URL that receives a JSON POST for every new review-queue item (e.g. a helpdesk)", set: str(func(c *Config) *string { return &c.ReviewWebhookURL })},
+		{Env: "SUPPORTD_DRIFT_SCHEDULE", Area: Jobs, Default: "0 * * * *", Help: "cron (UTC) of the drift report over every knowledge base; empty disables it", set: func(c *Config, v string) error {
 			if v != "" && len(strings.Fields(v)) != 5 {
 				return fmt.Errorf("%q is not a five-field cron expression", v)
 			}
 			c.DriftSchedule = v
 			return nil
 		}},
-		{Env: "SUPPORTD_DRIFT_RECENT", Default: "24h", Help: "recent window the drift report examines", set: duration(time.Minute, 90*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftRecent })},
-		{Env: "SUPPORTD_DRIFT_REFERENCE", Default: "168h", Help: "reference window before it", set: duration(time.Minute, 365*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftReference })},
-		{Env: "SUPPORTD_DRIFT_WEBHOOK_URL", Default: "", Secret: true, Help: "URL that receives a JSON POST when a drift report alerts", set: str(func(c *Config) *string { return &c.DriftWebhookURL })},
-		{Env: "SUPPORTD_INJECTION_ACTION", Default: "handoff", Help: "what a question taken for a prompt-injection attempt gets: answer (log and count only), refuse, or handoff", set: oneOf([]string{"answer", "refuse", "handoff"}, func(c *Config) *string { return &c.InjectionAction })},
-		{Env: "SUPPORTD_INJECTION_THRESHOLD", Default: "0.5", Help: "injection score (0..1) at which SUPPORTD_INJECTION_ACTION applies", set: fraction(func(c *Config) *float64 { return &c.InjectionThreshold })},
-		{Env: "SUPPORTD_REDACT_STORED", Default: "true", Help: "replace emails, phone numbers, card numbers, IBANs and secrets in stored questions, answers and feedback with placeholders; false keeps them raw", set: func(c *Config, v string) error {
+		{Env: "SUPPORTD_DRIFT_RECENT", Area: Jobs | Drift, Default: "24h", Help: "recent window the drift report examines", set: duration(time.Minute, 90*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftRecent })},
+		{Env: "SUPPORTD_DRIFT_REFERENCE", Area: Jobs | Drift, Default: "168h", Help: "reference window before it", set: duration(time.Minute, 365*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftReference })},
+		{Env: "SUPPORTD_DRIFT_WEBHOOK_URL", Area: Jobs, Default: "", Secret: true, Help: "URL that receives a JSON POST when a drift report alerts", set: str(func(c *Config) *string { return &c.DriftWebhookURL })},
+		{Env: "SUPPORTD_INJECTION_ACTION", Area: Answer, Default: "handoff", Help: "what a question taken for a prompt-injection attempt gets: answer (log and count only), refuse, or handoff", set: oneOf([]string{"answer", "refuse", "handoff"}, func(c *Config) *string { return &c.InjectionAction })},
+		{Env: "SUPPORTD_INJECTION_THRESHOLD", Area: Answer, Default: "0.5", Help: "injection score (0..1) at which SUPPORTD_INJECTION_ACTION applies", set: fraction(func(c *Config) *float64 { return &c.InjectionThreshold })},
+		{Env: "SUPPORTD_REDACT_STORED", Area: Answer, Default: "true", Help: "replace emails, phone numbers, card numbers, IBANs and secrets in stored questions, answers and feedback with placeholders; false keeps them raw", set: func(c *Config, v string) error {
 			b, err := strconv.ParseBool(v)
 			if err != nil {
 				return fmt.Errorf("%q is not true or false", v)
@@ -322,15 +349,16 @@ func Vars() []Var {
 			c.RedactStored = b
 			return nil
 		}},
-		{Env: "SUPPORTD_DEMO_KB", Default: "demo", Help: "knowledge base that `make run` fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
-		{Env: "SUPPORTD_DEMO_CORPUS", Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
+		{Env: "SUPPORTD_DEMO_KB", Area: Demo, Default: "demo", Help: "knowledge base the make run target fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
+		{Env: "SUPPORTD_DEMO_CORPUS", Area: Demo, Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
 	}
 }
 
 // Load builds a Config from defaults, then getenv, then the flags in args
-// (which may also hold other flags the caller registered on fs). It returns
-// every invalid value at once, each naming its variable.
-func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, error) {
+// (which may also hold other flags the caller registered on fs). Only the
+// settings of areas become flags; every setting is read from getenv. It
+// returns every invalid value at once, each naming its variable.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string, areas Area) (Config, error) {
 	var c Config
 	vars := Vars()
 	values := make(map[string]*string, len(vars))
@@ -346,7 +374,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 		if v.Secret && val != "" {
 			shown = "(set)"
 		}
-		fs.Func(v.Flag(), fmt.Sprintf("%s (env %s, default %q)", v.Help, v.Env, shown), func(s string) error { *p = s; return nil })
+		if v.Area&areas != 0 {
+			fs.Func(v.Flag(), fmt.Sprintf("%s (env %s, default %q)", v.Help, v.Env, shown), func(s string) error { *p = s; return nil })
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -17,7 +17,7 @@ func load(t *testing.T, env map[string]string, args ...string) (config.Config, e
 	t.Helper()
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return config.Load(fs, args, func(k string) string { return env[k] })
+	return config.Load(fs, args, func(k string) string { return env[k] }, config.All)
 }
 
 func TestDefaultsAreValid(t *testing.T) {
@@ -71,4 +71,33 @@ func TestReadmeDocumentsEveryVariable(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, strings.Contains(string(readme), config.Markdown()),
 		"README's configuration table is stale: regenerate it with `go run ./cmd/supportd config`")
+}
+
+func TestEveryVariableBelongsToAnArea(t *testing.T) {
+	t.Parallel()
+	for _, v := range config.Vars() {
+		require.NotZero(t, v.Area, v.Env)
+		require.Zero(t, v.Area&^config.All, "%s names an undefined area", v.Env)
+		require.NotContains(t, v.Help, "`", "%s: flag help would print a back-quoted word as the value's name", v.Env)
+	}
+}
+
+func TestOnlyTheNamedAreasBecomeFlags(t *testing.T) {
+	t.Parallel()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	env := map[string]string{"SUPPORTD_TOP_K": "7"}
+	c, err := config.Load(fs, []string{"--embed-dim", "512"}, func(k string) string { return env[k] }, config.Embedding|config.Chunking)
+	require.NoError(t, err)
+	require.Equal(t, 512, c.EmbedDim)
+	require.Equal(t, 7, c.TopK, "a setting outside the areas still comes from the environment")
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+	require.Equal(t, []string{"chunk-overlap", "chunk-tokens", "embed-api-key", "embed-base-url", "embed-batch-size",
+		"embed-dim", "embed-model", "embed-timeout", "embedder"}, names)
+
+	fs = flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	_, err = config.Load(fs, []string{"--top-k", "7"}, func(string) string { return "" }, config.Database)
+	require.ErrorContains(t, err, "flag provided but not defined: -top-k")
 }
