@@ -134,7 +134,7 @@ func (a *app) evalParams(kb store.KB, set eval.GoldenSet, trigger string) eval.R
 			"min_confidence": a.cfg.MinConfidence, "embedder": a.embedder.Model()}}
 }
 
-func (a *app) evalRunner() *eval.Runner { return eval.NewRunner(a.assistant, a.store, a.log) }
+func (a *app) evalRunner() *eval.Runner { return eval.NewRunner(a.assistant, a.store, a.log, nil) }
 
 // gitCommit is the revision the binary was built from, when Go recorded it.
 func gitCommit() string {

@@ -57,7 +57,7 @@ func runKeys(ctx context.Context, env *environment, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(env.stderr, "created %s (this is the only time the key is shown; store it now)\n", auth.String(k))
+		fmt.Fprintf(env.stderr, "created %s (this is the only time the key is shown; store it now)\n", svc.Describe(k))
 		fmt.Fprintln(env.stdout, key)
 	case "list":
 		keys, err := svc.List(ctx, tenant)
@@ -65,7 +65,7 @@ func runKeys(ctx context.Context, env *environment, args []string) error {
 			return err
 		}
 		for _, k := range keys {
-			fmt.Fprintln(env.stdout, auth.String(k))
+			fmt.Fprintln(env.stdout, svc.Describe(k))
 		}
 	case "revoke":
 		if fs.NArg() != 1 {

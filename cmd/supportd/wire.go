@@ -77,7 +77,8 @@ func build(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, erro
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, store: st, embedder: emb, chunker: chunker, metrics: metrics.New(),
-		reviewHook: notify.New(cfg.ReviewWebhookURL, nil, log), driftHook: notify.New(cfg.DriftWebhookURL, nil, log)}
+		reviewHook: notify.New(notify.Params{URL: cfg.ReviewWebhookURL, Log: log}),
+		driftHook:  notify.New(notify.Params{URL: cfg.DriftWebhookURL, Log: log})}
 	a.tracer, a.stopTracing, err = tracing.Setup(ctx, tracing.Params{Endpoint: cfg.OTLPEndpoint, Service: "supportd",
 		SampleRatio: cfg.TraceSample, OnDropped: a.metrics.SpansDropped})
 	if err != nil {

@@ -223,13 +223,14 @@ func (s *Service) List(ctx context.Context, tenant string) ([]store.APIKey, erro
 	return s.keys.APIKeys(ctx, tenant)
 }
 
-// String renders a key's description for the CLI.
-func String(k store.APIKey) string {
+// Describe renders a key for the CLI: its id, kind, state (active, revoked,
+// or expired by the service's clock), scopes, origins and name.
+func (s *Service) Describe(k store.APIKey) string {
 	state := "active"
 	switch {
 	case k.RevokedAt != nil:
 		state = "revoked"
-	case k.ExpiresAt != nil && !time.Now().Before(*k.ExpiresAt):
+	case k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt):
 		state = "expired"
 	}
 	return fmt.Sprintf("%s  %-7s %-8s scopes=%s origins=%s name=%q", k.ID, k.Kind, state, strings.Join(k.Scopes, ","),

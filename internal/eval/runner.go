@@ -27,7 +27,8 @@ type Answerer interface {
 type Runs interface {
 	CreateEvalRun(ctx context.Context, r store.EvalRunRow) (int64, error)
 	SaveEvalResult(ctx context.Context, runID int64, r store.EvalResultRow) error
-	FinishEvalRun(ctx context.Context, runID int64, status string, summary, comparison json.RawMessage) error
+	FinishEvalRun(ctx context.Context, runID int64, status string, finished time.Time,
+		summary, comparison json.RawMessage) error
 	AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Duration) (int64, error)
 	EvalRun(ctx context.Context, tenant string, id int64) (store.EvalRunRow, []store.EvalResultRow, error)
 	EvalRuns(ctx context.Context, f store.EvalRunFilter) ([]store.EvalRunRow, error)
@@ -39,14 +40,19 @@ type Runner struct {
 	answerer Answerer
 	runs     Runs
 	log      *slog.Logger
+	now      func() time.Time
 }
 
-// NewRunner returns a Runner; all dependencies are required.
-func NewRunner(a Answerer, runs Runs, log *slog.Logger) *Runner {
+// NewRunner returns a Runner. The answerer, storage and logger are
+// required; now, the clock that stamps runs, defaults to time.Now.
+func NewRunner(a Answerer, runs Runs, log *slog.Logger, now func() time.Time) *Runner {
 	if a == nil || runs == nil || log == nil {
 		panic("eval.NewRunner: missing dependency")
 	}
-	return &Runner{answerer: a, runs: runs, log: log}
+	if now == nil {
+		now = time.Now
+	}
+	return &Runner{answerer: a, runs: runs, log: log, now: now}
 }
 
 // RunParams is one evaluation.
@@ -91,12 +97,13 @@ func (r *Runner) Run(ctx context.Context, p RunParams) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	meta := RunMeta{StartedAt: time.Now().UTC(), Status: "running", Trigger: p.Trigger, GoldenPath: p.Golden.Path,
+	meta := RunMeta{StartedAt: r.now().UTC(), Status: "running", Trigger: p.Trigger, GoldenPath: p.Golden.Path,
 		GoldenHash: p.Golden.Hash, KB: p.KB.Name, ContentVersion: p.KB.ContentVersion, PromptVersions: p.Prompts,
 		Model: p.Model, GitCommit: p.GitCommit, Config: p.Config}
 	meta.ID, err = r.runs.CreateEvalRun(ctx, store.EvalRunRow{Tenant: p.Tenant, KB: meta.KB, Trigger: meta.Trigger,
 		GoldenPath: meta.GoldenPath, GoldenHash: meta.GoldenHash, ContentVersion: meta.ContentVersion,
-		PromptVersions: meta.PromptVersions, Model: meta.Model, GitCommit: meta.GitCommit, Config: meta.Config})
+		PromptVersions: meta.PromptVersions, Model: meta.Model, GitCommit: meta.GitCommit, Config: meta.Config,
+		StartedAt: meta.StartedAt})
 	if err != nil {
 		return Run{}, err
 	}
@@ -106,8 +113,8 @@ func (r *Runner) Run(ctx context.Context, p RunParams) (Run, error) {
 	if runErr != nil || len(results) < len(p.Golden.Cases) {
 		run.Meta.Status = "incomplete"
 	}
-	now := time.Now().UTC()
-	run.Meta.FinishedAt = &now
+	finished := r.now().UTC()
+	run.Meta.FinishedAt = &finished
 	// The run is closed even when ctx was cancelled: an interrupted run
 	// must say so rather than stay "running".
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -130,7 +137,11 @@ func (r *Runner) Finish(ctx context.Context, run Run, cmpn *Comparison) error {
 			return err
 		}
 	}
-	return r.runs.FinishEvalRun(ctx, run.Meta.ID, run.Meta.Status, summary, comparison)
+	finished := r.now().UTC()
+	if run.Meta.FinishedAt != nil {
+		finished = *run.Meta.FinishedAt
+	}
+	return r.runs.FinishEvalRun(ctx, run.Meta.ID, run.Meta.Status, finished, summary, comparison)
 }
 
 // cases runs the golden set; results come back in golden-file order.

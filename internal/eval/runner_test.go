@@ -35,7 +35,23 @@ func setup(t *testing.T) bundle {
 }
 
 func (b bundle) runner(a eval.Answerer) *eval.Runner {
-	return eval.NewRunner(a, b.kit.Store, b.kit.Log)
+	return eval.NewRunner(a, b.kit.Store, b.kit.Log, steps(runEpoch, time.Minute))
+}
+
+// runEpoch is when the test clock starts.
+var runEpoch = time.Date(2031, 3, 4, 5, 6, 0, 0, time.UTC)
+
+// steps is a clock that reads from, then from+step, from+2*step, ...
+func steps(from time.Time, step time.Duration) func() time.Time {
+	var mu sync.Mutex
+	next := from
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now := next
+		next = next.Add(step)
+		return now
+	}
 }
 
 func (b bundle) params() eval.RunParams {
@@ -71,6 +87,10 @@ func TestRunScoresTheDemoGoldenSet(t *testing.T) {
 	require.Len(t, stored.Results, len(run.Results))
 	require.Equal(t, b.golden.Hash, stored.Meta.GoldenHash)
 	require.Equal(t, b.kb.ContentVersion, stored.Meta.ContentVersion)
+	require.Equal(t, runEpoch, run.Meta.StartedAt, "stamped by the runner's clock")
+	require.Equal(t, runEpoch.Add(time.Minute), *run.Meta.FinishedAt)
+	require.True(t, stored.Meta.StartedAt.Equal(run.Meta.StartedAt), "stored as it was stamped")
+	require.True(t, stored.Meta.FinishedAt.Equal(*run.Meta.FinishedAt))
 
 	var evalTurns int
 	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),

@@ -55,7 +55,7 @@ func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 		m := metrics.New()
 		d.Auth = auth.New(kit.Store, nil)
 		d.Origins, d.Privacy, d.Reviews = kit.Store, kit.Store, kit.Store
-		d.EvalRuns = eval.NewRunner(kit.Assistant, kit.Store, kit.Log)
+		d.EvalRuns = eval.NewRunner(kit.Assistant, kit.Store, kit.Log, nil)
 		d.Metrics, d.MetricsHandler = m, m.Handler()
 		if kit.Cache != nil {
 			d.Cache = kit.Cache
@@ -200,7 +200,7 @@ func newFixtures(t *testing.T, b *bundle) *fixtures {
 	golden, err := eval.LoadGolden(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
 	require.NoError(t, err)
 	golden.Cases = golden.Cases[:1]
-	run, err := eval.NewRunner(b.kit.Assistant, b.kit.Store, b.kit.Log).Run(context.Background(),
+	run, err := eval.NewRunner(b.kit.Assistant, b.kit.Store, b.kit.Log, nil).Run(context.Background(),
 		eval.RunParams{Tenant: tenantA, KB: kb, Golden: golden, Trigger: "cli"})
 	require.NoError(t, err)
 	f.runID = run.Meta.ID

@@ -21,7 +21,7 @@ func TestEvalRunsAreServed(t *testing.T) {
 	t.Parallel()
 	var runner *eval.Runner
 	b := setupWith(t, testkit.Options{}, func(d *httpapi.Deps) {
-		runner = eval.NewRunner(d.Assistant.(eval.Answerer), d.Library.(eval.Runs), d.Log)
+		runner = eval.NewRunner(d.Assistant.(eval.Answerer), d.Library.(eval.Runs), d.Log, nil)
 		d.EvalRuns = runner
 	})
 	golden, err := eval.LoadGolden(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -84,7 +83,7 @@ func setupReview(t *testing.T, o testkit.Options) *reviewBundle {
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(desk.Close)
-	b.hook = notify.New(desk.URL, desk.Client(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	b.hook = notify.New(notify.Params{URL: desk.URL, Client: desk.Client(), Log: slog.New(slog.DiscardHandler)})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { b.hook.Run(ctx); close(stopped) }()

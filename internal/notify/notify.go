@@ -18,19 +18,41 @@ import (
 // Webhook delivers events to one URL. A Webhook with an empty URL accepts
 // and discards events.
 type Webhook struct {
-	url     string
-	client  *http.Client
-	log     *slog.Logger
+	p       Params
 	queue   chan []byte
 	dropped atomic.Int64
 }
 
-// New returns a webhook for url; call Run to deliver.
-func New(url string, client *http.Client, log *slog.Logger) *Webhook {
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Second}
+// Params configures a Webhook. Log is required.
+type Params struct {
+	URL    string       // where events go; empty discards them
+	Client *http.Client // default: a client with a 5 s timeout
+	Log    *slog.Logger
+	// Now stamps events (default time.Now).
+	Now func() time.Time
+	// After is how the webhook waits before its retry (default time.After);
+	// tests inject one that does not sleep.
+	After func(time.Duration) <-chan time.Time
+}
+
+// retryDelay is the pause before a failed delivery's one retry.
+const retryDelay = time.Second
+
+// New returns a webhook; call Run to deliver.
+func New(p Params) *Webhook {
+	if p.Log == nil {
+		panic("notify.New: nil logger")
 	}
-	return &Webhook{url: url, client: client, log: log, queue: make(chan []byte, 256)}
+	if p.Client == nil {
+		p.Client = &http.Client{Timeout: 5 * time.Second}
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.After == nil {
+		p.After = time.After
+	}
+	return &Webhook{p: p, queue: make(chan []byte, 256)}
 }
 
 // Event is what a webhook receives.
@@ -43,12 +65,12 @@ type Event struct {
 // Send queues an event without blocking; it reports false when the event
 // was dropped (queue full or no URL).
 func (w *Webhook) Send(event string, data any) bool {
-	if w == nil || w.url == "" {
+	if w == nil || w.p.URL == "" {
 		return false
 	}
-	body, err := json.Marshal(Event{Event: event, At: time.Now().UTC(), Data: data})
+	body, err := json.Marshal(Event{Event: event, At: w.p.Now().UTC(), Data: data})
 	if err != nil {
-		w.log.Error("webhook event does not encode", "event", event, "err", err)
+		w.p.Log.Error("webhook event does not encode", "event", event, "err", err)
 		return false
 	}
 	select {
@@ -66,7 +88,7 @@ func (w *Webhook) Dropped() int64 { return w.dropped.Load() }
 // Run delivers queued events until ctx ends. A failed delivery is retried
 // once after a second, then logged and dropped.
 func (w *Webhook) Run(ctx context.Context) {
-	if w == nil || w.url == "" {
+	if w == nil || w.p.URL == "" {
 		return
 	}
 	for {
@@ -78,11 +100,11 @@ func (w *Webhook) Run(ctx context.Context) {
 				select {
 				case <-ctx.Done():
 					return
-				case <-time.After(time.Second):
+				case <-w.p.After(retryDelay):
 				}
 				if err := w.post(ctx, body); err != nil {
 					w.dropped.Add(1)
-					w.log.Warn("webhook delivery failed", "err", err)
+					w.p.Log.Warn("webhook delivery failed", "err", err)
 				}
 			}
 		}
@@ -90,16 +112,16 @@ func (w *Webhook) Run(ctx context.Context) {
 }
 
 func (w *Webhook) post(ctx context.Context, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.p.URL, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := w.client.Do(req)
+	resp, err := w.p.Client.Do(req)
 	if err != nil {
 		return err
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close() // the answer's body is not read: only its status counts
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("webhook answered %s", resp.Status)
 	}

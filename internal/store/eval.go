@@ -52,15 +52,20 @@ func scanEvalRun(row pgx.Row) (EvalRunRow, error) {
 	return r, err
 }
 
-// CreateEvalRun records a run as running and returns its id.
+// CreateEvalRun records a run as running and returns its id. The run
+// starts at r.StartedAt, or at the database's now() when that is zero.
 func (s *Store) CreateEvalRun(ctx context.Context, r EvalRunRow) (int64, error) {
+	var started *time.Time
+	if !r.StartedAt.IsZero() {
+		started = &r.StartedAt
+	}
 	var id int64
 	err := s.pool.QueryRow(ctx, `
 		INSERT INTO eval_runs (tenant_id, kb, status, trigger, golden_path, golden_hash, content_version,
-		                       prompt_versions, model, git_commit, config)
-		VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		                       prompt_versions, model, git_commit, config, started_at)
+		VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now())) RETURNING id`,
 		r.Tenant, r.KB, r.Trigger, r.GoldenPath, r.GoldenHash, r.ContentVersion,
-		nonNil(r.PromptVersions), r.Model, r.GitCommit, nonNilAny(r.Config)).Scan(&id)
+		nonNil(r.PromptVersions), r.Model, r.GitCommit, nonNilAny(r.Config), started).Scan(&id)
 	return id, translate(err, "create eval run")
 }
 
@@ -103,11 +108,13 @@ func nonNilSlice(s []string) []string {
 	return s
 }
 
-// FinishEvalRun closes a run with its final status, summary and comparison.
-func (s *Store) FinishEvalRun(ctx context.Context, runID int64, status string, summary, comparison json.RawMessage) error {
+// FinishEvalRun closes a run, finished at the given time, with its final
+// status, summary and comparison.
+func (s *Store) FinishEvalRun(ctx context.Context, runID int64, status string, finished time.Time,
+	summary, comparison json.RawMessage) error {
 	_, err := s.pool.Exec(ctx, `
-		UPDATE eval_runs SET status = $2, summary = $3, comparison = $4, finished_at = now(), heartbeat_at = now()
-		WHERE id = $1`, runID, status, summary, comparison)
+		UPDATE eval_runs SET status = $2, summary = $3, comparison = $4, finished_at = $5, heartbeat_at = now()
+		WHERE id = $1`, runID, status, summary, comparison, finished)
 	return translate(err, "finish eval run")
 }
 
