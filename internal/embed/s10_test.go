@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -144,17 +145,15 @@ func TestS10VectorQuality(t *testing.T) {
 	require.GreaterOrEqual(t, sc.mrr, 0.70, "MRR")
 }
 
-// TestS10Variants compares recipe variants on the S10 set and logs a table.
-// Each variant is scored with the production hash and averaged over eight
-// hash seeds, because which features collide moves single-seed scores by a
-// few points. It takes minutes under -race, so it runs only when
-// SUPPORTD_EMBED_VARIANTS=1.
-func TestS10Variants(t *testing.T) {
-	t.Parallel()
-	if os.Getenv("SUPPORTD_EMBED_VARIANTS") != "1" {
-		t.Skip("set SUPPORTD_EMBED_VARIANTS=1 to compare hashing recipe variants on the S10 set")
-	}
-	set := loadS10(t)
+// BenchmarkS10Variants compares recipe variants on the S10 set: one
+// sub-benchmark per variant and dimension, reporting hit@1, hit@5 and MRR
+// with the production hash and their means over eight hash seeds (which
+// features collide moves single-seed scores by a few points), and ns/op for
+// scoring the whole set once. Run it with
+//
+//	go test -run '^$' -bench S10Variants -benchtime 1x ./internal/embed/
+func BenchmarkS10Variants(b *testing.B) {
+	set := loadS10(b)
 	variants := []struct {
 		name string
 		dims []int
@@ -175,24 +174,33 @@ func TestS10Variants(t *testing.T) {
 		{"weights 1/0.5/0.5", []int{384}, func(c *hashConfig) { c.biWeight, c.charWeight = 0.5, 0.5 }},
 		{"pairs across sentences", []int{384}, func(c *hashConfig) { c.bigramBreak = false }},
 	}
-	t.Log("| dim | variant | hit@1 | hit@5 | MRR | mean hit@1 | mean hit@5 | mean MRR |")
 	for _, v := range variants {
 		for _, dim := range v.dims {
-			cfg := defaultHashConfig(dim)
-			v.mod(&cfg)
-			prod := scoreS10(t, newHashing(cfg, v.name), set)
-			var mean retrievalScore
-			const seeds = 8
-			for i := range seeds {
-				c := cfg
-				c.seed = uint64(i+1) * 0x9e3779b97f4a7c15
-				sc := scoreS10(t, newHashing(c, v.name), set)
-				mean.hit1 += sc.hit1 / seeds
-				mean.hit5 += sc.hit5 / seeds
-				mean.mrr += sc.mrr / seeds
-			}
-			t.Logf("| %d | %s | %.2f | %.2f | %.3f | %.3f | %.3f | %.3f |",
-				dim, v.name, prod.hit1, prod.hit5, prod.mrr, mean.hit1, mean.hit5, mean.mrr)
+			b.Run(fmt.Sprintf("%s/dim=%d", v.name, dim), func(b *testing.B) {
+				cfg := defaultHashConfig(dim)
+				v.mod(&cfg)
+				var prod retrievalScore
+				for b.Loop() {
+					prod = scoreS10(b, newHashing(cfg, v.name), set)
+				}
+				b.StopTimer()
+				var mean retrievalScore
+				const seeds = 8
+				for i := range seeds {
+					c := cfg
+					c.seed = uint64(i+1) * 0x9e3779b97f4a7c15
+					sc := scoreS10(b, newHashing(c, v.name), set)
+					mean.hit1 += sc.hit1 / seeds
+					mean.hit5 += sc.hit5 / seeds
+					mean.mrr += sc.mrr / seeds
+				}
+				b.ReportMetric(prod.hit1, "hit@1")
+				b.ReportMetric(prod.hit5, "hit@5")
+				b.ReportMetric(prod.mrr, "MRR")
+				b.ReportMetric(mean.hit1, "mean-hit@1")
+				b.ReportMetric(mean.hit5, "mean-hit@5")
+				b.ReportMetric(mean.mrr, "mean-MRR")
+			})
 		}
 	}
 }

@@ -91,7 +91,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, rep reply, stre
 	}
 	switch kind {
 	case KindLatency:
-		if sleep(ctx, f.Delay) != nil {
+		if s.opts.Wait(ctx, f.Delay) != nil {
 			return
 		}
 	case KindStatus:
@@ -176,7 +176,7 @@ func (s *Server) stream(ctx context.Context, w http.ResponseWriter, rep reply, k
 		if kind == KindCut && i == f.Tokens {
 			abort(w)
 		}
-		if i > 0 && s.opts.TokenDelay > 0 && sleep(ctx, s.opts.TokenDelay) != nil {
+		if i > 0 && s.opts.TokenDelay > 0 && s.opts.Wait(ctx, s.opts.TokenDelay) != nil {
 			return
 		}
 		if ev.send(rep.chunk(&delta{Content: &tok}, "")) != nil {
@@ -207,17 +207,10 @@ func (s *Server) hang(ctx context.Context, w http.ResponseWriter, rep reply) {
 	if len(words) == 0 {
 		words = []string{"..."}
 	}
-	tick := time.NewTicker(s.opts.HangInterval)
-	defer tick.Stop()
 	for i := 0; ; i++ {
 		tok := words[i%len(words)] + " "
-		if ev.send(rep.chunk(&delta{Content: &tok}, "")) != nil {
+		if ev.send(rep.chunk(&delta{Content: &tok}, "")) != nil || s.opts.Wait(ctx, s.opts.HangInterval) != nil {
 			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
 		}
 	}
 }

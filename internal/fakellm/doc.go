@@ -89,4 +89,6 @@
 //
 // Every wait (latency, hang, the pause between tokens) ends as soon as the
 // client goes away, so an abandoned request leaves no goroutine behind.
+// Waits go through Options.Wait, which tests replace to record the pauses
+// instead of sleeping them.
 package fakellm

@@ -92,7 +92,7 @@ func (s *Server) respondEmbeddings(w http.ResponseWriter, r *http.Request, out e
 	}
 	switch f.Kind {
 	case KindLatency:
-		if sleep(r.Context(), f.Delay) != nil {
+		if s.opts.Wait(r.Context(), f.Delay) != nil {
 			return
 		}
 	case KindStatus:

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"github.com/tmc/langchaingo/llms"
@@ -62,6 +64,24 @@ func (b bundle) stream(ctx context.Context, prompt string) ([]string, *llms.Cont
 			return nil
 		}))
 	return chunks, resp, err
+}
+
+// streamUntil streams prompt's answer and hangs up once n non-empty chunks
+// have arrived; it returns the chunks delivered before the call returned.
+func (b bundle) streamUntil(t *testing.T, prompt string, n int) ([]string, error) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var chunks []string
+	_, err := b.llm.GenerateContent(ctx, []llms.MessageContent{llms.TextParts(llms.ChatMessageTypeHuman, prompt)},
+		llms.WithStreamingFunc(func(_ context.Context, chunk []byte) error {
+			if len(chunk) > 0 {
+				if chunks = append(chunks, string(chunk)); len(chunks) == n {
+					cancel()
+				}
+			}
+			return nil
+		}))
+	return chunks, err
 }
 
 // post sends body as JSON to path on the fake and returns the response and
@@ -119,6 +139,27 @@ const refundPrompt = "Answer from the passages only and cite them.\n\n" + shippi
 
 // refundAnswer is the fake's reply to refundPrompt.
 const refundAnswer = "Refunds are issued within 14 days of purchase. Annual plans are refunded pro rata. [P1]"
+
+// pauses records the pauses a fake asks for (Options.Wait) and ends each
+// at once, so tests assert pauses instead of sleeping them.
+type pauses struct {
+	mu  sync.Mutex
+	got []time.Duration
+}
+
+func (p *pauses) wait(ctx context.Context, d time.Duration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.got = append(p.got, d)
+	return ctx.Err()
+}
+
+// list is what was asked for so far.
+func (p *pauses) list() []time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Duration(nil), p.got...)
+}
 
 // refundTokens returns refundAnswer as streamed.
 func refundTokens() []string {

@@ -2,6 +2,7 @@ package fakellm
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -44,6 +45,11 @@ type Options struct {
 	HangInterval time.Duration
 	// Now stamps the "created" field of responses (default time.Now).
 	Now func() time.Time
+	// Wait pauses a handler for d, or until ctx ends, returning ctx's
+	// error then (default: a timer). Every pause (latency, tokens, a
+	// hanging stream) goes through it, so tests can record pauses instead
+	// of sleeping them.
+	Wait func(ctx context.Context, d time.Duration) error
 }
 
 // Request is one chat completion request as the server decoded it.
@@ -84,6 +90,9 @@ func New(opts Options) *Server {
 	opts.HangInterval = cmp.Or(opts.HangInterval, DefaultHangInterval)
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Wait == nil {
+		opts.Wait = sleep
 	}
 	s := &Server{opts: opts, counts: map[string]int{}}
 	s.handler = s.routes()

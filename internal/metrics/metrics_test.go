@@ -157,7 +157,7 @@ func TestAnsweredCountsTokensOnlyForModelAnswers(t *testing.T) {
 // Every recording method is safe to call from many goroutines at once,
 // while the registry is being scraped, and none of them waits: the
 // request path calls them inline.
-func TestRecordingIsConcurrentAndNeverBlocks(t *testing.T) {
+func TestRecordingIsSafeForConcurrentUse(t *testing.T) {
 	t.Parallel()
 	m := metrics.New()
 	const workers, rounds = 16, 200
@@ -178,7 +178,6 @@ func TestRecordingIsConcurrentAndNeverBlocks(t *testing.T) {
 		m.Drift("demo", "confidence", 0.1, true)
 		m.SpansDropped(4)
 	}
-	done := make(chan struct{})
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
@@ -198,12 +197,7 @@ func TestRecordingIsConcurrentAndNeverBlocks(t *testing.T) {
 			}
 		}
 	})
-	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		require.FailNow(t, "recording blocked")
-	}
+	wg.Wait() // a blocked recording never gets here: the test binary's timeout names it
 
 	const n = workers * rounds
 	require.Equal(t, map[string]float64{`method="POST",route="/v1/chat",status="200"`: n},

