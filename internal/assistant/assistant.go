@@ -205,15 +205,18 @@ type Turn struct {
 	// EndUserID is the caller's opaque id for the person asking, so their
 	// data can be deleted with one call.
 	EndUserID string
+	// Purpose says why the question is asked; the zero value is a
+	// person's support question (core.PurposeSupport).
+	Purpose core.Purpose
 	// OnToken, when set, receives the answer as it is produced (streaming).
 	// Its error aborts a model generation.
 	OnToken func(ctx context.Context, text string) error
-	// History, for a turn without ConversationID, stands in for the
-	// stored conversation (evaluation cases carry their own).
+	// History is the conversation so far when the caller holds it rather
+	// than the store: an evaluation case carries the exchanges before its
+	// question. It folds into the question exactly as a stored
+	// conversation would, and is not stored. A turn gives either History
+	// or ConversationID, not both.
 	History []Exchange
-	// SkipCache answers afresh even when a cached answer exists, so an
-	// evaluation measures the pipeline rather than the cache.
-	SkipCache bool
 }
 
 // Exchange is one earlier question and its answer.
@@ -241,8 +244,11 @@ func (a *Assistant) Answer(ctx context.Context, t Turn) (ans core.Answer, err er
 	return a.answer(ctx, t, start)
 }
 
+// answer runs the stages in order. Each stage returns its outcome; only
+// here is the outcome streamed to the client, turned into the answer and
+// recorded.
 func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (core.Answer, error) {
-	question, err := a.validate(t.Question)
+	question, err := a.validate(t)
 	if err != nil {
 		return core.Answer{}, err
 	}
@@ -255,40 +261,127 @@ func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (core.A
 		return core.Answer{}, err
 	}
 	w := &work{turn: t, kb: kb, question: question}
-	if !a.screen(ctx, w) {
-		w.standalone = a.standalone(ctx, w, history)
-		if err := a.respond(ctx, w); err != nil {
-			return core.Answer{}, err
-		}
-	}
-	w.ans.ConversationID = conv
-	w.ans.Latency = a.d.Now().Sub(start)
-	if err := a.record(ctx, w); err != nil {
+	o, err := a.settle(ctx, w, history)
+	if err != nil {
 		return core.Answer{}, err
 	}
-	a.d.Observer.Stage("total", w.ans.Latency)
-	a.d.Observer.Answered(w.ans, w.dropped)
-	a.d.Log.InfoContext(ctx, "answer", "request_id", core.RequestID(ctx), "tenant", t.Tenant, "kb", kb.Name, "turn_id", w.ans.TurnID,
-		"mode", w.ans.Mode, "degraded_reason", w.ans.DegradedReason, "confidence", w.ans.Confidence,
-		"latency_ms", w.ans.Latency.Milliseconds(), "model", w.ans.Model, "prompt_version", w.promptVersion,
-		"prompt_tokens", w.usage.PromptTokens, "completion_tokens", w.usage.CompletionTokens,
-		"dropped_citations", w.dropped, "cited", citedDocs(w.ans.Citations))
-	return w.ans, nil
+	for _, text := range o.unsent {
+		_ = a.emit(ctx, t, text) // a client that went away is noticed through ctx
+	}
+	ans := w.answer(o, conv, a.d.Now().Sub(start))
+	if ans.TurnID, err = a.record(ctx, w, o, ans); err != nil {
+		return core.Answer{}, err
+	}
+	a.d.Observer.Stage("total", ans.Latency)
+	a.d.Observer.Answered(ans, o.dropped)
+	a.d.Log.InfoContext(ctx, "answer", "request_id", core.RequestID(ctx), "tenant", t.Tenant, "kb", kb.Name, "turn_id", ans.TurnID,
+		"mode", ans.Mode, "degraded_reason", ans.DegradedReason, "confidence", ans.Confidence,
+		"latency_ms", ans.Latency.Milliseconds(), "model", ans.Model, "prompt_version", o.promptVersion,
+		"prompt_tokens", w.spent.usage.PromptTokens, "completion_tokens", w.spent.usage.CompletionTokens,
+		"dropped_citations", o.dropped, "cited", citedDocs(ans.Citations))
+	return ans, nil
 }
 
-// work is one turn in progress.
+// settle decides how the turn is answered: refused or handed off as an
+// attack, from the cache, handed off when retrieval fails or finds too
+// little, extractively without a model, or by the model chain.
+func (a *Assistant) settle(ctx context.Context, w *work, history []store.Turn) (outcome, error) {
+	var action string
+	w.injection, action = a.screen(ctx, w)
+	switch action {
+	case "refuse":
+		return refusal("prompt_injection"), nil
+	case "handoff":
+		return handoff("prompt_injection", 0), nil
+	}
+	w.standalone = a.standalone(ctx, w, history)
+	if o, ok := a.cached(ctx, w); ok {
+		return o, nil
+	}
+	passages, err := a.retrieve(ctx, w)
+	w.retrieved = passages
+	if err != nil {
+		if core.ErrorCode(err) == core.CodeUpstreamTimeout {
+			return handoff("retrieval_timeout", 0), nil
+		}
+		return outcome{}, err
+	}
+	if a.d.Generator == nil {
+		return a.extractive(w, passages, ""), nil
+	}
+	confidence := a.d.Extractor.Confidence(w.standalone, passages)
+	if confidence < a.p.MinConfidence {
+		return handoff("low_confidence", confidence), nil
+	}
+	if err := a.checkBudget(ctx, w.turn); err != nil {
+		return outcome{}, err
+	}
+	g, err := a.generate(ctx, w, passages)
+	if err != nil {
+		return outcome{}, err
+	}
+	return a.fromModel(ctx, w, passages, confidence, g), nil
+}
+
+// fromModel turns what the model chain produced into the outcome: its
+// answer, or a handoff or extractive answer when it may not stand.
+// Streamed text that cannot stand is completed honestly: a notice, then
+// the extractive answer.
+func (a *Assistant) fromModel(ctx context.Context, w *work, passages []core.Passage, confidence float64, g generation) outcome {
+	var o outcome
+	switch g.verdict {
+	case verdictBlocked:
+		a.d.Observer.Guard("output_blocked")
+		a.d.Log.WarnContext(ctx, "model output blocked", "request_id", core.RequestID(ctx), "reason", g.reason)
+		o = handoff("output_blocked", confidence)
+	case verdictDeclined:
+		o = handoff("model_declined", confidence)
+	case verdictUncited:
+		// An answer that cites nothing in its context is not grounded.
+		o = a.extractive(w, passages, "uncited_answer")
+		if g.streamed {
+			o = o.after(g.text, uncitedNotice)
+		}
+		o.dropped = g.dropped
+	case verdictFailed:
+		o = a.extractive(w, passages, g.reason)
+		if g.streamed {
+			o = o.after(g.text, interruptedNotice)
+		}
+	default:
+		o = outcome{text: g.text, citations: g.citations, confidence: confidence, mode: g.mode, reason: g.reason,
+			model: g.model, dropped: g.dropped}
+	}
+	o.promptVersion = g.promptVersion
+	if o.mode == core.ModeLLM {
+		o.cacheKey = a.remember(ctx, w, o)
+	}
+	return o
+}
+
+// work is one turn in progress: what the stages read, and what they spent.
 type work struct {
-	turn          Turn
-	kb            store.KB
-	question      string // as asked, trimmed
-	standalone    string // with the conversation's context folded in
-	ans           core.Answer
-	usage         llm.Usage
-	cost          float64
-	promptVersion string
-	dropped       int
-	cacheKey      string
-	injection     float64
+	turn       Turn
+	kb         store.KB
+	question   string // as asked, trimmed
+	standalone string // with the conversation's context folded in
+	injection  float64
+	retrieved  []core.Passage
+	spent      ledger
+}
+
+// answer is the turn's answer as the client gets it.
+func (w *work) answer(o outcome, conversation string, latency time.Duration) core.Answer {
+	ans := core.Answer{ConversationID: conversation, Text: o.text, Citations: o.citations, Confidence: o.confidence,
+		Mode: o.mode, DegradedReason: o.reason, Model: cmp.Or(o.model, w.spent.model), Latency: latency, Retrieved: w.retrieved}
+	if ans.Citations == nil {
+		ans.Citations = []core.Citation{}
+	}
+	if w.spent.billed {
+		ans.Usage = &core.Usage{PromptTokens: w.spent.usage.PromptTokens, CompletionTokens: w.spent.usage.CompletionTokens,
+			CostUSD: w.spent.cost}
+	}
+	return ans
 }
 
 // RefusalText is the answer to a question taken for an attack on the
@@ -296,27 +389,20 @@ type work struct {
 const RefusalText = "I can only help with questions about our product and its help articles. Could you rephrase your question?"
 
 // screen scores the question for prompt injection and, past the threshold,
-// refuses or hands off instead of answering (per InjectionAction). It
-// reports whether it settled the turn.
-func (a *Assistant) screen(ctx context.Context, w *work) bool {
+// says what to do instead of answering: "refuse", "handoff", or "" to
+// answer (per InjectionAction).
+func (a *Assistant) screen(ctx context.Context, w *work) (float64, string) {
 	det := a.detector.Score(w.question)
-	w.injection = det.Score
 	if det.Score < a.p.InjectionThreshold {
-		return false
+		return det.Score, ""
 	}
 	a.d.Observer.Guard("injection")
 	a.d.Log.WarnContext(ctx, "prompt injection suspected", "request_id", core.RequestID(ctx), "tenant", w.turn.Tenant,
 		"score", det.Score, "signals", det.Signals, "action", a.p.InjectionAction)
-	switch a.p.InjectionAction {
-	case "refuse":
-		w.ans = core.Answer{Text: RefusalText, Citations: []core.Citation{}, Mode: core.ModeRefused, DegradedReason: "prompt_injection"}
-		emit(ctx, w.turn, RefusalText)
-		return true
-	case "handoff":
-		a.handoff(ctx, w, "prompt_injection")
-		return true
+	if a.p.InjectionAction == "answer" {
+		return det.Score, ""
 	}
-	return false
+	return det.Score, a.p.InjectionAction
 }
 
 func randomCanary() string {
@@ -325,65 +411,25 @@ func randomCanary() string {
 	return "cnry" + hex.EncodeToString(b)
 }
 
-// respond fills w.ans: from the cache, the model chain, the extractive
-// answerer, or a handoff.
-func (a *Assistant) respond(ctx context.Context, w *work) error {
-	if a.cached(ctx, w) {
-		return nil
-	}
-	rctx, span := a.d.Tracer.Start(ctx, "retrieve")
+// retrieve finds the passages for the standalone question.
+func (a *Assistant) retrieve(ctx context.Context, w *work) ([]core.Passage, error) {
+	ctx, span := a.d.Tracer.Start(ctx, "retrieve")
+	defer span.End()
 	began := a.d.Now()
-	passages, err := a.d.Retriever.Retrieve(rctx, retrieve.Query{KB: w.kb, Question: w.standalone, TopK: a.p.TopK, Filter: w.turn.Filter})
+	passages, err := a.d.Retriever.Retrieve(ctx, retrieve.Query{KB: w.kb, Question: w.standalone, TopK: a.p.TopK, Filter: w.turn.Filter})
 	a.d.Observer.Stage("retrieve", a.d.Now().Sub(began))
 	span.SetAttributes(attribute.Int("supportd.passages", len(passages)))
-	span.End()
-	w.ans.Retrieved = passages
-	if err != nil {
-		if core.ErrorCode(err) == core.CodeUpstreamTimeout {
-			a.handoff(ctx, w, "retrieval_timeout")
-			return nil
-		}
-		return err
-	}
-	if a.d.Generator == nil {
-		a.extractive(ctx, w, passages, "", "")
+	return passages, err
+}
+
+// emit sends text to a streaming client: the settled answer's unsent
+// pieces, and a model's tokens as they pass the output filter. Its error
+// (the client went away) aborts a generation.
+func (a *Assistant) emit(ctx context.Context, t Turn, text string) error {
+	if t.OnToken == nil || text == "" {
 		return nil
 	}
-	w.ans.Confidence = a.d.Extractor.Confidence(w.standalone, passages)
-	if w.ans.Confidence < a.p.MinConfidence {
-		a.handoff(ctx, w, "low_confidence")
-		return nil
-	}
-	if err := a.checkBudget(ctx, w.turn); err != nil {
-		return err
-	}
-	return a.generate(ctx, w, passages)
-}
-
-// extractive answers from the passages alone; prefix is text already sent
-// to a streaming client, reason why the model did not answer.
-func (a *Assistant) extractive(ctx context.Context, w *work, passages []core.Passage, prefix, reason string) {
-	res := a.d.Extractor.Answer(w.standalone, passages)
-	w.ans.Text, w.ans.Citations, w.ans.Confidence = prefix+res.Text, res.Citations, res.Confidence
-	w.ans.Mode, w.ans.DegradedReason = core.ModeExtractive, reason
-	if res.Handoff {
-		w.ans.Mode, w.ans.DegradedReason = core.ModeHandoff, cmp.Or(reason, "low_confidence")
-	}
-	emit(ctx, w.turn, res.Text)
-}
-
-func (a *Assistant) handoff(ctx context.Context, w *work, reason string) {
-	w.ans.Text, w.ans.Citations = extract.HandoffText, []core.Citation{}
-	w.ans.Mode, w.ans.DegradedReason = core.ModeHandoff, reason
-	emit(ctx, w.turn, extract.HandoffText)
-}
-
-// emit sends text to a streaming client; a client that went away is
-// noticed by the caller through ctx.
-func emit(ctx context.Context, t Turn, text string) {
-	if t.OnToken != nil && text != "" {
-		_ = t.OnToken(ctx, text)
-	}
+	return t.OnToken(ctx, text)
 }
 
 // checkBudget refuses a model answer once the client's daily tokens are
@@ -403,32 +449,32 @@ func (a *Assistant) checkBudget(ctx context.Context, t Turn) error {
 }
 
 // record stores the turn even when the client has gone: an answer that was
-// produced is logged whole, within its own deadline.
-func (a *Assistant) record(ctx context.Context, w *work) error {
+// produced is logged whole, within its own deadline. It returns the turn's
+// id.
+func (a *Assistant) record(ctx context.Context, w *work, o outcome, ans core.Answer) (int64, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.p.SaveTimeout)
 	defer cancel()
-	if w.ans.Citations == nil {
-		w.ans.Citations = []core.Citation{}
-	}
-	review := a.reviewReason(w)
-	question, answer := w.question, w.ans.Text
+	review := a.reviewReason(w.turn, ans)
+	question, text := w.question, ans.Text
 	if a.p.RedactStored {
-		question, answer = a.redactor.Redact(question), a.redactor.Redact(answer)
+		question, text = a.redactor.Redact(question), a.redactor.Redact(text)
 	}
 	id, err := a.d.Turns.SaveTurn(ctx, store.TurnWrite{
-		Tenant: w.turn.Tenant, ConversationID: w.ans.ConversationID, KBID: w.kb.ID, Question: question,
-		Answer: answer, InjectionScore: w.injection, Citations: w.ans.Citations, Confidence: clamp01(w.ans.Confidence), Mode: w.ans.Mode,
-		DegradedReason: w.ans.DegradedReason, Latency: w.ans.Latency, ClientID: w.turn.ClientID,
-		PromptVersion: w.promptVersion, Model: w.ans.Model, PromptTokens: w.usage.PromptTokens,
-		CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost, DroppedCitations: w.dropped,
-		EndUserID: w.turn.EndUserID, CacheKey: w.cacheKey, Review: review, TopDocument: topDocument(w.ans.Retrieved),
+		Tenant: w.turn.Tenant, ConversationID: ans.ConversationID, KBID: w.kb.ID, Question: question,
+		Answer: text, InjectionScore: w.injection, Citations: ans.Citations, Confidence: clamp01(ans.Confidence), Mode: ans.Mode,
+		DegradedReason: ans.DegradedReason, Latency: ans.Latency, ClientID: w.turn.ClientID, Purpose: purpose(w.turn),
+		PromptVersion: o.promptVersion, Model: ans.Model, PromptTokens: w.spent.usage.PromptTokens,
+		CompletionTokens: w.spent.usage.CompletionTokens, CostUSD: w.spent.cost, DroppedCitations: o.dropped,
+		EndUserID: w.turn.EndUserID, CacheKey: o.cacheKey, Review: review, TopDocument: topDocument(ans.Retrieved),
 	})
-	w.ans.TurnID = id
 	if err == nil && review != "" && a.d.OnReview != nil {
 		a.d.OnReview(ctx, id, review)
 	}
-	return err
+	return id, err
 }
+
+// purpose is the turn's purpose, support unless it says otherwise.
+func purpose(t Turn) core.Purpose { return cmp.Or(t.Purpose, core.PurposeSupport) }
 
 func topDocument(ps []core.Passage) string {
 	if len(ps) == 0 {
@@ -439,15 +485,15 @@ func topDocument(ps []core.Passage) string {
 
 // reviewReason says why a person should look at this answer, or "".
 // Evaluation traffic is never queued.
-func (a *Assistant) reviewReason(w *work) string {
+func (a *Assistant) reviewReason(t Turn, ans core.Answer) string {
 	switch {
-	case w.turn.ClientID == "eval":
+	case purpose(t) == core.PurposeEvaluation:
 		return ""
-	case w.ans.Mode == core.ModeHandoff:
+	case ans.Mode == core.ModeHandoff:
 		return "handoff"
-	case w.ans.Mode == core.ModeRefused:
+	case ans.Mode == core.ModeRefused:
 		return "refused"
-	case w.ans.Confidence < a.p.ReviewConfidence:
+	case ans.Confidence < a.p.ReviewConfidence:
 		return "low_confidence"
 	}
 	return ""
@@ -456,9 +502,13 @@ func (a *Assistant) reviewReason(w *work) string {
 func clamp01(f float64) float64 { return min(1, max(0, f)) }
 
 // validate rejects what no support question is — empty, too long, not
-// text, garbled or a flood of repeats — before anything expensive runs.
-func (a *Assistant) validate(q string) (string, error) {
-	q = strings.TrimSpace(q) // surrounding white space does not count
+// text, garbled or a flood of repeats — before anything expensive runs, and
+// returns the question trimmed.
+func (a *Assistant) validate(t Turn) (string, error) {
+	if p := purpose(t); p != core.PurposeSupport && p != core.PurposeEvaluation {
+		return "", core.Errorf(core.CodeInvalid, "unknown turn purpose %q", t.Purpose)
+	}
+	q := strings.TrimSpace(t.Question) // surrounding white space does not count
 	if r := guard.CheckQuestion(q, guard.QuestionLimits{MaxChars: a.p.MaxQuestionChars}); r != nil {
 		a.d.Observer.Guard("rejected_" + string(r.Reason))
 		code := core.CodeInvalid
@@ -477,6 +527,9 @@ func (a *Assistant) validate(q string) (string, error) {
 // new id, or the given one after checking that it is a UUID the tenant
 // already owns.
 func (a *Assistant) conversation(ctx context.Context, t Turn) (string, []store.Turn, error) {
+	if t.ConversationID != "" && len(t.History) > 0 {
+		return "", nil, core.Errorf(core.CodeInvalid, "a turn continues a stored conversation or carries its history, not both")
+	}
 	if t.ConversationID == "" {
 		history := make([]store.Turn, len(t.History))
 		for i, h := range t.History {

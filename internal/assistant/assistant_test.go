@@ -109,6 +109,9 @@ func TestInvalidTurnsFailBeforeRetrieval(t *testing.T) {
 		{assistant.Turn{KB: "nope", Question: "refund?"}, core.CodeKBNotFound},
 		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "42"}, core.CodeInvalid},
 		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "1b4e28ba-2fa1-11d2-883f-0016d3cca427"}, core.CodeNotFound},
+		{assistant.Turn{KB: "demo", Question: "refund?", ConversationID: "1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+			History: []assistant.Exchange{{Question: "hi", Answer: "hello"}}}, core.CodeInvalid},
+		{assistant.Turn{KB: "demo", Question: "refund?", Purpose: "testing"}, core.CodeInvalid},
 	}
 	for _, tc := range cases {
 		tc.turn.Tenant = testkit.Tenant

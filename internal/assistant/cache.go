@@ -48,34 +48,36 @@ func normalise(q string) string {
 }
 
 // cached serves a stored model answer. Only undegraded model answers are
-// ever stored.
-func (a *Assistant) cached(ctx context.Context, w *work) bool {
-	if a.d.Cache == nil || a.d.Generator == nil || w.turn.SkipCache {
-		return false
+// ever stored, and evaluation never reads them: it measures the pipeline.
+func (a *Assistant) cached(ctx context.Context, w *work) (outcome, bool) {
+	if a.d.Cache == nil || a.d.Generator == nil || purpose(w.turn) == core.PurposeEvaluation {
+		return outcome{}, false
 	}
 	key := a.cacheKey(w)
 	raw, _, ok := a.d.Cache.Get(ctx, key)
 	a.d.Observer.CacheLookup(ok)
 	if !ok {
-		return false
+		return outcome{}, false
 	}
 	var c cachedAnswer
 	if json.Unmarshal(raw, &c) != nil {
-		return false
+		return outcome{}, false
 	}
-	w.ans = core.Answer{Text: c.Text, Citations: c.Citations, Confidence: c.Confidence, Mode: core.ModeCache, Model: c.Model}
-	w.promptVersion, w.cacheKey = a.d.Prompts.Fingerprint(), key
-	emit(ctx, w.turn, c.Text)
-	return true
+	return outcome{text: c.Text, citations: c.Citations, confidence: c.Confidence, mode: core.ModeCache, model: c.Model,
+		promptVersion: a.d.Prompts.Fingerprint(), cacheKey: key, unsent: []string{c.Text}}, true
 }
 
-func (a *Assistant) remember(ctx context.Context, w *work) {
+// remember stores a model answer and returns the key it is stored under,
+// or "" without a cache.
+func (a *Assistant) remember(ctx context.Context, w *work, o outcome) string {
 	if a.d.Cache == nil {
-		return
+		return ""
 	}
-	raw, err := json.Marshal(cachedAnswer{Text: w.ans.Text, Citations: w.ans.Citations, Confidence: w.ans.Confidence, Model: w.ans.Model})
-	if err == nil {
-		w.cacheKey = a.cacheKey(w)
-		a.d.Cache.Set(ctx, w.cacheKey, raw)
+	raw, err := json.Marshal(cachedAnswer{Text: o.text, Citations: o.citations, Confidence: o.confidence, Model: o.model})
+	if err != nil {
+		return ""
 	}
+	key := a.cacheKey(w)
+	a.d.Cache.Set(ctx, key, raw)
+	return key
 }

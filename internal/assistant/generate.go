@@ -24,14 +24,43 @@ const (
 	uncitedNotice     = "\n\n[That answer could not be checked against our help articles. Here is what they say:]\n\n"
 )
 
+// verdict is what became of a model generation.
+type verdict int
+
+const (
+	verdictAnswered verdict = iota // a grounded, cited answer
+	verdictBlocked                 // the output filter stopped it
+	verdictDeclined                // the model said it does not know
+	verdictUncited                 // it cites nothing in its context
+	verdictFailed                  // no model answered
+)
+
+// generation is what the model chain produced for a turn.
+type generation struct {
+	verdict verdict
+	// text is the model's answer, or for a failure the part that
+	// streamed before it.
+	text      string
+	streamed  bool // text was shown to a streaming client as it came
+	citations []core.Citation
+	dropped   int
+	mode      core.Mode // llm, or fallback when a later model answered
+	// reason is why the primary model did not answer (fallback, failed)
+	// or why the output was blocked.
+	reason        string
+	model         string
+	promptVersion string
+}
+
 // generate asks the model chain for an answer grounded in passages and
-// falls back to the extractive answer when no model answers usably.
-func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passage) error {
+// says what came of it; what to answer instead is the caller's decision.
+// It fails only when the client went away or the prompts cannot render.
+func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passage) (generation, error) {
 	sys, user, err := a.render(w, passages)
 	if err != nil {
-		return err
+		return generation{}, err
 	}
-	w.promptVersion = a.d.Prompts.Fingerprint()
+	g := generation{promptVersion: a.d.Prompts.Fingerprint(), streamed: w.turn.OnToken != nil}
 	gctx, span := a.d.Tracer.Start(ctx, "llm.generate")
 	defer span.End()
 	req := llm.Request{
@@ -42,46 +71,35 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passa
 	// A streamed answer passes the output filter on its way to the client:
 	// a canary split across tokens is caught before it is sent.
 	var sf *guard.StreamFilter
-	if w.turn.OnToken != nil {
-		sf = a.filter.Stream(func(text string) error { return w.turn.OnToken(ctx, text) })
+	if g.streamed {
+		sf = a.filter.Stream(func(text string) error { return a.emit(ctx, w.turn, text) })
 		req.OnToken = func(_ context.Context, text string) error { return sf.Write(text) }
 	}
 	res, err := a.d.Generator.Generate(gctx, req)
 	span.SetAttributes(attribute.String("supportd.model", res.Provider), attribute.Int("supportd.attempts", res.Attempts))
 	if blocked := a.blocked(sf, res.Text, err); blocked != "" {
-		a.d.Observer.Guard("output_blocked")
-		a.d.Log.WarnContext(ctx, "model output blocked", "request_id", core.RequestID(ctx), "reason", blocked)
 		a.account(w, res.Response)
-		a.handoff(ctx, w, "output_blocked")
-		return nil
+		g.verdict, g.reason = verdictBlocked, blocked
+		return g, nil
 	}
 	if err != nil {
 		span.RecordError(err)
-		return a.modelFailed(ctx, w, passages, err)
+		return a.failed(ctx, g, err)
 	}
 	a.account(w, res.Response)
-	mode, reason := core.ModeLLM, ""
+	g.model, g.mode, g.text = res.Provider, core.ModeLLM, strings.TrimSpace(res.Text)
 	if res.Position > 0 {
-		mode, reason = core.ModeFallback, string(res.Skipped[0].Kind)
+		g.mode, g.reason = core.ModeFallback, string(res.Skipped[0].Kind)
 	}
-	text := strings.TrimSpace(res.Text)
-	switch {
-	case declined(text):
-		a.handoff(ctx, w, "model_declined")
-		return nil
+	if declined(g.text) {
+		g.verdict = verdictDeclined
+		return g, nil
 	}
-	cites, dropped := citations(text, passages)
-	w.dropped = dropped
-	if len(cites) == 0 {
-		// An answer that cites nothing in its context is not grounded.
-		a.extractive(ctx, w, passages, prefixIfStreamed(ctx, w.turn, text, uncitedNotice), "uncited_answer")
-		return nil
+	g.citations, g.dropped = citations(g.text, passages)
+	if len(g.citations) == 0 {
+		g.verdict = verdictUncited
 	}
-	w.ans.Text, w.ans.Citations, w.ans.Mode, w.ans.DegradedReason = text, cites, mode, reason
-	if mode == core.ModeLLM {
-		a.remember(ctx, w)
-	}
-	return nil
+	return g, nil
 }
 
 // blocked says why the model's output may not be shown ("" when it may):
@@ -107,42 +125,28 @@ func (a *Assistant) blocked(sf *guard.StreamFilter, text string, err error) stri
 	return ""
 }
 
-// modelFailed answers extractively after the chain failed, completing a
-// cut stream honestly. A client that went away is not answered.
-func (a *Assistant) modelFailed(ctx context.Context, w *work, passages []core.Passage, err error) error {
+// failed says why no model answered, keeping the text a cut stream had
+// already shown. A client that went away is not answered at all.
+func (a *Assistant) failed(ctx context.Context, g generation, err error) (generation, error) {
 	if ctx.Err() != nil {
-		return fmt.Errorf("answer abandoned: %w", context.Cause(ctx))
+		return g, fmt.Errorf("answer abandoned: %w", context.Cause(ctx))
 	}
 	var chain *llm.ChainError
 	if !errors.As(err, &chain) {
-		return err
+		return g, err
 	}
-	reason := "model_unavailable"
+	g.verdict, g.reason, g.streamed = verdictFailed, "model_unavailable", false
 	if len(chain.Skipped) > 0 {
-		reason = string(chain.Skipped[0].Kind)
+		g.reason = string(chain.Skipped[0].Kind)
 	}
-	prefix := ""
 	if chain.Last != nil && chain.Last.Streamed {
-		reason = string(llm.KindInterrupted)
+		g.reason = string(llm.KindInterrupted)
 		if chain.Last.Kind == llm.KindTimeout {
-			reason = string(llm.KindTimeout)
+			g.reason = string(llm.KindTimeout)
 		}
-		prefix = chain.Last.Partial + interruptedNotice
-		emit(ctx, w.turn, interruptedNotice)
+		g.text, g.streamed = chain.Last.Partial, true
 	}
-	a.extractive(ctx, w, passages, prefix, reason)
-	return nil
-}
-
-// prefixIfStreamed returns the model's text followed by notice when it was
-// already streamed to the client, so the stored answer matches what the
-// client saw.
-func prefixIfStreamed(ctx context.Context, t Turn, text, notice string) string {
-	if t.OnToken == nil {
-		return ""
-	}
-	emit(ctx, t, notice)
-	return text + notice
+	return g, nil
 }
 
 func (a *Assistant) render(w *work, passages []core.Passage) (string, string, error) {
@@ -163,12 +167,20 @@ func (a *Assistant) render(w *work, passages []core.Passage) (string, string, er
 
 func passageID(i int) string { return "P" + strconv.Itoa(i+1) }
 
+// ledger is what a turn's model calls consumed.
+type ledger struct {
+	usage  llm.Usage
+	cost   float64
+	model  string // the last model that billed
+	billed bool   // whether any model was called
+}
+
+// account adds a model response to the turn's ledger.
 func (a *Assistant) account(w *work, r llm.Response) {
-	w.usage.PromptTokens += r.Usage.PromptTokens
-	w.usage.CompletionTokens += r.Usage.CompletionTokens
-	w.cost += a.p.Prices.Cost(modelOf(r.Provider), r.Usage)
-	w.ans.Model = r.Provider
-	w.ans.Usage = &core.Usage{PromptTokens: w.usage.PromptTokens, CompletionTokens: w.usage.CompletionTokens, CostUSD: w.cost}
+	w.spent.usage.PromptTokens += r.Usage.PromptTokens
+	w.spent.usage.CompletionTokens += r.Usage.CompletionTokens
+	w.spent.cost += a.p.Prices.Cost(modelOf(r.Provider), r.Usage)
+	w.spent.model, w.spent.billed = r.Provider, true
 }
 
 // modelOf strips the provider kind from "kind:model".

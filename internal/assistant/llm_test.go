@@ -204,6 +204,13 @@ func TestCacheServesAndInvalidatesOnDocumentChange(t *testing.T) {
 	after, _ := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeLLM, after.Mode)
 	require.Equal(t, calls+1, b.fakes[0].Count("/chat/completions"))
+
+	// An evaluation measures the pipeline, never the cache.
+	evaluated, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
+		Question: refundQuestion, Purpose: core.PurposeEvaluation})
+	require.NoError(t, err)
+	require.Equal(t, core.ModeLLM, evaluated.Mode)
+	require.Equal(t, calls+2, b.fakes[0].Count("/chat/completions"))
 }
 
 func TestDegradedAnswersAreNeverCached(t *testing.T) {

@@ -32,6 +32,22 @@ const (
 	ModeRefused    Mode = "refused"
 )
 
+// Purpose says why a question was asked, which decides what its turn may
+// touch besides the answer.
+type Purpose string
+
+// Turn purposes.
+const (
+	// PurposeSupport is a person's question (the zero value counts as it):
+	// it may be served from the answer cache, is queued for review when
+	// weak, and counts in drift reports and golden-set candidates.
+	PurposeSupport Purpose = "support"
+	// PurposeEvaluation is a golden-set case: answered afresh rather than
+	// from the cache, so the pipeline is measured, and kept out of review,
+	// drift and candidates, which describe what customers ask.
+	PurposeEvaluation Purpose = "evaluation"
+)
+
 // Passage is one retrieved chunk with the document it came from and the
 // scores that ranked it.
 type Passage struct {

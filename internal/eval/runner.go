@@ -196,7 +196,9 @@ func (r *Runner) one(ctx context.Context, p RunParams, c Case, uris map[string]b
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.CaseTimeout)
 	defer cancel()
-	turn := assistant.Turn{Tenant: p.Tenant, KB: p.KB.Name, Question: c.Question, ClientID: "eval", SkipCache: true}
+	// The purpose keeps the case out of the cache, review, drift and
+	// candidates; "eval" is only the client its tokens are budgeted to.
+	turn := assistant.Turn{Tenant: p.Tenant, KB: p.KB.Name, Question: c.Question, ClientID: "eval", Purpose: core.PurposeEvaluation}
 	for i := 0; i+1 < len(c.History); i += 2 {
 		if c.History[i].Role == "user" && c.History[i+1].Role == "assistant" {
 			turn.History = append(turn.History, assistant.Exchange{Question: c.History[i].Content, Answer: c.History[i+1].Content})

@@ -355,7 +355,7 @@ func TestHandoffsAreQueuedForReview(t *testing.T) {
 
 	// An evaluation asks the same out-of-scope question directly.
 	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
-		Question: weatherQuestion, ClientID: "eval"})
+		Question: weatherQuestion, ClientID: "eval", Purpose: core.PurposeEvaluation})
 	require.NoError(t, err)
 	require.Equal(t, core.ModeHandoff, ans.Mode)
 
@@ -377,7 +377,7 @@ func TestLowConfidenceAnswersAreQueuedForReview(t *testing.T) {
 	require.Equal(t, "extractive", low.Mode)
 	require.Less(t, low.Confidence, 0.99)
 	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
-		Question: refundQuestion, ClientID: "eval"})
+		Question: refundQuestion, ClientID: "eval", Purpose: core.PurposeEvaluation})
 	require.NoError(t, err)
 	require.Equal(t, low.Confidence, ans.Confidence)
 

@@ -44,7 +44,7 @@ func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate,
 		            ELSE 'low_confidence' END,
 		       t.created_at
 		FROM turns t LEFT JOIN knowledge_bases k ON k.id = t.kb_id
-		WHERE t.tenant_id = $1 AND ($2 = '' OR k.name = $2) AND t.created_at >= $3 AND t.client_id <> 'eval'
+		WHERE t.tenant_id = $1 AND ($2 = '' OR k.name = $2) AND t.created_at >= $3 AND t.purpose <> 'evaluation'
 		  AND (t.mode IN ('handoff', 'refused') OR t.confidence < $4
 		       OR EXISTS (SELECT 1 FROM feedback f WHERE f.turn_id = t.id AND f.rating < 0))
 		ORDER BY lower(t.question), t.id DESC

@@ -32,7 +32,7 @@ type DriftWindow struct {
 func (s *Store) DriftQuestions(ctx context.Context, w DriftWindow) ([]DriftQuestion, error) {
 	q := `SELECT t.question, t.top_document, t.mode, t.confidence
 		FROM turns t JOIN knowledge_bases k ON k.id = t.kb_id
-		WHERE t.tenant_id = $1 AND k.name = $2 AND t.client_id <> 'eval'`
+		WHERE t.tenant_id = $1 AND k.name = $2 AND t.purpose <> 'evaluation'`
 	var rows pgx.Rows
 	var err error
 	if w.Count > 0 {

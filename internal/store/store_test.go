@@ -173,3 +173,27 @@ func TestSaveTurnScopesConversationToTenant(t *testing.T) {
 	_, err = s.SaveTurn(ctx, turn)
 	require.Equal(t, core.CodeNotFound, core.ErrorCode(err), "another tenant cannot append to the conversation")
 }
+
+// Evaluation turns are stored like any other but describe no customer:
+// drift windows and golden-set candidates never see them.
+func TestEvaluationTurnsStayOutOfDriftAndCandidates(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	for _, p := range []core.Purpose{"", core.PurposeSupport, core.PurposeEvaluation} {
+		_, err := s.SaveTurn(ctx, store.TurnWrite{Tenant: "default", ConversationID: uuid.NewString(), KBID: kb.ID,
+			Question: "asked for " + string(p), Answer: "a", Mode: core.ModeHandoff, ClientID: "eval", Purpose: p})
+		require.NoError(t, err)
+	}
+	qs, err := s.DriftQuestions(ctx, store.DriftWindow{Tenant: "default", KB: "help", Count: 10})
+	require.NoError(t, err)
+	require.Len(t, qs, 2)
+	require.Equal(t, []string{"asked for support", "asked for "}, []string{qs[0].Text, qs[1].Text})
+	cands, err := s.Candidates(ctx, store.CandidateFilter{Tenant: "default", MinConfidence: 0.5, Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, cands, 2)
+	for _, c := range cands {
+		require.NotEqual(t, "asked for evaluation", c.Question)
+	}
+}

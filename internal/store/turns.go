@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"time"
@@ -23,7 +24,10 @@ type TurnWrite struct {
 	DegradedReason string
 	Latency        time.Duration
 	// ClientID is who asked (an API key or address), for usage budgets.
-	ClientID         string
+	ClientID string
+	// Purpose is why it was asked; evaluation turns are kept out of
+	// drift reports and golden-set candidates. Empty means support.
+	Purpose          core.Purpose
 	PromptVersion    string
 	Model            string
 	PromptTokens     int
@@ -71,7 +75,7 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
 		t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
 		t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
-		t.EndUserID, t.Review).Scan(&id)
+		t.EndUserID, t.Review, string(cmp.Or(t.Purpose, core.PurposeSupport))).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, core.Errorf(core.CodeNotFound, "conversation %s does not exist", t.ConversationID)
 	}
@@ -94,8 +98,8 @@ WITH conv AS (
 	INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
 	                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
 	                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key,
-	                   injection_score, top_document, end_user_id)
-	SELECT $1, conv.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, nullif($21, '')
+	                   injection_score, top_document, end_user_id, purpose)
+	SELECT $1, conv.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, nullif($21, ''), $23
 	FROM conv
 	RETURNING id
 ), review AS (
