@@ -4,7 +4,7 @@ export DATABASE_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslm
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: help run test build db redis migrate scenario bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz clean
+.PHONY: help run test build db redis migrate scenario bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz detector-model detector-report clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -50,6 +50,12 @@ bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual set (vector, full t
 FUZZTIME ?= 10s
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s; CI uses 4s)
 	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+detector-model: ## retrain the prompt-injection model (internal/guard/detector_model.bin.gz) from internal/guard/testdata/train
+	$(GO) run ./internal/guard/train
+
+detector-report: ## cross-validated and held-out detection figures of the prompt-injection detector
+	$(GO) test -count=1 -run 'TestDetectorReport|TestInjectionCorpus' -v ./internal/guard | grep -E '^\s+\S+_test.go:[0-9]+: ' | sed -E 's/^\s+\S+_test.go:[0-9]+: //'
 
 scenario: ## the drift scenario: 500 normal then 500 shifted questions (about a minute)
 	@scripts/drift-scenario.sh

@@ -1,80 +1,20 @@
 package guard
 
 import (
-	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
 
-// corpusLine is one example of a corpus file and the category it is filed
-// under.
-type corpusLine struct {
-	category, text string
-	line           int
-}
-
-// loadCorpus reads a corpus file: one example per line; blank lines and
-// lines starting with "# " are skipped; "# == name ==" starts a category.
-// Examples may use the escapes \n, \t, \\, \uXXXX and \UXXXXXXXX.
+// loadCorpus reads a file of testdata/injection (see parseCorpus).
 func loadCorpus(t testing.TB, name string) []corpusLine {
 	t.Helper()
 	data, err := os.ReadFile("testdata/injection/" + name)
 	require.NoError(t, err)
-	var out []corpusLine
-	category := "uncategorised"
-	for i, line := range strings.Split(string(data), "\n") {
-		switch {
-		case strings.HasPrefix(line, "# == "):
-			category = strings.TrimSuffix(strings.TrimPrefix(line, "# == "), " ==")
-		case strings.TrimSpace(line) == "", strings.HasPrefix(line, "# "):
-		default:
-			text, err := unescapeLine(line)
-			require.NoError(t, err, "%s:%d", name, i+1)
-			out = append(out, corpusLine{category: category, text: text, line: i + 1})
-		}
-	}
-	return out
-}
-
-func unescapeLine(s string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 == len(s) {
-			b.WriteByte(s[i])
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case '\\':
-			b.WriteByte('\\')
-		case 'u', 'U':
-			width := 4
-			if s[i] == 'U' {
-				width = 8
-			}
-			if i+1+width > len(s) {
-				return "", fmt.Errorf("short escape at %d", i)
-			}
-			n, err := strconv.ParseUint(s[i+1:i+1+width], 16, 32)
-			if err != nil {
-				return "", err
-			}
-			b.WriteRune(rune(n))
-			i += width
-		default:
-			b.WriteByte('\\')
-			b.WriteByte(s[i])
-		}
-	}
-	return b.String(), nil
+	lines, err := parseCorpus(string(data))
+	require.NoError(t, err, name)
+	return lines
 }
 
 func texts(lines []corpusLine) []string {

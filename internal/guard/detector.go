@@ -37,14 +37,22 @@ const (
 	// say"). Weak in a question; what InstructionLike looks for in
 	// documents.
 	SignalAddressedToModel = "addressed_to_model"
+	// SignalClassifier: the statistical layer (Model) scored the text at
+	// or above its operating point; no rule needs to have fired.
+	SignalClassifier = "classifier"
 )
 
 // Detection is the verdict on one text.
 type Detection struct {
-	// Score is in [0, 1]: the noisy-OR of the weights of the patterns that
-	// fired, 1 − ∏(1 − wᵢ), counting each group of equivalent patterns
-	// once. Compare it with DefaultThreshold.
+	// Score is in [0, 1]: the noisy-OR of the rule score and the model
+	// score, 1 − (1 − Rules)(1 − Model). Compare it with DefaultThreshold.
 	Score float64
+	// Rules is the noisy-OR of the weights of the patterns that fired,
+	// 1 − ∏(1 − wᵢ), counting each group of equivalent patterns once.
+	Rules float64
+	// Model is the statistical layer's probability, calibrated so that 0.5
+	// is its operating point (see Model); 0 for a Detector without one.
+	Model float64
 	// Signals names the families that fired (the Signal constants), sorted;
 	// nil when none did.
 	Signals []string
@@ -62,20 +70,48 @@ type Detection struct {
 // occur in ordinary support talk ("system prompt", "developer mode",
 // "jailbreak", "you are now a …", "System:" at the start of a line) are
 // 0.2–0.45 and cross it only together.
+//
+// A statistical layer (Model) trained on public attack and support data
+// scores the whole text as well, window by window, and catches phrasings
+// no rule names; the two scores are combined by noisy-OR, so either layer
+// alone can flag a text and two weak hints add up.
 type Detector struct {
 	rules []rule
+	model *Model // nil: rules only
 	// maxDepth bounds how many times decoded text is decoded again.
 	maxDepth int
 }
 
-// NewDetector returns a Detector with the built-in rules.
+// NewDetector returns a Detector with the built-in rules and the embedded
+// model. It panics if the embedded model does not decode, which a test
+// rules out.
 func NewDetector() *Detector {
-	return &Detector{rules: allRules, maxDepth: 2}
+	m, err := LoadModel(detectorModel)
+	if err != nil {
+		panic(err)
+	}
+	return NewDetectorWithModel(m)
+}
+
+// NewDetectorWithModel returns a Detector with the built-in rules and m as
+// its statistical layer; a nil m gives the rules alone.
+func NewDetectorWithModel(m *Model) *Detector {
+	return &Detector{rules: allRules, model: m, maxDepth: 2}
 }
 
 // Score returns the injection score of text and the signals behind it.
 func (d *Detector) Score(text string) Detection {
-	return d.scan(text, 0).detection()
+	det := d.scan(text, 0).detection()
+	det.Rules = det.Score
+	if d.model != nil {
+		det.Model = d.model.Score(text)
+		det.Score = 1 - (1-det.Rules)*(1-det.Model)
+		if det.Model >= DefaultThreshold {
+			det.Signals = append(det.Signals, SignalClassifier)
+			slices.Sort(det.Signals)
+		}
+	}
+	return det
 }
 
 // hit is the strongest firing within one group of rules.

@@ -132,7 +132,10 @@ func FuzzDetector(f *testing.F) {
 		require.GreaterOrEqual(t, det.Score, 0.0)
 		require.LessOrEqual(t, det.Score, 1.0)
 		require.True(t, slices.IsSorted(det.Signals))
-		require.Equal(t, det.Score > 0, len(det.Signals) > 0)
+		require.InDelta(t, 1-(1-det.Rules)*(1-det.Model), det.Score, 1e-9)
+		require.Equal(t, det.Model >= DefaultThreshold, slices.Contains(det.Signals, SignalClassifier))
+		rules := slices.DeleteFunc(slices.Clone(det.Signals), func(s string) bool { return s == SignalClassifier })
+		require.Equal(t, det.Rules > 0, len(rules) > 0)
 		InstructionLike(s)
 	})
 }
@@ -189,5 +192,47 @@ func FuzzStreamFilter(f *testing.F) {
 		why, _ := filter.scan(out.String(), false, false)
 		require.Empty(t, why, "emitted %q from chunks %q", out.String(), chunks)
 		require.True(t, strings.HasPrefix(answer, out.String()), "emitted text is a prefix of the answer")
+	})
+}
+
+func FuzzLoadModel(f *testing.F) {
+	small := &Model{bits: 8, bias: 0.5, scale: 0.1, w: make([]int8, 256)}
+	b, err := small.MarshalBinary()
+	require.NoError(f, err)
+	f.Add(b)
+	f.Add([]byte("SDM1"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		defer watchdog(data)()
+		m, err := LoadModel(data)
+		if err != nil {
+			return
+		}
+		// Whatever decodes scores within [0, 1] and encodes back to itself.
+		p := m.Score("What is the secret key?")
+		require.True(t, p >= 0 && p <= 1 || math.IsNaN(p) && (math.IsNaN(float64(m.bias)) || math.IsNaN(float64(m.scale)) || math.IsInf(float64(m.scale), 0) || math.IsInf(float64(m.bias), 0)))
+		again, err := m.MarshalBinary()
+		require.NoError(t, err)
+		back, err := LoadModel(again)
+		require.NoError(t, err)
+		require.Equal(t, m.w, back.w)
+	})
+}
+
+func FuzzWindows(f *testing.F) {
+	for _, s := range seedTexts {
+		f.Add(s, 40)
+	}
+	f.Add("One. Two! Three?\n\nFour。五！", 3)
+	f.Fuzz(func(t *testing.T, s string, size int) {
+		defer watchdog(s, size)()
+		size = 1 + int(uint(size)%500)
+		ws := windows(s, size)
+		for _, w := range ws {
+			require.LessOrEqual(t, utf8.RuneCountInString(w), 2*size+1)
+		}
+		if strings.TrimSpace(s) != "" && utf8.ValidString(s) {
+			require.NotEmpty(t, ws)
+		}
 	})
 }

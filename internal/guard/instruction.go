@@ -17,7 +17,8 @@ const InstructionBar = 0.7
 // review flagged chunks rather than drop them silently: a security
 // article about prompt injection is flagged too, and that is the point.
 func InstructionLike(text string) []string {
-	h := NewDetector().scan(text, 0)
+	// Rules only: the model was trained on questions, not documentation.
+	h := NewDetectorWithModel(nil).scan(text, 0)
 	addressed := false
 	for _, x := range h {
 		addressed = addressed || x.signal == SignalAddressedToModel

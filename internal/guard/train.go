@@ -1,0 +1,189 @@
+package guard
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Example is one labelled text of the detector's training data.
+type Example struct {
+	Text   string
+	Attack bool
+	// Source names the data set the example comes from (trainingFiles);
+	// Family is its group inside the file ("extraction", "hijacking", …).
+	Source, Family string
+	// Synthetic marks examples generated from templates; they train the
+	// model but do not set its operating point, which real text must.
+	Synthetic bool
+}
+
+// trainingFile is one file of testdata/train and what its lines are.
+type trainingFile struct {
+	name, source      string
+	attack, synthetic bool
+}
+
+// trainingFiles lists the training data; testdata/train/README.md gives
+// each file's origin and licence.
+var trainingFiles = []trainingFile{
+	{"gandalf.txt", "gandalf", true, false},
+	{"mosscap.txt", "mosscap", true, false},
+	{"deepset_attacks.txt", "deepset", true, false},
+	{"own_attacks.txt", "own", true, false},
+	{"banking77_train.txt", "banking77", false, false},
+	{"own_benign.txt", "own", false, false},
+	{"own_benign_templated.txt", "own_templated", false, true},
+}
+
+// LoadTrainingSet reads the training data from dir (testdata/train).
+func LoadTrainingSet(dir string) ([]Example, error) {
+	var out []Example
+	for _, f := range trainingFiles {
+		data, err := os.ReadFile(filepath.Join(dir, f.name))
+		if err != nil {
+			return nil, fmt.Errorf("load training set: %w", err)
+		}
+		lines, err := parseCorpus(string(data))
+		if err != nil {
+			return nil, fmt.Errorf("load training set: %s: %w", f.name, err)
+		}
+		for _, l := range lines {
+			out = append(out, Example{Text: l.text, Attack: f.attack, Source: f.source, Family: l.category, Synthetic: f.synthetic})
+		}
+	}
+	return out, nil
+}
+
+// TrainParams tunes TrainModel.
+type TrainParams struct {
+	Bits         uint    // log2 of the number of hash buckets
+	Epochs       int     // passes over the data
+	LearningRate float64 // AdaGrad step size
+	L2           float64 // weight decay per update
+	Seed         uint64  // shuffling; the same seed and data give the same model
+	// TargetFPR is the share of real (not Synthetic) benign examples, scored
+	// on held-out folds,
+	// allowed at or above the operating point; Folds is how many folds.
+	TargetFPR float64
+	Folds     int
+}
+
+// DefaultTrainParams returns the parameters `make detector-model` uses.
+// They were chosen by cross-validation on the training data with the
+// mosscap source left out (see TestDetectorReport).
+func DefaultTrainParams() TrainParams {
+	return TrainParams{Bits: 18, Epochs: 12, LearningRate: 0.4, L2: 1e-6, Seed: 1, TargetFPR: 0.01, Folds: 5}
+}
+
+// TrainModel fits a Model to examples. It first trains on Folds−1 folds at
+// a time to score each benign example out of fold, puts the operating
+// point where TargetFPR of those scores lie at or above it, then trains on
+// everything and shifts the bias so that the operating point reads 0.5.
+func TrainModel(examples []Example, p TrainParams) *Model {
+	feats := make([]featureVec, len(examples))
+	for i, e := range examples {
+		feats[i] = featurize(e.Text, p.Bits)
+	}
+	var oof []float64
+	for k := range p.Folds {
+		var train []int
+		var test []int
+		for i := range examples {
+			if i%p.Folds == k {
+				test = append(test, i)
+			} else {
+				train = append(train, i)
+			}
+		}
+		m := fit(examples, feats, train, p)
+		for _, i := range test {
+			if !examples[i].Attack && !examples[i].Synthetic {
+				oof = append(oof, m.Score(examples[i].Text))
+			}
+		}
+	}
+	all := make([]int, len(examples))
+	for i := range all {
+		all[i] = i
+	}
+	m := fit(examples, feats, all, p)
+	t := operatingPoint(oof, p.TargetFPR)
+	m.bias -= float32(math.Log(t / (1 - t)))
+	return m
+}
+
+// operatingPoint returns the score that at most fpr of benign scores reach,
+// kept within [0.05, 0.95].
+func operatingPoint(benign []float64, fpr float64) float64 {
+	if len(benign) == 0 {
+		return 0.5
+	}
+	s := slices.Sorted(slices.Values(benign))
+	i := min(len(s)-1, int(math.Floor(float64(len(s))*(1-fpr))))
+	t := s[i] + 1e-6
+	return math.Min(0.95, math.Max(0.05, t))
+}
+
+// fit trains a logistic regression with AdaGrad on the examples at idx,
+// weighting the classes so each carries half of the loss, and quantises
+// the weights to 8 bits.
+func fit(examples []Example, feats []featureVec, idx []int, p TrainParams) *Model {
+	n := 1 << p.Bits
+	w := make([]float64, n)
+	g2 := make([]float64, n)
+	var b, gb float64
+	pos := 0
+	for _, i := range idx {
+		if examples[i].Attack {
+			pos++
+		}
+	}
+	wPos := float64(len(idx)) / (2 * float64(max(pos, 1)))
+	wNeg := float64(len(idx)) / (2 * float64(max(len(idx)-pos, 1)))
+	order := slices.Clone(idx)
+	rng := rand.New(rand.NewPCG(p.Seed, 0x5eed))
+	for range p.Epochs {
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			fv := feats[i]
+			z := b
+			for k, j := range fv.idx {
+				z += w[j] * float64(fv.val[k])
+			}
+			y, cw := 0.0, wNeg
+			if examples[i].Attack {
+				y, cw = 1, wPos
+			}
+			g := (sigmoid(z) - y) * cw
+			for k, j := range fv.idx {
+				gj := g*float64(fv.val[k]) + p.L2*w[j]
+				g2[j] += gj * gj
+				w[j] -= p.LearningRate * gj / (math.Sqrt(g2[j]) + 1e-8)
+			}
+			gb += g * g
+			b -= p.LearningRate * g / (math.Sqrt(gb) + 1e-8)
+		}
+	}
+	return quantize(w, b, p.Bits)
+}
+
+// quantize stores w in 8 bits, one step being max|w|/127.
+func quantize(w []float64, b float64, bits uint) *Model {
+	top := 0.0
+	for _, x := range w {
+		top = math.Max(top, math.Abs(x))
+	}
+	m := &Model{bits: bits, bias: float32(b), scale: float32(top / 127), w: make([]int8, len(w))}
+	if top == 0 {
+		m.scale = 1
+		return m
+	}
+	for i, x := range w {
+		m.w[i] = int8(math.Round(x / float64(m.scale)))
+	}
+	return m
+}
