@@ -25,12 +25,18 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"supportd/internal/dbtest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
 	"supportd/migrations"
 )
+
+// TestMain fails the package when a test leaves a goroutine behind.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // syncBuffer is a bytes.Buffer that the code under test may write to from
 // several goroutines while the test reads it.

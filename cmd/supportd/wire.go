@@ -152,6 +152,9 @@ func (a *app) close() {
 		_ = a.stopTracing(ctx)
 		cancel()
 	}
+	if a.cache != nil {
+		a.cache.Close()
+	}
 	if a.redis != nil {
 		_ = a.redis.Close()
 	}

@@ -106,6 +106,10 @@ func New(p Params) (*Cache, error) {
 	}, nil
 }
 
+// Close stops the local tier's background clean-up. The Redis client is
+// the caller's to close. The cache must not be used afterwards.
+func (c *Cache) Close() { c.local.StopAllGoroutines() }
+
 // Get returns a copy of the value for key and the tier that had it
 // ("local" or "redis"). A Redis failure or timeout is a miss.
 func (c *Cache) Get(ctx context.Context, key string) (val []byte, tier string, ok bool) {

@@ -43,6 +43,7 @@ func newCache(t *testing.T, p cache.Params) *cache.Cache {
 	}
 	c, err := cache.New(p)
 	require.NoError(t, err)
+	t.Cleanup(c.Close)
 	return c
 }
 

@@ -1,8 +1,3 @@
-// Package testkit wires the real components (store on a fresh test
-// database, built-in embedder, chunker, retriever, extractive answerer,
-// assistant, syncer) for tests that exercise more than one package.
-// Test-only: production code never imports it; the composition root in
-// cmd/supportd does the same wiring from configuration.
 package testkit
 
 import (
@@ -123,6 +118,7 @@ func WireWith(t testing.TB, st *store.Store, o Options) *Kit {
 		if err != nil {
 			t.Fatalf("testkit: cache: %v", err)
 		}
+		t.Cleanup(c.Close)
 		deps.Cache, k.Cache = c, c
 	}
 	k.Assistant = assistant.New(deps, o.Assistant)
