@@ -3,6 +3,8 @@
 // followed by a public id and a 256-bit random secret; only the secret's
 // SHA-256 is stored, and presented secrets are compared in constant time.
 // Scopes (chat, ingest, eval, admin) gate endpoints; a widget key is
-// chat-only and bound to the origins it was issued for. It imports the
-// store and the core nouns; the HTTP layer uses it, nothing below does.
+// chat-only and bound to the origins it was issued for.
+//
+// It imports only the store and the core nouns, and must not import any
+// other supportd package; the HTTP layer uses it, nothing below does.
 package auth

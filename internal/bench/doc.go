@@ -12,6 +12,7 @@
 // Figures are wall-clock times of one machine; tests here check the
 // generator, the statistics and the metrics, never timings.
 //
-// It imports ingest, embed, retrieve, store and support; never the
-// assistant or the HTTP layer, and nothing imports it but cmd/supportd.
+// It imports ingest, embed, retrieve, store and the core nouns; it must not
+// import the assistant or the HTTP layer, and nothing imports it but
+// cmd/supportd.
 package bench

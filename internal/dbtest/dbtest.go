@@ -1,12 +1,3 @@
-// Package dbtest gives each test its own PostgreSQL database, cloned from a
-// template that is migrated once per migration set, so tests run in parallel
-// against the real database without seeing each other's rows.
-//
-// It reads DATABASE_URL (default: the local supportd database that
-// scripts/db.sh provisions). The pristine source for templates is the
-// database named like DATABASE_URL's with a "_test" suffix, which
-// provisioning creates with the vector extension. Test-only: production code
-// never imports it.
 package dbtest
 
 import (

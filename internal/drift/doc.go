@@ -9,8 +9,9 @@
 // a Params and returns a Report, with no I/O, clock, randomness from outside
 // or package state. The same windows always give the same report. Loading
 // turns, scheduling, metrics, webhooks and rendering belong to the caller.
-// It imports only the standard library, golang.org/x/text and the support
-// nouns; never the store, the assistant or the HTTP layer.
+// It imports only the standard library, golang.org/x/text and the core
+// nouns; it must not import the store, the assistant, the HTTP layer or any
+// other supportd package.
 //
 // # Signals
 //

@@ -5,6 +5,7 @@
 // thresholds, the runner that sends every case through the same assistant
 // the API uses, and reports (table, JSON, Markdown, JUnit, HTML).
 //
-// It imports the assistant's and the store's types and the core nouns;
-// never the HTTP layer or cmd.
+// It imports the assistant it scores, the store, llm and prompt (for the
+// LLM-as-judge) and the core nouns; it must not import the HTTP layer, jobs
+// or cmd.
 package eval

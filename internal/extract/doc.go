@@ -5,7 +5,7 @@
 // Confidence is also the retrieval-based confidence the LLM path reports.
 //
 // It imports only the standard library and the shared nouns in
-// internal/support. It must not import retrieval, the store, the LLM
+// internal/core. It must not import retrieval, the store, the LLM
 // gateway or anything above them, so that it works with no database and no
 // network.
 //

@@ -2,6 +2,8 @@
 // (request ids, recovery, body limits, logging, security headers), JSON
 // errors and the health probes. Handlers are thin: bind, validate, one
 // service call, respond. Error codes become HTTP statuses in exactly one
-// place, the error handler. It imports the assistant, ingest and store;
-// nothing imports it but cmd.
+// place, the error handler.
+//
+// It imports the assistant, auth, eval, ingest, store and the core nouns;
+// it must not import jobs, bench or cmd, and nothing imports it but cmd.
 package httpapi

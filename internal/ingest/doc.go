@@ -7,5 +7,7 @@
 // Loading and chunking are pure: they touch no database, no network and no
 // clock. Token counts use the cl100k_base encoding embedded in the binary.
 //
-// Data flows one way: ingest must not import httpapi, assistant or retrieve.
+// It imports the embedder (embed), guard (to flag instruction-like text),
+// the store and the core nouns. Data flows one way: ingest must not import
+// httpapi, assistant or retrieve.
 package ingest

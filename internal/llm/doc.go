@@ -9,6 +9,7 @@
 // fallback down the chain. Every failure is classified (Kind) so the caller
 // can say honestly why it degraded.
 //
-// It imports langchaingo, gobreaker, go-retry and the core nouns; never
-// the assistant, the store or the HTTP layer.
+// It imports langchaingo, gobreaker, go-retry and the core nouns; it must
+// not import the assistant, the store, the HTTP layer or any other supportd
+// package.
 package llm

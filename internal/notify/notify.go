@@ -1,7 +1,3 @@
-// Package notify posts JSON events to a webhook (a helpdesk, a chat
-// channel) in the background: sending never blocks the caller, a full
-// queue drops the event and counts it, and each delivery has a deadline.
-// It imports only the standard library.
 package notify
 
 import (

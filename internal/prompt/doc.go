@@ -3,8 +3,8 @@
 // passages, the follow-up condenser and the LLM-as-judge grader. Its one job
 // is turning typed data into prompt text. It imports only the standard
 // library; the caller hands it the templates as an fs.FS (prompts.FS, or a
-// directory that overrides them at run time), so it imports neither the
-// prompts package nor anything above it.
+// directory that overrides them at run time), so it must not import the
+// prompts package or any other supportd package.
 //
 // A template set is exactly four files, system.tmpl, answer.tmpl,
 // condense.tmpl and judge.tmpl, written in text/template. A missing file is

@@ -1,7 +1,3 @@
-// Package redistest gives tests the Redis that scripts/redis.sh provisions
-// and key prefixes of their own. Test-only: production code never imports
-// it. A missing Redis fails the test rather than skipping it: CI provisions
-// one, so its absence is a broken setup.
 package redistest
 
 import (

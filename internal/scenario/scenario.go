@@ -1,8 +1,3 @@
-// Package scenario generates question streams for demonstrations and load:
-// a normal stream drawn from a golden set's questions with everyday
-// variations, and a shifted stream in which customers ask about a product
-// the knowledge base has never heard of and paste logs. It is
-// deterministic for a seed and imports only the standard library.
 package scenario
 
 import (

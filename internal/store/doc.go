@@ -8,6 +8,6 @@
 // core.CodeNotFound, a unique violation core.CodeConflict, and a lost
 // or refused connection core.CodeUnavailable.
 //
-// It imports pgx, pgvector-go, goose and the core nouns; never the
-// packages above it.
+// It imports pgx, pgvector-go, goose, the embedded migrations and the core
+// nouns; it must not import any other supportd package.
 package store

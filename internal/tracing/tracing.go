@@ -1,7 +1,3 @@
-// Package tracing sets up OpenTelemetry tracing: an OTLP/HTTP exporter
-// behind a batching processor when an endpoint is configured, a no-op
-// tracer otherwise. Export failures are counted and dropped; tracing never
-// blocks or fails a request. It imports the OpenTelemetry SDK only.
 package tracing
 
 import (
