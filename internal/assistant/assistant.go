@@ -199,7 +199,7 @@ type Turn struct {
 	KB             string
 	Question       string
 	ConversationID string // empty starts a new conversation
-	Filter         map[string]any
+	Filter         core.Filter
 	// ClientID identifies the caller for usage budgets.
 	ClientID string
 	// EndUserID is the caller's opaque id for the person asking, so their

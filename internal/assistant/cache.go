@@ -29,15 +29,7 @@ func (a *Assistant) cacheKey(w *work) string {
 	return w.turn.Tenant + "/" + cache.Key("answer/v1", w.turn.Tenant, strconv.FormatInt(w.kb.ID, 10),
 		strconv.FormatInt(w.kb.ContentVersion, 10), normalise(w.standalone), a.d.Prompts.Fingerprint(),
 		strings.Join(a.d.Generator.Providers(), ">"), strconv.Itoa(a.p.MaxTokens),
-		strconv.FormatFloat(a.p.Temperature, 'g', -1, 64), filterKey(w.turn.Filter))
-}
-
-func filterKey(f map[string]any) string {
-	if len(f) == 0 {
-		return ""
-	}
-	b, _ := json.Marshal(f) // map keys marshal sorted
-	return string(b)
+		strconv.FormatFloat(a.p.Temperature, 'g', -1, 64), w.turn.Filter.String())
 }
 
 // normalise folds case, spacing and trailing punctuation, so trivially

@@ -322,7 +322,7 @@ func TestChatRejectsBadRequests(t *testing.T) {
 		{"lone surrogate in question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"refund \udc00 policy"}`, false, 400, core.CodeInvalid},
 		{"nul in question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"refund\u0000 policy"}`, false, 400, core.CodeInvalid},
 		{"filter not an object", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"filter":"html"}`, false, 400, core.CodeInvalid},
-		{"nul in filter", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"filter":{"format":"\u0000"}}`, false, 400, core.CodeInvalid},
+		{"nul in filter", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q + `,"filter":{"metadata":{"format":"\u0000"}}}`, false, 400, core.CodeInvalid},
 		{"GET chat", "GET", "/v1/chat", "", ``, false, 405, core.CodeMethodNotAllowed},
 		{"unknown route", "GET", "/v1/nope", "", ``, false, 404, core.CodeNotFound},
 		{"unknown route POST", "POST", "/v2/chat", "application/json", `{"kb":"demo",` + q + `}`, false, 404, core.CodeNotFound},
@@ -361,7 +361,7 @@ func TestChatFilterKeepsMatchingDocuments(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 
-	res := b.postJSON(t, "/v1/chat", map[string]any{"kb": "demo", "question": "How long are audit events kept?", "filter": map[string]any{"format": "html"}})
+	res := b.postJSON(t, "/v1/chat", map[string]any{"kb": "demo", "question": "How long are audit events kept?", "filter": map[string]any{"metadata": map[string]any{"format": "html"}}})
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 	var ans chatAnswer
 	decodeStrict(t, res.body, &ans)
@@ -371,7 +371,7 @@ func TestChatFilterKeepsMatchingDocuments(t *testing.T) {
 	}
 
 	// A filter nothing matches leaves nothing to answer from.
-	res = b.postJSON(t, "/v1/chat", map[string]any{"kb": "demo", "question": "How do I get a refund on an annual plan?", "filter": map[string]any{"format": "pdf"}})
+	res = b.postJSON(t, "/v1/chat", map[string]any{"kb": "demo", "question": "How do I get a refund on an annual plan?", "filter": map[string]any{"metadata": map[string]any{"format": "pdf"}}})
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 	ans = chatAnswer{}
 	decodeStrict(t, res.body, &ans)

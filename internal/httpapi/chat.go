@@ -16,10 +16,10 @@ import (
 )
 
 type chatRequest struct {
-	KB             string         `json:"kb"`
-	Question       string         `json:"question"`
-	ConversationID string         `json:"conversation_id"`
-	Filter         map[string]any `json:"filter"`
+	KB             string      `json:"kb"`
+	Question       string      `json:"question"`
+	ConversationID string      `json:"conversation_id"`
+	Filter         core.Filter `json:"filter"`
 	// UserID is the caller's opaque id for the end user, used to delete
 	// their data on request.
 	UserID string `json:"user_id"`

@@ -44,7 +44,10 @@ func decodeJSON(c echo.Context, dst any) error {
 func jsonError(err error) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var coded *core.Error
 	switch {
+	case errors.As(err, &coded): // from a type that reads itself, such as core.Filter
+		return err
 	case errors.Is(err, io.EOF):
 		return core.Errorf(core.CodeInvalid, "request body is empty")
 	case errors.As(err, &syntax):

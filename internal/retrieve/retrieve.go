@@ -62,16 +62,20 @@ type Query struct {
 	KB       store.KB
 	Question string
 	TopK     int
-	Filter   map[string]any
+	Filter   core.Filter // the zero Filter searches every document
 	// Method is "hybrid" (default), "vector" or "text"; the last two exist
 	// to measure each list alone.
 	Method string
 }
 
 // Retrieve returns up to q.TopK passages, best first, with Score set to the
-// fused score. It fails with core.CodeUpstreamTimeout when embedding and
-// search together overrun the retrieval deadline.
+// fused score. It fails with core.CodeInvalid for an invalid filter and
+// core.CodeUpstreamTimeout when embedding and search together overrun the
+// retrieval deadline.
 func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]core.Passage, error) {
+	if err := q.Filter.Validate(); err != nil {
+		return nil, err
+	}
 	if err := store.CheckEmbedder(q.KB, r.embedder.Model(), r.embedder.Dimension()); err != nil {
 		return nil, err
 	}

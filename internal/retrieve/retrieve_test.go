@@ -70,3 +70,20 @@ func TestFusionAndDedupe(t *testing.T) {
 	require.Equal(t, int64(1), kept[0].ChunkID, "the first of two duplicates is kept")
 	require.Equal(t, int64(3), kept[1].ChunkID)
 }
+
+func TestRetrieveAppliesAndChecksTheFilter(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	kb, rep := kit.Ingest(t, "fixed", false, filepath.Join("testdata", "corpus"))
+	require.False(t, rep.Failed())
+	got, err := kit.Retriever.Retrieve(context.Background(), retrieve.Query{KB: kb, Question: "QS-SYNC-409", TopK: 5,
+		Filter: core.Filter{URIPrefix: "s"}})
+	require.NoError(t, err)
+	require.NotEmpty(t, got)
+	for _, p := range got {
+		require.Contains(t, []string{"seats.md", "sso.md", "sync-errors.md"}, p.SourceURI)
+	}
+	_, err = kit.Retriever.Retrieve(context.Background(), retrieve.Query{KB: kb, Question: "refund",
+		Filter: core.Filter{DocumentIDs: []int64{0}}})
+	require.Equal(t, core.CodeInvalid, core.ErrorCode(err))
+}

@@ -19,9 +19,9 @@ type SearchParams struct {
 	// Candidates is how many chunks each list (vector, full text) returns
 	// before fusion. Default 50.
 	Candidates int
-	// Filter keeps only documents whose metadata contains it (JSON
-	// containment); nil keeps all.
-	Filter map[string]any
+	// Filter keeps only the documents it matches, in both lists; the zero
+	// Filter keeps all. Callers validate it (core.Filter.Validate).
+	Filter core.Filter
 	// SkipVector or SkipText leave one list empty, to measure the other.
 	SkipVector, SkipText bool
 	// Exact replaces the HNSW index with an exact scan, to measure recall.
@@ -49,7 +49,15 @@ WITH kb AS (
 	       greatest(lexeme_total::float8 / greatest(chunk_count, 1), 1) AS avgdl
 	FROM knowledge_bases WHERE id = $1
 ), allowed AS (
-	SELECT id FROM documents WHERE kb_id = $1 AND metadata @> $5
+	-- The filter: $9 a source URI prefix, $10 document ids, $5 metadata
+	-- as {key: [values]} where each key's value must be one of its values.
+	SELECT d.id FROM documents d
+	WHERE d.kb_id = $1
+	  AND ($9::text IS NULL OR starts_with(d.source_uri, $9))
+	  AND ($10::bigint[] IS NULL OR d.id = ANY ($10))
+	  AND ($5::jsonb IS NULL OR NOT EXISTS (
+		SELECT FROM jsonb_each($5) AS f(key, vals)
+		WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(f.vals) AS v(val) WHERE d.metadata -> f.key = v.val)))
 ), qterms AS MATERIALIZED ( -- a handful of rows: never let the planner inline it into the chunk scan
 	SELECT t.lexeme, ln(1 + (kb.n - t.df + 0.5) / (t.df + 0.5)) AS idf
 	FROM kb, unnest(to_tsvector(kb.fts_config, $2)) AS q
@@ -78,7 +86,7 @@ WITH kb AS (
 	FROM kb, tsq, chunks c
 	CROSS JOIN LATERAL (SELECT x.lexeme, coalesce(array_length(x.positions, 1), 1) AS tf FROM unnest(c.tsv) AS x) u
 	JOIN qterms qt ON qt.lexeme = u.lexeme
-	WHERE c.kb_id = $1 AND NOT $7 AND c.tsv @@ tsq.q AND ($5::jsonb IS NULL OR c.document_id IN (SELECT id FROM allowed))
+	WHERE c.kb_id = $1 AND NOT $7 AND c.tsv @@ tsq.q AND (NOT $8 OR c.document_id IN (SELECT id FROM allowed))
 	GROUP BY c.id
 	ORDER BY bm25 DESC, c.id
 	LIMIT $4
@@ -86,7 +94,7 @@ WITH kb AS (
 	SELECT c.id, c.embedding::vector(%[1]d) <=> $3::vector(%[1]d) AS dist
 	FROM chunks c
 	WHERE c.kb_id = %[5]d AND c.embed_dim = %[1]d AND NOT $6
-	  AND ($5::jsonb IS NULL OR c.document_id IN (SELECT id FROM allowed))
+	  AND (NOT $8 OR c.document_id IN (SELECT id FROM allowed))
 	ORDER BY dist
 	LIMIT $4
 ), ranked AS (
@@ -108,11 +116,24 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, err
 			"query vector has %d dimensions; knowledge base %q stores %d", len(p.Vector), p.KB.Name, p.KB.EmbedDim)
 	}
 	sql := fmt.Sprintf(searchSQL, p.KB.EmbedDim, bm25K1+1, bm25K1, bm25B, p.KB.ID)
-	var filter any
-	if p.Filter != nil {
-		filter = p.Filter
+	f := p.Filter
+	var prefix, meta any
+	var ids []int64 // nil is NULL
+	if f.URIPrefix != "" {
+		prefix = f.URIPrefix
 	}
-	args := []any{p.KB.ID, p.Query, pgvector.NewVector(p.Vector), cmp.Or(p.Candidates, 50), filter, p.SkipVector, p.SkipText}
+	if len(f.DocumentIDs) > 0 {
+		ids = f.DocumentIDs
+	}
+	if len(f.Metadata) > 0 {
+		m := make(map[string][]any, len(f.Metadata))
+		for key, values := range f.Metadata {
+			m[key] = values
+		}
+		meta = m
+	}
+	args := []any{p.KB.ID, p.Query, pgvector.NewVector(p.Vector), cmp.Or(p.Candidates, 50), meta, p.SkipVector, p.SkipText,
+		!f.IsZero(), prefix, ids}
 	var out []core.Passage
 	run := func(q querier) error {
 		rows, err := q.Query(ctx, sql, args...)

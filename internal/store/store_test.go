@@ -135,7 +135,7 @@ func TestSearchRanksByBM25AndVector(t *testing.T) {
 		}
 	}
 
-	got, err = s.Search(ctx, store.SearchParams{KB: kb, Query: "refund", Vector: []float32{1, 0, 0, 0}, Filter: map[string]any{"lang": "de"}})
+	got, err = s.Search(ctx, store.SearchParams{KB: kb, Query: "refund", Vector: []float32{1, 0, 0, 0}, Filter: core.Filter{Metadata: map[string]core.AnyOf{"lang": {"de"}}}})
 	require.NoError(t, err)
 	require.Empty(t, got, "the filter matches no document")
 
