@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"supportd/internal/app"
 	"supportd/internal/bench"
 	"supportd/internal/config"
 )
@@ -112,16 +113,16 @@ type report interface{ WriteMarkdown(w io.Writer) }
 // runReport wires the application, runs one benchmark over it and prints
 // the report.
 func runReport(ctx context.Context, env *environment, cfg config.Config, measure func(bench.Deps) (report, error)) error {
-	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	a, err := app.Build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	if err := a.checkSchema(ctx); err != nil {
+	defer a.Close()
+	if err := a.CheckSchema(ctx); err != nil {
 		return err
 	}
 	rep, err := measure(bench.Deps{
-		Store: a.store, Embedder: a.embedder, Chunker: a.chunker, Retriever: a.retriever, Tenant: cfg.Tenant,
+		Store: a.Store, Embedder: a.Embedder, Chunker: a.Chunker, Retriever: a.Retriever, Tenant: cfg.Tenant,
 		Settings: bench.Settings{
 			ChunkTokens: cfg.ChunkTokens, ChunkOverlap: cfg.ChunkOverlap, Candidates: cfg.Candidates, EfSearch: cfg.HNSWEfSearch,
 		},

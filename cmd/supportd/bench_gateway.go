@@ -18,6 +18,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"supportd/internal/app"
 	"supportd/internal/bench"
 	"supportd/internal/config"
 	"supportd/internal/core"
@@ -36,7 +37,7 @@ import (
 // once, the cache-hit path against a bare Echo handler, and answers during
 // a model outage.
 type gatewayBench struct {
-	a      *app
+	a      *app.App
 	fake   *fakellm.Server
 	fakeTS *httptest.Server
 	api    *httptest.Server
@@ -64,11 +65,11 @@ func runBenchGateway(ctx context.Context, env *environment, args []string) error
 	cfg.FallbackProvider, cfg.RedisURL, cfg.ClientRPM, cfg.DailyTokenBudget = "", "", 0, 0
 	cfg.BreakerFailures, cfg.BreakerCooldown = 5, time.Hour
 	cfg.LogLevel = "error"
-	a, err := build(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a, err := app.Build(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
-	defer a.close()
+	defer a.Close()
 	b := &gatewayBench{a: a, fake: fake, fakeTS: fakeTS, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
 	if err := b.setup(ctx, env); err != nil {
 		return err
@@ -86,22 +87,22 @@ func runBenchGateway(ctx context.Context, env *environment, args []string) error
 }
 
 func (b *gatewayBench) setup(ctx context.Context, env *environment) error {
-	kb, err := b.a.store.EnsureKB(ctx, store.KBParams{Tenant: b.a.cfg.Tenant, Name: "bench-gateway",
-		Model: b.a.embedder.Model(), Dim: b.a.embedder.Dimension()})
+	kb, err := b.a.Store.EnsureKB(ctx, store.KBParams{Tenant: b.a.Config.Tenant, Name: "bench-gateway",
+		Model: b.a.Embedder.Model(), Dim: b.a.Embedder.Dimension()})
 	if err != nil {
 		return err
 	}
-	files, err := ingest.Discover(b.a.cfg.DemoCorpus)
+	files, err := ingest.Discover(b.a.Config.DemoCorpus)
 	if err != nil {
 		return err
 	}
-	if _, err := b.a.syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files}); err != nil {
+	if _, err := b.a.Syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files}); err != nil {
 		return err
 	}
-	if b.kb, err = b.a.store.KB(ctx, b.a.cfg.Tenant, "bench-gateway"); err != nil {
+	if b.kb, err = b.a.Store.KB(ctx, b.a.Config.Tenant, "bench-gateway"); err != nil {
 		return err
 	}
-	set, err := eval.LoadGolden(b.a.cfg.EvalGolden)
+	set, err := eval.LoadGolden(b.a.Config.EvalGolden)
 	if err != nil {
 		return err
 	}
@@ -110,8 +111,9 @@ func (b *gatewayBench) setup(ctx context.Context, env *environment) error {
 			b.qs = append(b.qs, c.Question)
 		}
 	}
-	e := httpapi.New(httpapi.Deps{Assistant: b.a.assistant, Library: b.a.store, Uploader: b.a.syncer, Health: b.a.store,
-		Log: b.a.log, Tenant: b.a.cfg.Tenant, EmbedModel: b.a.embedder.Model(), EmbedDim: b.a.embedder.Dimension(), MaxUploadBytes: 1 << 20})
+	e := httpapi.New(httpapi.Deps{Log: b.a.Log, Access: httpapi.Access{Tenant: b.a.Config.Tenant}, Chat: httpapi.Chat{Answerer: b.a.Assistant},
+		Documents: httpapi.Documents{Library: ingest.NewLibrary(b.a.Store, b.a.Syncer, b.a.Embedder), MaxUploadBytes: 1 << 20},
+		Ops:       httpapi.Ops{Health: b.a.Store}})
 	b.api = httptest.NewServer(e)
 	fmt.Fprintf(env.stderr, "bench gateway: knowledge base %s ready, %d questions\n", kb.Name, len(b.qs))
 	return nil
@@ -153,7 +155,7 @@ func (b *gatewayBench) overhead(ctx context.Context, w io.Writer, n int) error {
 	for i := range n {
 		q := fmt.Sprintf("%s (case %d)", b.qs[i%len(b.qs)], i) // distinct: no cache hits
 		t0 := time.Now()
-		ps, err := b.a.retriever.Retrieve(ctx, retrieve.Query{KB: b.kb, Question: q, TopK: b.a.cfg.TopK})
+		ps, err := b.a.Retriever.Retrieve(ctx, retrieve.Query{KB: b.kb, Question: q, TopK: b.a.Config.TopK})
 		if err != nil {
 			return err
 		}
@@ -163,7 +165,7 @@ func (b *gatewayBench) overhead(ctx context.Context, w io.Writer, n int) error {
 			return err
 		}
 		t1 := time.Now()
-		if _, err := model.Generate(ctx, llm.Request{Messages: msgs, MaxTokens: b.a.cfg.LLMMaxTokens}); err != nil {
+		if _, err := model.Generate(ctx, llm.Request{Messages: msgs, MaxTokens: b.a.Config.LLMMaxTokens}); err != nil {
 			return err
 		}
 		d := time.Since(t1)
@@ -190,7 +192,7 @@ func (b *gatewayBench) overhead(ctx context.Context, w io.Writer, n int) error {
 }
 
 func (b *gatewayBench) prompt(q string, ps []core.Passage) ([]llm.Message, error) {
-	sys, err := b.a.prompts.System(prompt.SystemData{Product: b.a.cfg.ProductName, Canary: "cnry-bench"})
+	sys, err := b.a.Prompts.System(prompt.SystemData{Product: b.a.Config.ProductName, Canary: "cnry-bench"})
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +200,7 @@ func (b *gatewayBench) prompt(q string, ps []core.Passage) ([]llm.Message, error
 	for i, p := range ps {
 		pp[i] = prompt.Passage{Title: p.Title, Source: p.SourceURI, Text: p.Text}
 	}
-	user, err := b.a.prompts.Answer(prompt.AnswerData{Question: q, Passages: pp})
+	user, err := b.a.Prompts.Answer(prompt.AnswerData{Question: q, Passages: pp})
 	return []llm.Message{{Role: "system", Content: sys}, {Role: "user", Content: user}}, err
 }
 
@@ -310,12 +312,12 @@ func runBenchEval(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	cfg.LogLevel = "error"
-	a, err := build(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	a, err := app.Build(ctx, cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	kb, err := a.store.EnsureKB(ctx, store.KBParams{Tenant: cfg.Tenant, Name: "bench-eval", Model: a.embedder.Model(), Dim: a.embedder.Dimension()})
+	defer a.Close()
+	kb, err := a.Store.EnsureKB(ctx, store.KBParams{Tenant: cfg.Tenant, Name: "bench-eval", Model: a.Embedder.Model(), Dim: a.Embedder.Dimension()})
 	if err != nil {
 		return err
 	}
@@ -323,10 +325,10 @@ func runBenchEval(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files}); err != nil {
+	if _, err := a.Syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files}); err != nil {
 		return err
 	}
-	if kb, err = a.store.KB(ctx, cfg.Tenant, "bench-eval"); err != nil {
+	if kb, err = a.Store.KB(ctx, cfg.Tenant, "bench-eval"); err != nil {
 		return err
 	}
 	set, err := eval.LoadGolden(cfg.EvalGolden)
@@ -334,13 +336,13 @@ func runBenchEval(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.stdout, "## supportd bench eval\n\n`supportd bench eval --concurrency %d --rounds %d` · %d cases · answerer %s · %s\n\n",
-		concurrency, rounds, len(set.Cases), a.evalParams(kb, set, "bench").Model, machine())
+		concurrency, rounds, len(set.Cases), a.EvalParams(kb, set, "bench").Model, machine())
 	fmt.Fprintln(env.stdout, "| round | wall s | cases/s | pipeline p50 ms | pipeline p95 ms | pipeline share of wall × concurrency |\n| --- | --- | --- | --- | --- | --- |")
 	for r := range rounds {
-		p := a.evalParams(kb, set, "bench")
+		p := a.EvalParams(kb, set, "bench")
 		p.Concurrency = concurrency
 		start := time.Now()
-		run, err := a.evalRunner().Run(ctx, p)
+		run, err := a.EvalRunner().Run(ctx, p)
 		if err != nil {
 			return err
 		}

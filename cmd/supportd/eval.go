@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"supportd/internal/app"
 	"supportd/internal/config"
 	"supportd/internal/eval"
 	"supportd/internal/store"
@@ -85,18 +85,18 @@ func runEvalRun(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	kb, err := a.store.KB(ctx, cfg.Tenant, or(kbName, cfg.EvalKB))
+	defer a.Close()
+	kb, err := a.Store.KB(ctx, cfg.Tenant, or(kbName, cfg.EvalKB))
 	if err != nil {
 		return err
 	}
 	progress, finish := caseProgress(env.stderr, len(set.Cases))
-	p := a.evalParams(kb, set, "cli")
+	p := a.EvalParams(kb, set, "cli")
 	p.Concurrency, p.CaseTimeout, p.Progress = concurrency, caseTimeout, progress
-	out, err := a.evalRunner().Evaluate(ctx, eval.EvaluateParams{RunParams: p, Baseline: baseline, Thresholds: th})
+	out, err := a.EvalRunner().Evaluate(ctx, eval.EvaluateParams{RunParams: p, Baseline: baseline, Thresholds: th})
 	finish()
 	if out.Run.Meta.ID != 0 {
-		if rerr := a.writeReports(ctx, env, out.Run, out.Comparison, rf); rerr != nil {
+		if rerr := writeReports(ctx, env, a, out.Run, out.Comparison, rf); rerr != nil {
 			return errors.Join(err, rerr)
 		}
 	}
@@ -119,50 +119,12 @@ func or(a, b string) string {
 	return b
 }
 
-// evalParams fills a run's identity from the running configuration.
-func (a *app) evalParams(kb store.KB, set eval.GoldenSet, trigger string) eval.RunParams {
-	model := "extractive"
-	var versions map[string]string
-	if a.gateway != nil {
-		model = fmt.Sprint(a.gateway.Providers())
-	}
-	if a.prompts != nil {
-		versions = a.prompts.Versions()
-	}
-	return eval.RunParams{Tenant: a.cfg.Tenant, KB: kb, Golden: set, Trigger: trigger, Model: model, Prompts: versions, Judge: a.judge,
-		GitCommit: gitCommit(), Config: map[string]any{"top_k": a.cfg.TopK, "candidates": a.cfg.Candidates,
-			"min_confidence": a.cfg.MinConfidence, "embedder": a.embedder.Model()}}
-}
-
-func (a *app) evalRunner() *eval.Runner { return eval.NewRunner(a.assistant, a.store, a.log, nil) }
-
-// gitCommit is the revision the binary was built from, when Go recorded it.
-func gitCommit() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, s := range info.Settings {
-		if s.Key == "vcs.revision" {
-			return s.Value
-		}
-	}
-	return ""
-}
-
 // writeReports renders the run to stdout (or --out) and, with --html, the
 // HTML report too; history feeds the trend chart.
-func (a *app) writeReports(ctx context.Context, env *environment, run eval.Run, c *eval.Comparison, rf reportFlags) error {
-	history, err := a.evalRunner().History(ctx, a.cfg.Tenant, run.Meta.KB, run.Meta.ID, 12)
+func writeReports(ctx context.Context, env *environment, a *app.App, run eval.Run, c *eval.Comparison, rf reportFlags) error {
+	rep, err := a.EvalRunner().Report(ctx, a.Config.Tenant, run, c)
 	if err != nil {
 		return err
-	}
-	rep := eval.Report{Run: run, Comparison: c}
-	for _, h := range history {
-		rep.History = append(rep.History, eval.PointOf(h))
-	}
-	if len(rep.History) == 0 || rep.History[len(rep.History)-1].ID != run.Meta.ID {
-		rep.History = append(rep.History, eval.PointOf(run))
 	}
 	if err := renderTo(env.stdout, rf.out, rf.format, rep); err != nil {
 		return err
@@ -204,16 +166,16 @@ func runEvalShow(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return fmt.Errorf("run id %q is not a number", fs.Arg(0))
 	}
-	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	a, err := app.Build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	run, c, err := a.evalRunner().Load(ctx, cfg.Tenant, id)
+	defer a.Close()
+	run, c, err := a.EvalRunner().Load(ctx, cfg.Tenant, id)
 	if err != nil {
 		return err
 	}
-	return a.writeReports(ctx, env, run, c, rf)
+	return writeReports(ctx, env, a, run, c, rf)
 }
 
 func runEvalList(ctx context.Context, env *environment, args []string) error {
@@ -226,12 +188,12 @@ func runEvalList(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
+	a, err := app.Build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	runs, err := a.evalRunner().List(ctx, store.EvalRunFilter{Tenant: cfg.Tenant, KB: kbName, Limit: limit})
+	defer a.Close()
+	runs, err := a.EvalRunner().List(ctx, store.EvalRunFilter{Tenant: cfg.Tenant, KB: kbName, Limit: limit})
 	if err != nil {
 		return err
 	}

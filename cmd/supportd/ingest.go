@@ -40,13 +40,13 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer a.close()
-	kb, err := a.store.EnsureKB(ctx, store.KBParams{Tenant: cfg.Tenant, Name: kbName, Model: a.embedder.Model(), Dim: a.embedder.Dimension()})
+	defer a.Close()
+	kb, err := a.Store.EnsureKB(ctx, store.KBParams{Tenant: cfg.Tenant, Name: kbName, Model: a.Embedder.Model(), Dim: a.Embedder.Dimension()})
 	if err != nil {
 		return err
 	}
 	progress, finish := progressReporter(env.stdout, len(files))
-	rep, err := a.syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files, Prune: prune, Progress: progress})
+	rep, err := a.Syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files, Prune: prune, Progress: progress})
 	finish()
 	for _, r := range rep.Results {
 		if r.Outcome == ingest.Failed {
@@ -62,7 +62,7 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	if aerr := a.store.Audit(ctx, store.AuditEntry{Tenant: cfg.Tenant, Actor: "cli", Action: "documents.ingest", Target: kb.Name,
+	if aerr := a.Store.Audit(ctx, store.AuditEntry{Tenant: cfg.Tenant, Actor: "cli", Action: "documents.ingest", Target: kb.Name,
 		Details: map[string]any{"counts": rep.Counts, "prune": prune}}); aerr != nil {
 		return aerr
 	}

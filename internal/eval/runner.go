@@ -346,3 +346,21 @@ func (r *Runner) History(ctx context.Context, tenant, kb string, upTo int64, n i
 	}
 	return out, nil
 }
+
+// Report assembles what a renderer needs for the tenant's run: its
+// comparison and the trend of the knowledge base's recent complete runs,
+// ending with run itself (complete or not).
+func (r *Runner) Report(ctx context.Context, tenant string, run Run, c *Comparison) (Report, error) {
+	history, err := r.History(ctx, tenant, run.Meta.KB, run.Meta.ID, 12)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Run: run, Comparison: c}
+	for _, h := range history {
+		rep.History = append(rep.History, PointOf(h))
+	}
+	if len(rep.History) == 0 || rep.History[len(rep.History)-1].ID != run.Meta.ID {
+		rep.History = append(rep.History, PointOf(run))
+	}
+	return rep, nil
+}

@@ -47,11 +47,8 @@ func setupWith(t *testing.T, o testkit.Options, deps ...func(*httpapi.Deps)) *bu
 // limit, a logger) before it is built.
 func serve(t *testing.T, kit *testkit.Kit, deps ...func(*httpapi.Deps)) *bundle {
 	t.Helper()
-	d := httpapi.Deps{
-		Assistant: kit.Assistant, Library: kit.Store, Uploader: kit.Syncer, Health: kit.Store, Log: kit.Log,
-		Tenant: testkit.Tenant, EmbedModel: kit.Embedder.Model(), EmbedDim: kit.Embedder.Dimension(),
-		MaxUploadBytes: 1 << 20,
-	}
+	d := httpapi.Deps{Log: kit.Log, Access: httpapi.Access{Tenant: testkit.Tenant}, Chat: httpapi.Chat{Answerer: kit.Assistant},
+		Documents: httpapi.Documents{Library: kit.Library, MaxUploadBytes: 1 << 20}, Ops: httpapi.Ops{Health: kit.Store}}
 	for _, f := range deps {
 		f(&d)
 	}

@@ -34,11 +34,11 @@ func principal(c echo.Context) auth.Principal {
 // requireScope authenticates the request's key and checks it holds scope.
 // Without an Authenticator (development mode) every request acts for the
 // configured tenant with every scope.
-func requireScope(d Deps, scope string) echo.MiddlewareFunc {
+func requireScope(a Access, scope string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if d.Auth == nil {
-				c.Set(principalKey, auth.Principal{Tenant: d.Tenant, KeyID: "dev", Scopes: auth.AllScopes()})
+			if a.Auth == nil {
+				c.Set(principalKey, auth.Principal{Tenant: a.Tenant, KeyID: "dev", Scopes: auth.AllScopes()})
 				return next(c)
 			}
 			key := presentedKey(c.Request())
@@ -46,7 +46,7 @@ func requireScope(d Deps, scope string) echo.MiddlewareFunc {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="supportd"`)
 				return core.Errorf(core.CodeUnauthorized, "an API key is required: send Authorization: Bearer <key>")
 			}
-			p, err := d.Auth.Authenticate(c.Request().Context(), key)
+			p, err := a.Auth.Authenticate(c.Request().Context(), key)
 			if err != nil {
 				if core.ErrorCode(err) == core.CodeUnauthorized {
 					c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="supportd", error="invalid_token"`)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/app"
 	"supportd/internal/assistant"
 	"supportd/internal/auth"
 	"supportd/internal/core"
@@ -53,25 +54,39 @@ const (
 func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 	return func(d *httpapi.Deps) {
 		m := metrics.New()
-		d.Auth = auth.New(kit.Store, nil)
-		d.Origins, d.Privacy, d.Reviews = kit.Store, kit.Store, kit.Store
-		d.EvalRuns = eval.NewRunner(kit.Assistant, kit.Store, kit.Log, nil)
-		d.Metrics, d.MetricsHandler = m, m.Handler()
+		d.Access.Auth = auth.New(kit.Store, nil)
+		d.Access.Origins, d.Review = kit.Store, kit.Store
+		d.Privacy = app.Privacy{Store: kit.Store}
 		if kit.Cache != nil {
-			d.Cache = kit.Cache
+			d.Privacy = app.Privacy{Store: kit.Store, Cache: kit.Cache}
 		}
-		v, st := reflect.ValueOf(d).Elem(), reflect.ValueOf(kit.Store)
-		for i := range v.NumField() {
-			if f := v.Field(i); f.Kind() == reflect.Interface && f.IsNil() && st.Type().Implements(f.Type()) {
+		d.Eval = app.EvalRuns{Runner: kit.EvalRunner()}
+		d.Ops.Metrics, d.Ops.MetricsHandler = m, m.Handler()
+		st := reflect.ValueOf(kit.Store)
+		eachDep(reflect.ValueOf(d).Elem(), "", func(_ string, f reflect.Value) {
+			if f.Kind() == reflect.Interface && f.IsNil() && st.Type().Implements(f.Type()) {
 				f.Set(st)
 			}
+		})
+	}
+}
+
+// eachDep calls fn with every field of the dependencies, by its path
+// (Chat.ClientLimit), descending into the groups.
+func eachDep(v reflect.Value, prefix string, fn func(path string, f reflect.Value)) {
+	for i := range v.NumField() {
+		f, name := v.Field(i), prefix+v.Type().Field(i).Name
+		if f.Kind() == reflect.Struct {
+			eachDep(f, name+".", fn)
+			continue
 		}
+		fn(name, f)
 	}
 }
 
 // unwiredDeps are the dependencies the matrix leaves out: none of them
 // adds a route.
-var unwiredDeps = []string{"Cache", "ClientLimit", "ReviewObserver", "TracerProvider", "WidgetLimit"}
+var unwiredDeps = []string{"Chat.ClientLimit", "Chat.WidgetLimit", "Ops.TracerProvider"}
 
 // issueKey creates a key with clock now (nil: the real clock) and returns
 // its plaintext and its stored form.
@@ -381,12 +396,11 @@ func TestAuthzTableCoversEveryRoute(t *testing.T) {
 		for _, r := range httpapi.New(*d).Routes() {
 			routes = append(routes, r.Method+" "+r.Path)
 		}
-		v := reflect.ValueOf(*d)
-		for i := range v.NumField() {
-			if f := v.Field(i); (f.Kind() == reflect.Interface || f.Kind() == reflect.Pointer) && f.IsNil() {
-				unwired = append(unwired, v.Type().Field(i).Name)
+		eachDep(reflect.ValueOf(*d), "", func(path string, f reflect.Value) {
+			if (f.Kind() == reflect.Interface || f.Kind() == reflect.Pointer) && f.IsNil() {
+				unwired = append(unwired, path)
 			}
-		}
+		})
 	})
 	require.ElementsMatch(t, unwiredDeps, unwired, "wire every dependency that may add a route in secured()")
 	var table []string

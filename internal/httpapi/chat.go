@@ -4,16 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"supportd/internal/assistant"
 	"supportd/internal/core"
 )
+
+// Answerer answers one chat turn.
+type Answerer interface {
+	// Answer fails with a coded core.Error when the turn cannot be
+	// served; a failing model degrades the answer instead of failing it.
+	Answer(ctx context.Context, t assistant.Turn) (core.Answer, error)
+}
 
 type chatRequest struct {
 	KB             string      `json:"kb"`
@@ -143,53 +148,4 @@ func publicMessage(err error) string {
 		return "internal error"
 	}
 	return core.ErrorMessage(err)
-}
-
-// clientID names the caller for rate limits and budgets: its verified key,
-// or for a publishable widget key (shared by every visitor of a site) the
-// key and the visitor's address, or without keys the address alone. The
-// address is the direct peer; proxy headers are not trusted.
-func clientID(c echo.Context) string {
-	p := principal(c)
-	switch {
-	case p.Widget:
-		return "widget:" + p.KeyID + ":ip:" + c.RealIP()
-	case p.KeyID != "" && p.KeyID != "dev":
-		return "key:" + p.KeyID
-	}
-	return "ip:" + c.RealIP()
-}
-
-// RateLimiter admits n units for a key without blocking.
-type RateLimiter interface {
-	Allow(ctx context.Context, key string, n int) (allowed bool, retryAfter time.Duration, err error)
-}
-
-// limitClients answers 429 with Retry-After once a client exceeds its
-// rate. A failing limiter admits the request: a broken Redis must not take
-// the API down.
-func limitClients(l, widget RateLimiter, log *slog.Logger, obs HTTPObserver) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			lim := l
-			if principal(c).Widget && widget != nil {
-				lim = widget
-			}
-			if lim == nil {
-				return next(c)
-			}
-			ok, retry, err := lim.Allow(c.Request().Context(), clientID(c), 1)
-			if err != nil {
-				log.WarnContext(c.Request().Context(), "rate limiter unavailable; admitting", "err", err)
-			}
-			if err == nil && !ok {
-				if obs != nil {
-					obs.RateLimited(strings.SplitN(clientID(c), ":", 2)[0])
-				}
-				return &core.Error{Code: core.CodeRateLimited, RetryAfter: retry,
-					Message: "too many requests from this client; retry after the Retry-After delay"}
-			}
-			return next(c)
-		}
-	}
 }

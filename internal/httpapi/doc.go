@@ -2,8 +2,10 @@
 // (request ids, recovery, body limits, logging, security headers), JSON
 // errors and the health probes. Handlers are thin: bind, validate, one
 // service call, respond. Error codes become HTTP statuses in exactly one
-// place, the error handler.
+// place, the error handler. Its dependencies are grouped by area in Deps
+// (routes.go), each a small interface declared here.
 //
 // It imports the assistant, auth, eval, ingest, store and the core nouns;
-// it must not import jobs, bench or cmd, and nothing imports it but cmd.
+// it must not import jobs, bench, app or cmd, and nothing imports it but
+// the wiring (internal/app).
 package httpapi

@@ -4,8 +4,8 @@ import (
 	"context"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -14,6 +14,18 @@ import (
 	"supportd/internal/ingest"
 	"supportd/internal/store"
 )
+
+// Library is the knowledge-base side of the API (ingest.Library). Every
+// method fails with a coded core.Error; an unknown knowledge base is
+// core.CodeKBNotFound.
+type Library interface {
+	KBs(ctx context.Context, tenant string) ([]store.KB, error)
+	Documents(ctx context.Context, tenant, kb string) (store.KB, []store.Document, error)
+	// Upload stores each source on its own and reports every outcome; the
+	// error is for failures of the whole upload.
+	Upload(ctx context.Context, p ingest.UploadParams) (ingest.Report, error)
+	Delete(ctx context.Context, p ingest.DeleteParams) (int, error)
+}
 
 func handleListKBs(lib Library) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -30,11 +42,7 @@ func handleListKBs(lib Library) echo.HandlerFunc {
 
 func handleListDocuments(lib Library) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		kb, err := lib.KB(c.Request().Context(), principal(c).Tenant, c.Param("kb"))
-		if err != nil {
-			return err
-		}
-		docs, err := lib.Documents(c.Request().Context(), kb)
+		kb, docs, err := lib.Documents(c.Request().Context(), principal(c).Tenant, c.Param("kb"))
 		if err != nil {
 			return err
 		}
@@ -45,21 +53,17 @@ func handleListDocuments(lib Library) echo.HandlerFunc {
 	}
 }
 
-func handleDeleteDocuments(lib Library, aud Auditor) echo.HandlerFunc {
+func handleDeleteDocuments(lib Library) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		uris := c.QueryParams()["uri"]
 		if len(uris) == 0 {
 			return core.Errorf(core.CodeInvalid, "name the documents to delete with ?uri=...")
 		}
-		kb, err := lib.KB(c.Request().Context(), principal(c).Tenant, c.Param("kb"))
+		p := principal(c)
+		n, err := lib.Delete(c.Request().Context(), ingest.DeleteParams{Tenant: p.Tenant, KB: c.Param("kb"), Actor: p.Actor(), URIs: uris})
 		if err != nil {
 			return err
 		}
-		n, err := lib.DeleteDocuments(c.Request().Context(), kb, uris)
-		if err != nil {
-			return err
-		}
-		audit(c, aud, "documents.delete", kb.Name, map[string]any{"uris": uris, "deleted": n})
 		return c.JSON(http.StatusOK, map[string]int{"deleted": n})
 	}
 }
@@ -82,39 +86,21 @@ type uploadResponse struct {
 // repeatable) or as JSON {"documents":[{"uri","text"}]}. The knowledge base
 // is created on first upload. Each document succeeds or fails on its own:
 // 200 when all were stored, 207 when some failed, 400 when none was.
-func handleUpload(d Deps) echo.HandlerFunc {
+func handleUpload(lib Library) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ctx := c.Request().Context()
-		name := c.Param("kb")
-		docs, failed, err := readUpload(c)
+		sources, err := bindUpload(c)
 		if err != nil {
 			return err
 		}
-		if len(docs) == 0 {
-			// Nothing loadable: fail without creating the knowledge base.
-			return c.JSON(http.StatusBadRequest, uploadResponse{KB: name, Results: failed,
-				Counts: map[ingest.Outcome]int{ingest.Failed: len(failed)},
-				Error:  &errorDetail{Code: core.CodeInvalid, Message: "no document could be ingested; see results"}})
-		}
-		kb, err := d.Library.EnsureKB(ctx, store.KBParams{Tenant: principal(c).Tenant, Name: name, Model: d.EmbedModel, Dim: d.EmbedDim})
+		p := principal(c)
+		rep, err := lib.Upload(c.Request().Context(), ingest.UploadParams{Tenant: p.Tenant, KB: c.Param("kb"), Actor: p.Actor(), Sources: sources})
 		if err != nil {
 			return err
 		}
-		resp := uploadResponse{KB: kb.Name, Results: failed, Counts: map[ingest.Outcome]int{}}
-		for _, doc := range docs {
-			res, err := upsert(ctx, d.Uploader, kb, doc)
-			if err != nil && core.ErrorCode(err) == core.CodeUnavailable {
-				return err
-			}
-			resp.Results = append(resp.Results, res)
-		}
-		for _, r := range resp.Results {
-			resp.Counts[r.Outcome]++
-		}
-		audit(c, d.Audit, "documents.upload", kb.Name, map[string]any{"counts": resp.Counts})
+		resp := uploadResponse{KB: c.Param("kb"), Results: rep.Results, Counts: rep.Counts}
 		status := http.StatusOK
-		switch nFailed := resp.Counts[ingest.Failed]; {
-		case nFailed == len(resp.Results):
+		switch nFailed := rep.Counts[ingest.Failed]; {
+		case nFailed == len(rep.Results):
 			status = http.StatusBadRequest
 			resp.Error = &errorDetail{Code: core.CodeInvalid, Message: "no document could be ingested; see results"}
 		case nFailed > 0:
@@ -124,84 +110,55 @@ func handleUpload(d Deps) echo.HandlerFunc {
 	}
 }
 
-func upsert(ctx context.Context, u Uploader, kb store.KB, doc ingest.Document) (ingest.Result, error) {
-	res, err := u.Upsert(ctx, kb, doc)
-	if err != nil {
-		return ingest.Result{SourceURI: doc.SourceURI, Outcome: ingest.Failed, Error: core.ErrorMessage(err)}, err
-	}
-	return res, nil
-}
-
-// readUpload loads every document of the request. Documents that fail to
-// load come back as failed results; the request itself fails only when it
-// cannot be read at all.
-func readUpload(c echo.Context) ([]ingest.Document, []ingest.Result, error) {
+// bindUpload reads the request's documents as sources; it fails only when
+// the request itself cannot be read.
+func bindUpload(c echo.Context) ([]ingest.Source, error) {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	switch mt {
 	case echo.MIMEMultipartForm:
-		return readMultipart(c)
+		return bindMultipart(c)
 	case echo.MIMEApplicationJSON:
-		var req uploadJSON
-		if err := decodeJSON(c, &req); err != nil {
-			return nil, nil, err
-		}
-		if len(req.Documents) == 0 {
-			return nil, nil, core.Errorf(core.CodeInvalid, "documents is empty")
-		}
-		var docs []ingest.Document
-		var failed []ingest.Result
-		for i, in := range req.Documents {
-			if in.URI == "" {
-				failed = append(failed, ingest.Result{Outcome: ingest.Failed, Error: "documents[" + strconv.Itoa(i) + "]: uri is required"})
-				continue
-			}
-			docs, failed = load(docs, failed, in.URI, strings.NewReader(in.Text), int64(len(in.Text)))
-		}
-		return docs, failed, nil
+		return bindJSONUpload(c)
 	}
-	return nil, nil, core.Errorf(core.CodeUnsupportedMedia, "send documents as multipart/form-data (field \"file\") or application/json")
+	return nil, core.Errorf(core.CodeUnsupportedMedia, "send documents as multipart/form-data (field \"file\") or application/json")
 }
 
-func readMultipart(c echo.Context) ([]ingest.Document, []ingest.Result, error) {
+func bindJSONUpload(c echo.Context) ([]ingest.Source, error) {
+	var req uploadJSON
+	if err := decodeJSON(c, &req); err != nil {
+		return nil, err
+	}
+	if len(req.Documents) == 0 {
+		return nil, core.Errorf(core.CodeInvalid, "documents is empty")
+	}
+	sources := make([]ingest.Source, len(req.Documents))
+	for i, in := range req.Documents {
+		text := in.Text
+		sources[i] = ingest.Source{Name: in.URI, Size: int64(len(text)),
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(text)), nil }}
+		if in.URI == "" {
+			sources[i].Err = core.Errorf(core.CodeInvalid, "documents[%d]: uri is required", i)
+		}
+	}
+	return sources, nil
+}
+
+func bindMultipart(c echo.Context) ([]ingest.Source, error) {
 	form, err := c.MultipartForm()
 	if err != nil {
-		return nil, nil, bodyError(err, "cannot read the multipart form")
+		return nil, bodyError(err, "cannot read the multipart form")
 	}
 	files := form.File["file"]
 	if len(files) == 0 {
-		return nil, nil, core.Errorf(core.CodeInvalid, "attach documents in form field \"file\"")
+		return nil, core.Errorf(core.CodeInvalid, "attach documents in form field \"file\"")
 	}
-	var docs []ingest.Document
-	var failed []ingest.Result
-	for _, fh := range files {
-		f, err := fh.Open()
-		if err != nil {
-			failed = append(failed, ingest.Result{SourceURI: fh.Filename, Outcome: ingest.Failed, Error: "cannot read the upload"})
-			continue
-		}
-		docs, failed = load(docs, failed, fh.Filename, f, fh.Size)
-		f.Close()
+	sources := make([]ingest.Source, len(files))
+	for i, fh := range files {
+		sources[i] = ingest.Source{Name: fh.Filename, Size: fh.Size, Open: openPart(fh)}
 	}
-	return docs, failed, nil
+	return sources, nil
 }
 
-func load(docs []ingest.Document, failed []ingest.Result, name string, r io.Reader, size int64) ([]ingest.Document, []ingest.Result) {
-	doc, err := ingest.Load(name, r, size)
-	if err != nil {
-		return docs, append(failed, ingest.Result{SourceURI: name, Outcome: ingest.Failed, Error: core.ErrorMessage(err)})
-	}
-	return append(docs, doc), failed
-}
-
-// audit records an action of the request's caller; a failure to write the
-// audit log is logged by the store's caller, not returned to the client.
-func audit(c echo.Context, aud Auditor, action, target string, details map[string]any) {
-	if aud == nil {
-		return
-	}
-	p := principal(c)
-	if err := aud.Audit(c.Request().Context(), store.AuditEntry{Tenant: p.Tenant, Actor: p.Actor(), Action: action,
-		Target: target, Details: details}); err != nil {
-		c.Logger().Errorf("audit %s: %v", action, err)
-	}
+func openPart(fh *multipart.FileHeader) func() (io.ReadCloser, error) {
+	return func() (io.ReadCloser, error) { return fh.Open() }
 }

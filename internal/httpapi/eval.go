@@ -1,10 +1,10 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,11 +13,20 @@ import (
 	"supportd/internal/store"
 )
 
-// EvalRuns reads stored evaluation runs (eval.Runner).
+// EvalRuns reads stored evaluation runs and renders their reports. An
+// unknown run is core.CodeNotFound.
 type EvalRuns interface {
 	List(ctx context.Context, f store.EvalRunFilter) ([]eval.Run, error)
 	Load(ctx context.Context, tenant string, id int64) (eval.Run, *eval.Comparison, error)
-	History(ctx context.Context, tenant, kb string, upTo int64, n int) ([]eval.Run, error)
+	// Report renders a run in format (eval.Formats); an unknown format is
+	// core.CodeInvalid.
+	Report(ctx context.Context, tenant string, id int64, format string) (Rendered, error)
+}
+
+// Rendered is a report ready to send.
+type Rendered struct {
+	ContentType string
+	Body        []byte
 }
 
 type evalRunSummary struct {
@@ -54,41 +63,27 @@ func handleListEvalRuns(runs EvalRuns) echo.HandlerFunc {
 // with ?format=html|markdown|junit|table the rendered report.
 func handleGetEvalRun(runs EvalRuns) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		tenant := principal(c).Tenant
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
 			return core.Errorf(core.CodeInvalid, "run id must be a positive number")
 		}
-		ctx := c.Request().Context()
-		run, cmpn, err := runs.Load(ctx, tenant, id)
-		if err != nil {
-			return err
-		}
 		format := c.QueryParam("format")
 		if format == "" || format == "json" {
+			run, cmpn, err := runs.Load(c.Request().Context(), principal(c).Tenant, id)
+			if err != nil {
+				return err
+			}
 			return c.JSON(http.StatusOK, map[string]any{"meta": run.Meta, "summary": run.Summary, "comparison": cmpn, "results": run.Results})
 		}
-		history, err := runs.History(ctx, tenant, run.Meta.KB, id, 12)
+		rep, err := runs.Report(c.Request().Context(), principal(c).Tenant, id, format)
 		if err != nil {
 			return err
 		}
-		rep := eval.Report{Run: run, Comparison: cmpn}
-		for _, h := range history {
-			rep.History = append(rep.History, eval.PointOf(h))
-		}
-		var buf bytes.Buffer
-		if err := eval.Render(&buf, format, rep); err != nil {
-			return core.Wrap(core.CodeInvalid, err, err.Error())
-		}
-		ct := map[string]string{"html": echo.MIMETextHTMLCharsetUTF8, "junit": echo.MIMEApplicationXMLCharsetUTF8}[format]
-		if ct == "" {
-			ct = echo.MIMETextPlainCharsetUTF8
-		}
-		if format == "html" {
+		if strings.HasPrefix(rep.ContentType, echo.MIMETextHTML) {
 			// The report is self-contained: inline styles and SVG only.
 			c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
 		}
-		return c.Blob(http.StatusOK, ct, buf.Bytes())
+		return c.Blob(http.StatusOK, rep.ContentType, rep.Body)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/app"
 	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
@@ -19,11 +20,11 @@ import (
 
 func TestEvalRunsAreServed(t *testing.T) {
 	t.Parallel()
-	var runner *eval.Runner
-	b := setupWith(t, testkit.Options{}, func(d *httpapi.Deps) {
-		runner = eval.NewRunner(d.Assistant.(eval.Answerer), d.Library.(eval.Runs), d.Log, nil)
-		d.EvalRuns = runner
-	})
+	kit := testkit.New(t)
+	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	require.Zero(t, rep.Counts["failed"], "demo corpus: %+v", rep.Results)
+	runner := kit.EvalRunner()
+	b := serve(t, kit, func(d *httpapi.Deps) { d.Eval = app.EvalRuns{Runner: runner} })
 	golden, err := eval.LoadGolden(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
 	require.NoError(t, err)
 	kb, err := b.kit.Store.KB(context.Background(), testkit.Tenant, "demo")

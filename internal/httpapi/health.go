@@ -10,6 +10,12 @@ import (
 	"supportd/internal/core"
 )
 
+// Health reports whether the database answers and its schema is current.
+type Health interface {
+	Ping(ctx context.Context) error
+	MigrationState(ctx context.Context) (current, target int64, err error)
+}
+
 func handleHealthz() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

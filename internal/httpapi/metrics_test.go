@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -84,10 +85,12 @@ func TestMetricsCountRealTraffic(t *testing.T) {
 	fake := newFakeModel(t, fakellm.Options{TokenDelay: time.Millisecond})
 	// Four chats an hour: the traffic below spends them, the fifth is
 	// refused (an hour is far longer than the test).
-	b := setupWith(t, testkit.Options{Models: []string{fake.url}, Cache: true, Observer: m,
-		Gateway: llm.GatewayParams{BackoffBase: 5 * time.Millisecond, Observe: m.Stage}},
+	// The review hook stays out: this test counts the HTTP path's series.
+	b := setupWith(t, testkit.Options{Models: []string{fake.url}, Cache: true, Metrics: m,
+		OnReview: func(context.Context, int64, string) {},
+		Gateway:  llm.GatewayParams{BackoffBase: 5 * time.Millisecond, Observe: m.Stage}},
 		withClientLimit(limit.NewLocal(limit.Rate{Limit: 4, Period: time.Hour}, limit.LocalParams{})),
-		func(d *httpapi.Deps) { d.Metrics, d.MetricsHandler = m, m.Handler() })
+		func(d *httpapi.Deps) { d.Ops.Metrics, d.Ops.MetricsHandler = m, m.Handler() })
 
 	// Before any traffic the page already serves the Go runtime.
 	require.Contains(t, b.scrapeMetrics(t), "go_goroutines")
@@ -139,6 +142,8 @@ func TestMetricsCountRealTraffic(t *testing.T) {
 	require.Equal(t, map[string]float64{`result="hit"`: 1, `result="miss"`: 2}, s.series("supportd_cache_lookups_total"))
 	require.Equal(t, map[string]float64{
 		`stage="retrieve"`:        2, // the cache hit retrieves nothing
+		`stage="embed"`:           2, // retrieval's own stages, as the binary wires them
+		`stage="search"`:          2,
 		`stage="llm_first_token"`: 1,
 		`stage="llm"`:             1,
 		`stage="total"`:           3,
@@ -173,7 +178,7 @@ func TestMetricsRouteIsOptional(t *testing.T) {
 	// A handler alone serves the page; requests are not counted without
 	// Deps.Metrics.
 	m := metrics.New()
-	b = serve(t, b.kit, func(d *httpapi.Deps) { d.MetricsHandler = m.Handler() })
+	b = serve(t, b.kit, func(d *httpapi.Deps) { d.Ops.MetricsHandler = m.Handler() })
 	requireError(t, b.do(t, http.MethodGet, "/v1/nope", "", nil), http.StatusNotFound, core.CodeNotFound)
 	s := b.scrapeMetrics(t)
 	require.Empty(t, s.series("supportd_http_requests_total"))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -16,6 +17,12 @@ import (
 
 const smallBodyBytes = 64 << 10
 
+// HTTPObserver records requests and rate-limit refusals (metrics.Metrics).
+type HTTPObserver interface {
+	HTTP(route, method string, status int, d time.Duration)
+	RateLimited(limiter string)
+}
+
 func middlewares(d Deps) []echo.MiddlewareFunc {
 	mw := []echo.MiddlewareFunc{
 		middleware.RequestID(),
@@ -24,7 +31,7 @@ func middlewares(d Deps) []echo.MiddlewareFunc {
 			XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
 			ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'", ReferrerPolicy: "no-referrer",
 		}),
-		requestLog(d.Log, d.Metrics),
+		requestLog(d.Log, d.Ops.Metrics),
 		middleware.RecoverWithConfig(middleware.RecoverConfig{
 			LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
 				d.Log.ErrorContext(c.Request().Context(), "panic", "err", err, "stack", string(stack))
@@ -32,9 +39,9 @@ func middlewares(d Deps) []echo.MiddlewareFunc {
 			},
 		}),
 	}
-	if d.TracerProvider != nil {
+	if d.Ops.TracerProvider != nil {
 		// Spans continue the caller's W3C trace context.
-		mw = append(mw, otelecho.Middleware("supportd", otelecho.WithTracerProvider(d.TracerProvider),
+		mw = append(mw, otelecho.Middleware("supportd", otelecho.WithTracerProvider(d.Ops.TracerProvider),
 			otelecho.WithPropagators(propagation.TraceContext{}),
 			otelecho.WithSkipper(func(c echo.Context) bool { return c.Path() == "/metrics" || c.Path() == "/healthz" })))
 	}

@@ -12,15 +12,11 @@ import (
 )
 
 // Privacy deletes what the service holds about a conversation or an end
-// user (store.Store).
+// user, derived copies (cached answers) included. An unknown conversation
+// is core.CodeNotFound.
 type Privacy interface {
 	DeleteConversation(ctx context.Context, tenant, id, actor string) (store.Deleted, error)
 	DeleteEndUser(ctx context.Context, tenant, endUser, actor string) (store.Deleted, error)
-}
-
-// CacheDeleter drops answer-cache entries derived from deleted turns.
-type CacheDeleter interface {
-	Delete(ctx context.Context, keys ...string)
 }
 
 type deletedBody struct {
@@ -28,7 +24,7 @@ type deletedBody struct {
 	CacheEntries int `json:"cache_entries"`
 }
 
-func handleDeleteConversation(p Privacy, cache CacheDeleter) echo.HandlerFunc {
+func handleDeleteConversation(p Privacy) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := uuid.Parse(c.Param("id"))
 		if err != nil {
@@ -39,11 +35,11 @@ func handleDeleteConversation(p Privacy, cache CacheDeleter) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]deletedBody{"deleted": dropCached(c.Request().Context(), cache, d)})
+		return c.JSON(http.StatusOK, map[string]deletedBody{"deleted": deletedBody{Deleted: d, CacheEntries: len(d.CacheKeys)}})
 	}
 }
 
-func handleDeleteEndUser(p Privacy, cache CacheDeleter) echo.HandlerFunc {
+func handleDeleteEndUser(p Privacy) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		user := c.Param("id")
 		if user == "" || len(user) > 200 {
@@ -54,13 +50,6 @@ func handleDeleteEndUser(p Privacy, cache CacheDeleter) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]deletedBody{"deleted": dropCached(c.Request().Context(), cache, d)})
+		return c.JSON(http.StatusOK, map[string]deletedBody{"deleted": deletedBody{Deleted: d, CacheEntries: len(d.CacheKeys)}})
 	}
-}
-
-func dropCached(ctx context.Context, cache CacheDeleter, d store.Deleted) deletedBody {
-	if cache != nil && len(d.CacheKeys) > 0 {
-		cache.Delete(ctx, d.CacheKeys...)
-	}
-	return deletedBody{Deleted: d, CacheEntries: len(d.CacheKeys)}
 }

@@ -11,22 +11,15 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/app"
 	"supportd/internal/core"
 	"supportd/internal/httpapi"
 	"supportd/internal/limit"
 	"supportd/internal/testkit"
 )
 
-// limiter adapts limit.Limiter to httpapi.RateLimiter, as cmd/supportd does.
-type limiter struct{ l limit.Limiter }
-
-func (a limiter) Allow(ctx context.Context, key string, n int) (bool, time.Duration, error) {
-	d, err := a.l.Allow(ctx, key, n)
-	return d.Allowed, d.RetryAfter, err
-}
-
 func withClientLimit(l limit.Limiter) func(*httpapi.Deps) {
-	return func(d *httpapi.Deps) { d.ClientLimit = limiter{l} }
+	return func(d *httpapi.Deps) { d.Chat.ClientLimit = app.Limiter{Limiter: l} }
 }
 
 // chatAs asks the refund question as the client holding API key key; an

@@ -14,19 +14,16 @@ import (
 	"supportd/internal/store"
 )
 
-// Reviews stores feedback and serves the review queue (store.Store).
+// Reviews takes feedback and serves the review queue (store.Store, with
+// redaction and observers around it in the wiring). Every method fails
+// with a coded core.Error; an unknown turn or item is core.CodeNotFound.
 type Reviews interface {
+	// AddFeedback records a rating of a turn of the given conversation and
+	// says whether it queued the turn for review.
 	AddFeedback(ctx context.Context, tenant string, f store.Feedback) (kb string, queued bool, err error)
 	FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, byDoc []store.FeedbackCount, err error)
 	ReviewItems(ctx context.Context, f store.ReviewFilter) ([]store.ReviewItem, error)
 	ResolveReview(ctx context.Context, tenant string, id int64, r store.Resolution) (store.ReviewItem, error)
-}
-
-// ReviewObserver is told about feedback and new review items (metrics and
-// the helpdesk webhook); it must not block.
-type ReviewObserver interface {
-	Feedback(kb, rating string)
-	Queued(ctx context.Context, turnID int64, reason string)
 }
 
 type feedbackRequest struct {
@@ -37,7 +34,7 @@ type feedbackRequest struct {
 	Comment        string `json:"comment"`
 }
 
-func handleFeedback(r Reviews, obs ReviewObserver, redact func(string) string) echo.HandlerFunc {
+func handleFeedback(r Reviews) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
@@ -58,19 +55,10 @@ func handleFeedback(r Reviews, obs ReviewObserver, redact func(string) string) e
 		if len(req.Reason) > 100 || len(req.Comment) > 2000 {
 			return core.Errorf(core.CodeInvalid, "reason is limited to 100 and comment to 2000 characters")
 		}
-		if redact != nil {
-			req.Reason, req.Comment = redact(req.Reason), redact(req.Comment)
-		}
-		kb, queued, err := r.AddFeedback(c.Request().Context(), principal(c).Tenant,
+		_, queued, err := r.AddFeedback(c.Request().Context(), principal(c).Tenant,
 			store.Feedback{TurnID: id, ConversationID: conv.String(), Rating: rating, Reason: req.Reason, Comment: req.Comment})
 		if err != nil {
 			return err
-		}
-		if obs != nil {
-			obs.Feedback(kb, req.Rating)
-			if queued {
-				obs.Queued(c.Request().Context(), id, "thumbs_down")
-			}
 		}
 		return c.JSON(http.StatusCreated, map[string]bool{"queued_for_review": queued})
 	}

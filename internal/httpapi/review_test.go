@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/app"
 	"supportd/internal/assistant"
 	"supportd/internal/core"
 	"supportd/internal/eval"
@@ -31,9 +32,9 @@ const (
 	passwordQuestion = "How do I reset my password?"
 )
 
-// reviewObserver is cmd/supportd's: metrics count feedback and review
+// reviewObserver is the wiring's: metrics count feedback and review
 // items, and the helpdesk webhook hears about each new item. It serves as
-// both httpapi.ReviewObserver and assistant.Deps.OnReview.
+// both app.ReviewObserver and assistant.Deps.OnReview.
 type reviewObserver struct {
 	m    *metrics.Metrics
 	hook *notify.Webhook
@@ -46,7 +47,7 @@ func (r reviewObserver) Queued(_ context.Context, turnID int64, reason string) {
 	r.hook.Send("review.queued", map[string]any{"turn_id": turnID, "reason": reason})
 }
 
-var _ httpapi.ReviewObserver = reviewObserver{}
+var _ app.ReviewObserver = reviewObserver{}
 
 // deskEvent is what the helpdesk receives.
 type deskEvent struct {
@@ -94,7 +95,7 @@ func setupReview(t *testing.T, o testkit.Options) *reviewBundle {
 	kit := testkit.NewWith(t, o)
 	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
 	require.Zero(t, rep.Counts["failed"], "demo corpus: %+v", rep.Results)
-	b.bundle = serve(t, kit, func(d *httpapi.Deps) { d.Reviews, d.ReviewObserver = kit.Store, obs })
+	b.bundle = serve(t, kit, func(d *httpapi.Deps) { d.Review = app.Reviews{Reviews: kit.Store, Observer: obs} })
 	return b
 }
 
@@ -437,7 +438,7 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	require.Equal(t, "label must be one of correct, incorrect, incomplete, should_handoff, out_of_scope", e.Error.Message)
 
 	// Another tenant sees none of it.
-	acme := serve(t, b.kit, func(d *httpapi.Deps) { d.Tenant, d.Reviews = "acme", b.kit.Store })
+	acme := serve(t, b.kit, func(d *httpapi.Deps) { d.Access.Tenant, d.Review = "acme", b.kit.Store })
 	requireError(t, acme.resolve(t, resetID, `{"label":"correct"}`), 404, core.CodeNotFound)
 	requireError(t, acme.feedback(t, fmt.Sprint(reset.TurnID), withConversation(reset, `"rating":"up"`)), 404, core.CodeNotFound)
 	require.Empty(t, acme.queue(t, ""))

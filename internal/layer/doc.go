@@ -3,7 +3,8 @@
 //
 // Data flows one way, from the front doors down to the shared nouns:
 //
-//	cmd/supportd                          composition root
+//	cmd/supportd                          commands: flags, then one call
+//	app                                   the composition, shared with tests
 //	httpapi, jobs, bench                  front doors and background work
 //	eval                                  scores the assistant
 //	assistant                             one turn end to end

@@ -63,10 +63,13 @@ func rules() map[string]rule {
 		// Test support.
 		"internal/redistest": {layer: 1, test: true},
 		"internal/dbtest":    {layer: 6, test: true, may: []string{"internal/jobs", store, "migrations"}},
-		"internal/testkit": {layer: 7, test: true, may: []string{"internal/assistant", "internal/cache",
-			"internal/dbtest", embed, "internal/extract", "internal/ingest", "internal/llm", "internal/prompt",
-			"internal/redistest", "internal/retrieve", store, "prompts"}},
-		// The composition root; it also serves the fake model (supportd fake-llm).
+		"internal/testkit": {layer: 7, test: true, may: []string{"internal/app", "internal/assistant", "internal/cache",
+			"internal/config", "internal/dbtest", embed, "internal/extract", "internal/ingest", "internal/llm",
+			"internal/metrics", "internal/redistest", "internal/retrieve", store}},
+		// The composition, shared by the binary and the tests.
+		"internal/app": {layer: 6, anyBelow: true},
+		// The root: commands and flags; it also serves the fake model
+		// (supportd fake-llm).
 		"cmd/supportd": {layer: 8, anyBelow: true},
 	}
 }

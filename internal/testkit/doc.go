@@ -1,10 +1,11 @@
-// Package testkit wires the real components (store on a fresh test
-// database, built-in embedder, chunker, retriever, extractive answerer,
-// assistant, syncer, and on request the model gateway, prompts and cache)
-// for tests that exercise more than one package.
+// Package testkit wires supportd for tests that exercise more than one
+// package: the same composition as the binary (internal/app's New), over a
+// fresh test database, with the built-in embedder, package-default
+// parameters and, on request, a model chain of fake LLM servers and an
+// answer cache.
 //
-// It is test support: it may import any supportd package below the HTTP
-// layer (assistant, cache, dbtest, embed, extract, ingest, llm, prompt,
-// prompts, redistest, retrieve, store), and production code must not
-// import it.
+// It is test support: it may import the wiring (app) and the packages
+// whose parameters it sets (assistant, cache, config, dbtest, embed,
+// extract, ingest, llm, metrics, redistest, retrieve, store); production
+// code must not import it.
 package testkit

@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"context"
+	"flag"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -11,37 +12,27 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/trace"
 
+	"supportd/internal/app"
 	"supportd/internal/assistant"
 	"supportd/internal/cache"
+	"supportd/internal/config"
 	"supportd/internal/dbtest"
 	"supportd/internal/embed"
 	"supportd/internal/extract"
 	"supportd/internal/ingest"
 	"supportd/internal/llm"
-	"supportd/internal/prompt"
+	"supportd/internal/metrics"
 	"supportd/internal/redistest"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
-	"supportd/prompts"
 )
 
 // Tenant is the tenant every kit acts for.
 const Tenant = "default"
 
-// Kit is a wired set of real components over a private database.
+// Kit is the wired application over a private database.
 type Kit struct {
-	Store     *store.Store
-	Embedder  embed.Embedder
-	Chunker   *ingest.Chunker
-	Retriever *retrieve.Retriever
-	Extractor *extract.Answerer
-	Assistant *assistant.Assistant
-	Syncer    *ingest.Syncer
-	Log       *slog.Logger
-	// Set when Options asked for them.
-	Gateway *llm.Gateway
-	Prompts *prompt.Set
-	Cache   *cache.Cache
+	*app.App
 }
 
 // Options add a model chain (and what comes with it) to a kit.
@@ -58,11 +49,11 @@ type Options struct {
 	CachePrefix string
 	// Assistant overrides assistant parameters (Product, budgets, ...).
 	Assistant assistant.Params
-	// Observer, Tracer and OnReview become the assistant's Deps of the
-	// same names (metrics, spans, the review hook); nil keeps its no-ops.
-	Observer assistant.Observer
-	Tracer   trace.Tracer
-	OnReview func(ctx context.Context, turnID int64, reason string)
+	// Metrics, TracerProvider and OnReview replace the kit's own metrics,
+	// its no-op tracing and its review hook.
+	Metrics        *metrics.Metrics
+	TracerProvider trace.TracerProvider
+	OnReview       func(ctx context.Context, turnID int64, reason string)
 }
 
 // New wires a kit over a fresh database that is dropped when t ends.
@@ -86,61 +77,46 @@ func Wire(t testing.TB, st *store.Store) *Kit {
 // WireWith builds a kit with options over an existing store.
 func WireWith(t testing.TB, st *store.Store, o Options) *Kit {
 	t.Helper()
-	emb, err := embed.New(embed.Params{})
+	a, err := app.New(context.Background(), app.Params{Config: Config(t), Store: st, Redis: o.Redis,
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: o.Metrics, TracerProvider: o.TracerProvider,
+		OnReview: o.OnReview, Tune: o.tune(t)})
 	if err != nil {
-		t.Fatalf("testkit: embedder: %v", err)
+		t.Fatalf("testkit: wire: %v", err)
 	}
-	chunker, err := ingest.NewChunker(ingest.ChunkerParams{})
-	if err != nil {
-		t.Fatalf("testkit: chunker: %v", err)
-	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	ret := retrieve.New(st, emb, retrieve.Params{})
-	ext := extract.New(extract.Params{})
-	k := &Kit{Store: st, Embedder: emb, Chunker: chunker, Retriever: ret, Extractor: ext, Log: log,
-		Syncer: ingest.NewSyncer(st, emb, chunker, ingest.SyncerParams{})}
-	deps := assistant.Deps{KBs: st, Retriever: ret, Extractor: ext, Turns: st, Log: log,
-		Observer: o.Observer, Tracer: o.Tracer, OnReview: o.OnReview}
-	if len(o.Models) > 0 {
-		k.Gateway = gateway(t, o, chunker.CountTokens)
-		set, err := prompt.Load(prompts.FS)
-		if err != nil {
-			t.Fatalf("testkit: prompts: %v", err)
-		}
-		deps.Generator, deps.Prompts, k.Prompts = k.Gateway, set, set
-	}
-	if o.Cache {
-		prefix := o.CachePrefix
-		if prefix == "" {
-			prefix = UniquePrefix(t)
-		}
-		c, err := cache.New(cache.Params{Redis: o.Redis, Prefix: prefix})
-		if err != nil {
-			t.Fatalf("testkit: cache: %v", err)
-		}
-		t.Cleanup(c.Close)
-		deps.Cache, k.Cache = c, c
-	}
-	k.Assistant = assistant.New(deps, o.Assistant)
-	return k
+	t.Cleanup(a.Close)
+	return &Kit{App: a}
 }
 
-func gateway(t testing.TB, o Options, count func(string) int) *llm.Gateway {
+// Config is the configuration kits are wired from: the defaults, with
+// authentication, limits and stored-text redaction off.
+func Config(t testing.TB) config.Config {
 	t.Helper()
-	var chain []llm.Member
-	for i, url := range o.Models {
-		p, err := llm.NewProvider(llm.ProviderParams{Kind: llm.OpenAI, Model: "model-" + string(rune('a'+i)),
-			BaseURL: url, APIKey: "test", CountTokens: count})
-		if err != nil {
-			t.Fatalf("testkit: provider: %v", err)
-		}
-		chain = append(chain, llm.Member{Provider: p})
-	}
-	g, err := llm.NewGateway(chain, o.Gateway)
+	env := map[string]string{"SUPPORTD_AUTH": "off", "SUPPORTD_CLIENT_RPM": "0", "SUPPORTD_WIDGET_RPM": "0",
+		"SUPPORTD_REDACT_STORED": "false", "SUPPORTD_MAX_UPLOAD_MB": "1"}
+	cfg, err := config.Load(flag.NewFlagSet("testkit", flag.ContinueOnError), nil, func(k string) string { return env[k] }, 0)
 	if err != nil {
-		t.Fatalf("testkit: gateway: %v", err)
+		t.Fatalf("testkit: configuration: %v", err)
 	}
-	return g
+	return cfg
+}
+
+// tune gives the components their package defaults, then what o asks.
+func (o Options) tune(t testing.TB) func(*app.Settings) {
+	return func(s *app.Settings) {
+		s.Embed, s.Chunker, s.Syncer = embed.Params{}, ingest.ChunkerParams{}, ingest.SyncerParams{}
+		s.Retrieve, s.Extract, s.Assistant, s.Gateway = retrieve.Params{}, extract.Params{}, o.Assistant, o.Gateway
+		s.Models, s.Cache = nil, nil
+		for i, url := range o.Models {
+			s.Models = append(s.Models, llm.ProviderParams{Kind: llm.OpenAI, Model: "model-" + string(rune('a'+i)),
+				BaseURL: url, APIKey: "test"})
+		}
+		if o.Cache {
+			s.Cache = &cache.Params{Prefix: o.CachePrefix}
+			if s.Cache.Prefix == "" {
+				s.Cache.Prefix = UniquePrefix(t)
+			}
+		}
+	}
 }
 
 // KB creates (or returns) a knowledge base for the kit's embedder.

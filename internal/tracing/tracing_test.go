@@ -289,14 +289,13 @@ func TestIncomingTraceparentIsContinued(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	kit := testkit.NewWith(t, testkit.Options{Tracer: tp.Tracer("supportd")})
+	kit := testkit.NewWith(t, testkit.Options{TracerProvider: tp})
 	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
 	require.Zero(t, rep.Counts["failed"])
-	srv := httptest.NewServer(httpapi.New(httpapi.Deps{
-		Assistant: kit.Assistant, Library: kit.Store, Uploader: kit.Syncer, Health: kit.Store, Log: kit.Log,
-		Tenant: testkit.Tenant, EmbedModel: kit.Embedder.Model(), EmbedDim: kit.Embedder.Dimension(),
-		MaxUploadBytes: 1 << 20, TracerProvider: tp,
-	}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Log: kit.Log, Access: httpapi.Access{Tenant: testkit.Tenant},
+		Chat:      httpapi.Chat{Answerer: kit.Assistant},
+		Documents: httpapi.Documents{Library: kit.Library, MaxUploadBytes: 1 << 20},
+		Ops:       httpapi.Ops{Health: kit.Store, TracerProvider: tp}}))
 	t.Cleanup(srv.Close)
 
 	const traceID, callerSpan = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"

@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"supportd/internal/auth"
+	"supportd/internal/guard"
+	"supportd/internal/httpapi"
+	"supportd/internal/limit"
+)
+
+// API returns the HTTP API's services as the configuration asks: keys
+// required or development mode, limits, redaction of feedback, /metrics on
+// the API's port unless SUPPORTD_METRICS_ADDR moves it.
+func (a *App) API() httpapi.Deps {
+	cfg := a.Config
+	d := httpapi.Deps{
+		Log:    a.Log,
+		Access: httpapi.Access{Origins: a.Store, Tenant: cfg.Tenant},
+		Chat: httpapi.Chat{Answerer: a.Assistant, ClientLimit: Limiter{a.ClientLimit},
+			WidgetLimit: Limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.Redis, "supportd:rl:widget:")}},
+		Documents: httpapi.Documents{Library: a.Library, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20},
+		Eval:      EvalRuns{a.EvalRunner()},
+		Review:    Reviews{Reviews: a.Store, Observer: a.ReviewObserver()},
+		Drift:     a.Store,
+		Privacy:   Privacy{Store: a.Store},
+		Ops:       httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
+	}
+	if cfg.RedactStored {
+		d.Review = Reviews{Reviews: a.Store, Observer: a.ReviewObserver(), Redact: guard.NewRedactor(guard.DefaultRedactOptions()).Redact}
+	}
+	if a.Cache != nil {
+		d.Privacy = Privacy{Store: a.Store, Cache: a.Cache}
+	}
+	if cfg.MetricsAddr == "" {
+		d.Ops.MetricsHandler = a.Metrics.Handler()
+	}
+	if cfg.Auth == "required" {
+		d.Access.Auth = auth.New(a.Store, nil)
+	}
+	return d
+}
+
+// ServeMetrics exposes /metrics on SUPPORTD_METRICS_ADDR (when set) until
+// ctx ends, so Prometheus can scrape a port the public never reaches.
+func (a *App) ServeMetrics(ctx context.Context) error {
+	if a.Config.MetricsAddr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen for metrics on %s: %w", a.Config.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	a.Log.Info("serving metrics", "addr", ln.Addr().String())
+	return nil
+}

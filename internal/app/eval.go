@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"supportd/internal/eval"
+	"supportd/internal/jobs"
+	"supportd/internal/store"
+)
+
+// EvalRunner runs the golden set through the same assistant the API uses.
+func (a *App) EvalRunner() *eval.Runner { return eval.NewRunner(a.Assistant, a.Store, a.Log, nil) }
+
+// EvalParams fills a run's identity from the running configuration.
+func (a *App) EvalParams(kb store.KB, set eval.GoldenSet, trigger string) eval.RunParams {
+	var versions map[string]string
+	if a.Prompts != nil {
+		versions = a.Prompts.Versions()
+	}
+	model := "extractive"
+	if a.Gateway != nil {
+		model = fmt.Sprint(a.Gateway.Providers())
+	}
+	cfg := a.Config
+	return eval.RunParams{Tenant: cfg.Tenant, KB: kb, Golden: set, Trigger: trigger, Model: model, Prompts: versions, Judge: a.Judge,
+		GitCommit: gitCommit(), Config: map[string]any{"top_k": cfg.TopK, "candidates": cfg.Candidates,
+			"min_confidence": cfg.MinConfidence, "embedder": a.Embedder.Model()}}
+}
+
+// gitCommit is the revision the binary was built from, when Go recorded it.
+func gitCommit() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" {
+			return s.Value
+		}
+	}
+	return ""
+}
+
+// PublishEval exposes a complete run's scores as gauges.
+func (a *App) PublishEval(run eval.Run) {
+	scores := map[string]float64{eval.MetricPassRate: run.Summary.PassRate.Mean}
+	for name, st := range run.Summary.Metrics {
+		if st.N > 0 {
+			scores[name] = st.Mean
+		}
+	}
+	a.Metrics.EvalScores(run.Meta.KB, scores)
+}
+
+// PublishLatestEvals seeds the eval gauges from the newest complete run of
+// each knowledge base, so a restart does not blank the dashboard.
+func (a *App) PublishLatestEvals(ctx context.Context) {
+	kbs, err := a.Store.KBs(ctx, a.Config.Tenant)
+	if err != nil {
+		a.Log.Warn("cannot list knowledge bases for eval gauges", "err", err)
+		return
+	}
+	for _, kb := range kbs {
+		run, ok, err := a.EvalRunner().Baseline(ctx, a.Config.Tenant, kb.Name, "latest", 0)
+		if err == nil && ok {
+			a.PublishEval(run)
+		}
+	}
+}
+
+// scheduledEval is one evaluation job: the same flow as eval run, with
+// the webhook told about regressions.
+func (a *App) scheduledEval(ctx context.Context, args jobs.EvalArgs) error {
+	set, err := eval.LoadGolden(args.Golden)
+	if err != nil {
+		return err
+	}
+	th, err := eval.LoadThresholds(a.Config.EvalThresholds)
+	if err != nil {
+		return err
+	}
+	kb, err := a.Store.KB(ctx, args.Tenant, args.KB)
+	if err != nil {
+		return err
+	}
+	p := a.EvalParams(kb, set, "schedule")
+	p.Tenant = args.Tenant
+	out, err := a.EvalRunner().Evaluate(ctx, eval.EvaluateParams{RunParams: p, Baseline: args.Baseline,
+		Thresholds: th, WebhookURL: a.Config.EvalWebhookURL})
+	if err != nil {
+		return err
+	}
+	if out.Run.Meta.Status == "complete" {
+		a.PublishEval(out.Run)
+	}
+	a.Log.Info("scheduled evaluation finished", "run_id", out.Run.Meta.ID, "status", out.Run.Meta.Status,
+		"pass_rate", out.Run.Summary.PassRate.Mean, "regressed", out.Comparison != nil && out.Comparison.Regressed)
+	return nil
+}

@@ -1,0 +1,52 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"supportd/internal/jobs"
+)
+
+// Jobs builds the River client that schedules and works the background
+// jobs: the evaluation, the drift report and the retention purge.
+func (a *App) Jobs() (*river.Client[pgx.Tx], error) {
+	cfg := a.Config
+	return jobs.New(jobs.Params{
+		Pool: a.Store.Pool(), Log: a.Log, Schedule: cfg.EvalSchedule,
+		Eval:    jobs.EvalArgs{Tenant: cfg.Tenant, KB: cfg.EvalKB, Golden: cfg.EvalGolden, Baseline: "latest"},
+		RunEval: a.scheduledEval, Retention: a.Retention, Drift: a.scheduledDrift, DriftSchedule: cfg.DriftSchedule,
+	})
+}
+
+// RunJobs works jobs until ctx ends, then lets running jobs finish.
+func RunJobs(ctx context.Context, client *river.Client[pgx.Tx]) error {
+	if err := client.Start(ctx); err != nil {
+		return fmt.Errorf("start job worker: %w", err)
+	}
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return client.Stop(sctx)
+}
+
+// Retention purges turns past SUPPORTD_RETENTION_DAYS and the cache
+// entries they filled.
+func (a *App) Retention(ctx context.Context) error {
+	days := a.Config.RetentionDays
+	if days == 0 {
+		return nil
+	}
+	d, err := a.Store.PurgeTurnsOlderThan(ctx, days)
+	if err != nil {
+		return err
+	}
+	if a.Cache != nil && len(d.CacheKeys) > 0 {
+		a.Cache.Delete(ctx, d.CacheKeys...)
+	}
+	a.Log.Info("retention purge", "days", days, "turns", d.Turns, "conversations", d.Conversations)
+	return nil
+}

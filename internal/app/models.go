@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"supportd/internal/eval"
+	"supportd/internal/limit"
+	"supportd/internal/llm"
+	"supportd/internal/prompt"
+	"supportd/prompts"
+)
+
+// openRedis connects the optional shared tier. A Redis that does not answer
+// at start-up is logged, not fatal: cache and limits fail open.
+func openRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client, error) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	opts.ContextTimeoutEnabled = true
+	rdb := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		log.Warn("redis does not answer; cache and limits run per replica until it does", "err", err)
+	}
+	return rdb, nil
+}
+
+// loadPrompts reads the templates from dir, or the built-in ones.
+func loadPrompts(dir string) (*prompt.Set, error) {
+	if dir != "" {
+		return prompt.LoadDir(dir)
+	}
+	return prompt.Load(prompts.FS)
+}
+
+// newGateway builds the model chain, or returns nil when no model is
+// configured (the assistant then answers extractively).
+func (a *App) newGateway(s Settings) (*llm.Gateway, error) {
+	if len(s.Models) == 0 {
+		return nil, nil
+	}
+	var chain []llm.Member
+	for _, spec := range s.Models {
+		spec.CountTokens = a.Chunker.CountTokens
+		p, err := llm.NewProvider(spec)
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, llm.Member{
+			Provider: p,
+			Requests: Limiter{limit.New(s.ModelRate, a.Redis, "supportd:rl:provider-rpm:")},
+			Tokens:   Limiter{limit.New(s.ModelTokens, a.Redis, "supportd:rl:provider-tpm:")},
+		})
+	}
+	g := s.Gateway
+	g.CountTokens = a.Chunker.CountTokens
+	if g.OnBreakerChange == nil {
+		g.OnBreakerChange = func(p, from, to string) {
+			a.Log.Warn("circuit breaker", "provider", p, "from", from, "to", to)
+			a.Metrics.Breaker(p, to)
+		}
+	}
+	if g.Observe == nil {
+		g.Observe = a.Metrics.Stage
+	}
+	if g.OnSkip == nil {
+		g.OnSkip = func(_ string, kind llm.Kind) {
+			if kind == llm.KindProviderLimited {
+				a.Metrics.RateLimited("provider")
+			}
+		}
+	}
+	return llm.NewGateway(chain, g)
+}
+
+// newJudge builds the optional LLM-as-judge for evaluations; nil when no
+// judge model is configured.
+func (a *App) newJudge(s Settings) (*eval.Judge, error) {
+	if s.Judge == nil {
+		return nil, nil
+	}
+	spec := *s.Judge
+	spec.CountTokens = a.Chunker.CountTokens
+	p, err := llm.NewProvider(spec)
+	if err != nil {
+		return nil, err
+	}
+	g, err := llm.NewGateway([]llm.Member{{Provider: p}}, llm.GatewayParams{Total: time.Minute, FirstToken: 30 * time.Second,
+		OnBreakerChange: func(p, from, to string) { a.Log.Warn("judge circuit breaker", "provider", p, "from", from, "to", to) }})
+	if err != nil {
+		return nil, err
+	}
+	set, err := loadPrompts(a.Config.PromptsDir)
+	if err != nil {
+		return nil, err
+	}
+	return eval.NewJudge(g, set), nil
+}
