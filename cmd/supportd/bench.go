@@ -6,10 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http/httptest"
+	"time"
 
 	"supportd/internal/app"
 	"supportd/internal/bench"
 	"supportd/internal/config"
+	"supportd/internal/fakellm"
+	"supportd/internal/httpapi"
+	"supportd/internal/llm"
 )
 
 // benchmarks are the subcommands of bench; each prints a Markdown report
@@ -57,7 +62,7 @@ func runBenchIngest(ctx context.Context, env *environment, args []string) error 
 	if err != nil {
 		return err
 	}
-	return runReport(ctx, env, cfg, func(d bench.Deps) (report, error) { return bench.Ingest(ctx, d, p) })
+	return runReport(ctx, env, cfg, func(_ *app.App, d bench.Deps) (report, error) { return bench.Ingest(ctx, d, p) })
 }
 
 func runBenchRetrieval(ctx context.Context, env *environment, args []string) error {
@@ -72,7 +77,7 @@ func runBenchRetrieval(ctx context.Context, env *environment, args []string) err
 	if err != nil {
 		return err
 	}
-	return runReport(ctx, env, cfg, func(d bench.Deps) (report, error) { return bench.Retrieval(ctx, d, p) })
+	return runReport(ctx, env, cfg, func(_ *app.App, d bench.Deps) (report, error) { return bench.Retrieval(ctx, d, p) })
 }
 
 func runBenchQuality(ctx context.Context, env *environment, args []string) error {
@@ -89,7 +94,7 @@ func runBenchQuality(ctx context.Context, env *environment, args []string) error
 		fmt.Fprintf(env.stdout, "skipped: %v\n", err)
 		return nil
 	}
-	return runReport(ctx, env, cfg, func(d bench.Deps) (report, error) { return bench.Quality(ctx, d, p) })
+	return runReport(ctx, env, cfg, func(_ *app.App, d bench.Deps) (report, error) { return bench.Quality(ctx, d, p) })
 }
 
 // benchSettings are the configuration areas every benchmark reads.
@@ -112,7 +117,7 @@ type report interface{ WriteMarkdown(w io.Writer) }
 
 // runReport wires the application, runs one benchmark over it and prints
 // the report.
-func runReport(ctx context.Context, env *environment, cfg config.Config, measure func(bench.Deps) (report, error)) error {
+func runReport(ctx context.Context, env *environment, cfg config.Config, measure func(*app.App, bench.Deps) (report, error)) error {
 	a, err := app.Build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
@@ -121,7 +126,7 @@ func runReport(ctx context.Context, env *environment, cfg config.Config, measure
 	if err := a.CheckSchema(ctx); err != nil {
 		return err
 	}
-	rep, err := measure(bench.Deps{
+	rep, err := measure(a, bench.Deps{
 		Store: a.Store, Embedder: a.Embedder, Chunker: a.Chunker, Retriever: a.Retriever, Tenant: cfg.Tenant,
 		Settings: bench.Settings{
 			ChunkTokens: cfg.ChunkTokens, ChunkOverlap: cfg.ChunkOverlap, Candidates: cfg.Candidates, EfSearch: cfg.HNSWEfSearch,
@@ -133,4 +138,54 @@ func runReport(ctx context.Context, env *environment, cfg config.Config, measure
 	}
 	rep.WriteMarkdown(env.stdout)
 	return nil
+}
+
+func runBenchGateway(ctx context.Context, env *environment, args []string) error {
+	var p bench.GatewayParams
+	cfg, _, err := loadConfig(env, "bench gateway", "[--requests N] [--concurrency C] [--duration D]", benchSettings|config.Answer|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+		fs.IntVar(&p.Requests, "requests", 300, "sequential requests for the overhead and outage measurements")
+		fs.IntVar(&p.Concurrency, "concurrency", 16, "clients for the cache-hit throughput")
+		fs.DurationVar(&p.Duration, "duration", 5*time.Second, "length of each throughput run")
+	})
+	if err != nil {
+		return err
+	}
+	p.Corpus, p.Golden = cfg.DemoCorpus, cfg.EvalGolden
+	fake := fakellm.New(fakellm.Options{})
+	fakeTS := httptest.NewServer(fake.Handler())
+	defer fakeTS.Close()
+	// The server under test: the real composition with the fake as its
+	// only model, no shared tier, no limits and no keys.
+	cfg.LLMProvider, cfg.LLMModel, cfg.LLMBaseURL, cfg.LLMAPIKey = "openai", "fake", fakeTS.URL+"/v1", "bench"
+	cfg.FallbackProvider, cfg.RedisURL, cfg.ClientRPM, cfg.WidgetRPM, cfg.DailyTokenBudget = "", "", 0, 0, 0
+	cfg.BreakerFailures, cfg.BreakerCooldown, cfg.Auth, cfg.LogLevel = 5, time.Hour, "off", "error"
+	model, err := llm.NewProvider(llm.ProviderParams{Kind: llm.OpenAI, Model: "fake", BaseURL: cfg.LLMBaseURL, APIKey: "bench"})
+	if err != nil {
+		return err
+	}
+	return runReport(ctx, env, cfg, func(a *app.App, d bench.Deps) (report, error) {
+		return bench.Gateway(ctx, bench.GatewayDeps{Deps: d, API: httpapi.New(a.API()), Model: model, Outage: outage{fake},
+			Prompts: a.Prompts, Product: cfg.ProductName, TopK: cfg.TopK, MaxTokens: cfg.LLMMaxTokens, FirstToken: cfg.FirstTokenTimeout}, p)
+	})
+}
+
+// outage fails the fake model on demand.
+type outage struct{ *fakellm.Server }
+
+func (o outage) Fail()      { o.Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 500}) }
+func (o outage) Calls() int { return o.Count("/chat/completions") }
+
+func runBenchEval(ctx context.Context, env *environment, args []string) error {
+	var p bench.EvalParams
+	cfg, _, err := loadConfig(env, "bench eval", "[--concurrency C] [--rounds R]", benchSettings|config.Answer|config.LLM|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+		fs.IntVar(&p.Concurrency, "concurrency", 4, "cases in flight")
+		fs.IntVar(&p.Rounds, "rounds", 3, "runs of the golden set")
+	})
+	if err != nil {
+		return err
+	}
+	p.Corpus, p.Golden, cfg.LogLevel = cfg.DemoCorpus, cfg.EvalGolden, "error"
+	return runReport(ctx, env, cfg, func(a *app.App, d bench.Deps) (report, error) {
+		return bench.Eval(ctx, bench.EvalDeps{Deps: d, Runner: a.EvalRunner(), Runs: a}, p)
+	})
 }

@@ -1,6 +1,7 @@
 // Package bench measures supportd the way README reports it: ingestion
-// throughput, retrieval latency with HNSW recall, and retrieval quality on
-// a question set. Each benchmark drives the real components the composition
+// throughput, retrieval latency with HNSW recall, retrieval quality on a
+// question set, what the model path adds to an answer (gateway) and
+// evaluation throughput. Each benchmark drives the real components the composition
 // root wires (loader, chunker, embedder, Syncer, store, Retriever) against
 // the configured database, in a knowledge base of its own that it empties
 // first, and returns a report that prints as Markdown together with the
@@ -12,7 +13,10 @@
 // Figures are wall-clock times of one machine; tests here check the
 // generator, the statistics and the metrics, never timings.
 //
-// It imports ingest, embed, retrieve, store and the core nouns; it must not
-// import the assistant or the HTTP layer, and nothing imports it but
-// cmd/supportd.
+// The gateway benchmark gets the API as an http.Handler and the model and
+// its outage switch from the caller; the evaluation benchmark gets the
+// runner. It imports ingest, embed, retrieve, store, eval (golden sets and
+// runs), llm and prompt (to call the model directly) and the core nouns;
+// it must not import the assistant, the HTTP layer or the fake model, and
+// nothing imports it but cmd/supportd.
 package bench

@@ -58,8 +58,9 @@ func rules() map[string]rule {
 		// Front doors and background work.
 		"internal/httpapi": {layer: 5, may: []string{core, "internal/assistant", "internal/auth", "internal/eval",
 			"internal/ingest", store}},
-		"internal/jobs":  {layer: 5, may: []string{"internal/eval", store}},
-		"internal/bench": {layer: 5, may: []string{core, embed, "internal/ingest", "internal/retrieve", store}},
+		"internal/jobs": {layer: 5, may: []string{"internal/eval", store}},
+		"internal/bench": {layer: 5, may: []string{core, embed, "internal/eval", "internal/ingest", "internal/llm",
+			"internal/prompt", "internal/retrieve", store}},
 		// Test support.
 		"internal/redistest": {layer: 1, test: true},
 		"internal/dbtest":    {layer: 6, test: true, may: []string{"internal/jobs", store, "migrations"}},
