@@ -19,6 +19,9 @@
 // and other test support may import them. fakellm stands in for a model
 // provider: besides tests, only the `supportd fake-llm` command serves it.
 //
+// Some modules are confined to the packages that wrap them: langchaingo
+// (pre-1.0) is imported only by llm and embed.
+//
 // Every package under internal/ has a doc.go saying its one job and what it
 // must not import, naming what it may import; TestDocsNameTheRule checks
 // that the doc and the rule agree.

@@ -81,6 +81,7 @@ type pkg struct {
 	name    string   // the package clause's name
 	dir     string   // on disk
 	imports []string // supportd imports of its non-test files, below the module
+	others  []string // its other imports: standard library and modules
 }
 
 // listModule lists the module's packages with their production imports.
@@ -100,6 +101,8 @@ func listModule(t *testing.T) []pkg {
 		for imp := range strings.FieldsSeq(parts[3]) {
 			if strings.HasPrefix(imp, module) {
 				p.imports = append(p.imports, strings.TrimPrefix(imp, module))
+			} else {
+				p.others = append(p.others, imp)
 			}
 		}
 		pkgs = append(pkgs, p)
@@ -173,6 +176,26 @@ func TestDocsNameTheRule(t *testing.T) {
 			word := regexp.MustCompile(`\b` + regexp.QuoteMeta(filepath.Base(m)) + `\b`)
 			if !word.MatchString(doc) {
 				t.Errorf("%s/doc.go does not name %s, which its rule lets it import", p.path, m)
+			}
+		}
+	}
+}
+
+// confined names modules that only some packages may import, because the
+// module is young or heavy and its use should stay in one place.
+var confined = map[string][]string{
+	// Pre-1.0: three chat clients and the embedding clients, no more.
+	"github.com/tmc/langchaingo": {"internal/embed", "internal/llm"},
+}
+
+func TestConfinedModulesStayBehindTheirPackages(t *testing.T) {
+	t.Parallel()
+	for _, p := range listModule(t) {
+		for _, imp := range p.others {
+			for mod, allowed := range confined {
+				if (imp == mod || strings.HasPrefix(imp, mod+"/")) && !slices.Contains(allowed, p.path) {
+					t.Errorf("%s imports %s: only %s may use %s", p.path, imp, strings.Join(allowed, " and "), mod)
+				}
 			}
 		}
 	}
