@@ -44,4 +44,7 @@ echo "   $(metric)"
 echo "   review queue: $(pending) pending (first 500 shown)"
 
 echo "== drift report: the newest 500 questions against the 500 before them"
-$BIN drift report --kb "$KB" --recent-n 500 --reference-n 500 2>/dev/null
+# drift report exits 1 on an alert (so cron or CI can act); here one is expected.
+rc=0
+$BIN drift report --kb "$KB" --recent-n 500 --reference-n 500 2>/dev/null || rc=$?
+if [ "$rc" -ne 1 ]; then echo "scenario: expected a drift alert (exit 1), got exit $rc" >&2; exit 1; fi

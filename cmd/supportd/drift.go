@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"supportd/internal/app"
 	"supportd/internal/config"
@@ -17,7 +18,7 @@ import (
 
 func runDrift(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || args[0] != "report" {
-		fmt.Fprintln(env.stderr, "usage: supportd drift report --kb NAME [--recent 24h --reference 168h | --recent-n 500 --reference-n 500] [--format table|json]")
+		fmt.Fprintln(env.stderr, "usage: supportd drift report --kb NAME [--recent 24h --reference 168h | --recent-n 500 --reference-n 500] [--format table|json]\n\nExits 1 when the report alerts.")
 		return errors.New("drift needs the subcommand report")
 	}
 	var kb, format string
@@ -51,12 +52,22 @@ func runDrift(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
+	dctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	a.DriftHook.Drain(dctx) // the alert reaches the webhook before the command exits
+	cancel()
 	if format == "json" {
 		enc := json.NewEncoder(env.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printDrift(env.stdout, id, rep)
 	}
-	printDrift(env.stdout, id, rep)
+	if rep.Alert {
+		// Like eval run --fail-on-regression: cron or CI can act on it.
+		return exitCode(1)
+	}
 	return nil
 }
 

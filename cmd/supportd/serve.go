@@ -51,10 +51,8 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	log.Info("serving", "addr", ln.Addr().String(), "embedder", a.Embedder.Model(), "models", a.ModelNames())
 	fmt.Fprintf(env.stdout, "supportd listening on http://%s\n", ln.Addr())
 
-	hctx, stopHooks := context.WithCancel(context.WithoutCancel(ctx))
+	stopHooks := a.RunHooks(ctx)
 	defer stopHooks()
-	go a.ReviewHook.Run(hctx)
-	go a.DriftHook.Run(hctx)
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	jobsDone := make(chan error, 1)

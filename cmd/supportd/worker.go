@@ -25,6 +25,8 @@ func runWorker(ctx context.Context, env *environment, args []string) error {
 	if err := a.ServeMetrics(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "supportd worker running (evaluation schedule %q)\n", cfg.EvalSchedule)
+	stopHooks := a.RunHooks(ctx)
+	defer stopHooks()
+	fmt.Fprintf(env.stdout, "supportd worker running (evaluation schedule %q, drift schedule %q)\n", cfg.EvalSchedule, cfg.DriftSchedule)
 	return app.RunJobs(ctx, client)
 }

@@ -46,7 +46,8 @@ func (a *App) DriftReport(ctx context.Context, tenant, kb string, w DriftWindows
 	if err != nil {
 		return drift.Report{}, 0, err
 	}
-	rep := drift.Compare(driftQuestions(ref), driftQuestions(recent), drift.Params{LowConfidence: a.Config.MinConfidence})
+	rep := drift.Compare(driftQuestions(ref), driftQuestions(recent), drift.Params{LowConfidence: a.Config.MinConfidence,
+		MinQuestions: a.Config.DriftMinQuestions})
 	raw, err := json.Marshal(rep)
 	if err != nil {
 		return rep, 0, err

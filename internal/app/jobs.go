@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"supportd/internal/jobs"
+	"supportd/internal/notify"
 )
 
 // Jobs builds the River client that schedules and works the background
@@ -16,10 +18,22 @@ import (
 func (a *App) Jobs() (*river.Client[pgx.Tx], error) {
 	cfg := a.Config
 	return jobs.New(jobs.Params{
-		Pool: a.Store.Pool(), Log: a.Log, Schedule: cfg.EvalSchedule,
+		Pool: a.Store.Pool(), Log: a.Log, EvalSchedule: cfg.EvalSchedule,
 		Eval:    jobs.EvalArgs{Tenant: cfg.Tenant, KB: cfg.EvalKB, Golden: cfg.EvalGolden, Baseline: "latest"},
 		RunEval: a.scheduledEval, Retention: a.Retention, Drift: a.scheduledDrift, DriftSchedule: cfg.DriftSchedule,
 	})
+}
+
+// RunHooks delivers webhook events in the background until the returned
+// function is called; scheduled jobs send them, so serve and worker both
+// need it.
+func (a *App) RunHooks(ctx context.Context) func() {
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, h := range []*notify.Webhook{a.ReviewHook, a.DriftHook} {
+		wg.Go(func() { h.Run(hctx) })
+	}
+	return func() { cancel(); wg.Wait() }
 }
 
 // RunJobs works jobs until ctx ends, then lets running jobs finish.

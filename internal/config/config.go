@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,10 +94,11 @@ type Config struct {
 	ReviewConfidence float64
 	ReviewWebhookURL string
 
-	DriftSchedule   string
-	DriftRecent     time.Duration
-	DriftReference  time.Duration
-	DriftWebhookURL string
+	DriftSchedule     string
+	DriftRecent       time.Duration
+	DriftReference    time.Duration
+	DriftMinQuestions int
+	DriftWebhookURL   string
 
 	MetricsAddr string
 
@@ -153,6 +155,27 @@ func (v Var) Flag() string {
 
 func str(dst func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error { *dst(c) = v; return nil }
+}
+
+// schedule accepts a five-field cron expression or one of the
+// descriptors the job scheduler knows: @hourly, @daily, @weekly, @monthly,
+// @yearly, @midnight, @annually and "@every DURATION" (at least a second).
+func schedule(dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		v = strings.TrimSpace(v)
+		switch d, every := strings.CutPrefix(v, "@every "); {
+		case v == "" || len(strings.Fields(v)) == 5:
+		case every:
+			if n, err := time.ParseDuration(strings.TrimSpace(d)); err != nil || n < time.Second {
+				return fmt.Errorf("%q: @every needs a duration of at least 1s", v)
+			}
+		case slices.Contains([]string{"@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@midnight", "@annually"}, v):
+		default:
+			return fmt.Errorf("%q is neither a five-field cron expression nor @hourly, @daily, @weekly or @every DURATION", v)
+		}
+		*dst(c) = v
+		return nil
+	}
 }
 
 func integer(lo, hi int, dst func(*Config) *int) func(*Config, string) error {
@@ -298,13 +321,7 @@ func Vars() []Var {
 		{Env: "SUPPORTD_PROMPTS_DIR", Area: LLM, Default: "", Help: "folder overriding the built-in prompt templates", set: str(func(c *Config) *string { return &c.PromptsDir })},
 		{Env: "SUPPORTD_PRODUCT_NAME", Area: LLM, Default: "", Help: "product named in the system prompt", set: str(func(c *Config) *string { return &c.ProductName })},
 		{Env: "SUPPORTD_HISTORY_TURNS", Area: Answer, Default: "6", Help: "earlier turns used to understand a follow-up question", set: integer(1, 50, func(c *Config) *int { return &c.HistoryTurns })},
-		{Env: "SUPPORTD_EVAL_SCHEDULE", Area: Jobs, Default: "0 6 * * 1", Help: "cron (UTC) of the scheduled golden-set evaluation; empty disables it", set: func(c *Config, v string) error {
-			if v != "" && len(strings.Fields(v)) != 5 {
-				return fmt.Errorf("%q is not a five-field cron expression", v)
-			}
-			c.EvalSchedule = v
-			return nil
-		}},
+		{Env: "SUPPORTD_EVAL_SCHEDULE", Area: Jobs, Default: "0 6 * * 1", Help: "schedule of the golden-set evaluation: cron (UTC) or @hourly, @daily, @weekly, @every 10m; empty disables it", set: schedule(func(c *Config) *string { return &c.EvalSchedule })},
 		{Env: "SUPPORTD_EVAL_GOLDEN", Area: Eval | Jobs, Default: "goldenset/demo.jsonl", Help: "golden set the scheduled evaluation runs", set: str(func(c *Config) *string { return &c.EvalGolden })},
 		{Env: "SUPPORTD_EVAL_KB", Area: Eval | Jobs | Drift, Default: "demo", Help: "knowledge base the scheduled evaluation runs against", set: str(func(c *Config) *string { return &c.EvalKB })},
 		{Env: "SUPPORTD_EVAL_THRESHOLDS", Area: Eval | Jobs, Default: "goldenset/thresholds.json", Help: "per-metric regression thresholds", set: str(func(c *Config) *string { return &c.EvalThresholds })},
@@ -329,16 +346,11 @@ func Vars() []Var {
 		{Env: "SUPPORTD_TRACE_SAMPLE", Area: Telemetry, Default: "1", Help: "share of new traces kept (callers' sampling decisions are honoured)", set: fraction(func(c *Config) *float64 { return &c.TraceSample })},
 		{Env: "SUPPORTD_REVIEW_CONFIDENCE", Area: Answer | Review, Default: "0.5", Help: "answers below this confidence join the human review queue (as do handoffs, refusals and thumbs-down)", set: fraction(func(c *Config) *float64 { return &c.ReviewConfidence })},
 		{Env: "SUPPORTD_REVIEW_WEBHOOK_URL", Area: Answer | Review, Default: "", Secret: true, Help: "URL that receives a JSON POST for every new review-queue item (e.g. a helpdesk)", set: str(func(c *Config) *string { return &c.ReviewWebhookURL })},
-		{Env: "SUPPORTD_DRIFT_SCHEDULE", Area: Jobs, Default: "0 * * * *", Help: "cron (UTC) of the drift report over every knowledge base; empty disables it", set: func(c *Config, v string) error {
-			if v != "" && len(strings.Fields(v)) != 5 {
-				return fmt.Errorf("%q is not a five-field cron expression", v)
-			}
-			c.DriftSchedule = v
-			return nil
-		}},
+		{Env: "SUPPORTD_DRIFT_SCHEDULE", Area: Jobs, Default: "0 * * * *", Help: "schedule of the drift report over every knowledge base (as SUPPORTD_EVAL_SCHEDULE); empty disables it", set: schedule(func(c *Config) *string { return &c.DriftSchedule })},
 		{Env: "SUPPORTD_DRIFT_RECENT", Area: Jobs | Drift, Default: "24h", Help: "recent window the drift report examines", set: duration(time.Minute, 90*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftRecent })},
 		{Env: "SUPPORTD_DRIFT_REFERENCE", Area: Jobs | Drift, Default: "168h", Help: "reference window before it", set: duration(time.Minute, 365*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftReference })},
-		{Env: "SUPPORTD_DRIFT_WEBHOOK_URL", Area: Jobs, Default: "", Secret: true, Help: "URL that receives a JSON POST when a drift report alerts", set: str(func(c *Config) *string { return &c.DriftWebhookURL })},
+		{Env: "SUPPORTD_DRIFT_MIN_QUESTIONS", Area: Jobs | Drift, Default: "100", Help: "questions each drift window needs before the report may alert", set: integer(1, 1000000, func(c *Config) *int { return &c.DriftMinQuestions })},
+		{Env: "SUPPORTD_DRIFT_WEBHOOK_URL", Area: Jobs | Drift, Default: "", Secret: true, Help: "URL that receives a JSON POST when a drift report alerts", set: str(func(c *Config) *string { return &c.DriftWebhookURL })},
 		{Env: "SUPPORTD_INJECTION_ACTION", Area: Answer, Default: "handoff", Help: "what a question taken for a prompt-injection attempt gets: answer (log and count only), refuse, or handoff", set: oneOf([]string{"answer", "refuse", "handoff"}, func(c *Config) *string { return &c.InjectionAction })},
 		{Env: "SUPPORTD_INJECTION_THRESHOLD", Area: Answer, Default: "0.5", Help: "injection score (0..1) at which SUPPORTD_INJECTION_ACTION applies", set: fraction(func(c *Config) *float64 { return &c.InjectionThreshold })},
 		{Env: "SUPPORTD_REDACT_STORED", Area: Answer, Default: "true", Help: "replace emails, phone numbers, card numbers, IBANs and secrets in stored questions, answers and feedback with placeholders; false keeps them raw", set: func(c *Config, v string) error {

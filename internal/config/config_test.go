@@ -52,6 +52,9 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL (--database-url): must be a postgres:// URL"},
 		{map[string]string{"SUPPORTD_CHUNK_OVERLAP": "400"}, "SUPPORTD_CHUNK_OVERLAP (400) must be smaller than SUPPORTD_CHUNK_TOKENS (300)"},
 		{map[string]string{"SUPPORTD_EMBEDDER": "openai"}, "SUPPORTD_EMBED_MODEL is required with SUPPORTD_EMBEDDER=openai"},
+		{map[string]string{"SUPPORTD_DRIFT_SCHEDULE": "hourly"}, `SUPPORTD_DRIFT_SCHEDULE (--drift-schedule): "hourly" is neither a five-field cron expression nor @hourly, @daily, @weekly or @every DURATION`},
+		{map[string]string{"SUPPORTD_EVAL_SCHEDULE": "@every 10ms"}, `SUPPORTD_EVAL_SCHEDULE (--eval-schedule): "@every 10ms": @every needs a duration of at least 1s`},
+		{map[string]string{"SUPPORTD_DRIFT_MIN_QUESTIONS": "0"}, "SUPPORTD_DRIFT_MIN_QUESTIONS (--drift-min-questions): 0 is outside 1..1000000"},
 	}
 	for _, tc := range cases {
 		_, err := load(t, tc.env)
@@ -61,6 +64,19 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 	_, err := load(t, map[string]string{"SUPPORTD_TOP_K": "x", "SUPPORTD_EMBED_DIM": "1"})
 	require.ErrorContains(t, err, "SUPPORTD_TOP_K")
 	require.ErrorContains(t, err, "SUPPORTD_EMBED_DIM", "all bad values are reported at once")
+}
+
+func TestSchedulesTakeCronOrDescriptors(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"0 6 * * 1", "@weekly", "@every 2s", "@every 1h30m"} {
+		c, err := load(t, map[string]string{"SUPPORTD_DRIFT_SCHEDULE": v, "SUPPORTD_EVAL_SCHEDULE": v})
+		require.NoError(t, err, v)
+		require.Equal(t, v, c.DriftSchedule)
+		require.Equal(t, v, c.EvalSchedule)
+	}
+	c, err := load(t, nil)
+	require.NoError(t, err)
+	require.Equal(t, 100, c.DriftMinQuestions)
 }
 
 // README's configuration table is generated from the registry; this keeps

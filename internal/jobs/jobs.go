@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -69,34 +70,39 @@ type driftWorker struct {
 
 func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error { return w.run(ctx) }
 
-// Params configures the job client.
+// Params configures the job client. Each job that has a function is
+// worked (so it can also be enqueued by hand); each that also has a
+// schedule is inserted periodically by the elected leader.
+//
+// A schedule is a five-field cron expression in UTC ("0 6 * * 1") or a
+// descriptor: "@hourly", "@daily", "@weekly" or "@every 30s" (demos and
+// tests; cron cannot go below a minute).
 type Params struct {
 	Pool *pgxpool.Pool
 	Log  *slog.Logger
-	// Schedule is a standard five-field cron expression (UTC) for the
-	// evaluation; empty schedules nothing (jobs inserted by hand still run).
-	Schedule string
-	// Every, when set, replaces Schedule with a fixed interval (tests and
-	// demos; cron cannot go below a minute).
-	Every   time.Duration
-	Eval    EvalArgs
-	RunEval EvalFunc
 	// Workers is how many jobs this process works at once; default 1.
 	Workers int
-	// Retention, when set, runs daily (and once at start-up) to purge
-	// data past its retention period.
-	Retention func(ctx context.Context) error
-	// Drift, when set, runs on DriftSchedule (cron, UTC).
+
+	// RunEval works evaluation jobs (required); Eval is what the scheduled
+	// evaluation runs, EvalSchedule when ("" schedules nothing).
+	RunEval      EvalFunc
+	Eval         EvalArgs
+	EvalSchedule string
+	// Drift reports on every knowledge base on DriftSchedule.
 	Drift         func(ctx context.Context) error
 	DriftSchedule string
+	// Retention purges data past its retention period on
+	// RetentionSchedule (default daily) and once at start-up.
+	Retention         func(ctx context.Context) error
+	RetentionSchedule string
 }
 
-// ParseSchedule validates a cron expression and returns the schedule with
-// the shortest gap between its runs, used as the uniqueness period.
-func ParseSchedule(expr string) (cron.Schedule, time.Duration, error) {
+// ParseSchedule validates a schedule and returns it with the shortest gap
+// between its runs, used as the uniqueness period.
+func ParseSchedule(expr string) (river.PeriodicSchedule, time.Duration, error) {
 	s, err := cron.ParseStandard(expr)
 	if err != nil {
-		return nil, 0, fmt.Errorf("cron expression %q: %w", expr, err)
+		return nil, 0, fmt.Errorf("schedule %q: %w", expr, err)
 	}
 	first := s.Next(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	gap := s.Next(first).Sub(first)
@@ -104,63 +110,69 @@ func ParseSchedule(expr string) (cron.Schedule, time.Duration, error) {
 		next := s.Next(t)
 		gap, t = min(gap, next.Sub(t)), next
 	}
-	return s, gap, nil
+	return utc{s}, gap, nil
 }
 
-// New builds a River client that works evaluation jobs and, with a
-// schedule, enqueues them periodically.
+// periodic is one job the leader inserts on a schedule.
+type periodic struct {
+	id         string
+	schedule   string
+	args       river.JobArgs
+	byArgs     bool
+	runOnStart bool
+}
+
+// New builds a River client that works every configured job and inserts
+// the scheduled ones periodically.
 func New(p Params) (*river.Client[pgx.Tx], error) {
 	if p.Pool == nil || p.RunEval == nil || p.Log == nil {
 		return nil, errors.New("jobs.New: missing dependency")
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &evalWorker{run: p.RunEval})
-	var periodic []*river.PeriodicJob
+	var want []periodic
+	if p.EvalSchedule != "" {
+		want = append(want, periodic{id: "eval_golden", schedule: p.EvalSchedule, args: p.Eval, byArgs: true})
+	}
+	if p.Drift != nil {
+		river.AddWorker(workers, &driftWorker{run: p.Drift})
+		if p.DriftSchedule != "" {
+			want = append(want, periodic{id: "drift_report", schedule: p.DriftSchedule, args: DriftArgs{}})
+		}
+	}
 	if p.Retention != nil {
 		river.AddWorker(workers, &retentionWorker{run: p.Retention})
-		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
-			func() (river.JobArgs, *river.InsertOpts) {
-				return RetentionArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Hour}}
-			}, &river.PeriodicJobOpts{ID: "retention_purge", RunOnStart: true}))
+		want = append(want, periodic{id: "retention_purge", schedule: cmp.Or(p.RetentionSchedule, "@daily"),
+			args: RetentionArgs{}, runOnStart: true})
 	}
-	cfg := &river.Config{
+	jobs, err := periodicJobs(want)
+	if err != nil {
+		return nil, err
+	}
+	return river.NewClient(riverpgxv5.New(p.Pool), &river.Config{
 		Logger:       p.Log,
 		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: max(p.Workers, 1)}},
 		Workers:      workers,
 		MaxAttempts:  3,
 		JobTimeout:   time.Hour,
-		PeriodicJobs: periodic,
-	}
-	if p.Drift != nil && p.DriftSchedule != "" {
-		ds, gap, err := ParseSchedule(p.DriftSchedule)
+		PeriodicJobs: jobs,
+	})
+}
+
+// periodicJobs turns the wanted schedules into River's periodic jobs, each
+// unique for its period so that two leaders never insert one period twice.
+func periodicJobs(want []periodic) ([]*river.PeriodicJob, error) {
+	out := make([]*river.PeriodicJob, 0, len(want))
+	for _, w := range want {
+		sched, gap, err := ParseSchedule(w.schedule)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", w.id, err)
 		}
-		river.AddWorker(workers, &driftWorker{run: p.Drift})
-		periodic = append(periodic, river.NewPeriodicJob(utc{ds}, func() (river.JobArgs, *river.InsertOpts) {
-			return DriftArgs{}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: gap}}
-		}, &river.PeriodicJobOpts{ID: "drift_report"}))
+		opts := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: w.byArgs, ByPeriod: gap}}
+		out = append(out, river.NewPeriodicJob(sched, func() (river.JobArgs, *river.InsertOpts) { return w.args, opts },
+			&river.PeriodicJobOpts{ID: w.id, RunOnStart: w.runOnStart}))
 	}
-	var sched river.PeriodicSchedule
-	var gap time.Duration
-	switch {
-	case p.Every > 0:
-		sched, gap = river.PeriodicInterval(p.Every), p.Every
-	case p.Schedule != "":
-		cs, g, err := ParseSchedule(p.Schedule)
-		if err != nil {
-			return nil, err
-		}
-		sched, gap = utc{cs}, g
-	}
-	if sched != nil {
-		args := p.Eval
-		cfg.PeriodicJobs = append(cfg.PeriodicJobs, river.NewPeriodicJob(sched,
-			func() (river.JobArgs, *river.InsertOpts) {
-				return args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: gap}}
-			}, &river.PeriodicJobOpts{ID: "eval_golden"}))
-	}
-	return river.NewClient(riverpgxv5.New(p.Pool), cfg)
+	return out, nil
 }
 
 // utc evaluates a cron schedule in UTC whatever the process's zone.

@@ -22,8 +22,14 @@ func TestParseSchedule(t *testing.T) {
 	_, gap, err = jobs.ParseSchedule("*/15 * * * *")
 	require.NoError(t, err)
 	require.Equal(t, 15*time.Minute, gap)
+	_, gap, err = jobs.ParseSchedule("@every 2s")
+	require.NoError(t, err)
+	require.Equal(t, 2*time.Second, gap)
+	_, gap, err = jobs.ParseSchedule("@daily")
+	require.NoError(t, err)
+	require.Equal(t, 24*time.Hour, gap)
 	_, _, err = jobs.ParseSchedule("every tuesday")
-	require.ErrorContains(t, err, `cron expression "every tuesday"`)
+	require.ErrorContains(t, err, `schedule "every tuesday"`)
 }
 
 // Two workers share one database, as two replicas would. Periodic jobs are
@@ -34,11 +40,10 @@ func TestScheduleEnqueuesOneRunPerPeriodAcrossWorkers(t *testing.T) {
 	st := dbtest.New(t)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	var ran atomic.Int64
-	const period = time.Second
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for range 2 {
-		client, err := jobs.New(jobs.Params{Pool: st.Pool(), Log: log, Every: period,
+		client, err := jobs.New(jobs.Params{Pool: st.Pool(), Log: log, EvalSchedule: "@every 1s",
 			Eval:    jobs.EvalArgs{Tenant: "default", KB: "demo", Golden: "goldenset/demo.jsonl", Baseline: "latest"},
 			RunEval: func(context.Context, jobs.EvalArgs) error { ran.Add(1); return nil }})
 		require.NoError(t, err)

@@ -92,18 +92,43 @@ func (w *Webhook) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case body := <-w.queue:
-			if err := w.post(ctx, body); err != nil {
-				select {
-				case <-ctx.Done():
-					return
-				case <-w.p.After(retryDelay):
-				}
-				if err := w.post(ctx, body); err != nil {
-					w.dropped.Add(1)
-					w.p.Log.Warn("webhook delivery failed", "err", err)
-				}
-			}
+			w.deliver(ctx, body)
 		}
+	}
+}
+
+// Drain delivers the events queued so far, then returns: one-shot
+// commands call it before they exit, where no Run goroutine outlives them.
+func (w *Webhook) Drain(ctx context.Context) {
+	if w == nil || w.p.URL == "" {
+		return
+	}
+	for {
+		select {
+		case body := <-w.queue:
+			w.deliver(ctx, body)
+		default:
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}
+
+// deliver posts one event, retrying once after a second.
+func (w *Webhook) deliver(ctx context.Context, body []byte) {
+	if err := w.post(ctx, body); err == nil {
+		return
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-w.p.After(retryDelay):
+	}
+	if err := w.post(ctx, body); err != nil {
+		w.dropped.Add(1)
+		w.p.Log.Warn("webhook delivery failed", "err", err)
 	}
 }
 

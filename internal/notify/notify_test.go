@@ -113,3 +113,22 @@ func TestWebhookNeverBlocks(t *testing.T) {
 	require.EqualValues(t, 1000-256, w.Dropped())
 	require.False(t, notify.New(notify.Params{Log: discard}).Send("x", nil), "no URL: discarded")
 }
+
+// A one-shot command drains the queue before it exits.
+func TestDrainDeliversWhatIsQueued(t *testing.T) {
+	t.Parallel()
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev notify.Event
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		got = append(got, ev.Event)
+	}))
+	defer srv.Close()
+	w := notify.New(notify.Params{URL: srv.URL, Client: srv.Client(), Log: discard})
+	require.True(t, w.Send("drift.alert", nil))
+	require.True(t, w.Send("digest.weekly", nil))
+	w.Drain(context.Background())
+	require.Equal(t, []string{"drift.alert", "digest.weekly"}, got)
+	w.Drain(context.Background()) // nothing left: returns at once
+	require.Len(t, got, 2)
+}
