@@ -21,7 +21,7 @@ import (
 
 func runEval(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(env.stderr, "usage: supportd eval run|show|list [flags]\n\n  run   score the assistant on a golden set\n  show  render a stored run\n  list  list stored runs")
+		fmt.Fprintln(env.stderr, "usage: supportd eval run|show|list|accept [flags]\n\n  run     score the assistant on a golden set\n  show    render a stored run\n  list    list stored runs\n  accept  pin a run as the baseline later runs are gated against")
 		if len(args) == 0 {
 			return errors.New("eval needs a subcommand")
 		}
@@ -34,8 +34,10 @@ func runEval(ctx context.Context, env *environment, args []string) error {
 		return runEvalShow(ctx, env, args[1:])
 	case "list":
 		return runEvalList(ctx, env, args[1:])
+	case "accept":
+		return runEvalAccept(ctx, env, args[1:])
 	}
-	return fmt.Errorf("unknown eval subcommand %q (want run, show or list)", args[0])
+	return fmt.Errorf("unknown eval subcommand %q (want run, show, list or accept)", args[0])
 }
 
 // reportFlags are the output options shared by eval run and eval show.
@@ -57,10 +59,11 @@ func runEvalRun(ctx context.Context, env *environment, args []string) error {
 	var caseTimeout time.Duration
 	var failOnRegression bool
 	var rf reportFlags
-	cfg, fs, err := loadConfig(env, "eval run", "[--golden FILE] [--kb NAME] [--baseline latest|RUN_ID] [--fail-on-regression]", answerSettings|config.Eval, args, func(fs *flag.FlagSet) {
+	cfg, fs, err := loadConfig(env, "eval run", "[--golden FILE] [--kb NAME] [--baseline pinned|RUN_ID|none] [--fail-on-regression]", answerSettings|config.Eval, args, func(fs *flag.FlagSet) {
 		fs.StringVar(&golden, "golden", "", "golden set (JSONL); default SUPPORTD_EVAL_GOLDEN")
 		fs.StringVar(&kbName, "kb", "", "knowledge base; default SUPPORTD_EVAL_KB")
-		fs.StringVar(&baseline, "baseline", "latest", `run to compare with: "latest", a run id, or "" for none`)
+		fs.StringVar(&baseline, "baseline", eval.BaselinePinned, `run to compare with: "pinned" (the run id in the file `+
+			`"baseline" beside the golden set, else the last accepted run, else the first complete one), a run id, or "none"`)
 		fs.StringVar(&thresholds, "thresholds", "", "regression thresholds (JSON); default SUPPORTD_EVAL_THRESHOLDS")
 		fs.IntVar(&concurrency, "concurrency", 4, "cases in flight")
 		fs.DurationVar(&caseTimeout, "case-timeout", time.Minute, "deadline of one case")
@@ -73,9 +76,13 @@ func runEvalRun(ctx context.Context, env *environment, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("eval run takes no arguments, got %q", fs.Args())
 	}
-	set, err := eval.LoadGolden(or(golden, cfg.EvalGolden))
+	golden = or(golden, cfg.EvalGolden)
+	set, err := eval.LoadGolden(golden)
 	if err != nil {
 		return err // line-numbered, before anything runs
+	}
+	if baseline, err = eval.BaselineSpec(baseline, golden); err != nil {
+		return err
 	}
 	th, err := eval.LoadThresholds(or(thresholds, cfg.EvalThresholds))
 	if err != nil {
@@ -105,10 +112,38 @@ func runEvalRun(ctx context.Context, env *environment, args []string) error {
 		return errors.Join(fmt.Errorf("eval run %d was interrupted and is stored as incomplete (not a pass)", out.Run.Meta.ID), err)
 	case err != nil:
 		return err
+	case out.Comparison == nil && baseline != eval.BaselineNone:
+		fmt.Fprintf(env.stderr, "no baseline to compare with yet: this is the first complete run of %s (pin another with 'supportd eval accept RUN')\n", kb.Name)
 	case out.Comparison != nil && out.Comparison.Regressed && failOnRegression:
 		fmt.Fprintf(env.stderr, "regression against run %d: %d case(s) flipped from pass to fail\n", out.Comparison.BaseID, len(out.Comparison.Flipped))
 		return exitCode(1)
 	}
+	return nil
+}
+
+// runEvalAccept pins a run as its knowledge base's baseline (audited).
+func runEvalAccept(ctx context.Context, env *environment, args []string) error {
+	cfg, fs, err := loadConfig(env, "eval accept", "RUN_ID", config.General|config.Database, args, nil)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("eval accept takes one run id")
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("run id %q is not a number", fs.Arg(0))
+	}
+	a, err := openApp(ctx, env, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	run, err := a.EvalRunner().Accept(ctx, cfg.Tenant, id, "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "run %d (pass rate %.3f) is now the baseline of knowledge base %s\n", run.Meta.ID, run.Summary.PassRate.Mean, run.Meta.KB)
 	return nil
 }
 
@@ -197,10 +232,14 @@ func runEvalList(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.stdout, "%-6s %-10s %-9s %-8s %-10s %s\n", "run", "status", "trigger", "kb", "pass rate", "started")
+	fmt.Fprintf(env.stdout, "%-6s %-10s %-9s %-8s %-10s %-21s %s\n", "run", "status", "trigger", "kb", "pass rate", "started", "accepted")
 	for _, r := range runs {
-		fmt.Fprintf(env.stdout, "%-6d %-10s %-9s %-8s %-10.3f %s\n", r.Meta.ID, r.Meta.Status, r.Meta.Trigger, r.Meta.KB,
-			r.Summary.PassRate.Mean, r.Meta.StartedAt.Format(time.RFC3339))
+		accepted := ""
+		if r.Meta.AcceptedAt != nil {
+			accepted = r.Meta.AcceptedAt.Format(time.RFC3339) + " by " + r.Meta.AcceptedBy
+		}
+		fmt.Fprintf(env.stdout, "%-6d %-10s %-9s %-8s %-10.3f %-21s %s\n", r.Meta.ID, r.Meta.Status, r.Meta.Trigger, r.Meta.KB,
+			r.Summary.PassRate.Mean, r.Meta.StartedAt.Format(time.RFC3339), accepted)
 	}
 	return nil
 }

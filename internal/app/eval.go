@@ -63,7 +63,7 @@ func (a *App) PublishLatestEvals(ctx context.Context) {
 		return
 	}
 	for _, kb := range kbs {
-		run, ok, err := a.EvalRunner().Baseline(ctx, a.Config.Tenant, kb.Name, "latest", 0)
+		run, ok, err := a.EvalRunner().Latest(ctx, a.Config.Tenant, kb.Name)
 		if err == nil && ok {
 			a.PublishEval(run)
 		}
@@ -85,9 +85,13 @@ func (a *App) scheduledEval(ctx context.Context, args jobs.EvalArgs) error {
 	if err != nil {
 		return err
 	}
+	baseline, err := eval.BaselineSpec(args.Baseline, args.Golden)
+	if err != nil {
+		return err
+	}
 	p := a.EvalParams(kb, set, "schedule")
 	p.Tenant = args.Tenant
-	out, err := a.EvalRunner().Evaluate(ctx, eval.EvaluateParams{RunParams: p, Baseline: args.Baseline,
+	out, err := a.EvalRunner().Evaluate(ctx, eval.EvaluateParams{RunParams: p, Baseline: baseline,
 		Thresholds: th, WebhookURL: a.Config.EvalWebhookURL})
 	if err != nil {
 		return err
@@ -96,6 +100,14 @@ func (a *App) scheduledEval(ctx context.Context, args jobs.EvalArgs) error {
 		a.PublishEval(out.Run)
 	}
 	a.Log.Info("scheduled evaluation finished", "run_id", out.Run.Meta.ID, "status", out.Run.Meta.Status,
-		"pass_rate", out.Run.Summary.PassRate.Mean, "regressed", out.Comparison != nil && out.Comparison.Regressed)
+		"pass_rate", out.Run.Summary.PassRate.Mean, "regressed", out.Comparison != nil && out.Comparison.Regressed, "baseline", baselineID(out.Comparison))
 	return nil
+}
+
+// baselineID is the compared run's id for logs; 0 without a comparison.
+func baselineID(c *eval.Comparison) int64 {
+	if c == nil {
+		return 0
+	}
+	return c.BaseID
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
+	"supportd/internal/eval"
 	"supportd/internal/jobs"
 	"supportd/internal/notify"
 )
@@ -19,7 +20,7 @@ func (a *App) Jobs() (*river.Client[pgx.Tx], error) {
 	cfg := a.Config
 	return jobs.New(jobs.Params{
 		Pool: a.Store.Pool(), Log: a.Log, EvalSchedule: cfg.EvalSchedule,
-		Eval:    jobs.EvalArgs{Tenant: cfg.Tenant, KB: cfg.EvalKB, Golden: cfg.EvalGolden, Baseline: "latest"},
+		Eval:    jobs.EvalArgs{Tenant: cfg.Tenant, KB: cfg.EvalKB, Golden: cfg.EvalGolden, Baseline: eval.BaselinePinned},
 		RunEval: a.scheduledEval, Retention: a.Retention, Drift: a.scheduledDrift, DriftSchedule: cfg.DriftSchedule,
 	})
 }

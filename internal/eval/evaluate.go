@@ -13,8 +13,8 @@ import (
 // EvaluateParams is a run plus what to compare it with and whom to tell.
 type EvaluateParams struct {
 	RunParams
-	// Baseline is "latest" (the last complete run of the same knowledge
-	// base), a run id, or "" for no comparison.
+	// Baseline is BaselinePinned, a run id, or BaselineNone (see
+	// [Runner.Baseline]).
 	Baseline   string
 	Thresholds Thresholds
 	// WebhookURL, when set, receives a JSON POST when the run regresses.

@@ -32,6 +32,8 @@ type Runs interface {
 	AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Duration) (int64, error)
 	EvalRun(ctx context.Context, tenant string, id int64) (store.EvalRunRow, []store.EvalResultRow, error)
 	EvalRuns(ctx context.Context, f store.EvalRunFilter) ([]store.EvalRunRow, error)
+	AcceptedEvalRun(ctx context.Context, tenant, kb string) (store.EvalRunRow, bool, error)
+	AcceptEvalRun(ctx context.Context, tenant string, id int64, actor string) (store.EvalRunRow, error)
 	DocumentURIs(ctx context.Context, kb store.KB) (map[string]bool, error)
 }
 
@@ -274,7 +276,7 @@ func fromRow(row store.EvalRunRow) (Run, *Comparison, error) {
 	run := Run{Meta: RunMeta{ID: row.ID, StartedAt: row.StartedAt, FinishedAt: row.FinishedAt, Status: row.Status,
 		Trigger: row.Trigger, GoldenPath: row.GoldenPath, GoldenHash: row.GoldenHash, KB: row.KB,
 		ContentVersion: row.ContentVersion, PromptVersions: row.PromptVersions, Model: row.Model,
-		GitCommit: row.GitCommit, Config: row.Config}}
+		GitCommit: row.GitCommit, Config: row.Config, AcceptedAt: row.AcceptedAt, AcceptedBy: row.AcceptedBy}}
 	if len(row.Summary) > 0 {
 		if err := json.Unmarshal(row.Summary, &run.Summary); err != nil {
 			return run, nil, fmt.Errorf("decode eval run %d summary: %w", row.ID, err)
@@ -307,26 +309,78 @@ func (r *Runner) List(ctx context.Context, f store.EvalRunFilter) ([]Run, error)
 	return out, nil
 }
 
-// Baseline resolves spec ("latest" or a run id) to a complete run of the
-// same knowledge base other than exclude; ok is false when there is none.
+// Baseline specs: what a run is compared with.
+const (
+	// BaselinePinned is the run accepted most recently for the knowledge
+	// base (supportd eval accept) or, before any has been accepted, its
+	// first complete run. Never simply the previous run: a regression would
+	// then become the baseline and pass the gate the second time.
+	BaselinePinned = "pinned"
+	// BaselineNone compares with nothing.
+	BaselineNone = ""
+)
+
+// Baseline resolves spec (BaselinePinned, a run id, or BaselineNone) to a
+// complete run of knowledge base kb other than exclude; ok is false when
+// there is none.
 func (r *Runner) Baseline(ctx context.Context, tenant, kb, spec string, exclude int64) (Run, bool, error) {
-	if spec == "" {
+	switch spec {
+	case BaselineNone:
 		return Run{}, false, nil
-	}
-	if spec != "latest" {
-		id, err := strconv.ParseInt(spec, 10, 64)
+	case BaselinePinned:
+		row, ok, err := r.runs.AcceptedEvalRun(ctx, tenant, kb)
 		if err != nil {
-			return Run{}, false, core.Errorf(core.CodeInvalid, "baseline must be a run id or \"latest\", not %q", spec)
+			return Run{}, false, err
 		}
-		run, _, err := r.Load(ctx, tenant, id)
+		if !ok {
+			rows, err := r.runs.EvalRuns(ctx, store.EvalRunFilter{Tenant: tenant, KB: kb, Status: "complete", Oldest: true, Limit: 1})
+			if err != nil || len(rows) == 0 {
+				return Run{}, false, err
+			}
+			row = rows[0]
+		}
+		if row.ID == exclude {
+			return Run{}, false, nil
+		}
+		run, _, err := r.Load(ctx, tenant, row.ID)
 		return run, err == nil, err
 	}
-	rows, err := r.runs.EvalRuns(ctx, store.EvalRunFilter{Tenant: tenant, KB: kb, Status: "complete", Before: exclude, Limit: 1})
+	id, err := strconv.ParseInt(spec, 10, 64)
+	if err != nil || id <= 0 {
+		return Run{}, false, core.Errorf(core.CodeInvalid, "baseline must be a run id or %q, not %q", BaselinePinned, spec)
+	}
+	run, _, err := r.Load(ctx, tenant, id)
+	switch {
+	case err != nil:
+		return Run{}, false, err
+	case run.Meta.KB != kb:
+		return Run{}, false, core.Errorf(core.CodeInvalid, "baseline run %d is of knowledge base %q, not %q", id, run.Meta.KB, kb)
+	case run.Meta.Status != "complete":
+		return Run{}, false, core.Errorf(core.CodeInvalid, "baseline run %d is %s, not complete", id, run.Meta.Status)
+	}
+	return run, true, nil
+}
+
+// Latest returns the newest complete run of kb; ok is false when there is
+// none.
+func (r *Runner) Latest(ctx context.Context, tenant, kb string) (Run, bool, error) {
+	rows, err := r.runs.EvalRuns(ctx, store.EvalRunFilter{Tenant: tenant, KB: kb, Status: "complete", Limit: 1})
 	if err != nil || len(rows) == 0 {
 		return Run{}, false, err
 	}
 	run, _, err := r.Load(ctx, tenant, rows[0].ID)
 	return run, err == nil, err
+}
+
+// Accept pins a complete run as its knowledge base's baseline; the store
+// audits it as done by actor.
+func (r *Runner) Accept(ctx context.Context, tenant string, id int64, actor string) (Run, error) {
+	row, err := r.runs.AcceptEvalRun(ctx, tenant, id, actor)
+	if err != nil {
+		return Run{}, err
+	}
+	run, _, err := fromRow(row)
+	return run, err
 }
 
 // History returns up to n complete runs of kb ending with (and including)

@@ -3,6 +3,7 @@ package eval_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/assistant"
+	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
@@ -112,7 +114,7 @@ func TestRegressionGateFiresOnADegradedPipelineOnly(t *testing.T) {
 	}))
 	defer hook.Close()
 	evaluate := func(a eval.Answerer) eval.Outcome {
-		out, err := b.runner(a).Evaluate(context.Background(), eval.EvaluateParams{RunParams: b.params(), Baseline: "latest",
+		out, err := b.runner(a).Evaluate(context.Background(), eval.EvaluateParams{RunParams: b.params(), Baseline: eval.BaselinePinned,
 			Thresholds: eval.DefaultThresholds(), WebhookURL: hook.URL})
 		require.NoError(t, err)
 		return out
@@ -140,15 +142,58 @@ func TestRegressionGateFiresOnADegradedPipelineOnly(t *testing.T) {
 	}
 	require.NotEmpty(t, regressed)
 
+	// The same regression again is still a regression: the baseline is
+	// pinned, not the previous run.
+	again := evaluate(degraded.Assistant)
+	require.Equal(t, first.Run.Meta.ID, again.Comparison.BaseID)
+	require.True(t, again.Comparison.Regressed)
+
 	mu.Lock()
-	defer mu.Unlock()
-	require.Len(t, hooks, 1, "only the regression is announced")
+	require.Len(t, hooks, 2, "only the regressions are announced")
 	require.Equal(t, "eval.regression", hooks[0]["event"])
 	require.EqualValues(t, worse.Run.Meta.ID, hooks[0]["run_id"])
+	require.EqualValues(t, again.Run.Meta.ID, hooks[1]["run_id"])
+	mu.Unlock()
 
 	_, cmpn, err := b.runner(b.kit.Assistant).Load(context.Background(), testkit.Tenant, worse.Run.Meta.ID)
 	require.NoError(t, err)
 	require.Equal(t, worse.Comparison.Flipped, cmpn.Flipped, "the comparison is stored with the run")
+
+	// Accepting the degraded run (a trade-off someone chose) moves the pin.
+	accepted, err := b.runner(b.kit.Assistant).Accept(context.Background(), testkit.Tenant, worse.Run.Meta.ID, "cli")
+	require.NoError(t, err)
+	require.NotNil(t, accepted.Meta.AcceptedAt)
+	require.Equal(t, "cli", accepted.Meta.AcceptedBy)
+	third := evaluate(degraded.Assistant)
+	require.Equal(t, worse.Run.Meta.ID, third.Comparison.BaseID)
+	require.False(t, third.Comparison.Regressed)
+	var audited int
+	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM audit_log
+		WHERE action = 'eval.accept' AND actor = 'cli' AND target = $1`, fmt.Sprint(worse.Run.Meta.ID)).Scan(&audited))
+	require.Equal(t, 1, audited)
+}
+
+func TestOnlyACompleteRunOfTheSameKBCanBeTheBaseline(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	r := b.runner(b.kit.Assistant)
+	id, err := b.kit.Store.CreateEvalRun(ctx, store.EvalRunRow{Tenant: testkit.Tenant, KB: "demo", Trigger: "test",
+		GoldenPath: "g", GoldenHash: "h", Model: "m"})
+	require.NoError(t, err)
+	_, err = r.Accept(ctx, testkit.Tenant, id, "cli")
+	require.Equal(t, core.CodeConflict, core.ErrorCode(err), "a running run: %v", err)
+	_, err = r.Accept(ctx, testkit.Tenant, 999999, "cli")
+	require.Equal(t, core.CodeNotFound, core.ErrorCode(err))
+	_, err = r.Accept(ctx, "acme", id, "cli")
+	require.Equal(t, core.CodeNotFound, core.ErrorCode(err), "another tenant's run")
+	_, _, err = r.Baseline(ctx, testkit.Tenant, "demo", "abc", 0)
+	require.Equal(t, core.CodeInvalid, core.ErrorCode(err))
+	_, _, err = r.Baseline(ctx, testkit.Tenant, "other", fmt.Sprint(id), 0)
+	require.ErrorContains(t, err, `is of knowledge base "demo", not "other"`)
+	_, ok, err := r.Baseline(ctx, testkit.Tenant, "demo", eval.BaselinePinned, 0)
+	require.NoError(t, err)
+	require.False(t, ok, "no complete run yet")
 }
 
 func TestStaleCasesAreNotModelFailures(t *testing.T) {
@@ -193,7 +238,7 @@ func TestInterruptedRunIsIncomplete(t *testing.T) {
 	require.Equal(t, "incomplete", stored.Meta.Status, "never reported as a pass")
 
 	// A later run skips it as a baseline.
-	_, ok, err := b.runner(b.kit.Assistant).Baseline(context.Background(), testkit.Tenant, "demo", "latest", run.Meta.ID+1)
+	_, ok, err := b.runner(b.kit.Assistant).Baseline(context.Background(), testkit.Tenant, "demo", eval.BaselinePinned, run.Meta.ID+1)
 	require.NoError(t, err)
 	require.False(t, ok)
 }

@@ -146,6 +146,9 @@ type RunMeta struct {
 	Model          string            `json:"model"`
 	GitCommit      string            `json:"git_commit,omitempty"`
 	Config         map[string]any    `json:"config,omitempty"` // e.g. top_k
+	// AcceptedAt is set when the run was accepted as the baseline.
+	AcceptedAt *time.Time `json:"accepted_at,omitempty"`
+	AcceptedBy string     `json:"accepted_by,omitempty"`
 }
 
 // Run is a complete evaluation: metadata, the summary and every case.

@@ -324,6 +324,15 @@ func endpoints() []endpoint {
 		{method: "GET", route: "/v1/eval/runs", scope: auth.ScopeEval, success: 200, foreignBody: ptr(`{"runs":[]}`), target: fixed("/v1/eval/runs")},
 		{method: "GET", route: "/v1/eval/runs/:id", scope: auth.ScopeEval, success: 200, foreign: core.CodeNotFound,
 			target: func(_ *testing.T, f *fixtures) request { return request{path: "/v1/eval/runs/" + id(f.runID)} }},
+		{method: "POST", route: "/v1/eval/runs/:id/accept", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeNotFound,
+			target: func(t *testing.T, f *fixtures) request {
+				// Each accepting request pins the run anew: the latest
+				// acceptance is the baseline.
+				before := f.b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'eval.accept'`)
+				return request{path: "/v1/eval/runs/" + id(f.runID) + "/accept", changed: func() bool {
+					return f.b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'eval.accept'`) > before
+				}}
+			}},
 		{method: "POST", route: "/v1/turns/:id/feedback", scope: auth.ScopeChat, success: 201, foreign: core.CodeNotFound,
 			target: func(t *testing.T, f *fixtures) request {
 				ans := f.answer(t, "")

@@ -21,6 +21,10 @@ type EvalRuns interface {
 	// Report renders a run in format (eval.Formats); an unknown format is
 	// core.CodeInvalid.
 	Report(ctx context.Context, tenant string, id int64, format string) (Rendered, error)
+	// Accept pins a complete run as its knowledge base's baseline and
+	// audits it: core.CodeNotFound for an unknown (or another tenant's)
+	// run, core.CodeConflict for one that is not complete.
+	Accept(ctx context.Context, tenant string, id int64, actor string) (eval.Run, error)
 }
 
 // Rendered is a report ready to send.
@@ -84,6 +88,24 @@ func handleGetEvalRun(runs EvalRuns) echo.HandlerFunc {
 			c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
 		}
 		return c.Blob(http.StatusOK, rep.ContentType, rep.Body)
+	}
+}
+
+// handleAcceptEvalRun pins a run as the baseline the regression gate
+// compares later runs with. Admin only: moving the baseline decides what
+// counts as a regression, which an eval (CI) key must not do for itself.
+func handleAcceptEvalRun(runs EvalRuns) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return core.Errorf(core.CodeInvalid, "run id must be a positive number")
+		}
+		p := principal(c)
+		run, err := runs.Accept(c.Request().Context(), p.Tenant, id, p.Actor())
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, evalRunSummary{Meta: run.Meta, Summary: run.Summary})
 	}
 }
 

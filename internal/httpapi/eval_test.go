@@ -60,6 +60,27 @@ func TestEvalRunsAreServed(t *testing.T) {
 	require.Equal(t, "text/html; charset=UTF-8", res.header.Get("Content-Type"))
 	require.Equal(t, 2, strings.Count(string(res.body), "<svg"), "trend and slice charts")
 
+	// Accepting pins the run as the baseline, audited as the caller.
+	res = b.do(t, http.MethodPost, path+"/accept", "", nil)
+	require.Equal(t, http.StatusOK, res.status, string(res.body))
+	var accepted struct {
+		Meta eval.RunMeta `json:"meta"`
+	}
+	require.NoError(t, json.Unmarshal(res.body, &accepted))
+	require.Equal(t, run.Meta.ID, accepted.Meta.ID)
+	require.NotNil(t, accepted.Meta.AcceptedAt)
+	require.Equal(t, "key:dev", accepted.Meta.AcceptedBy)
+	var audited int
+	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM audit_log
+		WHERE action = 'eval.accept' AND actor = 'key:dev' AND target = $1`, strconv.FormatInt(run.Meta.ID, 10)).Scan(&audited))
+	require.Equal(t, 1, audited)
+	pinned, ok, err := runner.Baseline(context.Background(), testkit.Tenant, "demo", eval.BaselinePinned, 0)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, run.Meta.ID, pinned.Meta.ID)
+	requireError(t, b.do(t, http.MethodPost, "/v1/eval/runs/999999/accept", "", nil), http.StatusNotFound, core.CodeNotFound)
+	requireError(t, b.do(t, http.MethodPost, "/v1/eval/runs/0/accept", "", nil), http.StatusBadRequest, core.CodeInvalid)
+
 	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs/999999", "", nil), http.StatusNotFound, core.CodeNotFound)
 	requireError(t, b.do(t, http.MethodGet, "/v1/eval/runs/abc", "", nil), http.StatusBadRequest, core.CodeInvalid)
 	requireError(t, b.do(t, http.MethodGet, path+"?format=pdf", "", nil), http.StatusBadRequest, core.CodeInvalid)

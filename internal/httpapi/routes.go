@@ -94,6 +94,7 @@ func New(d Deps) *echo.Echo {
 	if d.Eval != nil {
 		v1.GET("/eval/runs", handleListEvalRuns(d.Eval), eval)
 		v1.GET("/eval/runs/:id", handleGetEvalRun(d.Eval), eval)
+		v1.POST("/eval/runs/:id/accept", handleAcceptEvalRun(d.Eval), admin)
 	}
 	if d.Review != nil {
 		v1.OPTIONS("/turns/:id/feedback", preflight(d.Access.Origins))

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,9 @@ type EvalRunRow struct {
 	Comparison     json.RawMessage
 	StartedAt      time.Time
 	FinishedAt     *time.Time
+	// AcceptedAt is when the run was accepted as the baseline, by AcceptedBy.
+	AcceptedAt *time.Time
+	AcceptedBy string
 }
 
 // EvalResultRow is one stored case result.
@@ -43,12 +47,13 @@ type EvalResultRow struct {
 }
 
 const evalRunColumns = `id, tenant_id, kb, status, trigger, golden_path, golden_hash, content_version,
-	prompt_versions, model, git_commit, config, summary, comparison, started_at, finished_at`
+	prompt_versions, model, git_commit, config, summary, comparison, started_at, finished_at, accepted_at, accepted_by`
 
 func scanEvalRun(row pgx.Row) (EvalRunRow, error) {
 	var r EvalRunRow
 	err := row.Scan(&r.ID, &r.Tenant, &r.KB, &r.Status, &r.Trigger, &r.GoldenPath, &r.GoldenHash, &r.ContentVersion,
-		&r.PromptVersions, &r.Model, &r.GitCommit, &r.Config, &r.Summary, &r.Comparison, &r.StartedAt, &r.FinishedAt)
+		&r.PromptVersions, &r.Model, &r.GitCommit, &r.Config, &r.Summary, &r.Comparison, &r.StartedAt, &r.FinishedAt,
+		&r.AcceptedAt, &r.AcceptedBy)
 	return r, err
 }
 
@@ -154,18 +159,63 @@ type EvalRunFilter struct {
 	Status string // "" for all
 	Before int64  // only runs with a smaller id; 0 for no bound
 	Limit  int
+	// Oldest lists oldest first instead of newest first.
+	Oldest bool
 }
 
 // EvalRuns lists runs, newest first, without their results.
 func (s *Store) EvalRuns(ctx context.Context, f EvalRunFilter) ([]EvalRunRow, error) {
+	order := "DESC"
+	if f.Oldest {
+		order = "ASC"
+	}
 	rows, err := s.pool.Query(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
 		WHERE tenant_id = $1 AND ($2 = '' OR kb = $2) AND ($3 = '' OR status = $3) AND ($4 = 0 OR id < $4)
-		ORDER BY id DESC LIMIT $5`, f.Tenant, f.KB, f.Status, f.Before, max(f.Limit, 1))
+		ORDER BY id `+order+` LIMIT $5`, f.Tenant, f.KB, f.Status, f.Before, max(f.Limit, 1))
 	if err != nil {
 		return nil, translate(err, "list eval runs")
 	}
 	runs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (EvalRunRow, error) { return scanEvalRun(r) })
 	return runs, translate(err, "list eval runs")
+}
+
+// AcceptedEvalRun returns the run of kb accepted most recently; ok is
+// false when none has been.
+func (s *Store) AcceptedEvalRun(ctx context.Context, tenant, kb string) (run EvalRunRow, ok bool, err error) {
+	run, err = scanEvalRun(s.pool.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
+		WHERE tenant_id = $1 AND kb = $2 AND accepted_at IS NOT NULL ORDER BY accepted_at DESC, id DESC LIMIT 1`, tenant, kb))
+	if err == pgx.ErrNoRows {
+		return run, false, nil
+	}
+	return run, err == nil, translate(err, "read accepted eval run")
+}
+
+// AcceptEvalRun makes the tenant's complete run the pinned baseline of its
+// knowledge base, and audits it. An unknown run is core.CodeNotFound; a
+// run that is not complete is core.CodeConflict.
+func (s *Store) AcceptEvalRun(ctx context.Context, tenant string, id int64, actor string) (EvalRunRow, error) {
+	var run EvalRunRow
+	err := s.inTx(ctx, "accept eval run", func(tx pgx.Tx) error {
+		var err error
+		run, err = scanEvalRun(tx.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
+			WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenant, id))
+		if err == pgx.ErrNoRows {
+			return core.Errorf(core.CodeNotFound, "eval run %d does not exist", id)
+		}
+		if err != nil {
+			return err
+		}
+		if run.Status != "complete" {
+			return core.Errorf(core.CodeConflict, "eval run %d is %s: only a complete run can be the baseline", id, run.Status)
+		}
+		if run, err = scanEvalRun(tx.QueryRow(ctx, `UPDATE eval_runs SET accepted_at = now(), accepted_by = $2
+			WHERE id = $1 RETURNING `+evalRunColumns, id, actor)); err != nil {
+			return err
+		}
+		return audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: actor, Action: "eval.accept", Target: strconv.FormatInt(id, 10),
+			Details: map[string]any{"kb": run.KB}})
+	})
+	return run, err
 }
 
 // DocumentURIs is the set of source URIs in kb.
