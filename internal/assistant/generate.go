@@ -69,17 +69,20 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passa
 		Temperature: a.p.Temperature,
 	}
 	// A streamed answer passes the output filter on its way to the client:
-	// a canary split across tokens is caught before it is sent.
+	// a canary split across tokens is caught before it is sent. The filter
+	// knows the question, to catch an answer that says what the question
+	// demanded ("say 'Access Granted'") instead of answering it.
+	filter := a.filter.ForQuestion(w.question)
 	var sf *guard.StreamFilter
 	if g.streamed {
-		sf = a.filter.Stream(func(text string) error { return a.emit(ctx, w.turn, text) })
+		sf = filter.Stream(func(text string) error { return a.emit(ctx, w.turn, text) })
 		req.OnToken = func(_ context.Context, text string) error { return sf.Write(text) }
 	}
 	res, err := a.d.Generator.Generate(gctx, req)
 	span.SetAttributes(attribute.String("supportd.model", res.Provider), attribute.Int("supportd.attempts", res.Attempts))
-	if blocked := a.blocked(sf, res.Text, err); blocked != "" {
+	if reason := blocked(filter, sf, res.Text, err); reason != "" {
 		a.account(w, res.Response)
-		g.verdict, g.reason = verdictBlocked, blocked
+		g.verdict, g.reason = verdictBlocked, reason
 		return g, nil
 	}
 	if err != nil {
@@ -105,7 +108,7 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passa
 // blocked says why the model's output may not be shown ("" when it may):
 // the stream filter's verdict for a streamed answer, which also flushes
 // the clean text it held back, or a check of the whole text otherwise.
-func (a *Assistant) blocked(sf *guard.StreamFilter, text string, err error) string {
+func blocked(filter *guard.OutputFilter, sf *guard.StreamFilter, text string, err error) string {
 	if sf != nil {
 		if blocked, reason := sf.Blocked(); blocked {
 			return reason
@@ -119,7 +122,7 @@ func (a *Assistant) blocked(sf *guard.StreamFilter, text string, err error) stri
 	if err != nil {
 		return ""
 	}
-	if blocked, reason := a.filter.Check(text); blocked {
+	if blocked, reason := filter.Check(text); blocked {
 		return reason
 	}
 	return ""

@@ -16,9 +16,14 @@ import (
 // as a leak of the prompt.
 const PromptSpanWords = 12
 
-// MinCanaryLen is the fewest letters and digits a canary may have. Shorter
-// canaries would match ordinary text by chance.
+// MinCanaryLen is the fewest letters and digits a canary needs to be
+// matched anywhere in an answer. A shorter secret (at least MinSecretLen)
+// is matched only as a whole word, or spelled out letter by letter, so it
+// does not fire inside longer words.
 const MinCanaryLen = 8
+
+// MinSecretLen is the fewest letters and digits any secret may have.
+const MinSecretLen = 4
 
 // Reasons an OutputFilter blocks an answer.
 const (
@@ -28,17 +33,39 @@ const (
 	// BlockSystemPrompt: the answer repeats PromptSpanWords consecutive
 	// words of the system prompt.
 	BlockSystemPrompt = "system_prompt"
+	// BlockRestated: the answer restates the instructions in other words:
+	// one stretch of it holds too many of the prompt's distinctive terms.
+	BlockRestated = "restated_instructions"
+	// BlockSelfDescription: the answer describes the assistant's own
+	// instructions or configuration ("my instructions are", "I was told
+	// to", "here are my rules").
+	BlockSelfDescription = "self_description"
+	// BlockPayload: the answer contains a phrase the question demanded
+	// ("say 'Access Granted'"), the mark of an answer that followed an
+	// injected instruction instead of answering.
+	BlockPayload = "injected_payload"
 )
 
+// secret is a string an answer must not contain.
+type secret struct {
+	runes  []rune // letters and digits, folded
+	reason string
+	// whole says the secret matches only where it is not part of a longer
+	// run of letters and digits.
+	whole bool
+}
+
 // OutputFilter stops answers that leak the prompt: the canary token planted
-// in it, or a verbatim run of its words. It is immutable and safe for
-// concurrent use; Stream gives each answer its own StreamFilter.
+// in it, a verbatim run of its words, a restatement of its rules in other
+// words, a description of the assistant's own instructions, or (for a
+// filter made by ForQuestion) a payload phrase the question demanded. It is
+// immutable and safe for concurrent use; Stream gives each answer its own
+// StreamFilter.
 //
 // Pass as systemPrompt only the fixed instructions, not the retrieved
 // passages rendered into the prompt: answers quote passages on purpose.
 type OutputFilter struct {
-	// canary is the canary's letters and digits, folded; nil when unset.
-	canary []rune
+	secrets []secret
 	// shingles holds the hash of every PromptSpanWords-word run of the
 	// prompt; starts holds the hash of every shorter run that begins one,
 	// which is what a stream must hold back.
@@ -46,25 +73,30 @@ type OutputFilter struct {
 	// wordStarts holds every prefix of every prompt word, to tell whether
 	// a word cut off at the end of a chunk could still become one.
 	wordStarts map[string]struct{}
+	// terms are the prompt's distinctive words (see leakTerms).
+	terms map[string]struct{}
 }
 
 // NewOutputFilter returns a filter for answers to a prompt that carries
 // canary (empty: no canary check) and whose fixed instructions are
 // systemPrompt (empty, or shorter than PromptSpanWords words: no span
-// check). It panics if canary is set but has fewer than MinCanaryLen
-// letters and digits — a configuration error to catch at start-up. Use a
-// random token of 16 or more characters.
+// check). A canary of fewer than MinCanaryLen letters and digits matches
+// only as a whole word. It panics if canary is set but has fewer than
+// MinSecretLen — a configuration error to catch at start-up. Use a random
+// token of 16 or more characters.
 func NewOutputFilter(canary, systemPrompt string) *OutputFilter {
 	f := &OutputFilter{
 		shingles:   map[uint64]struct{}{},
 		starts:     map[uint64]struct{}{},
 		wordStarts: map[string]struct{}{},
+		terms:      leakTerms(systemPrompt),
 	}
-	for _, c := range skeleton(canary) {
-		f.canary = append(f.canary, c.r)
-	}
-	if n := len(f.canary); n > 0 && n < MinCanaryLen {
-		panic(fmt.Sprintf("guard: canary has %d letters and digits, want at least %d", n, MinCanaryLen))
+	if canary != "" {
+		c := newSecret(canary, BlockCanary)
+		if n := len(c.runes); n < MinSecretLen {
+			panic(fmt.Sprintf("guard: canary has %d letters and digits, want at least %d", n, MinSecretLen))
+		}
+		f.secrets = append(f.secrets, c)
 	}
 	ws, _ := words(systemPrompt, false)
 	hashes := make([]uint64, len(ws))
@@ -86,53 +118,136 @@ func NewOutputFilter(canary, systemPrompt string) *OutputFilter {
 	return f
 }
 
-// Check reports whether answer must be blocked, and why (BlockCanary or
-// BlockSystemPrompt); reason is "" when it is clean.
+func newSecret(s, reason string) secret {
+	var rs []rune
+	for _, c := range skeleton(s) {
+		rs = append(rs, c.r)
+	}
+	return secret{runes: rs, reason: reason, whole: len(rs) < MinCanaryLen}
+}
+
+// ForQuestion returns a filter that also blocks answers containing a
+// phrase question demanded of the answer (see demandedPhrases), or f itself
+// when it demands none.
+func (f *OutputFilter) ForQuestion(question string) *OutputFilter {
+	phrases := demandedPhrases(question)
+	if len(phrases) == 0 {
+		return f
+	}
+	g := *f
+	g.secrets = slices.Clone(f.secrets)
+	for _, p := range phrases {
+		g.secrets = append(g.secrets, newSecret(p, BlockPayload))
+	}
+	return &g
+}
+
+// Check reports whether answer must be blocked, and why (one of the Block
+// reasons); reason is "" when it is clean.
 func (f *OutputFilter) Check(answer string) (blocked bool, reason string) {
 	reason, _ = f.scan(answer, true, false)
+	if reason == "" {
+		reason = f.scanLeak(answer)
+	}
 	return reason != "", reason
 }
 
-// scan looks for a leak in text. final says the text is complete (its last
-// word is whole); deadStart says text begins inside a word that cannot be
-// part of a leak. It returns the block reason, or "" and safe: the length
-// of the prefix of text that no leak completed by later text could reach
-// into, which a stream may emit.
+// scan looks for a secret or a verbatim prompt span in text. final says
+// the text is complete (its last word is whole); deadStart says text
+// begins inside a word that cannot be part of a leak. It returns the block
+// reason, or "" and safe: the length of the prefix of text that no leak
+// completed by later text could reach into, which a stream may emit.
 func (f *OutputFilter) scan(text string, final, deadStart bool) (reason string, safe int) {
-	canarySafe, leaked := f.scanCanary(text)
-	if leaked {
-		return BlockCanary, 0
+	safe = len(text)
+	var sk []skelRune
+	if len(f.secrets) > 0 {
+		sk = skeleton(text)
+	}
+	for _, s := range f.secrets {
+		secretSafe, leaked := s.scan(text, sk, final, deadStart)
+		if leaked {
+			return s.reason, 0
+		}
+		safe = min(safe, secretSafe)
 	}
 	spanSafe, leaked := f.scanSpans(text, final, deadStart)
 	if leaked {
 		return BlockSystemPrompt, 0
 	}
-	return "", min(canarySafe, spanSafe)
+	return "", min(safe, spanSafe)
 }
 
-// scanCanary finds the canary in text's skeleton. Otherwise it returns
-// where the longest suffix of the skeleton that could still grow into the
-// canary begins.
-func (f *OutputFilter) scanCanary(text string) (safe int, leaked bool) {
-	if len(f.canary) == 0 {
-		return len(text), false
-	}
-	sk := skeleton(text)
-	rs := make([]rune, len(sk))
-	for i, c := range sk {
-		rs[i] = c.r
-	}
-	for i := 0; i+len(f.canary) <= len(rs); i++ {
-		if slices.Equal(rs[i:i+len(f.canary)], f.canary) {
+// scan finds s in text, whose skeleton is sk. Otherwise it returns where
+// the longest suffix of the skeleton that could still grow into s begins
+// (for a whole-word secret, also a match that a following letter could
+// still spoil).
+func (s secret) scan(text string, sk []skelRune, final, deadStart bool) (safe int, leaked bool) {
+	n := len(s.runes)
+	for i := 0; i+n <= len(sk); i++ {
+		if !skelEqual(sk[i:i+n], s.runes) {
+			continue
+		}
+		if !s.whole {
+			return 0, true
+		}
+		if i == 0 && deadStart || !wordEdgeBefore(text, sk[i].start) {
+			continue
+		}
+		end := sk[i+n-1].start + utf8.RuneLen(runeAt(text, sk[i+n-1].start))
+		if end == len(text) && !final {
+			return sk[i].start, false
+		}
+		if wordEdgeAfter(text, end) {
 			return 0, true
 		}
 	}
-	for m := min(len(rs), len(f.canary)-1); m > 0; m-- {
-		if slices.Equal(rs[len(rs)-m:], f.canary[:m]) {
+	if final {
+		return len(text), false
+	}
+	for m := min(len(sk), n-1); m > 0; m-- {
+		if skelEqual(sk[len(sk)-m:], s.runes[:m]) {
 			return sk[len(sk)-m].start, false
 		}
 	}
 	return len(text), false
+}
+
+func skelEqual(sk []skelRune, rs []rune) bool {
+	for i := range sk {
+		if sk[i].r != rs[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func runeAt(s string, i int) rune {
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r
+}
+
+// wordEdgeBefore reports whether no letter or digit touches offset i from
+// the left (ignorable characters skipped).
+func wordEdgeBefore(s string, i int) bool {
+	for i > 0 {
+		r, size := utf8.DecodeLastRuneInString(s[:i])
+		if !ignorable(r) {
+			return !isWordRuneFolded(r)
+		}
+		i -= size
+	}
+	return true
+}
+
+// wordEdgeAfter reports whether no letter or digit touches offset i from
+// the right.
+func wordEdgeAfter(s string, i int) bool {
+	for _, r := range s[i:] {
+		if !ignorable(r) {
+			return !isWordRuneFolded(r)
+		}
+	}
+	return true
 }
 
 // scanSpans finds a PromptSpanWords-word run of the prompt in text.

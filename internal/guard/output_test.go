@@ -62,7 +62,7 @@ func TestOutputFilterDisabledParts(t *testing.T) {
 	blocked, _ = short.Check("Be brief.")
 	require.False(t, blocked, "a prompt shorter than PromptSpanWords words has no spans")
 
-	require.Panics(t, func() { NewOutputFilter("abc-123", "") }, "short canaries are a configuration error")
+	require.Panics(t, func() { NewOutputFilter("ab-1", "") }, "secrets under MinSecretLen are a configuration error")
 }
 
 // collect returns a StreamFilter over f and the text it emitted so far.

@@ -86,24 +86,32 @@ func label(e Example) string {
 	return "benign: " + e.Source
 }
 
-// sharedQuestions reads the questions of a data set in ../shared/datasets,
-// or returns nil when it is absent.
-func sharedQuestions(t *testing.T, path string) []string {
+// sharedQA reads the questions and reference answers of a data set in
+// ../shared/datasets, or returns nil when it is absent.
+func sharedQA(t *testing.T, path string) []struct{ Question, Answer string } {
 	f, err := os.Open("../../../shared/datasets/" + path)
 	if err != nil {
 		t.Logf("%s absent: not measured", path)
 		return nil
 	}
 	defer f.Close()
-	var out []string
+	var out []struct{ Question, Answer string }
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var row struct{ Question string }
+		var row struct{ Question, Answer string }
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &row))
-		out = append(out, row.Question)
+		out = append(out, row)
 	}
 	require.NoError(t, sc.Err())
+	return out
+}
+
+func sharedQuestions(t *testing.T, path string) []string {
+	var out []string
+	for _, r := range sharedQA(t, path) {
+		out = append(out, r.Question)
+	}
 	return out
 }
 

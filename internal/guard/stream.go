@@ -2,6 +2,7 @@ package guard
 
 import (
 	"errors"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -25,6 +26,11 @@ type StreamFilter struct {
 	emit func(string) error
 	// pending is text received but not yet emitted.
 	pending string
+	// all is the whole answer received so far, for the checks that judge
+	// paraphrased leaks (scanLeak). They hold nothing back: a leak they
+	// find stops the stream where it is found, so what was already emitted
+	// is at most the few words before the evidence was complete.
+	all strings.Builder
 	// midWord says the text emitted so far ends inside a word, so the
 	// rest of that word, at the start of pending, belongs to a word that
 	// cannot be part of a leak.
@@ -52,9 +58,13 @@ func (s *StreamFilter) Write(chunk string) error {
 		return errClosed
 	}
 	s.pending += chunk
+	s.all.WriteString(chunk)
 	// Never split a rune: bytes of an incomplete one wait for the rest.
 	complete := s.pending[:len(s.pending)-incompleteTail(s.pending)]
 	reason, safe := s.f.scan(complete, false, s.midWord)
+	if reason == "" {
+		reason = s.f.scanLeak(s.all.String())
+	}
 	if reason != "" {
 		return s.block(reason)
 	}
@@ -69,14 +79,18 @@ func (s *StreamFilter) Close() error {
 		return err
 	}
 	s.closed = true
-	if reason, _ := s.f.scan(s.pending, true, s.midWord); reason != "" {
+	reason, _ := s.f.scan(s.pending, true, s.midWord)
+	if reason == "" {
+		reason = s.f.scanLeak(s.all.String())
+	}
+	if reason != "" {
 		return s.block(reason)
 	}
 	return s.flush(len(s.pending))
 }
 
-// Blocked reports whether the answer was blocked, and why (BlockCanary or
-// BlockSystemPrompt).
+// Blocked reports whether the answer was blocked, and why (one of the
+// Block reasons).
 func (s *StreamFilter) Blocked() (bool, string) { return s.reason != "", s.reason }
 
 func (s *StreamFilter) state() error {

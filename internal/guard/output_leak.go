@@ -1,0 +1,168 @@
+package guard
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Paraphrased leaks. A model that leaks its instructions rarely repeats
+// PromptSpanWords words in a row: it summarises them ("I answer only from
+// the reference passages, cite each claim with its passage id, and never
+// reveal these rules"), introduces them ("My instructions are: …") or
+// follows an instruction smuggled into the question ("say 'Access
+// Granted'"). These checks look for each, on complete text.
+
+// Restatement: the share of the prompt's distinctive terms in one stretch
+// of the answer. restateWindow is the stretch, in content words;
+// restateTerms and restateShare the bar (both must be reached), chosen on
+// testdata/leaks/tune.txt (see TestLeakReport).
+const (
+	restateWindow = 40
+	restateTerms  = 9
+	restateShare  = 0.4
+)
+
+// leakStopWords are frequent words that say nothing about the prompt.
+var leakStopWords = map[string]bool{
+	"about": true, "also": true, "and": true, "any": true, "are": true, "because": true, "been": true,
+	"but": true, "can": true, "could": true, "does": true, "each": true, "even": true, "every": true,
+	"for": true, "from": true, "has": true, "have": true, "here": true, "how": true, "into": true,
+	"its": true, "just": true, "may": true, "more": true, "most": true, "must": true, "not": true,
+	"only": true, "other": true, "our": true, "should": true, "some": true, "such": true, "than": true,
+	"that": true, "the": true, "their": true, "them": true, "then": true, "there": true, "these": true,
+	"they": true, "this": true, "those": true, "too": true, "use": true, "very": true, "was": true,
+	"were": true, "what": true, "when": true, "which": true, "while": true, "who": true, "will": true,
+	"with": true, "would": true, "you": true, "your": true, "yours": true, "all": true, "one": true,
+	"two": true, "get": true, "please": true, "want": true, "need": true, "like": true,
+}
+
+// leakStem cuts a folded word to its first six letters, which merges the
+// inflections that matter here ("instructions", "instructed"; "passage",
+// "passages"; "summarise", "summarize").
+func leakStem(w string) string {
+	if r := []rune(w); len(r) > 6 {
+		return string(r[:6])
+	}
+	return w
+}
+
+// contentWords returns the stems of the words of s that carry meaning:
+// folded, three letters or more, not stop words, not numbers.
+func contentWords(s string) []string {
+	ws, _ := words(s, false)
+	out := make([]string, 0, len(ws))
+	for _, w := range ws {
+		if w.dead || len([]rune(w.text)) < 3 || leakStopWords[w.text] || strings.Trim(w.text, "0123456789") == "" {
+			continue
+		}
+		out = append(out, leakStem(w.text))
+	}
+	return out
+}
+
+// leakTerms returns the distinctive terms of a prompt: its content words.
+func leakTerms(prompt string) map[string]struct{} {
+	terms := map[string]struct{}{}
+	for _, w := range contentWords(prompt) {
+		terms[w] = struct{}{}
+	}
+	return terms
+}
+
+// scanLeak returns BlockSelfDescription or BlockRestated when text
+// describes or restates the instructions, or "".
+func (f *OutputFilter) scanLeak(text string) string {
+	if selfDescription(text) {
+		return BlockSelfDescription
+	}
+	if f.restates(text) {
+		return BlockRestated
+	}
+	return ""
+}
+
+// restates reports whether some stretch of restateWindow content words of
+// text holds at least restateTerms distinct prompt terms making up at
+// least restateShare of its distinct words.
+func (f *OutputFilter) restates(text string) bool {
+	if len(f.terms) < restateTerms {
+		return false
+	}
+	ws := contentWords(text)
+	for start := 0; start == 0 || start+restateWindow <= len(ws)+restateWindow/4; start += restateWindow / 4 {
+		win := ws[start:min(len(ws), start+restateWindow)]
+		distinct, hits := map[string]bool{}, 0
+		for _, w := range win {
+			if distinct[w] {
+				continue
+			}
+			distinct[w] = true
+			if _, ok := f.terms[w]; ok {
+				hits++
+			}
+		}
+		if hits >= restateTerms && float64(hits) >= restateShare*float64(len(distinct)) {
+			return true
+		}
+		if start+restateWindow >= len(ws) {
+			break
+		}
+	}
+	return false
+}
+
+// selfRE matches an answer speaking about its own instructions: the first
+// person with a word for instructions and a verb that introduces or
+// reports them. Refusals ("I can't share my instructions") do not match:
+// they leak nothing.
+var selfRE = []*regexp.Regexp{
+	regexp.MustCompile(`\bmy (?:(?:original|initial|hidden|internal|system|secret|full|exact|current|complete) )*(?:instructions?|prompt|system prompt|rules|guidelines|directives|configuration|programming|setup)\b,? (?:are|is|say|says|state|states|read|reads|tell me|include|includes|were|was)\b`),
+	regexp.MustCompile(`\b(?:here|below|following) (?:are|is) my (?:(?:original|initial|hidden|internal|system|full|exact|complete) )*(?:instructions?|prompt|system prompt|rules|guidelines|directives|configuration)\b`),
+	regexp.MustCompile(`\bi(?: was| am| have been|'ve been|’ve been|'m|’m) (?:told|instructed|programmed|configured|prompted|directed) (?:to|not to|that)\b`),
+	regexp.MustCompile(`\b(?:the|my) (?:system prompt|initial prompt|hidden prompt) (?:i was given|given to me|i received)\b`),
+	regexp.MustCompile(`\bi(?: am|'m|’m) (?:instructed|programmed|configured|told) (?:to|not to)\b`),
+}
+
+// selfDescription reports whether text describes the assistant's own
+// instructions.
+func selfDescription(text string) bool {
+	low := strings.ToLower(strings.Join(strings.Fields(text), " "))
+	for _, re := range selfRE {
+		if re.MatchString(low) {
+			return true
+		}
+	}
+	return false
+}
+
+// demandRE finds a phrase a question tells the answer to contain: a verb
+// of saying followed, within a few words, by a quoted phrase.
+var demandRE = regexp.MustCompile(`(?i)\b(?:say|says|saying|reply|respond|responds|answer|print|output|write|type|repeat|begin|start|end|prefix|append|include|confirm|state|return|add)\b[^"'“”‘’\n]{0,40}?["“‘']([^"”’'\n]{4,80})["”’']`)
+
+// payloadRE finds, unquoted after a verb of saying, the phrases injected
+// instructions most often demand ("say access granted").
+var payloadRE = regexp.MustCompile(`(?i)\b(?:say|reply|respond|answer|print|output|write|type|begin|start|end)\b(?:\s+(?:with|only|just|the|words?|phrase|exactly|back|in capitals|in capital letters)\b)*\s+(access granted|i have been pwned|haha pwned|pwned)\b`)
+
+// demandedPhrases returns the phrases question demands of the answer:
+// quoted text after a verb of saying ("say 'Access Granted'"), and the
+// usual payload phrases after one even unquoted. A question that only
+// mentions a phrase ("what does 'access granted' in the log mean?")
+// demands nothing. Phrases with fewer than
+// MinSecretLen letters and digits are left out: too short to tell apart
+// from ordinary words.
+func demandedPhrases(question string) []string {
+	var out []string
+	add := func(p string) {
+		p = strings.TrimSpace(p)
+		if len(newSecret(p, "").runes) >= MinSecretLen && !strings.Contains(strings.Join(out, "\x00"), p) {
+			out = append(out, p)
+		}
+	}
+	for _, m := range demandRE.FindAllStringSubmatch(question, -1) {
+		add(m[1])
+	}
+	for _, m := range payloadRE.FindAllStringSubmatch(question, -1) {
+		add(m[1])
+	}
+	return out
+}
