@@ -2,6 +2,7 @@ package guard
 
 import (
 	"math"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,7 +17,7 @@ func TestEmbeddedModelIsCurrent(t *testing.T) {
 	t.Parallel()
 	embedded, err := LoadModel(detectorModel)
 	require.NoError(t, err)
-	ex, err := LoadTrainingSet("testdata/train")
+	ex, err := LoadTrainingSet(os.DirFS("testdata/train"))
 	require.NoError(t, err)
 	fresh := TrainModel(ex, DefaultTrainParams())
 	require.Equal(t, fresh.bits, embedded.bits, "run make detector-model")

@@ -138,7 +138,7 @@ func goldenQuestions(t *testing.T) []string {
 //  3. leave-one-source-out for the other attack sources.
 func TestDetectorReport(t *testing.T) {
 	t.Parallel()
-	all, err := LoadTrainingSet("testdata/train")
+	all, err := LoadTrainingSet(os.DirFS("testdata/train"))
 	require.NoError(t, err)
 	p := DefaultTrainParams()
 	tuned := without(all, "mosscap")

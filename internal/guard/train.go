@@ -2,10 +2,9 @@ package guard
 
 import (
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 )
 
@@ -39,11 +38,12 @@ var trainingFiles = []trainingFile{
 	{"own_benign_templated.txt", "own_templated", false, true},
 }
 
-// LoadTrainingSet reads the training data from dir (testdata/train).
-func LoadTrainingSet(dir string) ([]Example, error) {
+// LoadTrainingSet reads the training data from fsys, a directory laid out
+// like testdata/train.
+func LoadTrainingSet(fsys fs.FS) ([]Example, error) {
 	var out []Example
 	for _, f := range trainingFiles {
-		data, err := os.ReadFile(filepath.Join(dir, f.name))
+		data, err := fs.ReadFile(fsys, f.name)
 		if err != nil {
 			return nil, fmt.Errorf("load training set: %w", err)
 		}

@@ -27,7 +27,7 @@ func run(args []string, stdout io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	examples, err := guard.LoadTrainingSet(*data)
+	examples, err := guard.LoadTrainingSet(os.DirFS(*data))
 	if err != nil {
 		return err
 	}
