@@ -1,8 +1,6 @@
 package guard
 
 import (
-	"hash/fnv"
-	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -36,46 +34,70 @@ type featureVec struct {
 // featurize returns the hashed features of text for a model of 2^bits
 // buckets.
 func featurize(text string, bits uint) featureVec {
-	v := makeViews(text)
-	s := " " + strings.Join(strings.Fields(v.folded), " ") + " "
+	return featurizeFolded(makeViews(text).folded, bits)
+}
+
+// FNV-1a, computed in place so that hashing a feature allocates nothing.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvByte(h uint64, b byte) uint64 { return (h ^ uint64(b)) * fnvPrime }
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = fnvByte(h, s[i])
+	}
+	return h
+}
+
+// featurizeFolded returns the hashed features of a text already in its
+// folded view.
+func featurizeFolded(folded string, bits uint) featureVec {
 	mask := uint64(1)<<bits - 1
-	acc := map[uint32]float32{}
-	add := func(kind byte, gram string) {
-		h := fnv.New64a()
-		h.Write([]byte{kind})
-		h.Write([]byte(gram))
-		x := h.Sum64()
-		sign := float32(1)
-		if x>>63 == 1 {
-			sign = -1
-		}
-		acc[uint32(x&mask)] = sign // presence: a repeated feature counts once
+	// Each feature is packed as bucket<<1 | sign, so sorting groups the
+	// repeats of a bucket; presence counts, so a repeat counts once.
+	var keys []uint64
+	add := func(h uint64) {
+		keys = append(keys, (h&mask)<<1|h>>63)
 	}
-	rs := []rune(s)
-	for n := minCharGram; n <= maxCharGram; n++ {
-		for i := 0; i+n <= len(rs); i++ {
-			add('c', string(rs[i:i+n]))
-		}
+	s := " " + strings.Join(strings.Fields(folded), " ") + " "
+	var starts []int // byte offset of each rune of s
+	for i := range s {
+		starts = append(starts, i)
 	}
-	words := strings.FieldsFunc(v.folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	for i, w := range words {
-		add('w', w)
-		if i > 0 {
-			add('b', words[i-1]+" "+w)
+	starts = append(starts, len(s))
+	for i := 0; i+minCharGram < len(starts); i++ {
+		h := fnvByte(fnvOffset, 'c')
+		for n := 1; n <= maxCharGram && i+n < len(starts); n++ {
+			h = fnvString(h, s[starts[i+n-1]:starts[i+n]])
+			if n >= minCharGram {
+				add(h)
+			}
 		}
 	}
-	// Sorted, so that sums over the vector run in one order and the same
-	// text always gets the same float.
-	fv := featureVec{idx: slices.Sorted(maps.Keys(acc))}
-	fv.val = make([]float32, len(fv.idx))
-	for i, k := range fv.idx {
-		fv.val[i] = acc[k]
+	prev := ""
+	for w := range strings.FieldsFuncSeq(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		add(fnvString(fnvByte(fnvOffset, 'w'), w))
+		if prev != "" {
+			add(fnvString(fnvByte(fnvString(fnvByte(fnvOffset, 'b'), prev), ' '), w))
+		}
+		prev = w
 	}
-	if len(acc) > 0 {
-		// Every value is ±1, so the norm is the square root of the count.
-		scale := float32(1 / math.Sqrt(float64(len(acc))))
-		for i := range fv.val {
-			fv.val[i] *= scale
+	slices.Sort(keys)
+	keys = slices.CompactFunc(keys, func(a, b uint64) bool { return a>>1 == b>>1 })
+	fv := featureVec{idx: make([]uint32, len(keys)), val: make([]float32, len(keys))}
+	if len(keys) == 0 {
+		return fv
+	}
+	// Every value is ±1, so the norm is the square root of the count.
+	scale := float32(1 / math.Sqrt(float64(len(keys))))
+	for i, k := range keys {
+		fv.idx[i] = uint32(k >> 1)
+		fv.val[i] = scale
+		if k&1 == 1 {
+			fv.val[i] = -scale
 		}
 	}
 	return fv

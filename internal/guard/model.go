@@ -98,19 +98,21 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 // window of about windowRunes runes, so every part of a message is scored.
 // A text with nothing to score (empty, only spaces) gets 0.
 func (m *Model) Score(text string) float64 {
-	best := m.prob(text)
-	if utf8.RuneCountInString(text) > windowRunes {
-		for _, w := range windows(text, windowRunes) {
+	folded := makeViews(text).folded
+	best := m.prob(folded)
+	if utf8.RuneCountInString(folded) > windowRunes {
+		for _, w := range windows(folded, windowRunes) {
 			best = max(best, m.prob(w))
 		}
 	}
 	return best
 }
 
-// prob is the model's probability for text; a text without features
-// (empty, or only spaces and marks) has nothing to score and gets 0.
-func (m *Model) prob(text string) float64 {
-	fv := featurize(text, m.bits)
+// prob is the model's probability for a folded text; a text without
+// features (empty, or only spaces and marks) has nothing to score and
+// gets 0.
+func (m *Model) prob(folded string) float64 {
+	fv := featurizeFolded(folded, m.bits)
 	if len(fv.idx) == 0 {
 		return 0
 	}
