@@ -31,8 +31,7 @@ type bundle struct {
 
 func setup(t *testing.T) bundle {
 	t.Helper()
-	kit := testkit.New(t)
-	kb, _ := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	kit, kb := testkit.NewDemo(t, testkit.Options{})
 	return bundle{kit: kit, kb: kb}
 }
 

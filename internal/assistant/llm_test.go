@@ -40,8 +40,7 @@ func setupLLM(t *testing.T, n int, o testkit.Options) llmBundle {
 		o.Models = append(o.Models, hs.URL+"/v1")
 	}
 	o.Gateway.BackoffBase = 5 * time.Millisecond
-	b.kit = testkit.NewWith(t, o)
-	b.kb, _ = b.kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	b.kit, b.kb = testkit.NewDemo(t, o)
 	return b
 }
 

@@ -68,6 +68,13 @@ func NewURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("dbtest: prepare template database: %v", err)
 	}
+	return cloneURL(t, tmpl)
+}
+
+// cloneURL creates a database for t from the template tmpl, drops it when
+// t ends, and returns its URL.
+func cloneURL(t testing.TB, tmpl string) string {
+	t.Helper()
 	name := "supportd_t_" + randomHex(6)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -88,7 +95,12 @@ func NewURL(t testing.TB) string {
 // t ends.
 func New(t testing.TB) *store.Store {
 	t.Helper()
-	dbURL := NewURL(t)
+	return open(t, NewURL(t))
+}
+
+// open returns a store on dbURL, closed when t ends.
+func open(t testing.TB, dbURL string) *store.Store {
+	t.Helper()
 	s, err := store.Open(context.Background(), store.Params{URL: dbURL, MaxConns: 4})
 	if err != nil {
 		t.Fatalf("dbtest: open store: %v", err)

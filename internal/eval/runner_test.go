@@ -29,8 +29,7 @@ type bundle struct {
 
 func setup(t *testing.T) bundle {
 	t.Helper()
-	kit := testkit.New(t)
-	kb, _ := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	kit, kb := testkit.NewDemo(t, testkit.Options{})
 	golden, err := eval.LoadGolden(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
 	require.NoError(t, err)
 	return bundle{kit: kit, kb: kb, golden: golden}

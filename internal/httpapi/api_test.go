@@ -37,9 +37,7 @@ func setup(t *testing.T) *bundle {
 // the API's dependencies adjusted by deps.
 func setupWith(t *testing.T, o testkit.Options, deps ...func(*httpapi.Deps)) *bundle {
 	t.Helper()
-	kit := testkit.NewWith(t, o)
-	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
-	require.Zero(t, rep.Counts["failed"], "demo corpus: %+v", rep.Results)
+	kit, _ := testkit.NewDemo(t, o)
 	return serve(t, kit, deps...)
 }
 

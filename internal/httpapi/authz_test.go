@@ -423,9 +423,7 @@ func TestAuthzTableCoversEveryRoute(t *testing.T) {
 
 func TestAuthzMatrix(t *testing.T) {
 	t.Parallel()
-	kit := testkit.New(t)
-	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
-	require.Zero(t, rep.Counts["failed"])
+	kit, _ := testkit.NewDemo(t, testkit.Options{})
 	b := serve(t, kit, secured(kit))
 	creds := credentials(t, kit.Store)
 	f := newFixtures(t, b)
@@ -479,9 +477,7 @@ func TestAuthzMatrix(t *testing.T) {
 
 func TestWidgetCORS(t *testing.T) {
 	t.Parallel()
-	kit := testkit.New(t)
-	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
-	require.Zero(t, rep.Counts["failed"])
+	kit, _ := testkit.NewDemo(t, testkit.Options{})
 	b := serve(t, kit, secured(kit))
 	widget, _ := issueKey(t, kit.Store, nil, auth.CreateParams{Tenant: tenantA, Scopes: []string{auth.ScopeChat}, Widget: true,
 		Origins: []string{shopOrigin}})

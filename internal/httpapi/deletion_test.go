@@ -43,9 +43,7 @@ type privacyBundle struct {
 func setupPrivacy(t *testing.T) *privacyBundle {
 	t.Helper()
 	m := newFakeModel(t, fakellm.Options{})
-	kit := testkit.NewWith(t, testkit.Options{Models: []string{m.url}, Cache: true})
-	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
-	require.Zero(t, rep.Counts["failed"])
+	kit, _ := testkit.NewDemo(t, testkit.Options{Models: []string{m.url}, Cache: true})
 	p := &privacyBundle{bundle: serve(t, kit, secured(kit)), model: m}
 	p.chat, _ = issueKey(t, kit.Store, nil, auth.CreateParams{Tenant: tenantA, Scopes: []string{auth.ScopeChat}})
 	p.admin, p.adminKey = issueKey(t, kit.Store, nil, auth.CreateParams{Tenant: tenantA, Scopes: []string{auth.ScopeAdmin}})

@@ -20,9 +20,7 @@ import (
 
 func TestEvalRunsAreServed(t *testing.T) {
 	t.Parallel()
-	kit := testkit.New(t)
-	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
-	require.Zero(t, rep.Counts["failed"], "demo corpus: %+v", rep.Results)
+	kit, _ := testkit.NewDemo(t, testkit.Options{})
 	runner := kit.EvalRunner()
 	b := serve(t, kit, func(d *httpapi.Deps) { d.Eval = app.EvalRuns{Runner: runner} })
 	golden, err := eval.LoadGolden(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))

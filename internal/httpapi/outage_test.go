@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/core"
-	"supportd/internal/dbtest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
 )
@@ -65,12 +64,11 @@ func (o *outage) end(t *testing.T) {
 
 func TestDatabaseOutageIsUnavailableThenRecovers(t *testing.T) {
 	t.Parallel()
-	dbURL := dbtest.NewURL(t)
+	dbURL := testkit.DemoURL(t)
 	st, err := store.Open(context.Background(), store.Params{URL: dbURL, MaxConns: 4, ConnectTimeout: 2 * time.Second})
 	require.NoError(t, err)
 	t.Cleanup(st.Close)
 	kit := testkit.Wire(t, st)
-	kit.Ingest(t, "demo", false, testkit.DemoCorpus())
 	b := serve(t, kit)
 	cut := newOutage(t, dbURL)
 

@@ -79,8 +79,7 @@ func TestChatIsRateLimitedPerClient(t *testing.T) {
 // production.
 func TestChatRateLimitHoldsAcrossReplicas(t *testing.T) {
 	t.Parallel()
-	kit := testkit.New(t)
-	kit.Ingest(t, "demo", false, testkit.DemoCorpus())
+	kit, _ := testkit.NewDemo(t, testkit.Options{})
 	prefix := testkit.UniquePrefix(t)
 	// 4 a minute: one comes back every 15 s, far longer than the test.
 	rate := limit.Rate{Limit: 4, Period: time.Minute}

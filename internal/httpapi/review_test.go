@@ -92,9 +92,7 @@ func setupReview(t *testing.T, o testkit.Options) *reviewBundle {
 
 	obs := reviewObserver{m: b.m, hook: b.hook}
 	o.OnReview = obs.Queued
-	kit := testkit.NewWith(t, o)
-	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
-	require.Zero(t, rep.Counts["failed"], "demo corpus: %+v", rep.Results)
+	kit, _ := testkit.NewDemo(t, o)
 	b.bundle = serve(t, kit, func(d *httpapi.Deps) { d.Review = app.Reviews{Reviews: kit.Store, Observer: obs} })
 	return b
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/core"
-	"supportd/internal/dbtest"
 	"supportd/internal/fakellm"
 	"supportd/internal/httpapi"
 	"supportd/internal/llm"
@@ -416,7 +415,7 @@ func TestChatStreamClientDisconnectStopsTheModel(t *testing.T) {
 // arrives as an "error" event and the stream ends without "done".
 func TestChatStreamReportsLateFailureAsErrorEvent(t *testing.T) {
 	t.Parallel()
-	dbURL := dbtest.NewURL(t)
+	dbURL := testkit.DemoURL(t)
 	st, err := store.Open(context.Background(), store.Params{URL: dbURL, MaxConns: 4, ConnectTimeout: 2 * time.Second})
 	require.NoError(t, err)
 	t.Cleanup(st.Close)
@@ -426,7 +425,6 @@ func TestChatStreamReportsLateFailureAsErrorEvent(t *testing.T) {
 	model.Inject(fakellm.Fault{Kind: fakellm.KindHang})
 	kit := testkit.WireWith(t, st, testkit.Options{Models: []string{model.url},
 		Gateway: llm.GatewayParams{Total: 1500 * time.Millisecond}})
-	kit.Ingest(t, "demo", false, testkit.DemoCorpus())
 	b := serve(t, kit)
 	cut := newOutage(t, dbURL)
 

@@ -3,6 +3,7 @@ package testkit
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -77,9 +78,7 @@ func Wire(t testing.TB, st *store.Store) *Kit {
 // WireWith builds a kit with options over an existing store.
 func WireWith(t testing.TB, st *store.Store, o Options) *Kit {
 	t.Helper()
-	a, err := app.New(context.Background(), app.Params{Config: Config(t), Store: st, Redis: o.Redis,
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: o.Metrics, TracerProvider: o.TracerProvider,
-		OnReview: o.OnReview, Tune: o.tune(t)})
+	a, err := wire(st, o, t)
 	if err != nil {
 		t.Fatalf("testkit: wire: %v", err)
 	}
@@ -87,17 +86,33 @@ func WireWith(t testing.TB, st *store.Store, o Options) *Kit {
 	return &Kit{App: a}
 }
 
+// wire builds the application over st; t is only needed for a cache's
+// default Redis prefix.
+func wire(st *store.Store, o Options, t testing.TB) (*app.App, error) {
+	cfg, err := kitConfig()
+	if err != nil {
+		return nil, err
+	}
+	return app.New(context.Background(), app.Params{Config: cfg, Store: st, Redis: o.Redis,
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), Metrics: o.Metrics, TracerProvider: o.TracerProvider,
+		OnReview: o.OnReview, Tune: o.tune(t)})
+}
+
 // Config is the configuration kits are wired from: the defaults, with
 // authentication, limits and stored-text redaction off.
 func Config(t testing.TB) config.Config {
 	t.Helper()
-	env := map[string]string{"SUPPORTD_AUTH": "off", "SUPPORTD_CLIENT_RPM": "0", "SUPPORTD_WIDGET_RPM": "0",
-		"SUPPORTD_REDACT_STORED": "false", "SUPPORTD_MAX_UPLOAD_MB": "1"}
-	cfg, err := config.Load(flag.NewFlagSet("testkit", flag.ContinueOnError), nil, func(k string) string { return env[k] }, 0)
+	cfg, err := kitConfig()
 	if err != nil {
 		t.Fatalf("testkit: configuration: %v", err)
 	}
 	return cfg
+}
+
+func kitConfig() (config.Config, error) {
+	env := map[string]string{"SUPPORTD_AUTH": "off", "SUPPORTD_CLIENT_RPM": "0", "SUPPORTD_WIDGET_RPM": "0",
+		"SUPPORTD_REDACT_STORED": "false", "SUPPORTD_MAX_UPLOAD_MB": "1"}
+	return config.Load(flag.NewFlagSet("testkit", flag.ContinueOnError), nil, func(k string) string { return env[k] }, 0)
 }
 
 // tune gives the components their package defaults, then what o asks.
@@ -122,32 +137,47 @@ func (o Options) tune(t testing.TB) func(*app.Settings) {
 // KB creates (or returns) a knowledge base for the kit's embedder.
 func (k *Kit) KB(t testing.TB, name string) store.KB {
 	t.Helper()
-	kb, err := k.Store.EnsureKB(context.Background(), store.KBParams{
-		Tenant: Tenant, Name: name, Model: k.Embedder.Model(), Dim: k.Embedder.Dimension()})
+	kb, err := ensureKB(k.App, name)
 	if err != nil {
 		t.Fatalf("testkit: knowledge base: %v", err)
 	}
 	return kb
 }
 
+// ensureKB creates (or returns) a's named knowledge base for its embedder.
+func ensureKB(a *app.App, name string) (store.KB, error) {
+	return a.Store.EnsureKB(context.Background(), store.KBParams{
+		Tenant: Tenant, Name: name, Model: a.Embedder.Model(), Dim: a.Embedder.Dimension()})
+}
+
 // Ingest syncs the files under paths into the named knowledge base and
 // returns it with the report.
 func (k *Kit) Ingest(t testing.TB, name string, prune bool, paths ...string) (store.KB, ingest.Report) {
 	t.Helper()
-	files, err := ingest.Discover(paths...)
+	kb, rep, err := ingestInto(k.App, name, prune, paths...)
 	if err != nil {
-		t.Fatalf("testkit: discover: %v", err)
-	}
-	kb := k.KB(t, name)
-	rep, err := k.Syncer.Sync(context.Background(), ingest.SyncParams{KB: kb, Files: files, Prune: prune})
-	if err != nil {
-		t.Fatalf("testkit: sync: %v", err)
-	}
-	kb, err = k.Store.KB(context.Background(), Tenant, name)
-	if err != nil {
-		t.Fatalf("testkit: reload knowledge base: %v", err)
+		t.Fatalf("testkit: ingest: %v", err)
 	}
 	return kb, rep
+}
+
+// ingestInto syncs the files under paths into a's named knowledge base.
+func ingestInto(a *app.App, name string, prune bool, paths ...string) (store.KB, ingest.Report, error) {
+	ctx := context.Background()
+	files, err := ingest.Discover(paths...)
+	if err != nil {
+		return store.KB{}, ingest.Report{}, fmt.Errorf("discover: %w", err)
+	}
+	kb, err := ensureKB(a, name)
+	if err != nil {
+		return store.KB{}, ingest.Report{}, fmt.Errorf("knowledge base: %w", err)
+	}
+	rep, err := a.Syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files, Prune: prune})
+	if err != nil {
+		return store.KB{}, rep, fmt.Errorf("sync: %w", err)
+	}
+	kb, err = a.Store.KB(ctx, Tenant, name)
+	return kb, rep, err
 }
 
 // RepoRoot is the repository's top folder.

@@ -22,6 +22,7 @@ import (
 	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
 
+	"supportd/internal/dbtest"
 	"supportd/internal/httpapi"
 	"supportd/internal/testkit"
 	"supportd/internal/tracing"
@@ -30,7 +31,7 @@ import (
 // TestMain fails the package when a test leaves a goroutine behind, such
 // as a batcher still exporting after shutdown.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(dbtest.Exit))
 }
 
 // collected is one request a collector received.
@@ -289,9 +290,7 @@ func TestIncomingTraceparentIsContinued(t *testing.T) {
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	kit := testkit.NewWith(t, testkit.Options{TracerProvider: tp})
-	_, rep := kit.Ingest(t, "demo", false, testkit.DemoCorpus())
-	require.Zero(t, rep.Counts["failed"])
+	kit, _ := testkit.NewDemo(t, testkit.Options{TracerProvider: tp})
 	srv := httptest.NewServer(httpapi.New(httpapi.Deps{Log: kit.Log, Access: httpapi.Access{Tenant: testkit.Tenant},
 		Chat:      httpapi.Chat{Answerer: kit.Assistant},
 		Documents: httpapi.Documents{Library: kit.Library, MaxUploadBytes: 1 << 20},
