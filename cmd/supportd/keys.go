@@ -16,7 +16,7 @@ import (
 func runKeys(ctx context.Context, env *environment, args []string) error {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
 		fmt.Fprintln(env.stderr, "usage: supportd keys create|list|revoke [flags]\n\n"+
-			"  create --tenant T --scope chat,ingest,eval,admin [--name N] [--expires 720h]\n"+
+			"  create --tenant T --scope chat,ingest,eval,agent,admin [--name N] [--expires 720h]\n"+
 			"  create --tenant T --widget --origin https://www.example.com [--origin ...]\n"+
 			"  list   --tenant T\n"+
 			"  revoke --tenant T KEY_ID")
@@ -27,7 +27,7 @@ func runKeys(ctx context.Context, env *environment, args []string) error {
 	var widget bool
 	var expires time.Duration
 	cfg, fs, err := loadConfig(env, "keys "+args[0], keySynopsis(args[0]), config.General|config.Database, args[1:], func(fs *flag.FlagSet) {
-		fs.StringVar(&scopes, "scope", "", "comma-separated scopes: chat, ingest, eval, admin")
+		fs.StringVar(&scopes, "scope", "", "comma-separated scopes: chat, ingest, eval, agent (support agents: conversations, review, feedback), admin")
 		fs.StringVar(&name, "name", "", "a label for the key")
 		fs.Var(&origins, "origin", "allowed browser origin of a widget key (repeatable)")
 		fs.BoolVar(&widget, "widget", false, "a publishable chat-only key for the web widget, bound to --origin")
@@ -83,7 +83,7 @@ func runKeys(ctx context.Context, env *environment, args []string) error {
 func keySynopsis(sub string) string {
 	switch sub {
 	case "create":
-		return "[--tenant T] --scope chat,ingest,eval,admin [--name N] [--expires 720h] | --widget --origin URL [--origin URL...]"
+		return "[--tenant T] --scope chat,ingest,eval,agent,admin [--name N] [--expires 720h] | --widget --origin URL [--origin URL...]"
 	case "revoke":
 		return "[--tenant T] KEY_ID"
 	}

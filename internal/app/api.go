@@ -20,7 +20,7 @@ func (a *App) API() httpapi.Deps {
 	cfg := a.Config
 	d := httpapi.Deps{
 		Log:    a.Log,
-		Access: httpapi.Access{Origins: a.Store, Tenant: cfg.Tenant},
+		Access: httpapi.Access{Origins: a.Store, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies},
 		Chat: httpapi.Chat{Answerer: a.Assistant, ClientLimit: Limiter{a.ClientLimit},
 			WidgetLimit: Limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.Redis, "supportd:rl:widget:")}},
 		Documents: httpapi.Documents{Library: a.Library, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20},

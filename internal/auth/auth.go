@@ -17,16 +17,19 @@ import (
 	"supportd/internal/store"
 )
 
-// Scopes a key may hold. Admin implies every other scope.
+// Scopes a key may hold. Admin implies every other scope. Agent is a
+// support agent's: conversations, the review queue and feedback, in the
+// API and the console; not keys, knowledge-base changes or deletion.
 const (
 	ScopeChat   = "chat"
 	ScopeIngest = "ingest"
 	ScopeEval   = "eval"
+	ScopeAgent  = "agent"
 	ScopeAdmin  = "admin"
 )
 
 // AllScopes lists the scopes in documentation order.
-func AllScopes() []string { return []string{ScopeChat, ScopeIngest, ScopeEval, ScopeAdmin} }
+func AllScopes() []string { return []string{ScopeChat, ScopeIngest, ScopeEval, ScopeAgent, ScopeAdmin} }
 
 // Principal is an authenticated caller.
 type Principal struct {

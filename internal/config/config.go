@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -84,9 +85,11 @@ type Config struct {
 	JudgeBaseURL  string
 	JudgeAPIKey   string
 
-	Auth          string
-	WidgetRPM     int
-	RetentionDays int
+	Auth           string
+	WidgetRPM      int
+	TrustedProxies []netip.Prefix
+	PublicURL      string
+	RetentionDays  int
 
 	OTLPEndpoint string
 	TraceSample  float64
@@ -228,6 +231,42 @@ func positive(dst func(*Config) *float64) func(*Config, string) error {
 	}
 }
 
+// prefixes reads a comma-separated list of addresses (a single host) and
+// CIDR ranges.
+func prefixes(dst func(*Config) *[]netip.Prefix) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var out []netip.Prefix
+		for _, f := range strings.Split(v, ",") {
+			f = strings.TrimSpace(f)
+			if f == "" {
+				continue
+			}
+			if a, err := netip.ParseAddr(f); err == nil {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+				continue
+			}
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return fmt.Errorf("%q is neither an address nor a CIDR range", f)
+			}
+			out = append(out, p.Masked())
+		}
+		*dst(c) = out
+		return nil
+	}
+}
+
+// publicURL accepts an http(s) URL without query, stored without a
+// trailing slash.
+func publicURL(c *Config, v string) error {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		return fmt.Errorf("%q is not an http:// or https:// URL", v)
+	}
+	c.PublicURL = strings.TrimRight(v, "/")
+	return nil
+}
+
 func oneOf(choices []string, dst func(*Config) *string) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		for _, ch := range choices {
@@ -340,6 +379,8 @@ func Vars() []Var {
 		{Env: "SUPPORTD_JUDGE_API_KEY", Area: Eval, Default: "", Secret: true, Help: "judge model's API key", set: str(func(c *Config) *string { return &c.JudgeAPIKey })},
 		{Env: "SUPPORTD_AUTH", Area: HTTP, Default: "required", Help: "required: every /v1 request needs an API key (supportd keys create); off: development mode, all requests act for SUPPORTD_TENANT", set: oneOf([]string{"required", "off"}, func(c *Config) *string { return &c.Auth })},
 		{Env: "SUPPORTD_WIDGET_RPM", Area: HTTP, Default: "20", Help: "chat requests per minute per visitor of a widget (publishable) key", set: integer(0, 100000, func(c *Config) *int { return &c.WidgetRPM })},
+		{Env: "SUPPORTD_TRUSTED_PROXIES", Area: HTTP, Default: "", Help: "comma-separated addresses or CIDR ranges of your load balancers: only a peer among them is believed about the visitor's address (the nearest untrusted X-Forwarded-For entry); empty: the peer is the visitor", set: prefixes(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })},
+		{Env: "SUPPORTD_PUBLIC_URL", Area: HTTP, Default: "http://localhost:8080", Help: "the address people reach supportd at: links in webhooks point to its console, and the demo page's widget loads from it", set: publicURL},
 		{Env: "SUPPORTD_RETENTION_DAYS", Area: Jobs, Default: "90", Help: "turns (questions, answers, feedback) older than this are purged daily; 0 keeps them", set: integer(0, 36500, func(c *Config) *int { return &c.RetentionDays })},
 		{Env: "SUPPORTD_METRICS_ADDR", Area: Telemetry, Default: "", Help: "serve /metrics on this separate address (e.g. 127.0.0.1:9090) instead of the API's port; also makes supportd worker expose its metrics", set: str(func(c *Config) *string { return &c.MetricsAddr })},
 		{Env: "SUPPORTD_OTLP_ENDPOINT", Area: Telemetry, Default: "", Help: "OpenTelemetry collector (OTLP/HTTP), e.g. http://otel-collector:4318; empty disables tracing", set: str(func(c *Config) *string { return &c.OTLPEndpoint })},

@@ -3,6 +3,7 @@ package config_test
 import (
 	"flag"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 	"testing"
@@ -55,6 +56,8 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		{map[string]string{"SUPPORTD_DRIFT_SCHEDULE": "hourly"}, `SUPPORTD_DRIFT_SCHEDULE (--drift-schedule): "hourly" is neither a five-field cron expression nor @hourly, @daily, @weekly or @every DURATION`},
 		{map[string]string{"SUPPORTD_EVAL_SCHEDULE": "@every 10ms"}, `SUPPORTD_EVAL_SCHEDULE (--eval-schedule): "@every 10ms": @every needs a duration of at least 1s`},
 		{map[string]string{"SUPPORTD_DRIFT_MIN_QUESTIONS": "0"}, "SUPPORTD_DRIFT_MIN_QUESTIONS (--drift-min-questions): 0 is outside 1..1000000"},
+		{map[string]string{"SUPPORTD_TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, `SUPPORTD_TRUSTED_PROXIES (--trusted-proxies): "lb.internal" is neither an address nor a CIDR range`},
+		{map[string]string{"SUPPORTD_PUBLIC_URL": "localhost:8080"}, `SUPPORTD_PUBLIC_URL (--public-url): "localhost:8080" is not an http:// or https:// URL`},
 	}
 	for _, tc := range cases {
 		_, err := load(t, tc.env)
@@ -64,6 +67,19 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 	_, err := load(t, map[string]string{"SUPPORTD_TOP_K": "x", "SUPPORTD_EMBED_DIM": "1"})
 	require.ErrorContains(t, err, "SUPPORTD_TOP_K")
 	require.ErrorContains(t, err, "SUPPORTD_EMBED_DIM", "all bad values are reported at once")
+}
+
+func TestTrustedProxiesAreAddressesAndRanges(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, map[string]string{"SUPPORTD_TRUSTED_PROXIES": " 10.1.2.3/8 ,192.168.0.7,, ::1 ",
+		"SUPPORTD_PUBLIC_URL": "https://help.example.com/"})
+	require.NoError(t, err)
+	require.Equal(t, []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.0.7/32"),
+		netip.MustParsePrefix("::1/128")}, c.TrustedProxies)
+	require.Equal(t, "https://help.example.com", c.PublicURL)
+	c, err = load(t, nil)
+	require.NoError(t, err)
+	require.Empty(t, c.TrustedProxies, "by default no peer is trusted")
 }
 
 func TestSchedulesTakeCronOrDescriptors(t *testing.T) {

@@ -77,6 +77,9 @@ func checkWidget(c echo.Context, p auth.Principal) error {
 	}
 	h := c.Response().Header()
 	h.Set(echo.HeaderAccessControlAllowOrigin, origin)
+	// The widget reads how long to wait after a 429, and shows the
+	// request id a visitor can quote to support.
+	h.Set(echo.HeaderAccessControlExposeHeaders, "Retry-After, X-Request-Id")
 	h.Add(echo.HeaderVary, echo.HeaderOrigin)
 	return nil
 }

@@ -342,10 +342,10 @@ func endpoints() []endpoint {
 						return f.b.count(t, `SELECT count(*) FROM feedback WHERE turn_id = $1`, ans.TurnID) == 1
 					}}
 			}},
-		{method: "GET", route: "/v1/feedback", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"knowledge_bases":[],"documents":[]}`),
+		{method: "GET", route: "/v1/feedback", scope: auth.ScopeAgent, success: 200, foreignBody: ptr(`{"knowledge_bases":[],"documents":[]}`),
 			target: fixed("/v1/feedback")},
-		{method: "GET", route: "/v1/review", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"items":[]}`), target: fixed("/v1/review")},
-		{method: "POST", route: "/v1/review/:id/resolve", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeNotFound,
+		{method: "GET", route: "/v1/review", scope: auth.ScopeAgent, success: 200, foreignBody: ptr(`{"items":[]}`), target: fixed("/v1/review")},
+		{method: "POST", route: "/v1/review/:id/resolve", scope: auth.ScopeAgent, success: 200, foreign: core.CodeNotFound,
 			body: map[string]string{"label": "correct"},
 			target: func(t *testing.T, f *fixtures) request {
 				item := f.reviewItem(t)
@@ -355,7 +355,7 @@ func endpoints() []endpoint {
 			}},
 		{method: "GET", route: "/v1/drift", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"reports":[]}`),
 			target: fixed("/v1/drift")},
-		{method: "GET", route: "/v1/review/export", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(""),
+		{method: "GET", route: "/v1/review/export", scope: auth.ScopeAgent, success: 200, foreignBody: ptr(""),
 			target: fixed("/v1/review/export")},
 		{method: "DELETE", route: "/v1/conversations/:id", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeNotFound,
 			target: func(t *testing.T, f *fixtures) request {
@@ -525,6 +525,7 @@ func TestWidgetCORS(t *testing.T) {
 
 			require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 			require.Equal(t, []string{tc.origin}, res.header.Values("Access-Control-Allow-Origin"))
+			require.Equal(t, "Retry-After, X-Request-Id", res.header.Get("Access-Control-Expose-Headers"))
 			require.Contains(t, res.header.Values("Vary"), "Origin")
 			var ans chatAnswer
 			decodeStrict(t, res.body, &ans)

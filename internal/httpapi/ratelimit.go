@@ -3,6 +3,8 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -47,8 +49,8 @@ func limitClients(limits Chat, log *slog.Logger, obs HTTPObserver) echo.Middlewa
 
 // clientID names the caller for rate limits and budgets: its verified key,
 // or for a publishable widget key (shared by every visitor of a site) the
-// key and the visitor's address, or without keys the address alone. The
-// address is the direct peer; proxy headers are not trusted.
+// key and the visitor's address, or without keys the address alone (see
+// clientIP).
 func clientID(c echo.Context) string {
 	p := principal(c)
 	switch {
@@ -58,4 +60,20 @@ func clientID(c echo.Context) string {
 		return "key:" + p.KeyID
 	}
 	return "ip:" + c.RealIP()
+}
+
+// clientIP finds the visitor's address: the peer's, unless the peer is one
+// of the trusted proxies, in which case it is the nearest X-Forwarded-For
+// entry that is not a trusted proxy. Loopback and private peers are trusted
+// only when listed: a header anyone can send must not choose the rate
+// limit's bucket.
+func clientIP(trusted []netip.Prefix) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, p := range trusted {
+		opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }

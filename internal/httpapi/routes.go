@@ -3,6 +3,7 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/trace"
@@ -35,6 +36,9 @@ type Access struct {
 	Auth    Authenticator
 	Origins OriginChecker
 	Tenant  string
+	// TrustedProxies are the load balancers whose X-Forwarded-For is
+	// believed; empty: the peer is the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Chat is the assistant and the rate limits in front of it.
@@ -69,8 +73,7 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	// The peer address is the client; X-Forwarded-For is not trusted.
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = clientIP(d.Access.TrustedProxies)
 	e.Use(middlewares(d)...)
 
 	e.GET("/healthz", handleHealthz())
@@ -83,6 +86,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/readyz", handleReadyz(d.Ops.Health))
 
 	chat, ingest, eval, admin := requireScope(d.Access, "chat"), requireScope(d.Access, "ingest"), requireScope(d.Access, "eval"), requireScope(d.Access, "admin")
+	agent := requireScope(d.Access, "agent")
 	small, upload := limitBody(smallBodyBytes), limitBody(d.Documents.MaxUploadBytes)
 	v1 := e.Group("/v1")
 	v1.OPTIONS("/chat", preflight(d.Access.Origins))
@@ -99,10 +103,10 @@ func New(d Deps) *echo.Echo {
 	if d.Review != nil {
 		v1.OPTIONS("/turns/:id/feedback", preflight(d.Access.Origins))
 		v1.POST("/turns/:id/feedback", handleFeedback(d.Review), chat, small)
-		v1.GET("/feedback", handleFeedbackSummary(d.Review), admin)
-		v1.GET("/review", handleReviewQueue(d.Review), admin)
-		v1.POST("/review/:id/resolve", handleResolveReview(d.Review), admin, small)
-		v1.GET("/review/export", handleReviewExport(d.Review), admin)
+		v1.GET("/feedback", handleFeedbackSummary(d.Review), agent)
+		v1.GET("/review", handleReviewQueue(d.Review), agent)
+		v1.POST("/review/:id/resolve", handleResolveReview(d.Review), agent, small)
+		v1.GET("/review/export", handleReviewExport(d.Review), agent)
 	}
 	if d.Drift != nil {
 		v1.GET("/drift", handleDrift(d.Drift), admin)
