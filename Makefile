@@ -4,7 +4,7 @@ export DATABASE_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslm
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: help run test build db redis migrate scenario bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz detector-model detector-report clean
+.PHONY: help run test build db redis migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz detector-model detector-report clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -57,8 +57,13 @@ detector-model: ## retrain the prompt-injection model (internal/guard/detector_m
 detector-report: ## cross-validated and held-out detection figures of the prompt-injection detector
 	$(GO) test -count=1 -run 'TestDetectorReport|TestInjectionCorpus' -v ./internal/guard | grep -E '^\s+\S+_test.go:[0-9]+: ' | sed -E 's/^\s+\S+_test.go:[0-9]+: //'
 
-scenario: ## the drift scenario: 500 normal then 500 shifted questions (about a minute)
+scenario: scenario-drift scenario-week ## both scenarios below, each checking its output
+
+scenario-drift: ## the drift scenario: 500 normal then 500 shifted questions (about a minute)
 	@scripts/drift-scenario.sh
+
+scenario-week: ## the weekly loop: traffic, relabel, export, grow the golden set, scheduled eval/drift/digest (a minute or two)
+	@scripts/weekly-scenario.sh
 
 clean: ## remove build output
 	rm -rf bin

@@ -78,6 +78,13 @@ func newHookSink(t *testing.T) *hookSink {
 	return h
 }
 
+// all returns the events received so far.
+func (h *hookSink) all() []notify.Event {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]notify.Event(nil), h.events...)
+}
+
 // kinds lists the events received so far.
 func (h *hookSink) kinds() []string {
 	h.mu.Lock()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,15 +19,35 @@ import (
 	"supportd/internal/store"
 )
 
+const goldensetUsage = `usage: supportd goldenset candidates|export|add [flags]
+
+  candidates  recent low-confidence, handed-off and rated-down turns as draft cases
+  export      resolved review items as golden cases (--since last: only those not exported before)
+  add         append cases to the golden set, skipping questions it already has`
+
 func runGoldenset(ctx context.Context, env *environment, args []string) error {
-	if len(args) == 0 || args[0] != "candidates" {
-		fmt.Fprintln(env.stderr, "usage: supportd goldenset candidates [--kb NAME] [--since 168h] [--limit 100] [--out FILE]")
-		return errors.New("goldenset needs the subcommand candidates")
+	if len(args) > 0 {
+		switch args[0] {
+		case "candidates":
+			return runGoldenCandidates(ctx, env, args[1:])
+		case "export":
+			return runGoldenExport(ctx, env, args[1:])
+		case "add":
+			return runGoldenAdd(env, args[1:])
+		}
 	}
+	fmt.Fprintln(env.stderr, goldensetUsage)
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		return flag.ErrHelp
+	}
+	return errors.New("goldenset needs the subcommand candidates, export or add")
+}
+
+func runGoldenCandidates(ctx context.Context, env *environment, args []string) error {
 	var kbName, out string
 	var since time.Duration
 	var limit int
-	cfg, _, err := loadConfig(env, "goldenset candidates", "[--kb NAME] [--since 168h] [--limit 100] [--out FILE]", config.General|config.Database|config.Review, args[1:], func(fs *flag.FlagSet) {
+	cfg, _, err := loadConfig(env, "goldenset candidates", "[--kb NAME] [--since 168h] [--limit 100] [--out FILE]", config.General|config.Database|config.Review, args, func(fs *flag.FlagSet) {
 		fs.StringVar(&kbName, "kb", "", "only turns of this knowledge base")
 		fs.DurationVar(&since, "since", 7*24*time.Hour, "how far back to look")
 		fs.IntVar(&limit, "limit", 100, "most candidates to export")
@@ -43,16 +66,7 @@ func runGoldenset(ctx context.Context, env *environment, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := env.stdout
-	if out != "" {
-		f, err := os.Create(out)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		w = f
-	}
-	if err := writeCandidates(w, cands); err != nil {
+	if err := writeOut(env.stdout, out, func(w io.Writer) error { return writeCandidates(w, cands) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.stderr, "%d candidate case(s) exported; fill in reference_answer, required_facts and expected_sources (or set should_handoff), then add them to the golden set\n", len(cands))
@@ -84,4 +98,153 @@ func writeCandidates(w io.Writer, cands []store.Candidate) error {
 		}
 	}
 	return nil
+}
+
+// writeOut writes to the file at path, or to stdout when path is empty.
+func writeOut(stdout io.Writer, path string, write func(io.Writer) error) error {
+	if path == "" {
+		return write(stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// runGoldenExport writes resolved review items as golden cases. --since
+// last (the default) takes only the items no earlier export included and
+// records this export, so running it every week exports each item once.
+func runGoldenExport(ctx context.Context, env *environment, args []string) error {
+	var since, out string
+	cfg, c, err := loadConfig(env, "goldenset export", "[--since last|all|TIME] [--out FILE]", config.General|config.Database, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&since, "since", "last", `"last": items not exported before (recorded as a new export); "all": every resolved item; or an RFC 3339 time: items resolved since then`)
+		fs.StringVar(&out, "out", "", "write to this file instead of standard output")
+	})
+	if err != nil {
+		return err
+	}
+	if c.NArg() > 0 {
+		return c.misuse("goldenset export takes no arguments, got %q", c.Args())
+	}
+	var resolvedSince time.Time
+	if since != "last" && since != "all" {
+		if resolvedSince, err = time.Parse(time.RFC3339, since); err != nil {
+			return c.misuse(`--since must be "last", "all" or an RFC 3339 time, not %q`, since)
+		}
+	}
+	st, err := store.Open(ctx, store.Params{URL: cfg.DatabaseURL, MaxConns: 2})
+	if err != nil {
+		return fmt.Errorf("connect to the database: %w", err)
+	}
+	defer st.Close()
+	var items []store.ReviewItem
+	var exportID int64
+	if since == "last" {
+		exportID, items, err = st.ExportReviews(ctx, cfg.Tenant, "cli")
+	} else {
+		items, err = st.ReviewItems(ctx, store.ReviewFilter{Tenant: cfg.Tenant, Status: "resolved", ResolvedSince: resolvedSince, Limit: 100000})
+		slices.Reverse(items)
+	}
+	if err != nil {
+		return err
+	}
+	var n int
+	if err := writeOut(env.stdout, out, func(w io.Writer) error { n, err = eval.WriteReviewCases(w, items); return err }); err != nil {
+		return err
+	}
+	switch {
+	case exportID > 0:
+		fmt.Fprintf(env.stderr, "export #%d: %d case(s) from %d resolved review item(s); add them with 'supportd goldenset add FILE'\n", exportID, n, len(items))
+	case since == "last":
+		fmt.Fprintln(env.stderr, "nothing resolved since the last export")
+	default:
+		fmt.Fprintf(env.stderr, "%d case(s) from %d resolved review item(s)\n", n, len(items))
+	}
+	return nil
+}
+
+// runGoldenAdd appends cases to the golden set, skipping the questions it
+// already asks of the same knowledge base, and rewrites it only when the
+// result validates.
+func runGoldenAdd(env *environment, args []string) error {
+	var golden, kbName string
+	cfg, c, err := loadConfig(env, "goldenset add", "[--golden FILE] [--kb NAME] CASES.jsonl", config.General, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&golden, "golden", "", "golden set to grow; default SUPPORTD_EVAL_GOLDEN")
+		fs.StringVar(&kbName, "kb", "", `knowledge base of cases without a "kb:NAME" tag; default SUPPORTD_EVAL_KB`)
+	})
+	if err != nil {
+		return err
+	}
+	if c.NArg() != 1 {
+		return c.misuse("goldenset add takes one file of cases")
+	}
+	golden = or(golden, cfg.EvalGolden)
+	set, err := eval.LoadGolden(golden)
+	if err != nil {
+		return err
+	}
+	add, err := eval.LoadGolden(c.Arg(0))
+	if err != nil {
+		return err
+	}
+	added, dups, err := eval.Grow(set, add.Cases, or(kbName, cfg.EvalKB))
+	if err != nil {
+		return err
+	}
+	for _, d := range dups {
+		fmt.Fprintf(env.stderr, "skipped %s: the golden set already asks this (%s)\n", d.Case.ID, d.Of)
+	}
+	if len(added) > 0 {
+		if err := appendCases(golden, added); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(env.stdout, "%s: %d case(s) added, %d duplicate(s) skipped; %d cases now\n", golden, len(added), len(dups), len(set.Cases)+len(added))
+	return nil
+}
+
+// appendCases appends cases as JSON lines to the golden file. The new
+// content is validated and written beside it, then renamed over it, so a
+// failure leaves the golden set as it was.
+func appendCases(path string, cases []eval.Case) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.Write(old)
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for _, c := range cases {
+		if err := enc.Encode(c); err != nil {
+			return err
+		}
+	}
+	if _, err := eval.ParseGolden(bytes.NewReader(b.Bytes()), path); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".golden-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if info, err := os.Stat(path); err == nil {
+		_ = os.Chmod(tmp.Name(), info.Mode().Perm())
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -67,8 +67,9 @@ func commands() []command {
 		{"worker", "work background jobs (the scheduled evaluation) without serving HTTP", runWorker},
 		{"keys", "create, list and revoke API keys", runKeys},
 		{"drift", "compare recent questions with a reference window (report)", runDrift},
+		{"digest", "the weekly digest of a knowledge base (Markdown or JSON; --send posts it to the webhook)", runDigest},
 		{"simulate", "send a normal and optionally a shifted question stream to a running server", runSimulate},
-		{"goldenset", "export recent low-confidence, handed-off and rated-down turns as draft golden cases", runGoldenset},
+		{"goldenset", "grow the golden set: export relabelled review items, add cases, draft candidates", runGoldenset},
 		{"bench", "measure ingestion, retrieval latency and retrieval quality", runBench},
 		{"fake-llm", "run the deterministic fake OpenAI-compatible LLM server (tests, demos)", runFakeLLM},
 	}

@@ -27,6 +27,7 @@ func (a *App) API() httpapi.Deps {
 		Eval:      EvalRuns{a.EvalRunner()},
 		Review:    Reviews{Reviews: a.Store, Observer: a.ReviewObserver()},
 		Drift:     a.Store,
+		Digest:    a.Digests(),
 		Privacy:   Privacy{Store: a.Store},
 		Ops:       httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
 	}

@@ -50,9 +50,11 @@ type App struct {
 	ClientLimit limit.Limiter
 	Metrics     *metrics.Metrics
 	Tracer      trace.TracerProvider
-	// ReviewHook and DriftHook deliver webhooks once their Run is started.
+	// ReviewHook, DriftHook and DigestHook deliver webhooks once their
+	// Run is started.
 	ReviewHook *notify.Webhook
 	DriftHook  *notify.Webhook
+	DigestHook *notify.Webhook
 
 	closers []func()
 }
@@ -134,6 +136,7 @@ func (a *App) connect(ctx context.Context, s Settings) error {
 	}
 	a.ReviewHook = notify.New(notify.Params{URL: cfg.ReviewWebhookURL, Log: a.Log})
 	a.DriftHook = notify.New(notify.Params{URL: cfg.DriftWebhookURL, Log: a.Log})
+	a.DigestHook = notify.New(notify.Params{URL: cfg.DigestWebhookURL, Log: a.Log})
 	if a.Tracer != nil {
 		return nil
 	}

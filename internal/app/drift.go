@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"supportd/internal/core"
+	"supportd/internal/digest"
 	"supportd/internal/drift"
 	"supportd/internal/store"
 )
@@ -46,7 +46,7 @@ func (a *App) DriftReport(ctx context.Context, tenant, kb string, w DriftWindows
 	if err != nil {
 		return drift.Report{}, 0, err
 	}
-	rep := drift.Compare(driftQuestions(ref), driftQuestions(recent), drift.Params{LowConfidence: a.Config.MinConfidence,
+	rep := drift.Compare(digest.Questions(ref), digest.Questions(recent), drift.Params{LowConfidence: a.Config.MinConfidence,
 		MinQuestions: a.Config.DriftMinQuestions})
 	raw, err := json.Marshal(rep)
 	if err != nil {
@@ -73,14 +73,6 @@ func alerted(rep drift.Report) []drift.Signal {
 		if s.Alert {
 			out = append(out, s)
 		}
-	}
-	return out
-}
-
-func driftQuestions(qs []store.DriftQuestion) []drift.Question {
-	out := make([]drift.Question, len(qs))
-	for i, q := range qs {
-		out[i] = drift.Question{Text: q.Text, TopDoc: q.TopDoc, Mode: core.Mode(q.Mode), Confidence: q.Confidence}
 	}
 	return out
 }

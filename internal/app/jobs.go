@@ -15,13 +15,15 @@ import (
 )
 
 // Jobs builds the River client that schedules and works the background
-// jobs: the evaluation, the drift report and the retention purge.
+// jobs: the evaluation, the drift report, the retention purge and the
+// weekly digest.
 func (a *App) Jobs() (*river.Client[pgx.Tx], error) {
 	cfg := a.Config
 	return jobs.New(jobs.Params{
 		Pool: a.Store.Pool(), Log: a.Log, EvalSchedule: cfg.EvalSchedule,
 		Eval:    jobs.EvalArgs{Tenant: cfg.Tenant, KB: cfg.EvalKB, Golden: cfg.EvalGolden, Baseline: eval.BaselinePinned},
 		RunEval: a.scheduledEval, Retention: a.Retention, Drift: a.scheduledDrift, DriftSchedule: cfg.DriftSchedule,
+		Digest: a.scheduledDigest, DigestSchedule: cfg.DigestSchedule,
 	})
 }
 
@@ -31,7 +33,7 @@ func (a *App) Jobs() (*river.Client[pgx.Tx], error) {
 func (a *App) RunHooks(ctx context.Context) func() {
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, h := range []*notify.Webhook{a.ReviewHook, a.DriftHook} {
+	for _, h := range []*notify.Webhook{a.ReviewHook, a.DriftHook, a.DigestHook} {
 		wg.Go(func() { h.Run(hctx) })
 	}
 	return func() { cancel(); wg.Wait() }

@@ -103,6 +103,10 @@ type Config struct {
 	DriftMinQuestions int
 	DriftWebhookURL   string
 
+	DigestSchedule   string
+	DigestPeriod     time.Duration
+	DigestWebhookURL string
+
 	MetricsAddr string
 
 	InjectionAction    string
@@ -132,6 +136,7 @@ const (
 	Eval                       // golden-set evaluation and its judge
 	Jobs                       // scheduled work: evaluation, drift, retention
 	Drift                      // the drift report's windows
+	Digest                     // the weekly digest
 	Review                     // which turns go to human review
 	Telemetry                  // metrics and tracing
 	Demo                       // the demo corpus
@@ -392,6 +397,9 @@ func Vars() []Var {
 		{Env: "SUPPORTD_DRIFT_REFERENCE", Area: Jobs | Drift, Default: "168h", Help: "reference window before it", set: duration(time.Minute, 365*24*time.Hour, func(c *Config) *time.Duration { return &c.DriftReference })},
 		{Env: "SUPPORTD_DRIFT_MIN_QUESTIONS", Area: Jobs | Drift, Default: "100", Help: "questions each drift window needs before the report may alert", set: integer(1, 1000000, func(c *Config) *int { return &c.DriftMinQuestions })},
 		{Env: "SUPPORTD_DRIFT_WEBHOOK_URL", Area: Jobs | Drift, Default: "", Secret: true, Help: "URL that receives a JSON POST when a drift report alerts", set: str(func(c *Config) *string { return &c.DriftWebhookURL })},
+		{Env: "SUPPORTD_DIGEST_SCHEDULE", Area: Jobs, Default: "0 7 * * 1", Help: "schedule of the weekly digest of every knowledge base (as SUPPORTD_EVAL_SCHEDULE); empty disables it", set: schedule(func(c *Config) *string { return &c.DigestSchedule })},
+		{Env: "SUPPORTD_DIGEST_PERIOD", Area: Jobs | Digest, Default: "168h", Help: "how far back the digest looks; the period before it gives the trend", set: duration(time.Hour, 365*24*time.Hour, func(c *Config) *time.Duration { return &c.DigestPeriod })},
+		{Env: "SUPPORTD_DIGEST_WEBHOOK_URL", Area: Jobs | Digest, Default: "", Secret: true, Help: "URL that receives each digest as a JSON POST (its Markdown and figures)", set: str(func(c *Config) *string { return &c.DigestWebhookURL })},
 		{Env: "SUPPORTD_INJECTION_ACTION", Area: Answer, Default: "handoff", Help: "what a question taken for a prompt-injection attempt gets: answer (log and count only), refuse, or handoff", set: oneOf([]string{"answer", "refuse", "handoff"}, func(c *Config) *string { return &c.InjectionAction })},
 		{Env: "SUPPORTD_INJECTION_THRESHOLD", Area: Answer, Default: "0.5", Help: "injection score (0..1) at which SUPPORTD_INJECTION_ACTION applies", set: fraction(func(c *Config) *float64 { return &c.InjectionThreshold })},
 		{Env: "SUPPORTD_REDACT_STORED", Area: Answer, Default: "true", Help: "replace emails, phone numbers, card numbers, IBANs and secrets in stored questions, answers and feedback with placeholders; false keeps them raw", set: func(c *Config, v string) error {

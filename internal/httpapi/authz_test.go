@@ -61,6 +61,7 @@ func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 			d.Privacy = app.Privacy{Store: kit.Store, Cache: kit.Cache}
 		}
 		d.Eval = app.EvalRuns{Runner: kit.EvalRunner()}
+		d.Digest = kit.Digests()
 		d.Ops.Metrics, d.Ops.MetricsHandler = m, m.Handler()
 		st := reflect.ValueOf(kit.Store)
 		eachDep(reflect.ValueOf(d).Elem(), "", func(_ string, f reflect.Value) {
@@ -355,6 +356,8 @@ func endpoints() []endpoint {
 			}},
 		{method: "GET", route: "/v1/drift", scope: auth.ScopeAdmin, success: 200, foreignBody: ptr(`{"reports":[]}`),
 			target: fixed("/v1/drift")},
+		{method: "GET", route: "/v1/digest", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeKBNotFound,
+			target: fixed("/v1/digest?kb=demo")},
 		{method: "GET", route: "/v1/review/export", scope: auth.ScopeAgent, success: 200, foreignBody: ptr(""),
 			target: fixed("/v1/review/export")},
 		{method: "DELETE", route: "/v1/conversations/:id", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeNotFound,

@@ -1,16 +1,20 @@
 package httpapi
 
 import (
+	"bytes"
+	"cmp"
 	"context"
-	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"supportd/internal/core"
+	"supportd/internal/eval"
 	"supportd/internal/store"
 )
 
@@ -24,6 +28,9 @@ type Reviews interface {
 	FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, byDoc []store.FeedbackCount, err error)
 	ReviewItems(ctx context.Context, f store.ReviewFilter) ([]store.ReviewItem, error)
 	ResolveReview(ctx context.Context, tenant string, id int64, r store.Resolution) (store.ReviewItem, error)
+	// ExportReviews records an export of the resolved items no earlier
+	// export included and returns them (id 0 when there were none).
+	ExportReviews(ctx context.Context, tenant, actor string) (int64, []store.ReviewItem, error)
 }
 
 type feedbackRequest struct {
@@ -107,14 +114,40 @@ func handleReviewQueue(r Reviews) echo.HandlerFunc {
 	}
 }
 
-// reviewLabels are the verdicts a reviewer may give.
-func reviewLabels() []string {
-	return []string{"correct", "incorrect", "incomplete", "should_handoff", "out_of_scope"}
+type resolveRequest struct {
+	Label           string   `json:"label"`
+	CorrectedAnswer string   `json:"corrected_answer"`
+	ExpectedSources []string `json:"expected_sources"`
+	MissingDocument string   `json:"missing_document"`
+	RequiredFacts   []string `json:"required_facts"`
 }
 
-type resolveRequest struct {
-	Label           string `json:"label"`
-	CorrectedAnswer string `json:"corrected_answer"`
+// resolution checks a verdict and returns it for the store: the label is
+// one of eval.Labels; an incorrect answer and a handoff that should have
+// been answered need the corrected answer; a turn that should have been
+// handed off takes nothing else; sources and facts follow the golden-set
+// rules, so that every resolved item exports as a valid case.
+func (req resolveRequest) resolution(actor string) (store.Resolution, error) {
+	r := store.Resolution{Label: req.Label, CorrectedAnswer: strings.TrimSpace(req.CorrectedAnswer),
+		ExpectedSources: req.ExpectedSources, MissingDocument: strings.TrimSpace(req.MissingDocument),
+		RequiredFacts: req.RequiredFacts, Actor: actor}
+	switch {
+	case !slices.Contains(eval.Labels(), r.Label):
+		return r, core.Errorf(core.CodeInvalid, "label must be one of %s", strings.Join(eval.Labels(), ", "))
+	case len(r.CorrectedAnswer) > 10000 || len(r.MissingDocument) > 500 || len(r.ExpectedSources) > 20 || len(r.RequiredFacts) > 20:
+		return r, core.Errorf(core.CodeInvalid, "corrected_answer is limited to 10000 characters, missing_document to 500, "+
+			"expected_sources and required_facts to 20 entries")
+	case r.Label == eval.LabelShouldHandoff && (r.CorrectedAnswer != "" || r.MissingDocument != "" || len(r.ExpectedSources) > 0 || len(r.RequiredFacts) > 0):
+		return r, core.Errorf(core.CodeInvalid, "a turn that should have been handed off takes no corrected_answer, sources or facts")
+	case (r.Label == eval.LabelIncorrect || r.Label == eval.LabelShouldAnswer) && r.CorrectedAnswer == "":
+		return r, core.Errorf(core.CodeInvalid, "label %s needs the corrected_answer", r.Label)
+	}
+	draft := eval.Case{ID: "review", Question: "?", ReferenceAnswer: cmp.Or(r.CorrectedAnswer, "kept"),
+		RequiredFacts: r.RequiredFacts, ExpectedSources: r.ExpectedSources, ShouldHandoff: r.Label == eval.LabelShouldHandoff}
+	if problems := draft.Problems(); len(problems) > 0 {
+		return r, core.Errorf(core.CodeInvalid, "%s", strings.Join(problems, "; "))
+	}
+	return r, nil
 }
 
 func handleResolveReview(r Reviews) echo.HandlerFunc {
@@ -127,19 +160,12 @@ func handleResolveReview(r Reviews) echo.HandlerFunc {
 		if err := decodeJSON(c, &req); err != nil {
 			return err
 		}
-		ok := false
-		for _, l := range reviewLabels() {
-			ok = ok || l == req.Label
-		}
-		if !ok {
-			return core.Errorf(core.CodeInvalid, "label must be one of %s", strings.Join(reviewLabels(), ", "))
-		}
-		if len(req.CorrectedAnswer) > 10000 {
-			return core.Errorf(core.CodeInvalid, "corrected_answer is limited to 10000 characters")
-		}
 		p := principal(c)
-		item, err := r.ResolveReview(c.Request().Context(), p.Tenant, id,
-			store.Resolution{Label: req.Label, CorrectedAnswer: strings.TrimSpace(req.CorrectedAnswer), Actor: p.Actor()})
+		res, err := req.resolution(p.Actor())
+		if err != nil {
+			return err
+		}
+		item, err := r.ResolveReview(c.Request().Context(), p.Tenant, id, res)
 		if err != nil {
 			return err
 		}
@@ -147,49 +173,39 @@ func handleResolveReview(r Reviews) echo.HandlerFunc {
 	}
 }
 
-// handleReviewExport returns resolved items as golden cases (JSONL), ready
-// to append to the golden set: a corrected answer becomes the reference;
-// "should_handoff" and "out_of_scope" become cases that must hand off.
+// handleReviewExport returns resolved items as golden cases (JSON Lines),
+// ready for supportd goldenset add. ?since=last returns only the items no
+// earlier export included and records this export (its id in
+// X-Export-Id), so asking again returns nothing new; ?since=TIME
+// (RFC 3339) the items resolved since then; no since, every resolved item.
 func handleReviewExport(r Reviews) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		items, err := r.ReviewItems(c.Request().Context(), store.ReviewFilter{Tenant: principal(c).Tenant, Status: "resolved", Limit: 1000})
+		ctx, p, since := c.Request().Context(), principal(c), c.QueryParam("since")
+		var items []store.ReviewItem
+		var err error
+		switch since {
+		case "last":
+			var id int64
+			if id, items, err = r.ExportReviews(ctx, p.Tenant, p.Actor()); id > 0 {
+				c.Response().Header().Set("X-Export-Id", strconv.FormatInt(id, 10))
+			}
+		default:
+			f := store.ReviewFilter{Tenant: p.Tenant, Status: "resolved", Limit: 5000}
+			if since != "" {
+				if f.ResolvedSince, err = time.Parse(time.RFC3339, since); err != nil {
+					return core.Errorf(core.CodeInvalid, `since must be "last" or an RFC 3339 time`)
+				}
+			}
+			items, err = r.ReviewItems(ctx, f)
+			slices.Reverse(items) // oldest first, as an export appends
+		}
 		if err != nil {
 			return err
 		}
-		var b strings.Builder
-		enc := json.NewEncoder(&b)
-		enc.SetEscapeHTML(false)
-		for _, it := range items {
-			if gc, ok := GoldenCase(it); ok {
-				if err := enc.Encode(gc); err != nil {
-					return err
-				}
-			}
+		var b bytes.Buffer
+		if _, err := eval.WriteReviewCases(&b, items); err != nil {
+			return err
 		}
-		return c.Blob(http.StatusOK, "application/x-ndjson", []byte(b.String()))
+		return c.Blob(http.StatusOK, "application/x-ndjson", b.Bytes())
 	}
-}
-
-// GoldenCase turns a resolved review item into a golden-set case; items
-// labelled correct without a correction carry the original answer.
-func GoldenCase(it store.ReviewItem) (map[string]any, bool) {
-	declines := it.Label == "should_handoff" || it.Label == "out_of_scope"
-	ref := it.CorrectedAnswer
-	if ref == "" && it.Label == "correct" {
-		ref = it.Answer
-	}
-	if ref == "" && !declines {
-		return nil, false
-	}
-	sources := []string{}
-	if !declines {
-		for _, cit := range it.Citations {
-			sources = append(sources, cit.Document)
-		}
-	}
-	return map[string]any{
-		"id": "review-" + strconv.FormatInt(it.ID, 10), "question": it.Question, "reference_answer": ref,
-		"required_facts": []string{}, "expected_sources": sources, "should_handoff": declines,
-		"tags": []string{"reviewed", it.Reason, "kb:" + it.KB},
-	}, true
 }

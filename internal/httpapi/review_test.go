@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -174,9 +175,9 @@ func (b *bundle) queue(t *testing.T, status string) []store.ReviewItem {
 // reviewItem is what a queue item shows of a pending turn; the item's id
 // and creation time are taken from got.
 func reviewItem(got store.ReviewItem, kb, reason, question string, ans chatAnswer) store.ReviewItem {
-	return store.ReviewItem{ID: got.ID, TurnID: ans.TurnID, KB: kb, Reason: reason, Status: "pending", Question: question,
-		Answer: ans.Answer, Mode: ans.Mode, Confidence: float64(float32(ans.Confidence)), Citations: ans.Citations,
-		CreatedAt: got.CreatedAt}
+	return store.ReviewItem{ID: got.ID, TurnID: ans.TurnID, ConversationID: ans.ConversationID, KB: kb, Reason: reason,
+		Status: "pending", History: []store.Exchange{}, Question: question, Answer: ans.Answer, Mode: ans.Mode,
+		Confidence: float64(float32(ans.Confidence)), Citations: ans.Citations, CreatedAt: got.CreatedAt}
 }
 
 func (b *bundle) resolve(t *testing.T, id string, body string) response {
@@ -295,8 +296,12 @@ func TestFeedbackIsStoredSummarisedAndThumbsDownQueued(t *testing.T) {
 	// Both thumbs-down turns wait for a person, newest first.
 	items := b.queue(t, "pending")
 	require.Len(t, items, 2)
-	require.Equal(t, reviewItem(items[0], "demo", "thumbs_down", passwordQuestion, reset), items[0])
-	require.Equal(t, reviewItem(items[1], "demo", "thumbs_down", refundQuestion, refund), items[1])
+	wantReset := reviewItem(items[0], "demo", "thumbs_down", passwordQuestion, reset)
+	wantReset.FeedbackReason = "outdated"
+	require.Equal(t, wantReset, items[0])
+	wantRefund := reviewItem(items[1], "demo", "thumbs_down", refundQuestion, refund)
+	wantRefund.FeedbackReason, wantRefund.FeedbackComment = "wrong", "It is 30 days for annual plans."
+	require.Equal(t, wantRefund, items[1], "the latest thumbs-down that said why")
 	require.Greater(t, items[0].ID, items[1].ID)
 	require.Empty(t, b.queue(t, "resolved"))
 
@@ -389,8 +394,11 @@ func TestLowConfidenceAnswersAreQueuedForReview(t *testing.T) {
 func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	t.Parallel()
 	b := setupReview(t, testkit.Options{})
-	refund := b.chat(t, "demo", refundQuestion, "")
-	b.rate(t, refund, `"rating":"down","reason":"wrong"`, true)
+	// The refund question follows another in the same conversation: the
+	// item carries that history, and so does its golden case.
+	first := b.chat(t, "demo", "How do I invite a teammate?", "")
+	refund := b.chat(t, "demo", refundQuestion, first.ConversationID)
+	b.rate(t, refund, `"rating":"down","reason":"wrong","comment":"It is 30 days."`, true)
 	handoff := b.chat(t, "demo", weatherQuestion, "")
 	reset := b.chat(t, "demo", passwordQuestion, "")
 	b.rate(t, reset, `"rating":"down"`, true)
@@ -399,11 +407,15 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	resetItem, handoffItem, refundItem := items[0], items[1], items[2]
 	require.Equal(t, []int64{reset.TurnID, handoff.TurnID, refund.TurnID},
 		[]int64{resetItem.TurnID, handoffItem.TurnID, refundItem.TurnID})
+	require.Equal(t, []store.Exchange{{Question: "How do I invite a teammate?", Answer: first.Answer}}, refundItem.History)
+	require.Equal(t, refund.ConversationID, refundItem.ConversationID)
+	require.Equal(t, "It is 30 days.", refundItem.FeedbackComment)
 	refundID, handoffID, resetID := fmt.Sprint(refundItem.ID), fmt.Sprint(handoffItem.ID), fmt.Sprint(resetItem.ID)
 
 	const corrected = "Annual plans can be refunded in full within 30 days of purchase."
 	before := time.Now()
-	res := b.resolve(t, refundID, `{"label":"incorrect","corrected_answer":"  `+corrected+`\n"}`)
+	res := b.resolve(t, refundID, `{"label":"incorrect","corrected_answer":"  `+corrected+` [P1]\n",
+		"expected_sources":["billing/refunds.md"],"required_facts":["30 days","re:in full"]}`)
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 	requireJSON(t, res)
 	var resolved store.ReviewItem
@@ -411,7 +423,9 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	require.NotNil(t, resolved.ResolvedAt)
 	require.WithinDuration(t, before, *resolved.ResolvedAt, time.Minute)
 	want := reviewItem(refundItem, "demo", "thumbs_down", refundQuestion, refund)
-	want.Status, want.Label, want.CorrectedAnswer, want.ResolvedBy = "resolved", "incorrect", corrected, "key:dev"
+	want.History, want.FeedbackReason, want.FeedbackComment = refundItem.History, "wrong", "It is 30 days."
+	want.Status, want.Label, want.CorrectedAnswer, want.ResolvedBy = "resolved", "incorrect", corrected+" [P1]", "key:dev"
+	want.ExpectedSources, want.RequiredFacts = []string{"billing/refunds.md"}, []string{"30 days", "re:in full"}
 	want.ResolvedAt = resolved.ResolvedAt
 	require.Equal(t, want, resolved)
 
@@ -419,21 +433,35 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 		name, id, body string
 		wantStatus     int
 		wantCode       core.Code
+		wantMessage    string
 	}{
-		{"already resolved", refundID, `{"label":"correct"}`, 409, core.CodeConflict},
-		{"unknown item", "999999", `{"label":"correct"}`, 404, core.CodeNotFound},
-		{"bad label", resetID, `{"label":"wrong"}`, 400, core.CodeInvalid},
-		{"missing label", resetID, `{"corrected_answer":"x"}`, 400, core.CodeInvalid},
-		{"correction too long", resetID, `{"label":"incorrect","corrected_answer":"` + strings.Repeat("x", 10001) + `"}`, 400, core.CodeInvalid},
-		{"malformed id", "abc", `{"label":"correct"}`, 400, core.CodeInvalid},
-		{"zero id", "0", `{"label":"correct"}`, 400, core.CodeInvalid},
+		{"already resolved", refundID, `{"label":"correct"}`, 409, core.CodeConflict, ""},
+		{"unknown item", "999999", `{"label":"correct"}`, 404, core.CodeNotFound, ""},
+		{"bad label", resetID, `{"label":"wrong"}`, 400, core.CodeInvalid,
+			"label must be one of correct, incorrect, should_handoff, should_answer"},
+		{"old label", resetID, `{"label":"out_of_scope"}`, 400, core.CodeInvalid, ""},
+		{"missing label", resetID, `{"corrected_answer":"x"}`, 400, core.CodeInvalid, ""},
+		{"incorrect without the correction", resetID, `{"label":"incorrect"}`, 400, core.CodeInvalid,
+			"label incorrect needs the corrected_answer"},
+		{"should answer without the answer", resetID, `{"label":"should_answer","missing_document":"x.md"}`, 400, core.CodeInvalid,
+			"label should_answer needs the corrected_answer"},
+		{"handoff with facts", resetID, `{"label":"should_handoff","required_facts":["x"]}`, 400, core.CodeInvalid,
+			"a turn that should have been handed off takes no corrected_answer, sources or facts"},
+		{"bad regexp fact", resetID, `{"label":"incorrect","corrected_answer":"x","required_facts":["re:("]}`, 400, core.CodeInvalid,
+			"required_facts[0]: invalid regexp: missing closing ): `(`"},
+		{"repeated source", resetID, `{"label":"incorrect","corrected_answer":"x","expected_sources":["a.md","a.md"]}`, 400, core.CodeInvalid,
+			`expected_sources[1]: duplicate of expected_sources[0] "a.md"`},
+		{"correction too long", resetID, `{"label":"incorrect","corrected_answer":"` + strings.Repeat("x", 10001) + `"}`, 400, core.CodeInvalid, ""},
+		{"malformed id", "abc", `{"label":"correct"}`, 400, core.CodeInvalid, ""},
+		{"zero id", "0", `{"label":"correct"}`, 400, core.CodeInvalid, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			requireError(t, b.resolve(t, tc.id, tc.body), tc.wantStatus, tc.wantCode)
+			e := requireError(t, b.resolve(t, tc.id, tc.body), tc.wantStatus, tc.wantCode)
+			if tc.wantMessage != "" {
+				require.Equal(t, tc.wantMessage, e.Error.Message)
+			}
 		})
 	}
-	e := requireError(t, b.resolve(t, resetID, `{"label":"wrong"}`), 400, core.CodeInvalid)
-	require.Equal(t, "label must be one of correct, incorrect, incomplete, should_handoff, out_of_scope", e.Error.Message)
 
 	// Another tenant sees none of it.
 	acme := serve(t, b.kit, func(d *httpapi.Deps) { d.Access.Tenant, d.Review = "acme", b.kit.Store })
@@ -443,32 +471,60 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 
 	res = b.resolve(t, handoffID, `{"label":"should_handoff"}`)
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
-	// Incomplete without a correction gives nothing to learn from: not
-	// exported.
-	res = b.resolve(t, resetID, `{"label":"incomplete"}`)
+	// Wrong, with a correction but no sources: the wrong citations must not
+	// become the case's expected sources.
+	res = b.resolve(t, resetID, `{"label":"incorrect","corrected_answer":"Use the Forgot password link [1]."}`)
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 	require.Empty(t, b.queue(t, "pending"))
 	require.Len(t, b.queue(t, "resolved"), 3)
 	requireError(t, b.do(t, http.MethodGet, "/v1/review?status=open", "", nil), 400, core.CodeInvalid)
 	requireError(t, b.do(t, http.MethodGet, "/v1/review?limit=0", "", nil), 400, core.CodeInvalid)
+	require.Equal(t, 3, b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'review.resolve' AND actor = 'key:dev'`))
 
-	var audited int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
-		`SELECT count(*) FROM audit_log WHERE action = 'review.resolve' AND actor = 'key:dev'`).Scan(&audited))
-	require.Equal(t, 3, audited)
-
-	res = b.do(t, http.MethodGet, "/v1/review/export", "", nil)
+	// since=last exports what no export has, oldest first, and records it.
+	res = b.do(t, http.MethodGet, "/v1/review/export?since=last", "", nil)
 	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 	require.Equal(t, "application/x-ndjson", res.header.Get("Content-Type"))
-	require.Equal(t, 2, bytes.Count(res.body, []byte("\n")), "one line per exported case: %s", res.body)
+	require.Equal(t, "1", res.header.Get("X-Export-Id"))
+	require.Equal(t, 3, testkit.RequireGoldenLines(t, res.body), "every exported case validates against goldenset/schema.json")
 	set, err := eval.ParseGolden(bytes.NewReader(res.body), "review.jsonl")
 	require.NoError(t, err, "export: %s", res.body)
 	require.Equal(t, []eval.Case{
-		{ID: "review-" + handoffID, Question: weatherQuestion, ReferenceAnswer: "", RequiredFacts: []string{},
-			ExpectedSources: []string{}, ShouldHandoff: true, Tags: []string{"reviewed", "handoff", "kb:demo"}, Line: 1},
-		{ID: "review-" + refundID, Question: refundQuestion, ReferenceAnswer: corrected, RequiredFacts: []string{},
-			ExpectedSources: []string{"billing/refunds.md"}, Tags: []string{"reviewed", "thumbs_down", "kb:demo"}, Line: 2},
+		{ID: "review-" + refundID, Question: refundQuestion, ReferenceAnswer: corrected,
+			History:       []eval.Message{{Role: "user", Content: "How do I invite a teammate?"}, {Role: "assistant", Content: eval.StripMarkers(first.Answer)}},
+			RequiredFacts: []string{"30 days", "re:in full"}, ExpectedSources: []string{"billing/refunds.md"},
+			Tags: []string{"reviewed", "incorrect", "thumbs_down", "kb:demo"}, Line: 1},
+		{ID: "review-" + handoffID, Question: weatherQuestion, RequiredFacts: []string{}, ExpectedSources: []string{}, ShouldHandoff: true,
+			Tags: []string{"reviewed", "should_handoff", "handoff", "kb:demo"}, Line: 2},
+		{ID: "review-" + resetID, Question: passwordQuestion, ReferenceAnswer: "Use the Forgot password link.",
+			RequiredFacts: []string{}, ExpectedSources: []string{}, Tags: []string{"reviewed", "incorrect", "thumbs_down", "kb:demo"}, Line: 3},
 	}, set.Cases)
+	require.NotContains(t, string(res.body), "[1]")
+	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'review.export' AND target = '1'`))
+
+	res = b.do(t, http.MethodGet, "/v1/review/export?since=last", "", nil)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	require.Empty(t, res.body, "nothing new since the last export")
+	require.Empty(t, res.header.Get("X-Export-Id"))
+
+	// A new verdict is the next export's only case; without since, every
+	// resolved item comes back and nothing is recorded.
+	reopened := b.chat(t, "demo", "How do I cancel my subscription?", "")
+	b.rate(t, reopened, `"rating":"down"`, true)
+	item := b.queue(t, "pending")[0]
+	res = b.resolve(t, fmt.Sprint(item.ID), `{"label":"correct"}`)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	res = b.do(t, http.MethodGet, "/v1/review/export?since=last", "", nil)
+	require.Equal(t, "2", res.header.Get("X-Export-Id"))
+	require.Equal(t, 1, testkit.RequireGoldenLines(t, res.body))
+	require.Contains(t, string(res.body), `"id":"review-`+fmt.Sprint(item.ID)+`"`)
+	res = b.do(t, http.MethodGet, "/v1/review/export", "", nil)
+	require.Equal(t, 4, testkit.RequireGoldenLines(t, res.body))
+	require.Empty(t, res.header.Get("X-Export-Id"))
+	res = b.do(t, http.MethodGet, "/v1/review/export?since="+url.QueryEscape(time.Now().Add(time.Hour).Format(time.RFC3339)), "", nil)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	require.Empty(t, res.body)
+	requireError(t, b.do(t, http.MethodGet, "/v1/review/export?since=yesterday", "", nil), 400, core.CodeInvalid)
 }
 
 // A thumbs-down on a resolved turn puts it back in the queue as a fresh
@@ -486,8 +542,9 @@ func TestThumbsDownReopensAResolvedItem(t *testing.T) {
 	b.rate(t, refund, `"rating":"down","reason":"still wrong"`, true)
 	items = b.queue(t, "pending")
 	require.Len(t, items, 1)
-	require.Equal(t, reviewItem(items[0], "demo", "thumbs_down", refundQuestion, refund), items[0],
-		"a reopened item must not carry the previous verdict")
+	want := reviewItem(items[0], "demo", "thumbs_down", refundQuestion, refund)
+	want.FeedbackReason = "still wrong"
+	require.Equal(t, want, items[0], "a reopened item must not carry the previous verdict")
 	require.Equal(t, []deskEvent{queued(refund.TurnID, "thumbs_down"), queued(refund.TurnID, "thumbs_down")},
 		withoutTimes(t, b.delivered(t)))
 }

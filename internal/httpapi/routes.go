@@ -23,6 +23,8 @@ type Deps struct {
 	Review Reviews
 	// Drift serves drift reports.
 	Drift DriftReports
+	// Digest writes weekly digests.
+	Digest Digests
 	// Privacy deletes conversations and end users on request.
 	Privacy Privacy
 	Ops     Ops
@@ -110,6 +112,9 @@ func New(d Deps) *echo.Echo {
 	}
 	if d.Drift != nil {
 		v1.GET("/drift", handleDrift(d.Drift), admin)
+	}
+	if d.Digest != nil {
+		v1.GET("/digest", handleDigest(d.Digest), admin)
 	}
 	if d.Privacy != nil {
 		v1.DELETE("/conversations/:id", handleDeleteConversation(d.Privacy), admin)

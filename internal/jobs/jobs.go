@@ -70,6 +70,19 @@ type driftWorker struct {
 
 func (w *driftWorker) Work(ctx context.Context, _ *river.Job[DriftArgs]) error { return w.run(ctx) }
 
+// DigestArgs asks for the weekly digest of every knowledge base.
+type DigestArgs struct{}
+
+// Kind implements river.JobArgs.
+func (DigestArgs) Kind() string { return "weekly_digest" }
+
+type digestWorker struct {
+	river.WorkerDefaults[DigestArgs]
+	run func(ctx context.Context) error
+}
+
+func (w *digestWorker) Work(ctx context.Context, _ *river.Job[DigestArgs]) error { return w.run(ctx) }
+
 // Params configures the job client. Each job that has a function is
 // worked (so it can also be enqueued by hand); each that also has a
 // schedule is inserted periodically by the elected leader.
@@ -95,6 +108,9 @@ type Params struct {
 	// RetentionSchedule (default daily) and once at start-up.
 	Retention         func(ctx context.Context) error
 	RetentionSchedule string
+	// Digest writes and sends the weekly digest on DigestSchedule.
+	Digest         func(ctx context.Context) error
+	DigestSchedule string
 }
 
 // ParseSchedule validates a schedule and returns it with the shortest gap
@@ -144,6 +160,12 @@ func New(p Params) (*river.Client[pgx.Tx], error) {
 		river.AddWorker(workers, &retentionWorker{run: p.Retention})
 		want = append(want, periodic{id: "retention_purge", schedule: cmp.Or(p.RetentionSchedule, "@daily"),
 			args: RetentionArgs{}, runOnStart: true})
+	}
+	if p.Digest != nil {
+		river.AddWorker(workers, &digestWorker{run: p.Digest})
+		if p.DigestSchedule != "" {
+			want = append(want, periodic{id: "weekly_digest", schedule: p.DigestSchedule, args: DigestArgs{}})
+		}
 	}
 	jobs, err := periodicJobs(want)
 	if err != nil {

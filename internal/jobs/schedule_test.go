@@ -22,9 +22,9 @@ func TestEveryConfiguredScheduleIsRegistered(t *testing.T) {
 	client, err := jobs.New(jobs.Params{Pool: st.Pool(), Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 		EvalSchedule: "0 6 * * 1", Eval: jobs.EvalArgs{Tenant: "default", KB: "demo", Golden: "g.jsonl"},
 		RunEval:   func(context.Context, jobs.EvalArgs) error { return nil },
-		Retention: noop, Drift: noop, DriftSchedule: "* * * * *"})
+		Retention: noop, Drift: noop, DriftSchedule: "* * * * *", Digest: noop, DigestSchedule: "0 7 * * 1"})
 	require.NoError(t, err)
-	for _, id := range []string{"eval_golden", "drift_report", "retention_purge"} {
+	for _, id := range []string{"eval_golden", "drift_report", "retention_purge", "weekly_digest"} {
 		require.True(t, client.PeriodicJobs().RemoveByID(id), "periodic job %s is not registered", id)
 	}
 }
@@ -41,7 +41,8 @@ func TestEveryConfiguredScheduleRuns(t *testing.T) {
 		EvalSchedule: "@every 1s", Eval: jobs.EvalArgs{Tenant: "default", KB: "demo", Golden: "g.jsonl"},
 		RunEval: func(ctx context.Context, _ jobs.EvalArgs) error { return mark("eval")(ctx) },
 		Drift:   mark("drift"), DriftSchedule: "@every 1s",
-		Retention: mark("retention"), RetentionSchedule: "@every 1h", Workers: 3})
+		Retention: mark("retention"), RetentionSchedule: "@every 1h",
+		Digest: mark("digest"), DigestSchedule: "@every 1s", Workers: 3})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -53,7 +54,7 @@ func TestEveryConfiguredScheduleRuns(t *testing.T) {
 	})
 	seen := map[string]bool{}
 	deadline := time.After(30 * time.Second)
-	for len(seen) < 3 {
+	for len(seen) < 4 {
 		select {
 		case kind := <-ran:
 			seen[kind] = true

@@ -45,7 +45,8 @@ func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb 
 		}
 		tag, err := tx.Exec(ctx, `INSERT INTO review_items (tenant_id, turn_id, reason) VALUES ($1, $2, 'thumbs_down')
 			ON CONFLICT (turn_id) DO UPDATE SET reason = 'thumbs_down', status = 'pending', resolved_at = NULL,
-			    label = '', corrected_answer = '', resolved_by = '', created_at = now()
+			    label = '', corrected_answer = '', expected_sources = '{}', missing_document = '', required_facts = '{}',
+			    resolved_by = '', export_id = NULL, created_at = now()
 			WHERE review_items.status = 'resolved' OR review_items.reason <> 'thumbs_down'`, tenant, f.TurnID)
 		queued = tag.RowsAffected() > 0
 		return err
@@ -85,41 +86,77 @@ func (s *Store) FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, b
 	return byKB, byDoc, translate(err, "summarise feedback")
 }
 
-// ReviewItem is a queued turn with what a reviewer needs to judge it.
+// ReviewItem is a queued turn with what a reviewer needs to judge it, and
+// once resolved, the reviewer's verdict.
 type ReviewItem struct {
-	ID              int64           `json:"id"`
-	TurnID          int64           `json:"turn_id"`
-	KB              string          `json:"kb"`
-	Reason          string          `json:"reason"`
-	Status          string          `json:"status"`
-	Question        string          `json:"question"`
-	Answer          string          `json:"answer"`
-	Mode            string          `json:"mode"`
-	Confidence      float64         `json:"confidence"`
-	Citations       []core.Citation `json:"citations"`
-	Label           string          `json:"label,omitempty"`
-	CorrectedAnswer string          `json:"corrected_answer,omitempty"`
-	ResolvedBy      string          `json:"resolved_by,omitempty"`
-	CreatedAt       time.Time       `json:"created_at"`
-	ResolvedAt      *time.Time      `json:"resolved_at,omitempty"`
+	ID             int64  `json:"id"`
+	TurnID         int64  `json:"turn_id"`
+	ConversationID string `json:"conversation_id"`
+	EndUser        string `json:"end_user,omitempty"`
+	KB             string `json:"kb"`
+	Reason         string `json:"reason"`
+	Status         string `json:"status"`
+	// History is the conversation's earlier turns, oldest first (at most
+	// 10), so a follow-up question can be judged in context.
+	History    []Exchange      `json:"history"`
+	Question   string          `json:"question"`
+	Answer     string          `json:"answer"`
+	Mode       string          `json:"mode"`
+	Confidence float64         `json:"confidence"`
+	Citations  []core.Citation `json:"citations"`
+	// FeedbackReason and FeedbackComment are those of the latest
+	// thumbs-down that gave either.
+	FeedbackReason  string `json:"feedback_reason,omitempty"`
+	FeedbackComment string `json:"feedback_comment,omitempty"`
+	Label           string `json:"label,omitempty"`
+	CorrectedAnswer string `json:"corrected_answer,omitempty"`
+	// ExpectedSources are the documents the answer should have cited;
+	// MissingDocument names one the knowledge base lacks.
+	ExpectedSources []string   `json:"expected_sources,omitempty"`
+	MissingDocument string     `json:"missing_document,omitempty"`
+	RequiredFacts   []string   `json:"required_facts,omitempty"`
+	ResolvedBy      string     `json:"resolved_by,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	ResolvedAt      *time.Time `json:"resolved_at,omitempty"`
+	// ExportID is the golden-set export that included the item.
+	ExportID *int64 `json:"export_id,omitempty"`
 }
 
-const reviewSelect = `SELECT r.id, r.turn_id, coalesce(k.name, ''), r.reason, r.status, t.question, t.answer, t.mode,
-	t.confidence, t.citations, r.label, r.corrected_answer, r.resolved_by, r.created_at, r.resolved_at
-	FROM review_items r JOIN turns t ON t.id = r.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id`
+// Exchange is one earlier question and its answer.
+type Exchange struct {
+	Question string `json:"question"`
+	Answer   string `json:"answer"`
+}
+
+const reviewSelect = `SELECT r.id, r.turn_id, t.conversation_id::text, coalesce(t.end_user_id, ''), coalesce(k.name, ''),
+	r.reason, r.status,
+	coalesce((SELECT jsonb_agg(jsonb_build_object('question', h.question, 'answer', h.answer) ORDER BY h.id)
+	          FROM (SELECT id, question, answer FROM turns WHERE conversation_id = t.conversation_id AND id < t.id
+	                ORDER BY id DESC LIMIT 10) h), '[]'),
+	t.question, t.answer, t.mode, t.confidence, t.citations,
+	coalesce(fb.reason, ''), coalesce(fb.comment, ''),
+	r.label, r.corrected_answer, r.expected_sources, r.missing_document, r.required_facts,
+	r.resolved_by, r.created_at, r.resolved_at, r.export_id
+	FROM review_items r JOIN turns t ON t.id = r.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id
+	LEFT JOIN LATERAL (SELECT f.reason, f.comment FROM feedback f
+	                   WHERE f.turn_id = t.id AND f.rating < 0 AND (f.reason <> '' OR f.comment <> '')
+	                   ORDER BY f.id DESC LIMIT 1) fb ON true`
 
 // ReviewFilter selects queue items.
 type ReviewFilter struct {
 	Tenant string
 	Status string // "pending", "resolved" or "" for both
 	Before int64
-	Limit  int
+	// ResolvedSince keeps items resolved at or after it (zero: no bound).
+	ResolvedSince time.Time
+	Limit         int
 }
 
 // ReviewItems lists the tenant's queue, newest first.
 func (s *Store) ReviewItems(ctx context.Context, f ReviewFilter) ([]ReviewItem, error) {
 	rows, err := s.pool.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND ($2 = '' OR r.status = $2)
-		AND ($3 = 0 OR r.id < $3) ORDER BY r.id DESC LIMIT $4`, f.Tenant, f.Status, f.Before, max(f.Limit, 1))
+		AND ($3 = 0 OR r.id < $3) AND ($5::timestamptz IS NULL OR r.resolved_at >= $5)
+		ORDER BY r.id DESC LIMIT $4`, f.Tenant, f.Status, f.Before, max(f.Limit, 1), nullTime(f.ResolvedSince))
 	if err != nil {
 		return nil, translate(err, "list review items")
 	}
@@ -127,16 +164,27 @@ func (s *Store) ReviewItems(ctx context.Context, f ReviewFilter) ([]ReviewItem, 
 	return items, translate(err, "list review items")
 }
 
-// Resolution is a reviewer's verdict.
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+// Resolution is a reviewer's verdict: a label, and what a golden case
+// built from the item needs.
 type Resolution struct {
 	Label           string
 	CorrectedAnswer string
+	ExpectedSources []string
+	MissingDocument string
+	RequiredFacts   []string
 	Actor           string
 }
 
-// ResolveReview closes a pending item of the tenant with a label and an
-// optional corrected answer, and audits it. Unknown items are
-// core.CodeNotFound, already resolved ones core.CodeConflict.
+// ResolveReview closes a pending item of the tenant with the reviewer's
+// verdict, and audits it. Unknown items are core.CodeNotFound, already
+// resolved ones core.CodeConflict.
 func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Resolution) (ReviewItem, error) {
 	var item ReviewItem
 	err := s.inTx(ctx, "resolve review item", func(tx pgx.Tx) error {
@@ -152,7 +200,9 @@ func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Re
 			return core.Errorf(core.CodeConflict, "review item %d is already resolved", id)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE review_items SET status = 'resolved', label = $2, corrected_answer = $3,
-			resolved_by = $4, resolved_at = now() WHERE id = $1`, id, r.Label, r.CorrectedAnswer, r.Actor); err != nil {
+			expected_sources = $4, missing_document = $5, required_facts = $6, resolved_by = $7, resolved_at = now()
+			WHERE id = $1`, id, r.Label, r.CorrectedAnswer, nonNilSlice(r.ExpectedSources), r.MissingDocument,
+			nonNilSlice(r.RequiredFacts), r.Actor); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, reviewSelect+` WHERE r.id = $1`, id)
@@ -166,4 +216,56 @@ func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Re
 			Details: map[string]any{"label": r.Label, "corrected": r.CorrectedAnswer != ""}})
 	})
 	return item, err
+}
+
+// ExportReviews records an export of the tenant's resolved items that no
+// earlier export included, and returns its id with the items, oldest
+// first. With nothing new it records nothing and returns id 0.
+func (s *Store) ExportReviews(ctx context.Context, tenant, actor string) (int64, []ReviewItem, error) {
+	var id int64
+	var items []ReviewItem
+	err := s.inTx(ctx, "export review items", func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND r.status = 'resolved' AND r.export_id IS NULL
+			ORDER BY r.id FOR UPDATE OF r`, tenant)
+		if err != nil {
+			return err
+		}
+		if items, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReviewItem]); err != nil || len(items) == 0 {
+			return err
+		}
+		ids := make([]int64, len(items))
+		for i, it := range items {
+			ids[i] = it.ID
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO review_exports (tenant_id, actor, items) VALUES ($1, $2, $3) RETURNING id`,
+			tenant, actor, len(items)).Scan(&id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE review_items SET export_id = $1 WHERE id = ANY($2)`, id, ids); err != nil {
+			return err
+		}
+		for i := range items {
+			items[i].ExportID = &id
+		}
+		return audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: actor, Action: "review.export", Target: strconv.FormatInt(id, 10),
+			Details: map[string]any{"items": len(items)}})
+	})
+	return id, items, err
+}
+
+// ReviewLabels counts the tenant's items of kb resolved in [from, to), per
+// label.
+func (s *Store) ReviewLabels(ctx context.Context, tenant, kb string, from, to time.Time) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT r.label, count(*) FROM review_items r JOIN turns t ON t.id = r.turn_id
+		JOIN knowledge_bases k ON k.id = t.kb_id
+		WHERE r.tenant_id = $1 AND k.name = $2 AND r.status = 'resolved' AND r.resolved_at >= $3 AND r.resolved_at < $4
+		GROUP BY r.label`, tenant, kb, from, to)
+	if err != nil {
+		return nil, translate(err, "count review labels")
+	}
+	out := map[string]int{}
+	var label string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&label, &n}, func() error { out[label] = n; return nil })
+	return out, translate(err, "count review labels")
 }
