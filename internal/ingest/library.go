@@ -10,23 +10,21 @@ import (
 	"supportd/internal/store"
 )
 
-// Catalog is the store's side of the library: knowledge bases, their
-// documents and the audit log.
+// Catalog is the store's side of the library (store.Store). Every method
+// fails with a coded core.Error.
 type Catalog interface {
 	// KB returns the tenant's knowledge base, or core.CodeKBNotFound.
 	KB(ctx context.Context, tenant, name string) (store.KB, error)
 	// KBs lists the tenant's knowledge bases by name.
 	KBs(ctx context.Context, tenant string) ([]store.KB, error)
-	// EnsureKB returns the named knowledge base, creating it when absent;
-	// another embedder's knowledge base is core.CodeEmbeddingMismatch.
-	EnsureKB(ctx context.Context, p store.KBParams) (store.KB, error)
 	// Documents lists a knowledge base's documents.
 	Documents(ctx context.Context, kb store.KB) ([]store.Document, error)
-	// DeleteDocuments removes documents by source URI and says how many
-	// existed.
-	DeleteDocuments(ctx context.Context, kb store.KB, uris []string) (int, error)
-	// Audit records an action.
-	Audit(ctx context.Context, e store.AuditEntry) error
+	// DocumentHashes maps every stored source URI of kb to its content hash.
+	DocumentHashes(ctx context.Context, kb store.KB) (map[string]string, error)
+	// InTx runs fn with a store bound to one transaction: a change
+	// (creating the knowledge base, writing or deleting documents) and its
+	// audit entry commit together or not at all.
+	InTx(ctx context.Context, fn func(tx *store.Store) error) error
 }
 
 // Library serves knowledge bases to the API: listing, uploading and
@@ -79,12 +77,15 @@ func (l *Library) Delete(ctx context.Context, p DeleteParams) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := l.store.DeleteDocuments(ctx, kb, p.URIs)
-	if err != nil {
-		return 0, err
-	}
-	return n, l.store.Audit(ctx, store.AuditEntry{Tenant: p.Tenant, Actor: p.Actor, Action: "documents.delete",
-		Target: kb.Name, Details: map[string]any{"uris": p.URIs, "deleted": n}})
+	var n int
+	err = l.store.InTx(ctx, func(tx *store.Store) error {
+		if n, err = tx.DeleteDocuments(ctx, kb, p.URIs); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, store.AuditEntry{Tenant: p.Tenant, Actor: p.Actor, Action: "documents.delete",
+			Target: kb.Name, Details: map[string]any{"uris": p.URIs, "deleted": n}})
+	})
+	return n, err
 }
 
 // Source is one uploaded document before it is loaded.
@@ -106,40 +107,130 @@ type UploadParams struct {
 	Sources           []Source
 }
 
-// Upload loads and stores every source on its own: one that fails to load
-// or embed is a failed result and the rest go on. When none loads, the
-// knowledge base is not created. The error is for failures that stop the
-// whole upload (database down, an invalid knowledge base name).
+// Upload loads and stores every source on its own: one that fails to load,
+// embed or write is a failed result and the rest go on. Documents are
+// chunked and embedded first; then the knowledge base is created when
+// absent, the documents written and the upload audited in one
+// transaction. When none loads, nothing is written. The error is for
+// failures of the whole upload (database down, an invalid knowledge base
+// name, another embedder's knowledge base).
 func (l *Library) Upload(ctx context.Context, p UploadParams) (Report, error) {
-	var rep Report
-	var docs []Document
-	for _, src := range p.Sources {
+	results := make([]Result, len(p.Sources))
+	var loaded []pending
+	for i, src := range p.Sources {
 		doc, err := src.load()
 		if err != nil {
-			rep.add(Result{SourceURI: src.Name, Outcome: Failed, Error: core.ErrorMessage(err)})
+			results[i] = Result{SourceURI: src.Name, Outcome: Failed, Error: core.ErrorMessage(err)}
 			continue
 		}
-		docs = append(docs, doc)
+		loaded = append(loaded, pending{at: i, doc: doc})
 	}
-	if len(docs) == 0 {
-		return rep, nil
+	if len(loaded) == 0 {
+		return reportOf(results), nil
 	}
-	kb, err := l.store.EnsureKB(ctx, store.KBParams{Tenant: p.Tenant, Name: p.KB, Model: l.model, Dim: l.dim})
+	known, err := l.known(ctx, p.Tenant, p.KB)
 	if err != nil {
-		return rep, err
+		return Report{}, err
 	}
-	for _, doc := range docs {
-		res, err := l.syncer.Upsert(ctx, kb, doc)
+	staged, err := l.stage(ctx, loaded, known, results)
+	if err != nil {
+		return Report{}, err
+	}
+	err = l.store.InTx(ctx, func(tx *store.Store) error {
+		kb, err := tx.EnsureKB(ctx, store.KBParams{Tenant: p.Tenant, Name: p.KB, Model: l.model, Dim: l.dim})
 		if err != nil {
-			if core.ErrorCode(err) == core.CodeUnavailable {
-				return rep, err
-			}
-			res = Result{SourceURI: doc.SourceURI, Outcome: Failed, Error: core.ErrorMessage(err)}
+			return err
 		}
-		rep.add(res)
+		if err := write(ctx, tx, kb, staged, known, results); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, store.AuditEntry{Tenant: p.Tenant, Actor: p.Actor, Action: "documents.upload",
+			Target: kb.Name, Details: map[string]any{"counts": reportOf(results).Counts}})
+	})
+	if err != nil {
+		return Report{}, err
 	}
-	return rep, l.store.Audit(ctx, store.AuditEntry{Tenant: p.Tenant, Actor: p.Actor, Action: "documents.upload",
-		Target: kb.Name, Details: map[string]any{"counts": rep.Counts}})
+	for _, st := range loaded {
+		l.syncer.observe(results[st.at])
+	}
+	return reportOf(results), nil
+}
+
+// pending is a loaded document at its place among the upload's sources;
+// write is set once it is chunked and embedded.
+type pending struct {
+	at    int
+	doc   Document
+	write store.DocumentWrite
+}
+
+// known maps the stored documents of an existing knowledge base to their
+// content hashes; a knowledge base still to be created holds none.
+func (l *Library) known(ctx context.Context, tenant, name string) (map[string]string, error) {
+	kb, err := l.store.KB(ctx, tenant, name)
+	if core.ErrorCode(err) == core.CodeKBNotFound {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := store.CheckEmbedder(kb, l.model, l.dim); err != nil {
+		return nil, err
+	}
+	return l.store.DocumentHashes(ctx, kb)
+}
+
+// stage chunks and embeds the documents that changed, one at a time, so
+// that one the embedder refuses fails alone; unchanged and failed ones get
+// their result.
+func (l *Library) stage(ctx context.Context, loaded []pending, known map[string]string, results []Result) ([]pending, error) {
+	var staged []pending
+	for _, st := range loaded {
+		if known[st.doc.SourceURI] == st.doc.ContentHash {
+			results[st.at] = Result{SourceURI: st.doc.SourceURI, Outcome: Unchanged}
+			continue
+		}
+		writes, err := l.syncer.prepare(ctx, []Document{st.doc})
+		if err != nil {
+			if fatal(ctx, err) {
+				return nil, err
+			}
+			results[st.at] = Result{SourceURI: st.doc.SourceURI, Outcome: Failed, Error: err.Error()}
+			continue
+		}
+		st.write = writes[0]
+		staged = append(staged, st)
+	}
+	return staged, nil
+}
+
+// write stores each staged document in its own savepoint of tx.
+func write(ctx context.Context, tx *store.Store, kb store.KB, staged []pending, known map[string]string, results []Result) error {
+	for _, st := range staged {
+		uri := st.doc.SourceURI
+		if err := tx.WriteDocuments(ctx, kb, []store.DocumentWrite{st.write}); err != nil {
+			if fatal(ctx, err) {
+				return err
+			}
+			results[st.at] = Result{SourceURI: uri, Outcome: Failed, Error: core.ErrorMessage(err)}
+			continue
+		}
+		outcome := Added
+		if _, ok := known[uri]; ok {
+			outcome = Updated
+		}
+		results[st.at] = Result{SourceURI: uri, Outcome: outcome, Chunks: len(st.write.Chunks), Flags: st.write.Flags}
+	}
+	return nil
+}
+
+// reportOf sums up results.
+func reportOf(results []Result) Report {
+	var rep Report
+	for _, r := range results {
+		rep.add(r)
+	}
+	return rep
 }
 
 // load opens and loads one source.

@@ -29,12 +29,12 @@ func audit(ctx context.Context, q querier, e AuditEntry) error {
 
 // Audit records an action.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return translate(audit(ctx, s.pool, e), "write audit log")
+	return translate(audit(ctx, s.db, e), "write audit log")
 }
 
 // AuditLog returns the tenant's most recent entries, newest first.
 func (s *Store) AuditLog(ctx context.Context, tenant string, limit int) ([]AuditEntry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id, tenant_id, actor, action, target, details, created_at
+	rows, err := s.db.Query(ctx, `SELECT id, tenant_id, actor, action, target, details, created_at
 		FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2`, tenant, max(limit, 1))
 	if err != nil {
 		return nil, translate(err, "read audit log")

@@ -16,14 +16,14 @@ import (
 // benchmarks use it to start each run from an empty knowledge base.
 func (s *Store) DeleteKB(ctx context.Context, tenant, name string) (bool, error) {
 	var id int64
-	err := s.pool.QueryRow(ctx, `DELETE FROM knowledge_bases WHERE tenant_id = $1 AND name = $2 RETURNING id`, tenant, name).Scan(&id)
+	err := s.db.QueryRow(ctx, `DELETE FROM knowledge_bases WHERE tenant_id = $1 AND name = $2 RETURNING id`, tenant, name).Scan(&id)
 	if err == pgx.ErrNoRows {
 		return false, nil
 	}
 	if err != nil {
 		return false, translate(err, "delete knowledge base")
 	}
-	_, err = s.pool.Exec(ctx, `DROP INDEX IF EXISTS `+vectorIndex(id))
+	_, err = s.db.Exec(ctx, `DROP INDEX IF EXISTS `+vectorIndex(id))
 	return true, translate(err, "drop the knowledge base's vector index")
 }
 
@@ -32,7 +32,7 @@ func (s *Store) DeleteKB(ctx context.Context, tenant, name string) (bool, error)
 // were measured on.
 func (s *Store) ServerVersion(ctx context.Context) (string, error) {
 	var pg, vec string
-	err := s.pool.QueryRow(ctx, `SELECT current_setting('server_version'),
+	err := s.db.QueryRow(ctx, `SELECT current_setting('server_version'),
 		coalesce((SELECT extversion FROM pg_extension WHERE extname = 'vector'), 'absent')`).Scan(&pg, &vec)
 	if err != nil {
 		return "", translate(err, "read server version")
@@ -49,7 +49,7 @@ func (s *Store) ExactNeighbours(ctx context.Context, kb KB, vec []float32, k int
 		return nil, core.Errorf(core.CodeEmbeddingMismatch,
 			"query vector has %d dimensions; knowledge base %q stores %d", len(vec), kb.Name, kb.EmbedDim)
 	}
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`
+	rows, err := s.db.Query(ctx, fmt.Sprintf(`
 		SELECT c.id FROM chunks c
 		WHERE c.kb_id = $1 AND c.embed_dim = %[1]d
 		ORDER BY (c.embedding::vector(%[1]d) <=> $2::vector(%[1]d)) + 0, c.id

@@ -49,7 +49,7 @@ type Document struct {
 // DocumentHashes maps each stored source URI of kb to its content hash, so a
 // sync can skip unchanged documents without reading them.
 func (s *Store) DocumentHashes(ctx context.Context, kb KB) (map[string]string, error) {
-	rows, err := s.pool.Query(ctx, `SELECT source_uri, content_hash FROM documents WHERE kb_id = $1`, kb.ID)
+	rows, err := s.db.Query(ctx, `SELECT source_uri, content_hash FROM documents WHERE kb_id = $1`, kb.ID)
 	if err != nil {
 		return nil, translate(err, "read document hashes")
 	}
@@ -64,7 +64,7 @@ func (s *Store) DocumentHashes(ctx context.Context, kb KB) (map[string]string, e
 
 // Documents lists kb's documents by source URI.
 func (s *Store) Documents(ctx context.Context, kb KB) ([]Document, error) {
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.db.Query(ctx, `
 		SELECT d.id, d.source_uri, d.title, d.content_hash, d.metadata, d.flags,
 		       (SELECT count(*) FROM chunks c WHERE c.document_id = d.id), d.updated_at
 		FROM documents d WHERE d.kb_id = $1 ORDER BY d.source_uri`, kb.ID)
@@ -98,7 +98,13 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 		if err := copyChunks(ctx, tx, docs, ids); err != nil {
 			return err
 		}
-		return insertChunks(ctx, tx, kb)
+		if err := insertChunks(ctx, tx, kb); err != nil {
+			return err
+		}
+		// Dropped now, not at commit: a caller's transaction (InTx) may
+		// write again before it commits.
+		_, err = tx.Exec(ctx, `DROP TABLE chunk_staging`)
+		return err
 	})
 }
 

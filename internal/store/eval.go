@@ -65,7 +65,7 @@ func (s *Store) CreateEvalRun(ctx context.Context, r EvalRunRow) (int64, error) 
 		started = &r.StartedAt
 	}
 	var id int64
-	err := s.pool.QueryRow(ctx, `
+	err := s.db.QueryRow(ctx, `
 		INSERT INTO eval_runs (tenant_id, kb, status, trigger, golden_path, golden_hash, content_version,
 		                       prompt_versions, model, git_commit, config, started_at)
 		VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now())) RETURNING id`,
@@ -117,7 +117,7 @@ func nonNilSlice(s []string) []string {
 // status, summary and comparison.
 func (s *Store) FinishEvalRun(ctx context.Context, runID int64, status string, finished time.Time,
 	summary, comparison json.RawMessage) error {
-	_, err := s.pool.Exec(ctx, `
+	_, err := s.db.Exec(ctx, `
 		UPDATE eval_runs SET status = $2, summary = $3, comparison = $4, finished_at = $5, heartbeat_at = now()
 		WHERE id = $1`, runID, status, summary, comparison, finished)
 	return translate(err, "finish eval run")
@@ -127,7 +127,7 @@ func (s *Store) FinishEvalRun(ctx context.Context, runID int64, status string, f
 // older than staleAfter as incomplete: their process died. It returns how
 // many it marked.
 func (s *Store) AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Duration) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `
+	tag, err := s.db.Exec(ctx, `
 		UPDATE eval_runs SET status = 'incomplete', finished_at = now()
 		WHERE status = 'running' AND heartbeat_at < now() - $1::interval`, staleAfter.String())
 	return tag.RowsAffected(), translate(err, "abandon stale eval runs")
@@ -135,14 +135,14 @@ func (s *Store) AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Durati
 
 // EvalRun reads the tenant's run with its results.
 func (s *Store) EvalRun(ctx context.Context, tenant string, id int64) (EvalRunRow, []EvalResultRow, error) {
-	run, err := scanEvalRun(s.pool.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs WHERE tenant_id = $1 AND id = $2`, tenant, id))
+	run, err := scanEvalRun(s.db.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs WHERE tenant_id = $1 AND id = $2`, tenant, id))
 	if err == pgx.ErrNoRows {
 		return run, nil, core.Errorf(core.CodeNotFound, "eval run %d does not exist", id)
 	}
 	if err != nil {
 		return run, nil, translate(err, "read eval run")
 	}
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.db.Query(ctx, `
 		SELECT case_id, tags, status, pass, metrics, failures, observation
 		FROM eval_results WHERE run_id = $1 ORDER BY case_id`, id)
 	if err != nil {
@@ -169,7 +169,7 @@ func (s *Store) EvalRuns(ctx context.Context, f EvalRunFilter) ([]EvalRunRow, er
 	if f.Oldest {
 		order = "ASC"
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
+	rows, err := s.db.Query(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
 		WHERE tenant_id = $1 AND ($2 = '' OR kb = $2) AND ($3 = '' OR status = $3) AND ($4 = 0 OR id < $4)
 		ORDER BY id `+order+` LIMIT $5`, f.Tenant, f.KB, f.Status, f.Before, max(f.Limit, 1))
 	if err != nil {
@@ -182,7 +182,7 @@ func (s *Store) EvalRuns(ctx context.Context, f EvalRunFilter) ([]EvalRunRow, er
 // AcceptedEvalRun returns the run of kb accepted most recently; ok is
 // false when none has been.
 func (s *Store) AcceptedEvalRun(ctx context.Context, tenant, kb string) (run EvalRunRow, ok bool, err error) {
-	run, err = scanEvalRun(s.pool.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
+	run, err = scanEvalRun(s.db.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
 		WHERE tenant_id = $1 AND kb = $2 AND accepted_at IS NOT NULL ORDER BY accepted_at DESC, id DESC LIMIT 1`, tenant, kb))
 	if err == pgx.ErrNoRows {
 		return run, false, nil

@@ -104,7 +104,7 @@ func vectorIndex(kbID int64) string { return fmt.Sprintf("chunks_hnsw_kb_%d", kb
 
 // KB returns the tenant's knowledge base by name, or core.CodeKBNotFound.
 func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {
-	kb, err := scanKB(s.pool.QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
+	kb, err := scanKB(s.db.QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
 		WHERE tenant_id = $1 AND name = $2`, tenant, name))
 	if err == pgx.ErrNoRows {
 		return KB{}, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", name)
@@ -114,7 +114,7 @@ func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {
 
 // KBs lists the tenant's knowledge bases by name.
 func (s *Store) KBs(ctx context.Context, tenant string) ([]KB, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
+	rows, err := s.db.Query(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
 		WHERE tenant_id = $1 ORDER BY name`, tenant)
 	if err != nil {
 		return nil, translate(err, "list knowledge bases")

@@ -49,7 +49,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k APIKey, actor string) error 
 // APIKeyByID reads a key of any tenant by its public id, or
 // core.CodeUnauthorized when there is none (callers authenticate with it).
 func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id)
+	rows, err := s.db.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id)
 	if err != nil {
 		return APIKey{}, translate(err, "read api key")
 	}
@@ -63,7 +63,7 @@ func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
 // TouchAPIKey records a key's use, at most once a minute per key so that
 // authentication does not write on every request.
 func (s *Store) TouchAPIKey(ctx context.Context, id string) error {
-	_, err := s.pool.Exec(ctx, `UPDATE api_keys SET last_used_at = now()
+	_, err := s.db.Exec(ctx, `UPDATE api_keys SET last_used_at = now()
 		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, id)
 	return translate(err, "record api key use")
 }
@@ -86,7 +86,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id, actor string) erro
 
 // APIKeys lists the tenant's keys, newest first.
 func (s *Store) APIKeys(ctx context.Context, tenant string) ([]APIKey, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenant)
+	rows, err := s.db.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenant)
 	if err != nil {
 		return nil, translate(err, "list api keys")
 	}
@@ -98,7 +98,7 @@ func (s *Store) APIKeys(ctx context.Context, tenant string) ([]APIKey, error) {
 // CORS preflights carry no credentials, so they are answered on this.
 func (s *Store) WidgetOriginAllowed(ctx context.Context, origin string) (bool, error) {
 	var ok bool
-	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM api_keys WHERE kind = 'widget' AND revoked_at IS NULL
+	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM api_keys WHERE kind = 'widget' AND revoked_at IS NULL
 		AND (expires_at IS NULL OR expires_at > now()) AND $1 = ANY (allowed_origins))`, origin).Scan(&ok)
 	return ok, translate(err, "check widget origin")
 }

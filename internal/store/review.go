@@ -64,7 +64,7 @@ type FeedbackCount struct {
 // FeedbackSummary counts the tenant's ratings per knowledge base and per
 // cited document of kb ("" for every knowledge base).
 func (s *Store) FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, byDoc []FeedbackCount, err error) {
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.db.Query(ctx, `
 		SELECT coalesce(k.name, ''), count(*) FILTER (WHERE f.rating > 0), count(*) FILTER (WHERE f.rating < 0)
 		FROM feedback f JOIN turns t ON t.id = f.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id
 		WHERE f.tenant_id = $1 AND ($2 = '' OR k.name = $2) GROUP BY 1 ORDER BY 1`, tenant, kb)
@@ -74,7 +74,7 @@ func (s *Store) FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, b
 	if byKB, err = pgx.CollectRows(rows, pgx.RowToStructByPos[FeedbackCount]); err != nil {
 		return nil, nil, translate(err, "summarise feedback")
 	}
-	rows, err = s.pool.Query(ctx, `
+	rows, err = s.db.Query(ctx, `
 		SELECT c->>'document', count(*) FILTER (WHERE f.rating > 0), count(*) FILTER (WHERE f.rating < 0)
 		FROM feedback f JOIN turns t ON t.id = f.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id,
 		     jsonb_array_elements(t.citations) c
@@ -154,7 +154,7 @@ type ReviewFilter struct {
 
 // ReviewItems lists the tenant's queue, newest first.
 func (s *Store) ReviewItems(ctx context.Context, f ReviewFilter) ([]ReviewItem, error) {
-	rows, err := s.pool.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND ($2 = '' OR r.status = $2)
+	rows, err := s.db.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND ($2 = '' OR r.status = $2)
 		AND ($3 = 0 OR r.id < $3) AND ($5::timestamptz IS NULL OR r.resolved_at >= $5)
 		ORDER BY r.id DESC LIMIT $4`, f.Tenant, f.Status, f.Before, max(f.Limit, 1), nullTime(f.ResolvedSince))
 	if err != nil {
@@ -256,7 +256,7 @@ func (s *Store) ExportReviews(ctx context.Context, tenant, actor string) (int64,
 // ReviewLabels counts the tenant's items of kb resolved in [from, to), per
 // label.
 func (s *Store) ReviewLabels(ctx context.Context, tenant, kb string, from, to time.Time) (map[string]int, error) {
-	rows, err := s.pool.Query(ctx, `SELECT r.label, count(*) FROM review_items r JOIN turns t ON t.id = r.turn_id
+	rows, err := s.db.Query(ctx, `SELECT r.label, count(*) FROM review_items r JOIN turns t ON t.id = r.turn_id
 		JOIN knowledge_bases k ON k.id = t.kb_id
 		WHERE r.tenant_id = $1 AND k.name = $2 AND r.status = 'resolved' AND r.resolved_at >= $3 AND r.resolved_at < $4
 		GROUP BY r.label`, tenant, kb, from, to)

@@ -144,7 +144,7 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, err
 		return err
 	}
 	if !p.Exact {
-		return out, translate(run(s.pool), "search")
+		return out, translate(run(s.db), "search")
 	}
 	err := s.inTx(ctx, "exact search", func(tx pgx.Tx) error {
 		// A cached generic plan would keep the index whatever the setting.

@@ -19,11 +19,15 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+	// Begin starts a transaction, or a savepoint inside one.
+	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// Store is the PostgreSQL-backed system of record.
+// Store is the PostgreSQL-backed system of record. Every method runs on
+// db: the pool, or in a Store that InTx hands out, one transaction.
 type Store struct {
 	pool *pgxpool.Pool
+	db   querier
 }
 
 // Params configures Open.
@@ -60,7 +64,7 @@ func Open(ctx context.Context, p Params) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, db: pool}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -68,24 +72,37 @@ func Open(ctx context.Context, p Params) (*Store, error) {
 	return s, nil
 }
 
-// Close waits for borrowed connections to return and closes the pool.
+// Close waits for borrowed connections to return and closes the pool; call
+// it on the Store Open returned.
 func (s *Store) Close() { s.pool.Close() }
 
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
-	if _, err := s.pool.Exec(ctx, "SELECT 1"); err != nil {
+	if _, err := s.db.Exec(ctx, "SELECT 1"); err != nil {
 		return translate(err, "ping database")
 	}
 	return nil
 }
 
 // Pool exposes the pool to packages that share the database through their
-// own drivers (migrations, the job queue).
+// own drivers (migrations, the job queue); it is never a transaction.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// inTx runs fn in a transaction, committing when it returns nil.
+// InTx runs fn with a Store whose every method works inside one
+// transaction, committed when fn returns nil and rolled back otherwise, so
+// that operations which belong together (a change and its audit entry)
+// happen together or not at all. Inside it, the methods' own transactions
+// become savepoints: a failed one can be caught without losing the rest.
+// The Store fn gets is valid only until fn returns. The error is fn's, or
+// a coded core.Error when the transaction cannot begin or commit.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	return s.inTx(ctx, "transaction", func(tx pgx.Tx) error { return fn(&Store{pool: s.pool, db: tx}) })
+}
+
+// inTx runs fn in a transaction (a savepoint when s is already in one),
+// committing when it returns nil.
 func (s *Store) inTx(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
-	err := pgx.BeginFunc(ctx, s.pool, fn)
+	err := pgx.BeginFunc(ctx, s.db, fn)
 	if err != nil {
 		return translate(err, what)
 	}

@@ -71,7 +71,7 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		citations = []core.Citation{}
 	}
 	var id int64
-	err := s.pool.QueryRow(ctx, saveTurnSQL,
+	err := s.db.QueryRow(ctx, saveTurnSQL,
 		t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
 		t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
 		t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
@@ -115,7 +115,7 @@ SELECT id FROM ins`
 // ConversationTurns returns the tenant's conversation, oldest turn first, or
 // core.CodeNotFound when it does not exist for that tenant.
 func (s *Store) ConversationTurns(ctx context.Context, tenant, conversationID string, limit int) ([]Turn, error) {
-	rows, err := s.pool.Query(ctx, `
+	rows, err := s.db.Query(ctx, `
 		SELECT * FROM (
 			SELECT t.id, t.conversation_id::text, t.question, t.answer, t.citations, t.confidence,
 			       t.mode, t.degraded_reason, t.latency_ms, t.created_at
@@ -139,7 +139,7 @@ func (s *Store) ConversationTurns(ctx context.Context, tenant, conversationID st
 // TokensToday returns the tokens the client has spent on the current UTC day.
 func (s *Store) TokensToday(ctx context.Context, tenant, clientID string) (int64, error) {
 	var n int64
-	err := s.pool.QueryRow(ctx, `
+	err := s.db.QueryRow(ctx, `
 		SELECT coalesce(sum(tokens), 0) FROM usage_daily
 		WHERE tenant_id = $1 AND client_id = $2 AND day = (now() AT TIME ZONE 'UTC')::date`,
 		tenant, clientID).Scan(&n)
