@@ -32,10 +32,11 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 	if fs.NArg() == 0 {
 		return fs.misuse("no PATH to ingest")
 	}
-	files, err := ingest.Discover(fs.Args()...)
+	found, err := ingest.Scan(fs.Args()...)
 	if err != nil {
 		return err
 	}
+	files := found.Files
 	a, err := openApp(ctx, env, cfg)
 	if err != nil {
 		return err
@@ -56,14 +57,24 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 			fmt.Fprintf(env.stderr, "flagged: %s holds text aimed at a language model (%s); review it\n", r.SourceURI, strings.Join(r.Flags, ", "))
 		}
 	}
+	for _, s := range found.Skipped {
+		fmt.Fprintf(env.stderr, "skipped: %s: %s\n", s.SourceURI, s.Reason)
+	}
 	fmt.Fprintf(env.stdout, "kb %s: %d added, %d updated, %d unchanged, %d pruned, %d failed; %d chunks written\n",
 		kb.Name, rep.Counts[ingest.Added], rep.Counts[ingest.Updated], rep.Counts[ingest.Unchanged],
 		rep.Counts[ingest.Pruned], rep.Counts[ingest.Failed], rep.Chunks)
+	switch n := len(found.Skipped); n {
+	case 0:
+	case 1:
+		fmt.Fprintln(env.stdout, "1 file skipped")
+	default:
+		fmt.Fprintf(env.stdout, "%d files skipped\n", n)
+	}
 	if err != nil {
 		return err
 	}
 	if aerr := a.Store.Audit(ctx, store.AuditEntry{Tenant: cfg.Tenant, Actor: "cli", Action: "documents.ingest", Target: kb.Name,
-		Details: map[string]any{"counts": rep.Counts, "prune": prune}}); aerr != nil {
+		Details: map[string]any{"counts": rep.Counts, "prune": prune, "skipped": len(found.Skipped)}}); aerr != nil {
 		return aerr
 	}
 	if rep.Failed() {

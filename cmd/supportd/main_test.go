@@ -271,6 +271,37 @@ func TestIngestSyncsAFolder(t *testing.T) {
 	require.Equal(t, []string{"broken.md", "refunds.md"}, storedURIs(t, dbURL, "t1"))
 }
 
+// A file the sync cannot read is listed with its reason, never skipped
+// without a word (issue 11, defect 7).
+func TestIngestListsSkippedFiles(t *testing.T) {
+	t.Parallel()
+	dbURL := dbtest.NewURL(t)
+	getenv := environ("DATABASE_URL=" + dbURL)
+	dir := t.TempDir()
+	writeFiles(t, dir,
+		"refunds.md", "# Refunds\n\nAnnual plans are refunded within 14 days of purchase.\n",
+		"exports/data.bin", "\x00\x01binary",
+		".drafts/next.md", "# Next\n\nnot yet\n",
+		"NOTES", "plain notes without an extension\n",
+	)
+	r := runCmd(t, getenv, "ingest", "--kb", "t1", dir)
+	require.NoError(t, r.err, "stderr: %s", r.stderr)
+	requireSummary(t, r.stdout, "t1", 1, 0, 0, 0, 0)
+	var skipped []string
+	for _, line := range strings.SplitAfter(r.stderr, "\n") {
+		if strings.HasPrefix(line, "skipped: ") {
+			skipped = append(skipped, line)
+		}
+	}
+	require.Equal(t, []string{
+		"skipped: .drafts: hidden folder\n",
+		"skipped: NOTES: no file extension\n",
+		"skipped: exports/data.bin: unsupported file type \".bin\"\n",
+	}, skipped)
+	require.Contains(t, r.stdout, "3 files skipped\n")
+	require.Equal(t, []string{"refunds.md"}, storedURIs(t, dbURL, "t1"))
+}
+
 // onlyFailures keeps the "failed:" lines of stderr, dropping JSON logs.
 func onlyFailures(stderr string) string {
 	var b strings.Builder

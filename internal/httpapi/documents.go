@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,10 +71,14 @@ func handleDeleteDocuments(lib Library) echo.HandlerFunc {
 }
 
 type uploadJSON struct {
-	Documents []struct {
-		URI  string `json:"uri"`
-		Text string `json:"text"`
-	} `json:"documents"`
+	Documents []uploadDocument `json:"documents"`
+}
+
+type uploadDocument struct {
+	URI      string          `json:"uri"`
+	Text     string          `json:"text"`
+	Title    string          `json:"title"`
+	Metadata json.RawMessage `json:"metadata"`
 }
 
 type uploadResponse struct {
@@ -83,7 +89,9 @@ type uploadResponse struct {
 }
 
 // handleUpload ingests documents sent as multipart files (field "file",
-// repeatable) or as JSON {"documents":[{"uri","text"}]}. The knowledge base
+// repeatable) or as JSON {"documents":[{"uri","text","title","metadata"}]}
+// (title and metadata optional; metadata maps keys to strings, numbers or
+// booleans). The knowledge base
 // is created on first upload. Each document succeeds or fails on its own:
 // 200 when all were stored, 207 when some failed, 400 when none was.
 func handleUpload(lib Library) echo.HandlerFunc {
@@ -133,14 +141,34 @@ func bindJSONUpload(c echo.Context) ([]ingest.Source, error) {
 	}
 	sources := make([]ingest.Source, len(req.Documents))
 	for i, in := range req.Documents {
+		meta, err := in.metadata()
+		if err != nil {
+			return nil, core.Errorf(core.CodeInvalid, "documents[%d].%s", i, core.ErrorMessage(err))
+		}
+		if utf8.RuneCountInString(in.Title) > ingest.MaxTitleChars {
+			return nil, core.Errorf(core.CodeInvalid, "documents[%d].title must be at most %d characters", i, ingest.MaxTitleChars)
+		}
 		text := in.Text
-		sources[i] = ingest.Source{Name: in.URI, Size: int64(len(text)),
+		sources[i] = ingest.Source{Name: in.URI, Size: int64(len(text)), Title: in.Title, Metadata: meta,
 			Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(text)), nil }}
 		if in.URI == "" {
 			sources[i].Err = core.Errorf(core.CodeInvalid, "documents[%d]: uri is required", i)
 		}
 	}
 	return sources, nil
+}
+
+// metadata decodes and checks the document's metadata; absent or null is
+// none.
+func (d uploadDocument) metadata() (map[string]any, error) {
+	if len(d.Metadata) == 0 || string(d.Metadata) == "null" {
+		return nil, nil
+	}
+	var meta map[string]any
+	if err := json.Unmarshal(d.Metadata, &meta); err != nil {
+		return nil, core.Errorf(core.CodeInvalid, "metadata must be an object of strings, numbers and booleans")
+	}
+	return meta, ingest.CheckMetadata(meta)
 }
 
 func bindMultipart(c echo.Context) ([]ingest.Source, error) {

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -247,4 +248,100 @@ func TestUploadWithNothingIngestableIsRejectedWithoutSideEffects(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.status)
 	require.JSONEq(t, `{"kbs":[]}`, string(res.body), "a rejected upload created a knowledge base")
 	requireError(t, b.do(t, http.MethodGet, "/v1/kbs/newkb/documents", "", nil), http.StatusNotFound, core.CodeKBNotFound)
+}
+
+// storedDocument is one entry of GET /v1/kbs/{kb}/documents.
+type storedDocument struct {
+	URI         string         `json:"uri"`
+	Title       string         `json:"title"`
+	ContentHash string         `json:"content_hash"`
+	Metadata    map[string]any `json:"metadata"`
+}
+
+// document returns kb's document uri as listed.
+func (b *bundle) document(t *testing.T, kb, uri string) storedDocument {
+	t.Helper()
+	res := b.do(t, http.MethodGet, "/v1/kbs/"+kb+"/documents", "", nil)
+	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+	var list struct {
+		Documents []storedDocument `json:"documents"`
+	}
+	require.NoError(t, json.Unmarshal(res.body, &list))
+	for _, d := range list.Documents {
+		if d.URI == uri {
+			return d
+		}
+	}
+	t.Fatalf("%s holds no document %s: %s", kb, uri, res.body)
+	return storedDocument{}
+}
+
+// The JSON upload takes a title and metadata (strings, numbers, booleans)
+// per document; they are stored, and a change to either updates the
+// document (issue 11, defect 7).
+func TestUploadJSONTakesTitleAndMetadata(t *testing.T) {
+	t.Parallel()
+	b := serve(t, testkit.New(t))
+	send := func(meta map[string]any) upload {
+		t.Helper()
+		res := b.postJSON(t, "/v1/kbs/newkb/documents", map[string]any{"documents": []map[string]any{{
+			"uri": "parking.md", "text": parkingDoc, "title": "Visitor parking guide", "metadata": meta}}})
+		require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
+		var u upload
+		decodeStrict(t, res.body, &u)
+		return u
+	}
+	meta := map[string]any{"team": "facilities", "version": 3, "public": true}
+	require.Equal(t, map[string]string{"parking.md": "added"}, send(meta).outcomes())
+	d := b.document(t, "newkb", "parking.md")
+	require.Equal(t, "Visitor parking guide", d.Title)
+	require.Equal(t, map[string]any{"team": "facilities", "version": 3.0, "public": true,
+		"format": "markdown", "bytes": float64(len(parkingDoc))}, d.Metadata)
+
+	require.Equal(t, map[string]string{"parking.md": "unchanged"}, send(meta).outcomes())
+	meta["version"] = 4
+	require.Equal(t, map[string]string{"parking.md": "updated"}, send(meta).outcomes())
+	require.Equal(t, 4.0, b.document(t, "newkb", "parking.md").Metadata["version"])
+}
+
+func TestUploadJSONRejectsBadTitleAndMetadata(t *testing.T) {
+	t.Parallel()
+	b := serve(t, testkit.New(t))
+	doc := func(extra string) string {
+		return `{"documents":[{"uri":"a.md","text":"# A\n\nbody text here"` + extra + `}]}`
+	}
+	cases := []struct{ name, body, wantMessage string }{
+		{"metadata is a list", doc(`,"metadata":["a"]`), "documents[0].metadata must be an object of strings, numbers and booleans"},
+		{"metadata is a string", doc(`,"metadata":"a"`), "documents[0].metadata must be an object of strings, numbers and booleans"},
+		{"nested object", doc(`,"metadata":{"team":{"name":"x"}}`), `documents[0].metadata["team"] must be a string, number or boolean`},
+		{"list value", doc(`,"metadata":{"tags":["a","b"]}`), `documents[0].metadata["tags"] must be a string, number or boolean`},
+		{"null value", doc(`,"metadata":{"team":null}`), `documents[0].metadata["team"] must be a string, number or boolean`},
+		{"empty key", doc(`,"metadata":{"":"x"}`), "documents[0].metadata keys must be 1 to 64 characters"},
+		{"reserved key", doc(`,"metadata":{"format":"pdf"}`), `documents[0].metadata["format"] is set by supportd`},
+		{"title is a number", doc(`,"title":7`), `field "documents.title" must be string`},
+		{"title too long", doc(`,"title":"` + strings.Repeat("t", 301) + `"`), "documents[0].title must be at most 300 characters"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := b.do(t, http.MethodPost, "/v1/kbs/newkb/documents", "application/json", strings.NewReader(tc.body))
+			e := requireError(t, res, http.StatusBadRequest, core.CodeInvalid)
+			require.Equal(t, tc.wantMessage, e.Error.Message)
+		})
+	}
+	res := b.do(t, http.MethodGet, "/v1/kbs", "", nil)
+	require.JSONEq(t, `{"kbs":[]}`, string(res.body), "a rejected upload created a knowledge base")
+}
+
+// Every file of a multipart upload gets a result; one supportd cannot
+// read says why (issue 11, defect 7).
+func TestUploadListsUnreadableFilesWithTheirReason(t *testing.T) {
+	t.Parallel()
+	b := serve(t, testkit.New(t))
+	u := b.uploadFiles(t, "newkb", http.StatusMultiStatus, "parking.md", parkingDoc, "data.bin", "\x00\x01")
+	require.Equal(t, map[string]string{"parking.md": "added", "data.bin": "failed"}, u.outcomes())
+	for _, r := range u.Results {
+		if r.URI == "data.bin" {
+			require.Contains(t, r.Error, `unsupported file type ".bin"`)
+		}
+	}
 }

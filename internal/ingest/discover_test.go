@@ -98,3 +98,38 @@ func TestDiscoverErrors(t *testing.T) {
 		})
 	}
 }
+
+// Scan lists what Discover leaves out, each with its reason, so a sync can
+// say so instead of skipping without a word.
+func TestScanListsWhatItSkips(t *testing.T) {
+	t.Parallel()
+	root := writeTree(t, t.TempDir(),
+		"z.md", "b/image.png", "README", "slides.pptx", "data.bin",
+		".hidden.md", ".git/config.md", "b/.drafts/draft.md",
+	)
+	require.NoError(t, os.Symlink(filepath.Join(root, "b"), filepath.Join(root, "linkdir")))
+	require.NoError(t, os.Symlink(filepath.Join(root, "missing.md"), filepath.Join(root, "dangling.md")))
+
+	found, err := Scan(root)
+	require.NoError(t, err)
+	require.Equal(t, []File{{Path: filepath.Join(root, "z.md"), SourceURI: "z.md"}}, found.Files)
+	var want []Skip
+	for _, s := range [][2]string{
+		{".git", "hidden folder"},
+		{".hidden.md", "hidden file"},
+		{"README", "no file extension"},
+		{"b/.drafts", "hidden folder"},
+		{"b/image.png", `unsupported file type ".png"`},
+		{"dangling.md", "broken symbolic link"},
+		{"data.bin", `unsupported file type ".bin"`},
+		{"linkdir", "symbolic link to a folder (not followed)"},
+		{"slides.pptx", `unsupported file type ".pptx"`},
+	} {
+		want = append(want, Skip{Path: filepath.Join(root, filepath.FromSlash(s[0])), SourceURI: s[0], Reason: s[1]})
+	}
+	require.Equal(t, want, found.Skipped)
+
+	files, err := Discover(root)
+	require.NoError(t, err)
+	require.Equal(t, found.Files, files)
+}

@@ -95,6 +95,10 @@ type Source struct {
 	// Open returns the document's bytes; Size is a hint (-1: unknown).
 	Open func() (io.ReadCloser, error)
 	Size int64
+	// Title and Metadata, when set, describe the document in place of (or
+	// besides) what its content says; Metadata must pass CheckMetadata.
+	Title    string
+	Metadata map[string]any
 	// Err, when set, is why the request could not hand this document over
 	// (a missing name, say); it becomes a failed result.
 	Err error
@@ -243,5 +247,9 @@ func (s Source) load() (Document, error) {
 		return Document{}, core.Wrap(core.CodeInvalid, err, fmt.Sprintf("%q: cannot read the upload", s.Name))
 	}
 	defer r.Close()
-	return Load(s.Name, r, s.Size)
+	doc, err := Load(s.Name, r, s.Size)
+	if err != nil || (s.Title == "" && len(s.Metadata) == 0) {
+		return doc, err
+	}
+	return doc.describe(s.Title, s.Metadata), nil
 }
