@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -214,46 +213,6 @@ func dot(a, b []float32) float64 {
 		s += float64(a[i]) * float64(b[i])
 	}
 	return s
-}
-
-// TestBenchQualityCommand builds supportd and runs the command as a user
-// would, against a fresh database.
-func TestBenchQualityCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
-	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "supportd")
-	build := exec.Command("go", "build", "-o", bin, "supportd/cmd/supportd")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
-
-	run := func(t *testing.T, env []string, args ...string) (string, string) {
-		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), env...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		require.NoError(t, cmd.Run(), "stderr: %s", stderr.String())
-		return stdout.String(), stderr.String()
-	}
-	t.Run("tiny dataset", func(t *testing.T) {
-		t.Parallel()
-		dir := writeTinyDataset(t)
-		stdout, _ := run(t, []string{"DATABASE_URL=" + dbtest.NewURL(t)}, "bench", "quality", "--dataset", dir)
-		require.Contains(t, stdout, "command: `supportd bench quality --dataset "+dir+"`")
-		require.Contains(t, stdout, "| method ")
-		for _, row := range []string{"vector", "text", "hybrid (Retrieve, configured fusion)", "RRF k=10", "RRF k=30", "RRF k=60, text ×1.5", "RRF k=60, text ×2", "RRF k=60, vector ×1.5"} {
-			require.Contains(t, stdout, "| "+row+" ", row)
-		}
-		require.Contains(t, stdout, "\nbest: ")
-	})
-	t.Run("dataset absent", func(t *testing.T) {
-		t.Parallel()
-		missing := filepath.Join(t.TempDir(), "nowhere")
-		stdout, _ := run(t, []string{"DATABASE_URL=postgres://nobody@127.0.0.1:1/none"}, "bench", "quality", "--dataset", missing)
-		require.Equal(t, "skipped: dataset not found at "+missing+"\n", stdout)
-	})
 }
 
 func TestQualityKBName(t *testing.T) {

@@ -6,8 +6,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pkoukk/tiktoken-go"
-
 	"supportd/internal/core"
 )
 
@@ -50,7 +48,9 @@ type ChunkerParams struct {
 // Chunker splits documents into heading-aware chunks of bounded token
 // count. It is safe for concurrent use.
 type Chunker struct {
-	enc     *tiktoken.Tiktoken
+	// encode is the tokenizer (cl100k_base's EncodeOrdinary); tests wrap it
+	// to see what it is given.
+	encode  func(string) []int
 	size    int
 	overlap int
 }
@@ -72,7 +72,7 @@ func NewChunker(p ChunkerParams) (*Chunker, error) {
 	if err != nil {
 		return nil, core.Wrap(core.CodeInternal, err, "loading the cl100k_base token encoding failed")
 	}
-	return &Chunker{enc: enc, size: size, overlap: overlap}, nil
+	return &Chunker{encode: enc.EncodeOrdinary, size: size, overlap: overlap}, nil
 }
 
 // CountTokens returns the number of cl100k_base tokens in s. Special-token
@@ -89,13 +89,13 @@ func (c *Chunker) CountTokens(s string) int {
 	for len(s) > 0 {
 		start, end := longRun(s, maxRun)
 		if start < 0 {
-			return n + len(c.enc.EncodeOrdinary(s))
+			return n + len(c.encode(s))
 		}
 		if start > 0 {
-			n += len(c.enc.EncodeOrdinary(s[:start]))
+			n += len(c.encode(s[:start]))
 		}
 		for _, part := range byteChunks(s[start:end], maxRun) {
-			n += len(c.enc.EncodeOrdinary(part))
+			n += len(c.encode(part))
 		}
 		s = s[end:]
 	}

@@ -1,6 +1,8 @@
 package retrieve
 
 import (
+	"hash/maphash"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -13,9 +15,10 @@ import (
 // wastes the answer's context.
 func Dedupe(ps []core.Passage, threshold float64) []core.Passage {
 	kept := ps[:0:0]
-	var shingles []map[string]struct{}
+	seed := maphash.MakeSeed()
+	var shingles [][]uint64
 	for _, p := range ps {
-		sh := trigrams(p.Text)
+		sh := trigrams(seed, p.Text)
 		dup := false
 		for _, other := range shingles {
 			if jaccard(sh, other) >= threshold {
@@ -31,29 +34,46 @@ func Dedupe(ps []core.Passage, threshold float64) []core.Passage {
 	return kept
 }
 
-func trigrams(text string) map[string]struct{} {
+// trigrams returns the hashes of text's distinct word trigrams (of its
+// words, when it has fewer than three), sorted. Hashes rather than strings
+// keep the hot path free of an allocation per trigram; a 64-bit collision
+// could only make two passages look a little more alike.
+func trigrams(seed maphash.Seed, text string) []uint64 {
 	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
-	set := make(map[string]struct{}, len(words))
-	if len(words) < 3 {
-		set[strings.Join(words, " ")] = struct{}{}
-		return set
+	n := max(len(words)-2, 1)
+	out := make([]uint64, 0, n)
+	var h maphash.Hash
+	h.SetSeed(seed)
+	for i := range n {
+		h.Reset()
+		for _, w := range words[i:min(i+3, len(words))] {
+			_, _ = h.WriteString(w)
+			_ = h.WriteByte(' ')
+		}
+		out = append(out, h.Sum64())
 	}
-	for i := 0; i+3 <= len(words); i++ {
-		set[words[i]+" "+words[i+1]+" "+words[i+2]] = struct{}{}
-	}
-	return set
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
-func jaccard(a, b map[string]struct{}) float64 {
+// jaccard is |a ∩ b| / |a ∪ b| of two sorted sets.
+func jaccard(a, b []uint64) float64 {
 	if len(a) == 0 && len(b) == 0 {
 		return 1
 	}
 	inter := 0
-	for k := range a {
-		if _, ok := b[k]; ok {
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] < b[j]:
+			i++
+		case a[i] > b[j]:
+			j++
+		default:
 			inter++
+			i++
+			j++
 		}
 	}
 	return float64(inter) / float64(len(a)+len(b)-inter)

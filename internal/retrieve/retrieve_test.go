@@ -3,6 +3,7 @@ package retrieve_test
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -69,6 +70,28 @@ func TestFusionAndDedupe(t *testing.T) {
 	require.Len(t, kept, 2)
 	require.Equal(t, int64(1), kept[0].ChunkID, "the first of two duplicates is kept")
 	require.Equal(t, int64(3), kept[1].ChunkID)
+}
+
+func TestDedupeMeasuresWordTrigramOverlap(t *testing.T) {
+	t.Parallel()
+	text := func(id int64, s string) core.Passage { return core.Passage{ChunkID: id, Text: s} }
+	ids := func(ps []core.Passage) []int64 {
+		var out []int64
+		for _, p := range ps {
+			out = append(out, p.ChunkID)
+		}
+		return out
+	}
+	// 9 words make 7 trigrams; changing the last word shares 6 of 8.
+	base := "reset the router by holding the button ten seconds"
+	ps := []core.Passage{text(1, base), text(2, strings.ToUpper(base)+"!"),
+		text(3, "reset the router by holding the button ten minutes"), text(4, "")}
+	require.Equal(t, []int64{1, 3, 4}, ids(retrieve.Dedupe(ps, 0.8)), "case and punctuation do not count")
+	require.Equal(t, []int64{1, 4}, ids(retrieve.Dedupe(ps, 0.75)), "6/8 is 0.75")
+	require.Equal(t, []int64{4}, ids(retrieve.Dedupe([]core.Passage{text(4, ""), text(5, " ... ")}, 1)),
+		"two texts without words are the same")
+	require.Equal(t, []int64{6, 7}, ids(retrieve.Dedupe([]core.Passage{text(6, "two words"), text(7, "words two")}, 0.5)),
+		"short texts compare whole, in order")
 }
 
 func TestRetrieveAppliesAndChecksTheFilter(t *testing.T) {

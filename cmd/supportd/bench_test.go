@@ -1,0 +1,47 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/dbtest"
+)
+
+// TestBenchQualityCommand runs `supportd bench quality` as a user would,
+// against a fresh database and a three-section set in the S10 layout.
+func TestBenchQualityCommand(t *testing.T) {
+	t.Parallel()
+	t.Run("tiny dataset", func(t *testing.T) {
+		t.Parallel()
+		dir := filepath.Join(t.TempDir(), "tiny-set")
+		require.NoError(t, os.Mkdir(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "s10_corpus.jsonl"), []byte(
+			`{"doc_id":"s0","title":"Wi-Fi","text":"Connect to a Wi-Fi network from Settings, then Connections."}
+{"doc_id":"s1","title":"Battery","text":"Power saving mode makes the battery last longer."}
+{"doc_id":"s2","title":"Camera","text":"Tap the shutter button to take a picture."}
+`), 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "s10_qa.jsonl"), []byte(
+			`{"qid":"q1","question":"How do I make the battery last longer?","candidate_section_ids":["s1"]}
+{"qid":"q2","question":"How do I take a picture?","candidate_section_ids":["s2"]}
+`), 0o644))
+		r := runCmd(t, environ("DATABASE_URL="+dbtest.NewURL(t)), "bench", "quality", "--dataset", dir)
+		require.NoError(t, r.err, r.stderr)
+		require.Contains(t, r.stdout, "command: `supportd bench quality --dataset "+dir+"`")
+		require.Contains(t, r.stdout, "| method ")
+		for _, row := range []string{"vector", "text", "hybrid (Retrieve, configured fusion)", "RRF k=10", "RRF k=30",
+			"RRF k=60, text ×1.5", "RRF k=60, text ×2", "RRF k=60, vector ×1.5"} {
+			require.Contains(t, r.stdout, "| "+row+" ", row)
+		}
+		require.Contains(t, r.stdout, "\nbest: ")
+	})
+	t.Run("dataset absent", func(t *testing.T) {
+		t.Parallel()
+		missing := filepath.Join(t.TempDir(), "nowhere")
+		r := runCmd(t, environ(unreachableDB), "bench", "quality", "--dataset", missing)
+		require.NoError(t, r.err)
+		require.Equal(t, "skipped: dataset not found at "+missing+"\n", r.stdout, "no database is needed to skip")
+	})
+}
