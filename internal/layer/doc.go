@@ -15,9 +15,10 @@
 //	core, config, migrations, prompts     the foundation
 //
 // A package may import only the packages its rule names, all of them in
-// lower layers. dbtest, redistest and testkit are test support: only tests
-// and other test support may import them. fakellm stands in for a model
-// provider: besides tests, only the `supportd fake-llm` command serves it.
+// lower layers. browsertest, dbtest, redistest and testkit are test
+// support: only tests and other test support may import them. fakellm
+// stands in for a model provider: besides tests, only the `supportd
+// fake-llm` command serves it.
 //
 // Some modules are confined to the packages that wrap them: langchaingo
 // (pre-1.0) is imported only by llm and embed.

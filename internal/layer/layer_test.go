@@ -63,8 +63,9 @@ func rules() map[string]rule {
 			"internal/prompt", "internal/retrieve", store}},
 		"internal/digest": {layer: 5, may: []string{core, "internal/drift", "internal/eval", store}},
 		// Test support.
-		"internal/redistest": {layer: 1, test: true},
-		"internal/dbtest":    {layer: 6, test: true, may: []string{"internal/jobs", store, "migrations"}},
+		"internal/redistest":   {layer: 1, test: true},
+		"internal/browsertest": {layer: 1, test: true},
+		"internal/dbtest":      {layer: 6, test: true, may: []string{"internal/jobs", store, "migrations"}},
 		"internal/testkit": {layer: 7, test: true, may: []string{"internal/app", "internal/assistant", "internal/cache",
 			"internal/config", "internal/dbtest", embed, "internal/extract", "internal/ingest", "internal/llm",
 			"internal/metrics", "internal/redistest", "internal/retrieve", store}},
