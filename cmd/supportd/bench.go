@@ -83,7 +83,7 @@ func runBenchRetrieval(ctx context.Context, env *environment, args []string) err
 func runBenchQuality(ctx context.Context, env *environment, args []string) error {
 	var p bench.QualityParams
 	cfg, err := benchConfig(env, "quality", "[--dataset DIR]", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&p.Dataset, "dataset", bench.DefaultDataset, "folder holding s10_corpus.jsonl and s10_qa.jsonl")
+		fs.StringVar(&p.Dataset, "dataset", bench.DefaultDataset, "folder holding corpus.jsonl and qa.jsonl (or s10_corpus.jsonl and s10_qa.jsonl)")
 	})
 	if err != nil {
 		return err

@@ -37,8 +37,8 @@ func newDeps(t *testing.T) Deps {
 	}
 }
 
-// writeTinyDataset writes a six-section, four-question set in the S10
-// layout and returns its folder.
+// writeTinyDataset writes a six-section, four-question set as corpus.jsonl
+// and qa.jsonl and returns its folder.
 func writeTinyDataset(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "tiny-set")
@@ -60,6 +60,32 @@ func writeTinyDataset(t *testing.T) string {
 	writeJSONL(t, filepath.Join(dir, corpusFile), sections)
 	writeJSONL(t, filepath.Join(dir, questionsFile), questions)
 	return dir
+}
+
+func TestLoadDatasetLayouts(t *testing.T) {
+	t.Parallel()
+	plain := writeTinyDataset(t)
+	ds, err := LoadDataset(plain)
+	require.NoError(t, err)
+	require.Len(t, ds.Sections, 6)
+	require.Len(t, ds.Questions, 4)
+	require.Equal(t, []string{"section_1"}, ds.Questions[1].Candidates)
+
+	s10 := filepath.Join(t.TempDir(), "s10-set")
+	require.NoError(t, os.Mkdir(s10, 0o755))
+	for _, name := range []string{corpusFile, questionsFile} {
+		b, err := os.ReadFile(filepath.Join(plain, name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(s10, s10Prefix+name), b, 0o644))
+	}
+	again, err := LoadDataset(s10)
+	require.NoError(t, err)
+	require.Equal(t, ds, again)
+
+	_, err = LoadDataset(filepath.Join(t.TempDir(), "absent"))
+	require.ErrorIs(t, err, ErrNoDataset)
+	_, err = LoadDataset(t.TempDir())
+	require.ErrorContains(t, err, "s10_corpus.jsonl")
 }
 
 func writeJSONL[T any](t *testing.T, path string, rows []T) {

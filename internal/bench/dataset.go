@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 )
 
-// Files of a quality dataset, in the layout of the S10 e-manual set.
+// Files of a quality dataset: corpus.jsonl and qa.jsonl, or the same
+// names with a "s10_" prefix as the S10 e-manual set has them.
 const (
-	corpusFile    = "s10_corpus.jsonl"
-	questionsFile = "s10_qa.jsonl"
+	corpusFile    = "corpus.jsonl"
+	questionsFile = "qa.jsonl"
+	s10Prefix     = "s10_"
 )
 
 // ErrNoDataset means the dataset folder does not exist; the quality
@@ -43,17 +45,23 @@ type DatasetQuestion struct {
 	Candidates []string `json:"candidate_section_ids"`
 }
 
-// LoadDataset reads the dataset in dir. A missing dir is ErrNoDataset; a
-// dir without the files, or with malformed lines, is an ordinary error.
+// LoadDataset reads the dataset in dir: corpus.jsonl and qa.jsonl, or
+// s10_corpus.jsonl and s10_qa.jsonl when dir has no corpus.jsonl. A missing
+// dir is ErrNoDataset; a dir without the files, or with malformed lines, is
+// an ordinary error.
 func LoadDataset(dir string) (Dataset, error) {
 	var ds Dataset
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 		return ds, fmt.Errorf("%w at %s", ErrNoDataset, dir)
 	}
-	if err := readJSONL(filepath.Join(dir, corpusFile), &ds.Sections); err != nil {
+	prefix := ""
+	if _, err := os.Stat(filepath.Join(dir, corpusFile)); errors.Is(err, fs.ErrNotExist) {
+		prefix = s10Prefix
+	}
+	if err := readJSONL(filepath.Join(dir, prefix+corpusFile), &ds.Sections); err != nil {
 		return ds, err
 	}
-	if err := readJSONL(filepath.Join(dir, questionsFile), &ds.Questions); err != nil {
+	if err := readJSONL(filepath.Join(dir, prefix+questionsFile), &ds.Questions); err != nil {
 		return ds, err
 	}
 	if len(ds.Sections) == 0 || len(ds.Questions) == 0 {

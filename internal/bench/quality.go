@@ -20,7 +20,7 @@ import (
 
 // QualityParams is one retrieval quality benchmark.
 type QualityParams struct {
-	Dataset string // folder holding s10_corpus.jsonl and s10_qa.jsonl
+	Dataset string // folder holding corpus.jsonl and qa.jsonl (see LoadDataset)
 }
 
 // DefaultDataset is where the S10 e-manual set lives beside the repository.
