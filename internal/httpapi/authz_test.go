@@ -309,6 +309,8 @@ func endpoints() []endpoint {
 		{method: "OPTIONS", route: "/v1/turns/:id/feedback", success: 204, target: fixed("/v1/turns/1/feedback")},
 		{method: "POST", route: "/v1/chat", scope: auth.ScopeChat, success: 200, foreign: core.CodeKBNotFound,
 			body: map[string]string{"kb": "demo", "question": "How do I get a refund on an annual plan?"}, target: fixed("/v1/chat")},
+		{method: "POST", route: "/v1/retrieve", scope: auth.ScopeChat, success: 200, foreign: core.CodeKBNotFound,
+			body: map[string]string{"kb": "demo", "query": "How do I get a refund on an annual plan?"}, target: fixed("/v1/retrieve")},
 		{method: "GET", route: "/v1/kbs", scope: auth.ScopeIngest, success: 200, foreignBody: ptr(`{"kbs":[]}`), target: fixed("/v1/kbs")},
 		{method: "GET", route: "/v1/kbs/:kb/documents", scope: auth.ScopeIngest, success: 200, foreign: core.CodeKBNotFound,
 			target: fixed("/v1/kbs/demo/documents")},

@@ -13,11 +13,15 @@ import (
 	"supportd/internal/core"
 )
 
-// Answerer answers one chat turn.
+// Answerer answers chat turns and searches knowledge bases
+// (assistant.Assistant).
 type Answerer interface {
 	// Answer fails with a coded core.Error when the turn cannot be
 	// served; a failing model degrades the answer instead of failing it.
 	Answer(ctx context.Context, t assistant.Turn) (core.Answer, error)
+	// Search returns ranked passages by the retrieval answers use; it
+	// fails with a coded core.Error.
+	Search(ctx context.Context, s assistant.Search) ([]core.Passage, error)
 }
 
 type chatRequest struct {

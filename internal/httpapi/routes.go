@@ -93,6 +93,7 @@ func New(d Deps) *echo.Echo {
 	v1 := e.Group("/v1")
 	v1.OPTIONS("/chat", preflight(d.Access.Origins))
 	v1.POST("/chat", handleChat(d.Chat.Answerer), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
+	v1.POST("/retrieve", handleRetrieve(d.Chat.Answerer), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
 	v1.GET("/kbs", handleListKBs(d.Documents.Library), ingest)
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Documents.Library), ingest)
 	v1.POST("/kbs/:kb/documents", handleUpload(d.Documents.Library), ingest, upload)
