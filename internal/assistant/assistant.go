@@ -379,7 +379,7 @@ func (w *work) answer(o outcome, conversation string, latency time.Duration) cor
 	}
 	if w.spent.billed {
 		ans.Usage = &core.Usage{PromptTokens: w.spent.usage.PromptTokens, CompletionTokens: w.spent.usage.CompletionTokens,
-			CostUSD: w.spent.cost}
+			CostUSD: w.spent.cost, Estimated: w.spent.usage.Estimated}
 	}
 	return ans
 }
@@ -464,8 +464,9 @@ func (a *Assistant) record(ctx context.Context, w *work, o outcome, ans core.Ans
 		Answer: text, InjectionScore: w.injection, Citations: ans.Citations, Confidence: clamp01(ans.Confidence), Mode: ans.Mode,
 		DegradedReason: ans.DegradedReason, Latency: ans.Latency, ClientID: w.turn.ClientID, Purpose: purpose(w.turn),
 		PromptVersion: o.promptVersion, Model: ans.Model, PromptTokens: w.spent.usage.PromptTokens,
-		CompletionTokens: w.spent.usage.CompletionTokens, CostUSD: w.spent.cost, DroppedCitations: o.dropped,
-		EndUserID: w.turn.EndUserID, CacheKey: o.cacheKey, Review: review, TopDocument: topDocument(ans.Retrieved),
+		CompletionTokens: w.spent.usage.CompletionTokens, UsageEstimated: w.spent.usage.Estimated, CostUSD: w.spent.cost,
+		DroppedCitations: o.dropped, EndUserID: w.turn.EndUserID, CacheKey: o.cacheKey, Review: review,
+		TopDocument: topDocument(ans.Retrieved),
 	})
 	if err == nil && review != "" && a.d.OnReview != nil {
 		a.d.OnReview(ctx, id, review)

@@ -80,8 +80,8 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passa
 	}
 	res, err := a.d.Generator.Generate(gctx, req)
 	span.SetAttributes(attribute.String("supportd.model", res.Provider), attribute.Int("supportd.attempts", res.Attempts))
+	a.account(w, res)
 	if reason := blocked(filter, sf, res.Text, err); reason != "" {
-		a.account(w, res.Response)
 		g.verdict, g.reason = verdictBlocked, reason
 		return g, nil
 	}
@@ -89,7 +89,6 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passa
 		span.RecordError(err)
 		return a.failed(ctx, g, err)
 	}
-	a.account(w, res.Response)
 	g.model, g.mode, g.text = res.Provider, core.ModeLLM, strings.TrimSpace(res.Text)
 	if res.Position > 0 {
 		g.mode, g.reason = core.ModeFallback, string(res.Skipped[0].Kind)
@@ -175,24 +174,17 @@ type ledger struct {
 	usage  llm.Usage
 	cost   float64
 	model  string // the last model that billed
-	billed bool   // whether any model was called
+	billed bool   // whether any model billed
 }
 
-// account adds a model response to the turn's ledger.
-func (a *Assistant) account(w *work, r llm.Response) {
-	w.spent.usage.PromptTokens += r.Usage.PromptTokens
-	w.spent.usage.CompletionTokens += r.Usage.CompletionTokens
-	w.spent.cost += a.p.Prices.Cost(modelOf(r.Provider), r.Usage)
-	w.spent.model, w.spent.billed = r.Provider, true
-}
-
-// modelOf strips the provider kind from "kind:model".
-func modelOf(provider string) string {
-	_, model, ok := strings.Cut(provider, ":")
-	if !ok {
-		return provider
+// account adds what a call down the model chain billed to the turn's
+// ledger: every attempt, failed, cut or blocked ones included.
+func (a *Assistant) account(w *work, r llm.Result) {
+	for _, c := range r.Charges {
+		w.spent.usage = w.spent.usage.Add(c.Usage)
+		w.spent.cost += a.p.Prices.Cost(c.Model, c.Usage)
+		w.spent.model, w.spent.billed = c.Provider, true
 	}
-	return model
 }
 
 // declined reports the system prompt's exact "I don't know." reply.
@@ -273,11 +265,11 @@ func (a *Assistant) condense(ctx context.Context, w *work, history []store.Turn)
 		return "", false
 	}
 	res, err := a.d.Generator.Generate(ctx, llm.Request{Messages: []llm.Message{{Role: "user", Content: text}}, MaxTokens: 128})
+	a.account(w, res)
 	if err != nil {
 		a.d.Log.WarnContext(ctx, "condense follow-up", "err", err)
 		return "", false
 	}
-	a.account(w, res.Response)
 	q := strings.TrimSpace(res.Text)
 	if q == "" || len([]rune(q)) > a.p.MaxQuestionChars {
 		return "", false

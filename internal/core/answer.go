@@ -100,4 +100,7 @@ type Usage struct {
 	PromptTokens     int     `json:"prompt_tokens"`
 	CompletionTokens int     `json:"completion_tokens"`
 	CostUSD          float64 `json:"cost_usd"`
+	// Estimated is true when some tokens were counted by the tokenizer
+	// because the provider reported none (a failed or cut generation).
+	Estimated bool `json:"estimated,omitempty"`
 }

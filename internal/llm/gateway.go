@@ -136,6 +136,9 @@ type Result struct {
 	Skipped []Skip
 	// Attempts counts upstream calls across the chain.
 	Attempts int
+	// Charges are what the calls billed, failed and retried ones
+	// included, in order; set on failure too.
+	Charges []Charge
 }
 
 // Skip is why one provider did not answer.
@@ -177,7 +180,7 @@ func (g *Gateway) Generate(ctx context.Context, req Request) (Result, error) {
 			continue
 		}
 		began := time.Now()
-		resp, attempts, err := g.tryProvider(ctx, m, req)
+		resp, attempts, err := g.tryProvider(ctx, m, req, &res.Charges)
 		res.Attempts += attempts
 		if err == nil {
 			g.p.Observe("llm", time.Since(began))
@@ -219,8 +222,9 @@ func (g *Gateway) admit(ctx context.Context, m gatewayMember, req Request) (Kind
 }
 
 // tryProvider makes up to MaxAttempts attempts at one provider, backing off
-// between retryable failures and never sleeping past the deadline.
-func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request) (Response, int, error) {
+// between retryable failures and never sleeping past the deadline. What
+// each call billed is appended to charges.
+func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request, charges *[]Charge) (Response, int, error) {
 	attempts := 0
 	var override time.Duration
 	backoff := retry.WithMaxRetries(uint64(g.p.MaxAttempts-1),
@@ -230,9 +234,13 @@ func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request)
 		attempts++
 		resp, err := m.breaker.Execute(func() (Response, error) { return g.attempt(ctx, m.Provider, req) })
 		if err == nil {
+			*charges = append(*charges, Charge{Provider: m.Provider.Name(), Model: m.Provider.Model(), Usage: resp.Usage})
 			return resp, nil
 		}
 		e := asError(m.Provider.Name(), err)
+		if e.Usage.Total() > 0 {
+			*charges = append(*charges, Charge{Provider: m.Provider.Name(), Model: m.Provider.Model(), Usage: e.Usage})
+		}
 		if e.retryable() {
 			override = e.RetryAfter
 			return Response{}, retry.RetryableError(e)

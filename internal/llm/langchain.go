@@ -137,17 +137,35 @@ func (l *LangChain) Generate(ctx context.Context, req Request) (Response, error)
 		err = call.incomplete()
 	}
 	if err != nil {
-		return Response{}, l.classify(ctx, call, err, streamed, text.String())
+		e := l.classify(ctx, call, err, streamed, text.String())
+		if billed(e) {
+			e.Usage = l.usage(nil, req.Messages, e.Partial)
+		}
+		return Response{}, e
 	}
 	out := Response{Provider: l.Name(), Text: text.String()}
 	if out.Text == "" && len(resp.Choices) > 0 {
 		out.Text = resp.Choices[0].Content
 	}
-	if strings.TrimSpace(out.Text) == "" {
-		return Response{}, &Error{Provider: l.Name(), Kind: KindEmpty, Err: errors.New("the model returned no text")}
-	}
 	out.Usage = l.usage(resp, req.Messages, out.Text)
+	if strings.TrimSpace(out.Text) == "" {
+		return Response{}, &Error{Provider: l.Name(), Kind: KindEmpty, Usage: out.Usage, Err: errors.New("the model returned no text")}
+	}
 	return out, nil
+}
+
+// billed reports a failed call the provider is taken to have charged
+// for: one whose stream had begun (HTTP 200), or one still waiting for
+// its first token when it was abandoned. A refused call (an HTTP error
+// status, no connection) costs nothing.
+func billed(e *Error) bool {
+	switch {
+	case e.Status == http.StatusOK:
+		return true
+	case e.Status != 0:
+		return false
+	}
+	return e.Kind == KindFirstToken || e.Kind == KindTimeout || e.Kind == KindCanceled
 }
 
 func toLangChain(msgs []Message) []llms.MessageContent {
@@ -178,9 +196,11 @@ func (l *LangChain) usage(resp *llms.ContentResponse, msgs []Message, text strin
 		for _, m := range msgs {
 			u.PromptTokens += l.count(m.Content)
 		}
+		u.Estimated = true
 	}
-	if u.CompletionTokens == 0 {
+	if u.CompletionTokens == 0 && text != "" {
 		u.CompletionTokens = l.count(text)
+		u.Estimated = true
 	}
 	return u
 }
@@ -200,7 +220,7 @@ func intOf(info map[string]any, keys ...string) int {
 }
 
 // classify turns a failed call into an *Error using what the transport saw.
-func (l *LangChain) classify(ctx context.Context, call *callInfo, err error, streamed bool, partial string) error {
+func (l *LangChain) classify(ctx context.Context, call *callInfo, err error, streamed bool, partial string) *Error {
 	e := &Error{Provider: l.Name(), Err: err, Streamed: streamed, Partial: partial}
 	status, retryAfter, bodyErr := call.snapshot()
 	e.Status, e.RetryAfter = status, retryAfter

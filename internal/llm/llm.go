@@ -27,6 +27,26 @@ type Request struct {
 type Usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`
+	// Estimated is true when some count came from the tokenizer because
+	// the provider reported none (a failed or cut call, or a provider
+	// that does not report usage).
+	Estimated bool `json:"estimated,omitempty"`
+}
+
+// Add returns u plus v; the sum is estimated when either part is.
+func (u Usage) Add(v Usage) Usage {
+	return Usage{PromptTokens: u.PromptTokens + v.PromptTokens, CompletionTokens: u.CompletionTokens + v.CompletionTokens,
+		Estimated: u.Estimated || v.Estimated}
+}
+
+// Total is prompt plus completion tokens.
+func (u Usage) Total() int { return u.PromptTokens + u.CompletionTokens }
+
+// Charge is what one call to a provider billed.
+type Charge struct {
+	Provider string // the provider's Name
+	Model    string // the model alone, for price lookups
+	Usage    Usage
 }
 
 // Response is a completed answer.
@@ -77,7 +97,10 @@ type Error struct {
 	Streamed bool
 	// Partial is the text streamed before the failure.
 	Partial string
-	Err     error
+	// Usage is what the failed call billed: zero when the provider
+	// refused it, else the tokens it took in and streamed out (estimated).
+	Usage Usage
+	Err   error
 }
 
 func (e *Error) Error() string {

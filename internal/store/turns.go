@@ -32,7 +32,10 @@ type TurnWrite struct {
 	Model            string
 	PromptTokens     int
 	CompletionTokens int
-	CostUSD          float64
+	// UsageEstimated says some tokens were counted by the tokenizer, the
+	// provider having reported none (a failed or cut generation).
+	UsageEstimated bool
+	CostUSD        float64
 	// DroppedCitations counts ids the model cited that were not in its context.
 	DroppedCitations int
 	// EndUserID is the caller's opaque id for the person asking, set on
@@ -75,7 +78,7 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
 		t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
 		t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
-		t.EndUserID, t.Review, string(cmp.Or(t.Purpose, core.PurposeSupport))).Scan(&id)
+		t.EndUserID, t.Review, string(cmp.Or(t.Purpose, core.PurposeSupport)), t.UsageEstimated).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, core.Errorf(core.CodeNotFound, "conversation %s does not exist", t.ConversationID)
 	}
@@ -98,8 +101,8 @@ WITH conv AS (
 	INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
 	                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
 	                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key,
-	                   injection_score, top_document, end_user_id, purpose)
-	SELECT $1, conv.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, nullif($21, ''), $23
+	                   injection_score, top_document, end_user_id, purpose, usage_estimated)
+	SELECT $1, conv.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, nullif($21, ''), $23, $24
 	FROM conv
 	RETURNING id
 ), review AS (
