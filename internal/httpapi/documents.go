@@ -174,7 +174,7 @@ func (d uploadDocument) metadata() (map[string]any, error) {
 func bindMultipart(c echo.Context) ([]ingest.Source, error) {
 	form, err := c.MultipartForm()
 	if err != nil {
-		return nil, bodyError(err, "cannot read the multipart form")
+		return nil, bodyError(err, "cannot read the body as multipart/form-data")
 	}
 	files := form.File["file"]
 	if len(files) == 0 {

@@ -318,7 +318,7 @@ func TestUploadJSONRejectsBadTitleAndMetadata(t *testing.T) {
 		{"null value", doc(`,"metadata":{"team":null}`), `documents[0].metadata["team"] must be a string, number or boolean`},
 		{"empty key", doc(`,"metadata":{"":"x"}`), "documents[0].metadata keys must be 1 to 64 characters"},
 		{"reserved key", doc(`,"metadata":{"format":"pdf"}`), `documents[0].metadata["format"] is set by supportd`},
-		{"title is a number", doc(`,"title":7`), `field "documents.title" must be string`},
+		{"title is a number", doc(`,"title":7`), "documents.title must be a string"},
 		{"title too long", doc(`,"title":"` + strings.Repeat("t", 301) + `"`), "documents[0].title must be at most 300 characters"},
 	}
 	for _, tc := range cases {

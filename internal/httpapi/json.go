@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"reflect"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
@@ -33,7 +35,7 @@ func decodeJSON(c echo.Context, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
+		return jsonError(err, reflect.TypeOf(dst))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return core.Errorf(core.CodeInvalid, "request body has data after the JSON object")
@@ -41,7 +43,9 @@ func decodeJSON(c echo.Context, dst any) error {
 	return nil
 }
 
-func jsonError(err error) error {
+// jsonError says what was wrong with a body in JSON terms: Go's type names
+// and the decoder's own wording never reach clients.
+func jsonError(err error, dst reflect.Type) error {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var coded *core.Error
@@ -52,10 +56,73 @@ func jsonError(err error) error {
 		return core.Errorf(core.CodeInvalid, "request body is empty")
 	case errors.As(err, &syntax):
 		return core.Errorf(core.CodeInvalid, "malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return core.Errorf(core.CodeInvalid, "request body must be a JSON object")
 	case errors.As(err, &typ):
-		return core.Errorf(core.CodeInvalid, "field %q must be %s", typ.Field, typ.Type)
+		return core.Errorf(core.CodeInvalid, "%s must be %s", typ.Field, describe(fieldType(dst, typ.Field), typ.Type))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return core.Errorf(core.CodeInvalid, "malformed JSON: unexpected end of body")
 	}
-	return bodyError(err, "invalid JSON")
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return core.Errorf(core.CodeInvalid, "request body has an unknown field %s", name)
+	}
+	return core.Wrap(core.CodeInvalid, err, "request body is not valid JSON")
+}
+
+// fieldType finds the Go type of a dotted JSON field path in t, looking
+// through pointers and slices; nil when the path leads nowhere.
+func fieldType(t reflect.Type, path string) reflect.Type {
+	for name := range strings.SplitSeq(path, ".") {
+		for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice) {
+			t = t.Elem()
+		}
+		if t == nil || t.Kind() != reflect.Struct {
+			return nil
+		}
+		var next reflect.Type
+		for f := range t.Fields() {
+			if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name || tag == "" && f.Name == name {
+				next = f.Type
+			}
+		}
+		t = next
+	}
+	return t
+}
+
+// describe names a field's type in JSON terms; fallback is the type the
+// decoder reported, for a path fieldType could not follow.
+func describe(t, fallback reflect.Type) string {
+	if t == nil {
+		t = fallback
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return describe(t.Elem(), nil)
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array of " + plural(t.Elem())
+	}
+	return "a JSON object"
+}
+
+func plural(t reflect.Type) string {
+	switch d := describe(t, nil); d {
+	case "a string", "a number", "a whole number":
+		return strings.TrimPrefix(d, "a ") + "s"
+	case "true or false":
+		return "booleans"
+	case "a JSON object":
+		return "objects"
+	default:
+		return "arrays"
+	}
 }

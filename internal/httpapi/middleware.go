@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -120,5 +119,6 @@ func bodyError(err error, what string) error {
 	if errors.As(err, &tooLarge) {
 		return core.Errorf(core.CodeBodyTooLarge, "request body is larger than %d bytes", tooLarge.Limit)
 	}
-	return core.Wrap(core.CodeInvalid, err, fmt.Sprintf("%s: %v", what, err))
+	// The reader's own wording (multipart, net/http) stays in the log.
+	return core.Wrap(core.CodeInvalid, err, what)
 }
