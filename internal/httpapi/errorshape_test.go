@@ -57,6 +57,10 @@ func TestBadJSONBodiesGetOneErrorShapeEverywhere(t *testing.T) {
 			{"filter string", `{"kb":"demo","question":"q","filter":"billing"}`, "filter must be a JSON object"},
 			{"filter metadata list", `{"kb":"demo","question":"q","filter":{"metadata":[]}}`, "filter.metadata must be an object of metadata keys"},
 		}},
+		{"/v1/retrieve", []badBody{
+			{"top_k string", `{"kb":"demo","query":"q","top_k":"5"}`, "top_k must be a whole number"},
+			{"filter string", `{"kb":"demo","query":"q","filter":"billing"}`, "filter must be a JSON object"},
+		}},
 		{"/v1/kbs/demo/documents", []badBody{
 			{"documents object", `{"documents":{}}`, "documents must be an array of objects"},
 			{"uri number", `{"documents":[{"uri":1,"text":"x"}]}`, "documents.uri must be a string"},
