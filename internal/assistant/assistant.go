@@ -104,7 +104,7 @@ type Assistant struct {
 // Params tunes an Assistant.
 type Params struct {
 	TopK             int           // passages per question; default 5
-	MaxQuestionChars int           // default 2000
+	MaxQuestionChars int           // default guard.DefaultMaxQuestionChars
 	SaveTimeout      time.Duration // writing the turn; default 5 s
 	// MinConfidence is the retrieval confidence below which the assistant
 	// hands off without asking a model; default extract.DefaultMinConfidence.
@@ -171,7 +171,7 @@ func New(d Deps, p Params) *Assistant {
 		d.Tracer = noop.NewTracerProvider().Tracer("supportd/assistant")
 	}
 	p.TopK = cmp.Or(p.TopK, 5)
-	p.MaxQuestionChars = cmp.Or(p.MaxQuestionChars, 2000)
+	p.MaxQuestionChars = cmp.Or(p.MaxQuestionChars, guard.DefaultMaxQuestionChars)
 	p.SaveTimeout = cmp.Or(p.SaveTimeout, 5*time.Second)
 	p.MinConfidence = cmp.Or(p.MinConfidence, extract.DefaultMinConfidence)
 	p.HistoryTurns = cmp.Or(p.HistoryTurns, 6)

@@ -319,7 +319,7 @@ func Vars() []Var {
 		{Env: "SUPPORTD_VECTOR_WEIGHT", Area: Retrieval, Default: "1", Help: "weight of the vector ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.VectorWeight })},
 		{Env: "SUPPORTD_RETRIEVE_TIMEOUT", Area: Retrieval, Default: "3s", Help: "deadline of retrieval (embedding the question included)", set: duration(10*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.RetrieveTimeout })},
 		{Env: "SUPPORTD_REQUEST_TIMEOUT", Area: HTTP, Default: "30s", Help: "deadline of a whole answer", set: duration(100*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.RequestTimeout })},
-		{Env: "SUPPORTD_MAX_QUESTION_CHARS", Area: Answer, Default: "2000", Help: "longest question accepted, in characters", set: integer(10, 100000, func(c *Config) *int { return &c.MaxQuestionChars })},
+		{Env: "SUPPORTD_MAX_QUESTION_CHARS", Area: Answer, Default: "16000", Help: "longest question accepted, in characters", set: integer(10, 100000, func(c *Config) *int { return &c.MaxQuestionChars })},
 		{Env: "SUPPORTD_MIN_CONFIDENCE", Area: Answer | Review | Drift, Default: "0.35", Help: "below this confidence the assistant hands off to a human instead of answering", set: fraction(func(c *Config) *float64 { return &c.MinConfidence })},
 		{Env: "SUPPORTD_EXTRACT_SENTENCES", Area: Answer, Default: "3", Help: "sentences in an extractive answer", set: integer(1, 10, func(c *Config) *int { return &c.ExtractSentences })},
 		{Env: "SUPPORTD_LLM_PROVIDER", Area: LLM, Default: "", Help: "empty (built-in extractive answers), openai (any OpenAI-compatible server), anthropic or ollama", set: oneOf([]string{"", "openai", "anthropic", "ollama"}, func(c *Config) *string { return &c.LLMProvider })},

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/config"
+	"supportd/internal/guard"
 )
 
 func load(t *testing.T, env map[string]string, args ...string) (config.Config, error) {
@@ -29,6 +30,7 @@ func TestDefaultsAreValid(t *testing.T) {
 	require.Equal(t, "hash", c.Embedder)
 	require.Equal(t, 384, c.EmbedDim)
 	require.Equal(t, 3*time.Second, c.RetrieveTimeout)
+	require.Equal(t, guard.DefaultMaxQuestionChars, c.MaxQuestionChars, "the configured and the guard's default limit agree")
 }
 
 func TestFlagsOverrideEnvironment(t *testing.T) {

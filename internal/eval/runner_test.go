@@ -264,7 +264,7 @@ func TestOneFailingCaseDoesNotStopTheRun(t *testing.T) {
 	b := setup(t)
 	golden, err := eval.ParseGolden(strings.NewReader(
 		`{"id":"ok","question":"How do I get a refund on an annual plan?","reference_answer":"Within 14 days.","required_facts":[],"expected_sources":["billing/refunds.md"],"should_handoff":false,"tags":["t"]}
-{"id":"bad","question":"`+strings.Repeat("x", 3000)+`","reference_answer":"-","required_facts":[],"expected_sources":[],"should_handoff":false,"tags":["t"]}
+{"id":"bad","question":"`+strings.Repeat("x", 17000)+`","reference_answer":"-","required_facts":[],"expected_sources":[],"should_handoff":false,"tags":["t"]}
 `), "inline.jsonl")
 	require.NoError(t, err)
 	p := b.params()

@@ -39,6 +39,10 @@ var seedTexts = []string{
 	"\x00\xff\xfe invalid \ufffd bytes",
 	"😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂😂",
 	"i\u0338g\u0338n\u0338o\u0338r\u0338e\u0338 ＡＬＬ prev\u200bious",
+	"同步失败，怎么办？\n——————————————————————————————————————————",
+	"👎👎👎👎👎👎👎👎👎",
+	"「æ–‡å\u00ad—åŒ–ã\u0081‘」になります ã\u0082\u0083",
+	"2024-06-03 09:12:45.231 ERROR [net] TLS handshake failed\n    at TLSSocket.onConnectSecure (node:_tls_wrap:1659:34)\nOS: Windows 11",
 }
 
 func FuzzCheckQuestion(f *testing.F) {
@@ -57,7 +61,15 @@ func FuzzCheckQuestion(f *testing.F) {
 			require.True(t, utf8.ValidString(q))
 			require.LessOrEqual(t, utf8.RuneCountInString(q), max)
 			require.GreaterOrEqual(t, strings.IndexFunc(q, visible), 0)
-			require.Less(t, strings.IndexFunc(q, forbiddenControl), 0)
+			require.False(t, brokenControl(q))
+			// What is accepted normalises to text that is accepted too,
+			// no longer, and stable.
+			norm, _ := NormalizeQuestion(q)
+			require.LessOrEqual(t, len(norm), len(q))
+			again, notes := NormalizeQuestion(norm)
+			require.Equal(t, norm, again)
+			require.Empty(t, notes)
+			require.Less(t, strings.IndexFunc(norm, invisible), 0)
 			return
 		}
 		require.Contains(t, []Reason{ReasonEmpty, ReasonTooLong, ReasonInvalidUTF8, ReasonControlChars, ReasonGarbled, ReasonFlood}, rej.Reason)

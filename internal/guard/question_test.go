@@ -71,9 +71,9 @@ var rejectedQuestions = []struct {
 	{"whitespace mix", " \t\n\r\n ", ReasonEmpty},
 	{"zero-width only", "\u200b\u200b\ufeff", ReasonEmpty},
 	{"ideographic space", "\u3000\u3000", ReasonEmpty},
-	{"too long ascii", strings.Repeat("How do I reset my password? ", 80), ReasonTooLong},
-	{"too long runes", strings.Repeat("密码", 1001), ReasonTooLong},
-	{"too long and invalid", strings.Repeat("\xff", 9000), ReasonTooLong},
+	{"too long ascii", strings.Repeat("How do I reset my password? ", 600), ReasonTooLong},
+	{"too long runes", strings.Repeat("密码", 8001), ReasonTooLong},
+	{"too long and invalid", strings.Repeat("\xff", 64001), ReasonTooLong},
 	{"invalid utf8", "reset my password \xff\xfe please", ReasonInvalidUTF8},
 	{"truncated rune", "caf\xc3", ReasonInvalidUTF8},
 	{"nul byte", "reset\x00password", ReasonControlChars},
@@ -132,7 +132,7 @@ func TestCheckQuestionLimits(t *testing.T) {
 	long := strings.Repeat("How do I reset my password? ", DefaultMaxQuestionChars/28+1)
 	require.Equal(t, ReasonTooLong, CheckQuestion(long, QuestionLimits{}).Reason, "zero MaxChars means the default")
 	require.Equal(t, ReasonTooLong, CheckQuestion(long, QuestionLimits{MaxChars: -1}).Reason)
-	require.Nil(t, CheckQuestion(long, QuestionLimits{MaxChars: 5000}))
+	require.Nil(t, CheckQuestion(long, QuestionLimits{MaxChars: 2 * DefaultMaxQuestionChars}))
 }
 
 func TestCheckQuestionMessagesDoNotEchoInput(t *testing.T) {
@@ -154,4 +154,49 @@ func TestCheckQuestionFloodEdges(t *testing.T) {
 	require.Nil(t, CheckQuestion("indent:\n"+strings.Repeat(" ", 60)+"deep", QuestionLimits{}))
 	// Under the token rule's minimum of words, and not periodic.
 	require.Nil(t, CheckQuestion("refund refund please refund now refund the refund refund", QuestionLimits{}))
+}
+
+func TestCheckQuestionUnicodeSeparators(t *testing.T) {
+	t.Parallel()
+	for _, sep := range []string{"—", "–", "―", "‐", "━", "═", "＝", "－", "・", "…", "〜", "～", "\u200b", "\u3000"} {
+		rule := strings.Repeat(sep, 42)
+		require.Nil(t, CheckQuestion("同步失败，怎么办？\n"+rule, QuestionLimits{}), "rule of %q", sep)
+		require.Nil(t, CheckQuestion(rule+"\nSync fails, what now?\n"+rule, QuestionLimits{}), "rules of %q", sep)
+		require.Equal(t, ReasonFlood, CheckQuestion("sync fails\n"+strings.Repeat(sep, separatorRunLimit+1), QuestionLimits{}).Reason,
+			"a rule of %q past the separator limit", sep)
+	}
+}
+
+func TestCheckQuestionMojibake(t *testing.T) {
+	t.Parallel()
+	// 文字化け decoded as Latin-1: the C1 control U+0081 follows the
+	// Latin-1 reading of a UTF-8 lead byte.
+	require.Nil(t, CheckQuestion("ファイル名が「æ–‡å­—åŒ–ã\u0081‘」になります", QuestionLimits{}))
+	require.Nil(t, CheckQuestion("the title shows as Ã\u0083Â© instead of é", QuestionLimits{}))
+	// A C1 control anywhere else is still refused.
+	require.Equal(t, ReasonControlChars, CheckQuestion("price\u0085list", QuestionLimits{}).Reason)
+	require.Equal(t, ReasonControlChars, CheckQuestion("\u0081 at the start", QuestionLimits{}).Reason)
+}
+
+func TestNormalizeQuestion(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, in, want string
+		notes          []Note
+	}{
+		{"plain", "How do I reset my password?", "How do I reset my password?", nil},
+		{"zero-width", "search misses in\u200bvoice\ufeff", "search misses invoice", []Note{NoteInvisible}},
+		{"rule", "同步失败\n" + strings.Repeat("—", 42), "同步失败\n———", []Note{NoteSeparatorRun}},
+		{"short rule kept", "a --- b", "a --- b", nil},
+		{"spaces kept", "id |    name", "id |    name", nil},
+		// The soft hyphen of 字's mojibake is invisible too.
+		{"mojibake", "shows æ–‡å\u00ad—åŒ–ã\u0081‘", "shows æ–‡å—åŒ–ã‘", []Note{NoteInvisible, NoteMojibake}},
+		{"all", "x\u200b\n" + strings.Repeat("=", 50) + "\nã\u0082¢", "x\n===\nã¢", []Note{NoteInvisible, NoteMojibake, NoteSeparatorRun}},
+		{"emoji run kept", "👎👎👎👎👎👎👎👎👎", "👎👎👎👎👎👎👎👎👎", nil},
+	}
+	for _, tc := range cases {
+		got, notes := NormalizeQuestion(tc.in)
+		require.Equal(t, tc.want, got, tc.name)
+		require.Equal(t, tc.notes, notes, tc.name)
+	}
 }

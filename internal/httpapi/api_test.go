@@ -258,18 +258,18 @@ func TestChatQuestionLengthIsCountedInCharacters(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 
-	// 2000 characters of French, many of them two bytes: at the limit,
-	// accepted, though over 2000 bytes.
-	atLimit := []rune(strings.Repeat("Où trouver la facture détaillée de l'équipe été ? ", 50))[:2000]
+	// 16000 characters of French, many of them two bytes: at the limit,
+	// accepted, though over 16000 bytes.
+	atLimit := []rune(strings.Repeat("Où trouver la facture détaillée de l'équipe été ? ", 330))[:16000]
 	atLimit[len(atLimit)-1] = 'é'
 	q := string(atLimit)
-	require.Greater(t, len(q), 2000)
+	require.Greater(t, len(q), 16000)
 	ans := b.chat(t, "demo", q, "")
 	b.requireStored(t, "demo", q, ans)
 
 	res := b.postJSON(t, "/v1/chat", map[string]string{"kb": "demo", "question": q + "é"})
 	e := requireError(t, res, http.StatusBadRequest, core.CodeQuestionTooLong)
-	require.Equal(t, "Your question is too long: the limit is 2000 characters.", e.Error.Message)
+	require.Equal(t, "Your question is too long: the limit is 16000 characters.", e.Error.Message)
 
 	// Surrounding whitespace does not count.
 	padded := "   " + q + "\n\t "
@@ -295,7 +295,7 @@ func TestChatRejectsBadRequests(t *testing.T) {
 		{"empty question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":""}`, false, 400, core.CodeQuestionEmpty},
 		{"missing question", "POST", "/v1/chat", "application/json", `{"kb":"demo"}`, false, 400, core.CodeQuestionEmpty},
 		{"whitespace question", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":" \t\n\u00a0 "}`, false, 400, core.CodeQuestionEmpty},
-		{"question too long", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"` + strings.Repeat("a", 2001) + `"}`, false, 400, core.CodeQuestionTooLong},
+		{"question too long", "POST", "/v1/chat", "application/json", `{"kb":"demo","question":"` + strings.Repeat("a", 16001) + `"}`, false, 400, core.CodeQuestionTooLong},
 		{"unknown kb", "POST", "/v1/chat", "application/json", `{"kb":"nope",` + q + `}`, false, 404, core.CodeKBNotFound},
 		{"missing kb", "POST", "/v1/chat", "application/json", `{` + q + `}`, false, 400, core.CodeInvalid},
 		{"malformed json", "POST", "/v1/chat", "application/json", `{"kb":"demo",` + q, false, 400, core.CodeInvalid},

@@ -267,7 +267,7 @@ func TestChatStreamErrorsBeforeTheFirstEventGetAStatus(t *testing.T) {
 	}{
 		{"unknown kb", `{"kb":"nope","question":"How do I get a refund?"}`, 404, core.CodeKBNotFound},
 		{"empty question", `{"kb":"demo","question":""}`, 400, core.CodeQuestionEmpty},
-		{"question too long", `{"kb":"demo","question":"` + strings.Repeat("a", 2001) + `"}`, 400, core.CodeQuestionTooLong},
+		{"question too long", `{"kb":"demo","question":"` + strings.Repeat("a", 16001) + `"}`, 400, core.CodeQuestionTooLong},
 		{"missing kb", `{"question":"How do I get a refund?"}`, 400, core.CodeInvalid},
 	}
 	// Sequential: each case checks that it stored nothing.
