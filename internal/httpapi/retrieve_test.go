@@ -103,7 +103,7 @@ func TestRetrieveRejectsBadInput(t *testing.T) {
 		{`{"query":"refund"}`, 400, core.CodeInvalid, "kb is required"},
 		{`{"kb":"demo"}`, 400, core.CodeQuestionEmpty, "empty"},
 		{`{"kb":"demo","query":"   "}`, 400, core.CodeQuestionEmpty, "empty"},
-		{`{"kb":"demo","query":"` + strings.Repeat("refund ", 400) + `"}`, 400, core.CodeQuestionTooLong, "too long"},
+		{`{"kb":"demo","query":"` + strings.Repeat("refund ", 2300) + `"}`, 400, core.CodeQuestionTooLong, "too long"},
 		{`{"kb":"demo","query":"refund","top_k":0.5}`, 400, core.CodeInvalid, "top_k"},
 		{`{"kb":"demo","query":"refund","top_k":-1}`, 400, core.CodeInvalid, "top_k must be between 1 and 50"},
 		{`{"kb":"demo","query":"refund","top_k":51}`, 400, core.CodeInvalid, "top_k must be between 1 and 50"},
