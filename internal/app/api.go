@@ -37,6 +37,9 @@ func (a *App) API() httpapi.Deps {
 	if a.Cache != nil {
 		d.Privacy = Privacy{Store: a.Store, Cache: a.Cache}
 	}
+	if a.Gateway != nil {
+		d.Ops.Models = a.Gateway
+	}
 	if cfg.MetricsAddr == "" {
 		d.Ops.MetricsHandler = a.Metrics.Handler()
 	}

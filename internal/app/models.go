@@ -70,6 +70,19 @@ func (a *App) newGateway(s Settings) (*llm.Gateway, error) {
 	if g.Observe == nil {
 		g.Observe = a.Metrics.Stage
 	}
+	if g.OnConfigError == nil {
+		g.OnConfigError = func(p, model string, failing bool) {
+			if failing {
+				a.Log.Error("model refuses calls as misconfigured: check its API key and model name", "provider", p)
+			} else {
+				a.Log.Info("model accepts calls again", "provider", p)
+			}
+			a.Metrics.LLMConfigError(p, model, failing)
+		}
+		for _, spec := range s.Models {
+			a.Metrics.LLMConfigError(spec.Kind+":"+spec.Model, spec.Model, false)
+		}
+	}
 	if g.OnSkip == nil {
 		g.OnSkip = func(_ string, kind llm.Kind) {
 			if kind == llm.KindProviderLimited {

@@ -99,6 +99,7 @@ type Assistant struct {
 	detector *guard.Detector
 	redactor *guard.Redactor
 	filter   *guard.OutputFilter // nil without a model
+	degraded *degradedLog
 }
 
 // Params tunes an Assistant.
@@ -129,6 +130,9 @@ type Params struct {
 	Product      string // named in the system prompt
 	Canary       string // secret marker in the system prompt; output containing it is blocked
 	Prices       llm.Prices
+	// DegradedLogInterval is how often each degraded reason may write a
+	// WARN line; default 10 s.
+	DegradedLogInterval time.Duration
 }
 
 // Deps are an Assistant's collaborators. KBs, Retriever, Extractor, Turns
@@ -179,10 +183,12 @@ func New(d Deps, p Params) *Assistant {
 	p.ReviewConfidence = cmp.Or(p.ReviewConfidence, 0.5)
 	p.InjectionAction = cmp.Or(p.InjectionAction, "handoff")
 	p.InjectionThreshold = cmp.Or(p.InjectionThreshold, guard.DefaultThreshold)
+	p.DegradedLogInterval = cmp.Or(p.DegradedLogInterval, 10*time.Second)
 	if len(p.Canary) < 16 {
 		p.Canary = randomCanary()
 	}
-	a := &Assistant{d: d, p: p, detector: guard.NewDetector(), redactor: guard.NewRedactor(guard.DefaultRedactOptions())}
+	a := &Assistant{d: d, p: p, detector: guard.NewDetector(), redactor: guard.NewRedactor(guard.DefaultRedactOptions()),
+		degraded: &degradedLog{every: p.DegradedLogInterval, per: map[string]*reasonLog{}}}
 	if d.Generator != nil {
 		sys, err := d.Prompts.System(prompt.SystemData{Product: p.Product, Canary: p.Canary})
 		if err != nil {
@@ -274,6 +280,7 @@ func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (core.A
 	}
 	a.d.Observer.Stage("total", ans.Latency)
 	a.d.Observer.Answered(ans, o.dropped)
+	a.warnDegraded(ctx, w, ans, o.detail)
 	a.d.Log.InfoContext(ctx, "answer", "request_id", core.RequestID(ctx), "tenant", t.Tenant, "kb", kb.Name, "turn_id", ans.TurnID,
 		"mode", ans.Mode, "degraded_reason", ans.DegradedReason, "confidence", ans.Confidence,
 		"latency_ms", ans.Latency.Milliseconds(), "model", ans.Model, "prompt_version", o.promptVersion,
@@ -345,6 +352,7 @@ func (a *Assistant) fromModel(ctx context.Context, w *work, passages []core.Pass
 		o.dropped = g.dropped
 	case verdictFailed:
 		o = a.extractive(w, passages, g.reason)
+		o.detail = g.detail
 		if g.streamed {
 			o = o.after(g.text, interruptedNotice)
 		}

@@ -47,7 +47,9 @@ type generation struct {
 	mode      core.Mode // llm, or fallback when a later model answered
 	// reason is why the primary model did not answer (fallback, failed)
 	// or why the output was blocked.
-	reason        string
+	reason string
+	// detail is the model chain's error, for the log.
+	detail        string
 	model         string
 	promptVersion string
 }
@@ -137,7 +139,10 @@ func (a *Assistant) failed(ctx context.Context, g generation, err error) (genera
 	if !errors.As(err, &chain) {
 		return g, err
 	}
-	g.verdict, g.reason, g.streamed = verdictFailed, "model_unavailable", false
+	g.verdict, g.reason, g.streamed, g.detail = verdictFailed, "model_unavailable", false, err.Error()
+	if chain.Last != nil {
+		g.detail = chain.Last.Error()
+	}
 	if len(chain.Skipped) > 0 {
 		g.reason = string(chain.Skipped[0].Kind)
 	}

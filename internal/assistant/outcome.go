@@ -16,6 +16,7 @@ type outcome struct {
 	confidence float64
 	mode       core.Mode
 	reason     string // the degraded_reason; "" for an undegraded answer
+	detail     string // what the model's provider said when it failed
 	// unsent are the pieces of text a streaming client has not received
 	// yet, in order. Model text that streamed as it was generated is part
 	// of text but not of unsent.

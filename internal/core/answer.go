@@ -104,3 +104,21 @@ type Usage struct {
 	// because the provider reported none (a failed or cut generation).
 	Estimated bool `json:"estimated,omitempty"`
 }
+
+// ModelState is one model of the chain as an operator sees it.
+type ModelState struct {
+	Provider string `json:"provider"` // "kind:model"
+	Model    string `json:"model"`
+	// Breaker is its circuit breaker: "closed", "half-open" or "open".
+	Breaker string `json:"breaker"`
+	// ConfigError is set while the provider refuses calls as
+	// misconfigured (HTTP 401, 403, 404: a wrong key or model name).
+	ConfigError *ModelConfigError `json:"config_error,omitempty"`
+}
+
+// ModelConfigError is a provider's refusal that no retry will cure.
+type ModelConfigError struct {
+	Status  int       `json:"status"`  // the HTTP status
+	Message string    `json:"message"` // what the provider said
+	Since   time.Time `json:"since"`   // the first refusal in a row
+}

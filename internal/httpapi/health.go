@@ -16,6 +16,11 @@ type Health interface {
 	MigrationState(ctx context.Context) (current, target int64, err error)
 }
 
+// Models reports the model chain's state (llm.Gateway).
+type Models interface {
+	ModelStates() []core.ModelState
+}
+
 func handleHealthz() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -23,8 +28,11 @@ func handleHealthz() echo.HandlerFunc {
 }
 
 // handleReadyz says whether this replica can serve: the database answers
-// within a second and its schema is the one this binary expects.
-func handleReadyz(h Health) echo.HandlerFunc {
+// within a second and its schema is the one this binary expects. With a
+// model chain it also shows each model's breaker and configuration error;
+// those do not make the replica unready, since it still answers from the
+// help centre.
+func handleReadyz(h Health, models Models) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), time.Second)
 		defer cancel()
@@ -38,6 +46,10 @@ func handleReadyz(h Health) echo.HandlerFunc {
 		if current != target {
 			return core.Errorf(core.CodeUnavailable, "database schema is at version %d; this binary needs %d (run supportd migrate)", current, target)
 		}
-		return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schema_version": current})
+		body := map[string]any{"status": "ready", "schema_version": current}
+		if models != nil {
+			body["models"] = models.ModelStates()
+		}
+		return c.JSON(http.StatusOK, body)
 	}
 }

@@ -63,6 +63,8 @@ type Documents struct {
 // Ops are the operator's endpoints and instruments.
 type Ops struct {
 	Health Health
+	// Models, when set, puts the model chain's state in /readyz.
+	Models Models
 	// Metrics records HTTP metrics, MetricsHandler serves /metrics and
 	// TracerProvider traces requests; each is optional.
 	Metrics        HTTPObserver
@@ -85,7 +87,7 @@ func New(d Deps) *echo.Echo {
 		// port (SUPPORTD_METRICS_ADDR) needs no key.
 		e.GET("/metrics", echo.WrapHandler(d.Ops.MetricsHandler), requireScope(d.Access, "admin"))
 	}
-	e.GET("/readyz", handleReadyz(d.Ops.Health))
+	e.GET("/readyz", handleReadyz(d.Ops.Health, d.Ops.Models))
 
 	chat, ingest, eval, admin := requireScope(d.Access, "chat"), requireScope(d.Access, "ingest"), requireScope(d.Access, "eval"), requireScope(d.Access, "admin")
 	agent := requireScope(d.Access, "agent")

@@ -48,6 +48,12 @@ type GatewayParams struct {
 	Observe func(stage string, d time.Duration)
 	// OnSkip, when set, is told why a provider was passed over.
 	OnSkip func(provider string, kind Kind)
+	// OnConfigError, when set, is told when a provider starts refusing
+	// calls as misconfigured (401, 403, 404) and when a call succeeds
+	// again, e.g. for a metric.
+	OnConfigError func(provider, model string, failing bool)
+	// Now is the gateway's clock; default time.Now.
+	Now func() time.Time
 }
 
 // Gateway runs a request down a chain of providers.
@@ -59,6 +65,7 @@ type Gateway struct {
 type gatewayMember struct {
 	Member
 	breaker *gobreaker.CircuitBreaker[Response]
+	config  *configWatch
 }
 
 // NewGateway builds a gateway over chain (primary first).
@@ -81,12 +88,17 @@ func NewGateway(chain []Member, p GatewayParams) (*Gateway, error) {
 	if p.OnSkip == nil {
 		p.OnSkip = func(string, Kind) {}
 	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
 	g := &Gateway{p: p}
 	for _, m := range chain {
 		if m.Provider == nil {
 			return nil, errors.New("llm gateway: nil provider")
 		}
-		g.chain = append(g.chain, gatewayMember{Member: m, breaker: g.newBreaker(m.Provider.Name())})
+		name := m.Provider.Name()
+		g.chain = append(g.chain, gatewayMember{Member: m, breaker: g.newBreaker(name),
+			config: &configWatch{provider: name, model: m.Provider.Model(), now: p.Now, onChange: p.OnConfigError}})
 	}
 	return g, nil
 }
@@ -235,9 +247,11 @@ func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request,
 		resp, err := m.breaker.Execute(func() (Response, error) { return g.attempt(ctx, m.Provider, req) })
 		if err == nil {
 			*charges = append(*charges, Charge{Provider: m.Provider.Name(), Model: m.Provider.Model(), Usage: resp.Usage})
+			m.config.observe(nil)
 			return resp, nil
 		}
 		e := asError(m.Provider.Name(), err)
+		m.config.observe(e)
 		if e.Usage.Total() > 0 {
 			*charges = append(*charges, Charge{Provider: m.Provider.Name(), Model: m.Provider.Model(), Usage: e.Usage})
 		}

@@ -25,6 +25,7 @@ type Metrics struct {
 	cost          *prometheus.CounterVec
 	cache         *prometheus.CounterVec
 	breaker       *prometheus.GaugeVec
+	configError   *prometheus.GaugeVec
 	rateLimited   *prometheus.CounterVec
 	ingestDocs    *prometheus.CounterVec
 	ingestChunks  prometheus.Counter
@@ -66,6 +67,9 @@ func New() *Metrics {
 		Help: "Answer-cache lookups by result (hit, miss)."}, []string{"result"})
 	m.breaker = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "supportd_circuit_breaker_state",
 		Help: "Circuit breaker state per provider: 0 closed, 1 half-open, 2 open."}, []string{"provider"})
+	m.configError = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "supportd_llm_config_error",
+		Help: "1 while the provider refuses calls as misconfigured (HTTP 401, 403, 404: wrong key or model), else 0."},
+		[]string{"provider", "model"})
 	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportd_rate_limited_total",
 		Help: "Requests refused or rerouted by a rate limit, by limiter (key, ip, widget, provider)."}, []string{"limiter"})
 	m.ingestDocs = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "supportd_ingest_documents_total",
@@ -88,7 +92,7 @@ func New() *Metrics {
 	m.droppedCites = prometheus.NewCounter(prometheus.CounterOpts{Name: "supportd_dropped_citations_total",
 		Help: "Passage ids a model cited that were not in its context."})
 	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.stageDuration, m.answers, m.confidence,
-		m.tokens, m.cost, m.cache, m.breaker, m.rateLimited, m.ingestDocs, m.ingestChunks, m.evalScore, m.feedback,
+		m.tokens, m.cost, m.cache, m.breaker, m.configError, m.rateLimited, m.ingestDocs, m.ingestChunks, m.evalScore, m.feedback,
 		m.reviewItems, m.guard, m.drift, m.driftAlert, m.spansDropped, m.droppedCites,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
@@ -145,6 +149,16 @@ func (m *Metrics) Breaker(provider, state string) {
 		return // an unknown state must not read as "closed"
 	}
 	m.breaker.WithLabelValues(provider).Set(v)
+}
+
+// LLMConfigError records whether a provider refuses calls as
+// misconfigured.
+func (m *Metrics) LLMConfigError(provider, model string, failing bool) {
+	v := 0.0
+	if failing {
+		v = 1
+	}
+	m.configError.WithLabelValues(provider, model).Set(v)
 }
 
 // RateLimited records a request a limiter refused or rerouted.
