@@ -87,7 +87,7 @@ func eachDep(v reflect.Value, prefix string, fn func(path string, f reflect.Valu
 
 // unwiredDeps are the dependencies the matrix leaves out: none of them
 // adds a route.
-var unwiredDeps = []string{"Chat.ClientLimit", "Chat.WidgetLimit", "Ops.TracerProvider"}
+var unwiredDeps = []string{"Chat.ClientLimit", "Chat.WidgetLimit", "Ops.Models", "Ops.TracerProvider"}
 
 // issueKey creates a key with clock now (nil: the real clock) and returns
 // its plaintext and its stored form.
