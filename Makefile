@@ -9,13 +9,17 @@ BIN := bin/supportd
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-run: db build ## provision Postgres+pgvector, migrate, ingest the demo KB and serve on :8080
+run: db build ## provision Postgres+pgvector, migrate, ingest the demo KB and serve on :8080 (prints the /demo and /console URLs)
 	@$(BIN) migrate
 	@$(BIN) ingest --kb demo goldenset/corpus | tail -1
-	@key=$$($(BIN) keys create --tenant default --scope chat,ingest,eval,admin --name make-run --expires 24h 2>/dev/null) && \
-	echo && echo "supportd is starting on http://localhost:8080 — ask it something (this demo key is valid for 24 h):" && \
-	echo "  curl -s localhost:8080/v1/chat -H 'Authorization: Bearer $$key' -H 'Content-Type: application/json' -d '{\"kb\":\"demo\",\"question\":\"How do I get a refund on an annual plan?\"}'" && \
-	echo && exec $(BIN) serve
+	@key=$$($(BIN) keys create --tenant default --scope chat,ingest,eval,agent,admin --name make-run --expires 24h 2>/dev/null) && \
+	pk=$$($(BIN) keys create --tenant default --widget --origin http://localhost:8080 --origin http://127.0.0.1:8080 --name make-run-demo --expires 24h 2>/dev/null) && \
+	echo && echo "supportd is starting on http://localhost:8080 (these demo keys are valid for 24 h):" && \
+	echo "  the help-centre demo with the chat widget: http://localhost:8080/demo" && \
+	echo "  the agent console (sign in with the API key of the curl line below): http://localhost:8080/console" && \
+	echo "  the widget key the demo embeds ($$pk) admits http://localhost:8080 and http://127.0.0.1:8080" && \
+	echo "  ask the API: curl -s localhost:8080/v1/chat -H 'Authorization: Bearer $$key' -H 'Content-Type: application/json' -d '{\"kb\":\"demo\",\"question\":\"How do I get a refund on an annual plan?\"}'" && \
+	echo && SUPPORTD_DEMO_KEY=$$pk exec $(BIN) serve
 
 test: db redis chromium ## provision PostgreSQL, Redis and Chromium, then run every test with the race detector
 	$(GO) test -race -count=1 ./...

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net"
@@ -29,7 +30,9 @@ func (a *App) API() httpapi.Deps {
 		Drift:     a.Store,
 		Digest:    a.Digests(),
 		Privacy:   Privacy{Store: a.Store},
-		Ops:       httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
+		Demo: &httpapi.Demo{KB: cfg.DemoKB, Key: cfg.DemoKey, Product: cmp.Or(cfg.ProductName, "Quillstack"),
+			PublicURL: cfg.PublicURL},
+		Ops: httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
 	}
 	if cfg.RedactStored {
 		d.Review = Reviews{Reviews: a.Store, Observer: a.ReviewObserver(), Redact: guard.NewRedactor(guard.DefaultRedactOptions()).Redact}

@@ -37,6 +37,9 @@ type Config struct {
 type Browser struct {
 	t   testing.TB
 	ctx context.Context
+	// tab is ctx without the test's deadline, for the screenshot of a
+	// test that ran out of time.
+	tab context.Context
 	dir string
 
 	mu       sync.Mutex
@@ -64,25 +67,27 @@ func New(t testing.TB, cfg Config) *Browser {
 		opts = append(opts, chromedp.NoSandbox)
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, cmp.Or(cfg.Timeout, time.Minute))
+	tab, cancelBrowser := chromedp.NewContext(allocCtx)
+	// The browser starts on tab, so that it outlives the test's deadline
+	// long enough for a screenshot.
+	ctx, cancelTimeout := context.WithTimeout(tab, cmp.Or(cfg.Timeout, time.Minute))
 	stop := func() { cancelTimeout(); cancelBrowser(); cancelAlloc() }
 	// The viewport is emulated: a headless window is never narrower than
 	// 500 px, and the widget must work at 360.
 	w, h := cmp.Or(cfg.Width, 1280), cmp.Or(cfg.Height, 800)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
+	if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
 		stop()
 		t.Fatalf("browsertest: start %s: %v", bin, err)
 	}
-	b := &Browser{t: t, ctx: ctx, dir: artefactDir(t)}
+	b := &Browser{t: t, ctx: ctx, tab: tab, dir: artefactDir(t)}
 	var wg sync.WaitGroup
 	if err := chromedp.Listen(ctx, b.listen(&wg)); err != nil {
 		stop()
 		t.Fatalf("browsertest: listen: %v", err)
 	}
 	t.Cleanup(func() {
-		if t.Failed() && ctx.Err() == nil {
-			b.Screenshot("failure")
+		if t.Failed() {
+			b.failureScreenshot()
 		}
 		stop()
 		wg.Wait()
@@ -112,11 +117,23 @@ func Get[T any](b *Browser, a chromedp.Action[T]) T {
 	return v
 }
 
-// Screenshot saves the whole page as a PNG among the test's artefacts,
-// logs its path and returns it.
+// Screenshot saves what the viewport shows (fixed elements where a visitor
+// sees them) as a PNG among the test's artefacts, logs its path and
+// returns it.
 func (b *Browser) Screenshot(name string) string {
 	b.t.Helper()
-	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(90))
+	return b.screenshot(b.ctx, name)
+}
+
+func (b *Browser) failureScreenshot() {
+	ctx, cancel := context.WithTimeout(b.tab, 10*time.Second)
+	defer cancel()
+	b.screenshot(ctx, "failure")
+}
+
+func (b *Browser) screenshot(ctx context.Context, name string) string {
+	b.t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		b.t.Errorf("browsertest: screenshot %s: %v", name, err)
 		return ""

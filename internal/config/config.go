@@ -44,6 +44,7 @@ type Config struct {
 	ExtractSentences int
 	DemoKB           string
 	DemoCorpus       string
+	DemoKey          string
 
 	LLMProvider       string
 	LLMModel          string
@@ -412,6 +413,13 @@ func Vars() []Var {
 		}},
 		{Env: "SUPPORTD_DEMO_KB", Area: Demo, Default: "demo", Help: "knowledge base the make run target fills with the demo corpus", set: str(func(c *Config) *string { return &c.DemoKB })},
 		{Env: "SUPPORTD_DEMO_CORPUS", Area: Demo, Default: "goldenset/corpus", Help: "folder of the demo corpus", set: str(func(c *Config) *string { return &c.DemoCorpus })},
+		{Env: "SUPPORTD_DEMO_KEY", Area: Demo, Default: "", Help: "publishable widget key (pk_…) the /demo page embeds (make run creates one; ?key= on the page overrides it)", set: func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "pk_") {
+				return fmt.Errorf("%q is not a publishable widget key (pk_…)", v)
+			}
+			c.DemoKey = v
+			return nil
+		}},
 	}
 }
 

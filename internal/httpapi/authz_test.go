@@ -62,6 +62,7 @@ func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 		}
 		d.Eval = app.EvalRuns{Runner: kit.EvalRunner()}
 		d.Digest = kit.Digests()
+		d.Demo = &httpapi.Demo{KB: "demo", Product: "Quillstack", PublicURL: "http://supportd.test"}
 		d.Ops.Metrics, d.Ops.MetricsHandler = m, m.Handler()
 		st := reflect.ValueOf(kit.Store)
 		eachDep(reflect.ValueOf(d).Elem(), "", func(_ string, f reflect.Value) {
@@ -304,6 +305,9 @@ func endpoints() []endpoint {
 	return []endpoint{
 		{method: "GET", route: "/healthz", success: 200, target: fixed("/healthz")},
 		{method: "GET", route: "/readyz", success: 200, target: fixed("/readyz")},
+		{method: "GET", route: "/widget.js", success: 200, target: fixed("/widget.js")},
+		{method: "GET", route: "/demo", success: 200, target: fixed("/demo")},
+		{method: "GET", route: "/demo.css", success: 200, target: fixed("/demo.css")},
 		{method: "GET", route: "/metrics", scope: auth.ScopeAdmin, success: 200, target: fixed("/metrics")},
 		{method: "OPTIONS", route: "/v1/chat", success: 204, target: fixed("/v1/chat")},
 		{method: "OPTIONS", route: "/v1/turns/:id/feedback", success: 204, target: fixed("/v1/turns/1/feedback")},

@@ -5,7 +5,10 @@
 // place, the error handler. Its dependencies are grouped by area in Deps
 // (routes.go), each a small interface declared here.
 //
-// It imports the assistant, auth, eval, ingest, store and the core nouns;
-// it must not import jobs, bench, app or cmd, and nothing imports it but
-// the wiring (internal/app).
+// It also serves the browser's files embedded in web: the chat widget and
+// the /demo page.
+//
+// It imports the assistant, auth, eval, ingest, store, web and the core
+// nouns; it must not import jobs, bench, app or cmd, and nothing imports it
+// but the wiring (internal/app).
 package httpapi

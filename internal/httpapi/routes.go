@@ -27,7 +27,9 @@ type Deps struct {
 	Digest Digests
 	// Privacy deletes conversations and end users on request.
 	Privacy Privacy
-	Ops     Ops
+	// Demo serves the /demo help-centre page; nil leaves it out.
+	Demo *Demo
+	Ops  Ops
 }
 
 // Access decides who may call: API keys, widget origins, and the tenant
@@ -88,6 +90,11 @@ func New(d Deps) *echo.Echo {
 		e.GET("/metrics", echo.WrapHandler(d.Ops.MetricsHandler), requireScope(d.Access, "admin"))
 	}
 	e.GET("/readyz", handleReadyz(d.Ops.Health, d.Ops.Models))
+	e.GET("/widget.js", handleStatic(loadAsset("widget.js"), "text/javascript; charset=utf-8"))
+	if d.Demo != nil {
+		e.GET("/demo", handleDemo(*d.Demo, d.Documents.Library, d.Access.Tenant))
+		e.GET("/demo.css", handleStatic(loadAsset("demo.css"), "text/css; charset=utf-8"))
+	}
 
 	chat, ingest, eval, admin := requireScope(d.Access, "chat"), requireScope(d.Access, "ingest"), requireScope(d.Access, "eval"), requireScope(d.Access, "admin")
 	agent := requireScope(d.Access, "agent")

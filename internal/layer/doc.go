@@ -12,7 +12,8 @@
 //	store, llm, embed, extract, prompt, guard, cache, limit, metrics,
 //	notify, tracing, drift, scenario, fakellm
 //	                                      collaborators: none imports another
-//	core, config, migrations, prompts     the foundation
+//	core, config, migrations, prompts,    the foundation
+//	web
 //
 // A package may import only the packages its rule names, all of them in
 // lower layers. browsertest, dbtest, redistest and testkit are test

@@ -39,7 +39,7 @@ func rules() map[string]rule {
 	nouns := rule{layer: 1, may: []string{core}}
 	return map[string]rule{
 		// The foundation: shared nouns, settings and embedded files.
-		core: {}, "internal/config": {}, "migrations": {}, "prompts": {},
+		core: {}, "internal/config": {}, "migrations": {}, "prompts": {}, "web": {},
 		// Collaborators: each stands alone on the foundation.
 		"internal/cache": leaf, "internal/fakellm": leaf, "internal/guard": leaf, "internal/limit": leaf,
 		"internal/llm": nouns, "internal/notify": leaf, "internal/prompt": leaf, "internal/scenario": leaf,
@@ -57,7 +57,7 @@ func rules() map[string]rule {
 		"internal/eval": {layer: 4, may: []string{core, "internal/assistant", "internal/llm", "internal/prompt", store}},
 		// Front doors and background work.
 		"internal/httpapi": {layer: 5, may: []string{core, "internal/assistant", "internal/auth", "internal/eval",
-			"internal/ingest", store}},
+			"internal/ingest", store, "web"}},
 		"internal/jobs": {layer: 5, may: []string{"internal/eval", store}},
 		"internal/bench": {layer: 5, may: []string{core, embed, "internal/eval", "internal/ingest", "internal/llm",
 			"internal/prompt", "internal/retrieve", store}},

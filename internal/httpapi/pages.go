@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"html/template"
+	"net/http"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"supportd/internal/core"
+	"supportd/internal/store"
+	"supportd/web"
+)
+
+// Demo configures the /demo help-centre page, which embeds the widget
+// against a knowledge base of the configured tenant.
+type Demo struct {
+	// KB is the knowledge base the widget asks and the page lists.
+	KB string
+	// Key is the publishable widget key the page embeds; a key in the
+	// page's ?key= parameter overrides it. Empty in development mode.
+	Key string
+	// Product names the help centre; PublicURL is where supportd is
+	// reached, for the embed snippet the page shows.
+	Product   string
+	PublicURL string
+}
+
+// asset is an embedded file with its validator, read once at start-up.
+type asset struct {
+	body []byte
+	etag string
+}
+
+// loadAsset reads an embedded file; go:embed already failed the build if
+// it were missing.
+func loadAsset(name string) asset {
+	body, err := web.FS.ReadFile(name)
+	if err != nil {
+		panic("web: " + name + " is not embedded: " + err.Error())
+	}
+	sum := sha256.Sum256(body)
+	return asset{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+}
+
+// handleStatic serves an embedded file any page may load: cached for five
+// minutes, then revalidated by its content hash.
+func handleStatic(a asset, contentType string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set(echo.HeaderCacheControl, "public, max-age=300")
+		h.Set("ETag", a.etag)
+		// Help-centre pages on other sites load the script.
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		if slices.Contains(strings.Split(c.Request().Header.Get("If-None-Match"), ", "), a.etag) {
+			return c.NoContent(http.StatusNotModified)
+		}
+		return c.Blob(http.StatusOK, contentType, a.body)
+	}
+}
+
+var demoPage = template.Must(template.ParseFS(web.FS, "demo.html"))
+
+// keyShape is a publishable key as auth issues it; anything else in ?key=
+// is ignored.
+var keyShape = regexp.MustCompile(`^pk_[A-Za-z0-9_-]{8,120}$`)
+
+type demoFolder struct {
+	Name      string
+	Documents []demoDocument
+}
+
+type demoDocument struct{ URI, Title string }
+
+// handleDemo renders a help-centre page listing the demo knowledge base's
+// articles, with the widget embedded. Citations link back to the articles'
+// entries on this page.
+func handleDemo(d Demo, lib Library, tenant string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		key, note := d.Key, ""
+		if q := c.QueryParam("key"); q != "" {
+			if !keyShape.MatchString(q) {
+				return core.Errorf(core.CodeInvalid, "key must be a publishable widget key (pk_…)")
+			}
+			key = q
+		}
+		lang := c.QueryParam("lang")
+		if lang != "" && lang != "en" && lang != "fr" {
+			return core.Errorf(core.CodeInvalid, `lang must be "en" or "fr"`)
+		}
+		_, docs, err := lib.Documents(c.Request().Context(), tenant, d.KB)
+		if core.ErrorCode(err) == core.CodeKBNotFound {
+			note = "The knowledge base " + d.KB + " is empty: make run ingests the demo corpus into it."
+		} else if err != nil {
+			return err
+		}
+		if key == "" && note == "" {
+			note = "No widget key is configured: make run creates one, or open this page with ?key=pk_… (supportd keys create --widget --origin " + d.PublicURL + ")."
+		}
+		var buf bytes.Buffer
+		err = demoPage.Execute(&buf, map[string]any{
+			"Product": d.Product, "KB": d.KB, "Key": key, "Lang": lang, "Note": note, "Folders": demoFolders(docs),
+			"Snippet": `<script src="` + d.PublicURL + `/widget.js" data-key="` + cmp.Or(key, "pk_…") + `" data-kb="` + d.KB + `" async></script>`,
+		})
+		if err != nil {
+			return core.Wrap(core.CodeInternal, err, "render the demo page")
+		}
+		// The page runs no inline script and loads nothing from elsewhere.
+		c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "+
+			"connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+		return c.HTMLBlob(http.StatusOK, buf.Bytes())
+	}
+}
+
+// demoFolders groups documents by their top folder, in URI order.
+func demoFolders(docs []store.Document) []demoFolder {
+	var out []demoFolder
+	slices.SortFunc(docs, func(a, b store.Document) int { return strings.Compare(a.SourceURI, b.SourceURI) })
+	for _, doc := range docs {
+		name, _, found := strings.Cut(doc.SourceURI, "/")
+		if !found {
+			name = "general"
+		}
+		if len(out) == 0 || out[len(out)-1].Name != name {
+			out = append(out, demoFolder{Name: name})
+		}
+		title := cmp.Or(doc.Title, strings.TrimSuffix(path.Base(doc.SourceURI), path.Ext(doc.SourceURI)))
+		out[len(out)-1].Documents = append(out[len(out)-1].Documents, demoDocument{URI: doc.SourceURI, Title: title})
+	}
+	return out
+}

@@ -1,0 +1,62 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/core"
+	"supportd/web"
+)
+
+func TestWidgetScriptIsServedWithAValidator(t *testing.T) {
+	t.Parallel()
+	b := newSite(t).bundle
+	want, err := web.FS.ReadFile("widget.js")
+	require.NoError(t, err)
+
+	res := b.do(t, http.MethodGet, "/widget.js", "", nil)
+	require.Equal(t, http.StatusOK, res.status)
+	require.Equal(t, "text/javascript; charset=utf-8", res.header.Get("Content-Type"))
+	require.Equal(t, "cross-origin", res.header.Get("Cross-Origin-Resource-Policy"))
+	require.Equal(t, "public, max-age=300", res.header.Get("Cache-Control"))
+	require.Equal(t, want, res.body)
+
+	again := b.do(t, http.MethodGet, "/widget.js", "", nil, "If-None-Match", res.header.Get("ETag"))
+	require.Equal(t, http.StatusNotModified, again.status)
+	require.Empty(t, again.body)
+}
+
+func TestDemoPage(t *testing.T) {
+	t.Parallel()
+	b := newSite(t).bundle
+	cases := []struct {
+		name, query string
+		wantStatus  int
+		wantCode    core.Code
+		wantBody    []string
+	}{
+		{"no key configured", "", http.StatusOK, "", []string{
+			`<script src="/widget.js" data-key="" data-kb="demo"`, "No widget key is configured", `<li id="billing/refunds.md">Refund Policy</li>`}},
+		{"key from the query", "?key=pk_abcdefgh_123&lang=fr", http.StatusOK, "", []string{
+			`data-key="pk_abcdefgh_123"`, `data-lang="fr"`, `data-key=&#34;pk_abcdefgh_123&#34;`}},
+		{"a key that is not publishable", "?key=sk_abcdefgh_123", http.StatusBadRequest, core.CodeInvalid, nil},
+		{"markup in the key", `?key=pk_"><script>alert(1)</script>`, http.StatusBadRequest, core.CodeInvalid, nil},
+		{"unknown language", "?key=pk_abcdefgh_123&lang=de", http.StatusBadRequest, core.CodeInvalid, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := b.do(t, http.MethodGet, "/demo"+tc.query, "", nil)
+			if tc.wantCode != "" {
+				requireError(t, res, tc.wantStatus, tc.wantCode)
+				return
+			}
+			require.Equal(t, tc.wantStatus, res.status)
+			require.Contains(t, res.header.Get("Content-Security-Policy"), "script-src 'self';")
+			for _, s := range tc.wantBody {
+				require.Contains(t, string(res.body), s)
+			}
+		})
+	}
+}
