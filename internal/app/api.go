@@ -30,12 +30,15 @@ func (a *App) API() httpapi.Deps {
 		Drift:     a.Store,
 		Digest:    a.Digests(),
 		Privacy:   Privacy{Store: a.Store},
+		Handoffs:  Handoffs{Store: a.Store, Metrics: a.Metrics, Hook: a.ReviewHook, ConsoleURL: cfg.PublicURL + "/console"},
 		Demo: &httpapi.Demo{KB: cfg.DemoKB, Key: cfg.DemoKey, Product: cmp.Or(cfg.ProductName, "Quillstack"),
 			PublicURL: cfg.PublicURL},
 		Ops: httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
 	}
 	if cfg.RedactStored {
-		d.Review = Reviews{Reviews: a.Store, Observer: a.ReviewObserver(), Redact: guard.NewRedactor(guard.DefaultRedactOptions()).Redact}
+		redact := guard.NewRedactor(guard.DefaultRedactOptions()).Redact
+		d.Review = Reviews{Reviews: a.Store, Observer: a.ReviewObserver(), Redact: redact}
+		d.Handoffs = Handoffs{Store: a.Store, Redact: redact, Metrics: a.Metrics, Hook: a.ReviewHook, ConsoleURL: cfg.PublicURL + "/console"}
 	}
 	if a.Cache != nil {
 		d.Privacy = Privacy{Store: a.Store, Cache: a.Cache}

@@ -129,3 +129,44 @@ func reportContentType(format string) string {
 	}
 	return echo.MIMETextPlainCharsetUTF8
 }
+
+// HandoffStore keeps visitors' requests for a person (store.Store).
+type HandoffStore interface {
+	AddHandoffRequest(ctx context.Context, tenant string, h store.HandoffRequest) (store.HandoffTurn, error)
+}
+
+// Handoffs takes a visitor's request for a person: stored with the email
+// redacted when the policy says so, counted when it queues the turn for
+// review, and sent to the review webhook ("handoff.requested") with the
+// email as the visitor gave it, so the helpdesk can reply.
+type Handoffs struct {
+	Store HandoffStore
+	// Redact, Metrics and Hook are optional.
+	Redact  func(string) string
+	Metrics interface{ ReviewItem(reason string) }
+	Hook    interface {
+		Send(event string, data any) bool
+	}
+	// ConsoleURL is the agent console, linked from the webhook.
+	ConsoleURL string
+}
+
+// RequestHandoff records the request and tells the helpdesk.
+func (h Handoffs) RequestHandoff(ctx context.Context, tenant string, r store.HandoffRequest) (store.HandoffTurn, error) {
+	stored := r
+	if h.Redact != nil {
+		stored.Email = h.Redact(r.Email)
+	}
+	ht, err := h.Store.AddHandoffRequest(ctx, tenant, stored)
+	if err != nil {
+		return ht, err
+	}
+	if ht.Queued && h.Metrics != nil {
+		h.Metrics.ReviewItem("handoff_requested")
+	}
+	if h.Hook != nil {
+		h.Hook.Send("handoff.requested", map[string]any{"tenant": tenant, "kb": ht.KB, "conversation_id": r.ConversationID,
+			"turn_id": r.TurnID, "user_id": ht.EndUser, "email": r.Email, "reason": "visitor_request", "console_url": h.ConsoleURL})
+	}
+	return ht, nil
+}

@@ -25,7 +25,7 @@ import (
 const DefaultPath = "/usr/bin/chromium"
 
 // Config sets up one browser; the zero value is a 1280×800 window and a
-// one-minute deadline.
+// two-minute deadline (a loaded CI machine is slow, not broken).
 type Config struct {
 	// Width and Height of the window in CSS pixels.
 	Width, Height int
@@ -70,7 +70,7 @@ func New(t testing.TB, cfg Config) *Browser {
 	tab, cancelBrowser := chromedp.NewContext(allocCtx)
 	// The browser starts on tab, so that it outlives the test's deadline
 	// long enough for a screenshot.
-	ctx, cancelTimeout := context.WithTimeout(tab, cmp.Or(cfg.Timeout, time.Minute))
+	ctx, cancelTimeout := context.WithTimeout(tab, cmp.Or(cfg.Timeout, 2*time.Minute))
 	stop := func() { cancelTimeout(); cancelBrowser(); cancelAlloc() }
 	// The viewport is emulated: a headless window is never narrower than
 	// 500 px, and the widget must work at 360.

@@ -63,6 +63,7 @@ func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 		d.Eval = app.EvalRuns{Runner: kit.EvalRunner()}
 		d.Digest = kit.Digests()
 		d.Demo = &httpapi.Demo{KB: "demo", Product: "Quillstack", PublicURL: "http://supportd.test"}
+		d.Handoffs = app.Handoffs{Store: kit.Store}
 		d.Ops.Metrics, d.Ops.MetricsHandler = m, m.Handler()
 		st := reflect.ValueOf(kit.Store)
 		eachDep(reflect.ValueOf(d).Elem(), "", func(_ string, f reflect.Value) {
@@ -311,6 +312,7 @@ func endpoints() []endpoint {
 		{method: "GET", route: "/metrics", scope: auth.ScopeAdmin, success: 200, target: fixed("/metrics")},
 		{method: "OPTIONS", route: "/v1/chat", success: 204, target: fixed("/v1/chat")},
 		{method: "OPTIONS", route: "/v1/turns/:id/feedback", success: 204, target: fixed("/v1/turns/1/feedback")},
+		{method: "OPTIONS", route: "/v1/conversations/:id/handoff", success: 204, target: fixed("/v1/conversations/1/handoff")},
 		{method: "POST", route: "/v1/chat", scope: auth.ScopeChat, success: 200, foreign: core.CodeKBNotFound,
 			body: map[string]string{"kb": "demo", "question": "How do I get a refund on an annual plan?"}, target: fixed("/v1/chat")},
 		{method: "POST", route: "/v1/retrieve", scope: auth.ScopeChat, success: 200, foreign: core.CodeKBNotFound,
@@ -347,6 +349,15 @@ func endpoints() []endpoint {
 					body: map[string]string{"conversation_id": ans.ConversationID, "rating": "up"},
 					changed: func() bool {
 						return f.b.count(t, `SELECT count(*) FROM feedback WHERE turn_id = $1`, ans.TurnID) == 1
+					}}
+			}},
+		{method: "POST", route: "/v1/conversations/:id/handoff", scope: auth.ScopeChat, success: 201, foreign: core.CodeNotFound,
+			target: func(t *testing.T, f *fixtures) request {
+				ans := f.answer(t, "")
+				return request{path: "/v1/conversations/" + ans.ConversationID + "/handoff",
+					body: map[string]any{"turn_id": ans.TurnID, "email": "visitor@example.com"},
+					changed: func() bool {
+						return f.b.count(t, `SELECT count(*) FROM handoff_requests WHERE turn_id = $1`, ans.TurnID) == 1
 					}}
 			}},
 		{method: "GET", route: "/v1/feedback", scope: auth.ScopeAgent, success: 200, foreignBody: ptr(`{"knowledge_bases":[],"documents":[]}`),

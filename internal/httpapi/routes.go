@@ -27,6 +27,8 @@ type Deps struct {
 	Digest Digests
 	// Privacy deletes conversations and end users on request.
 	Privacy Privacy
+	// Handoffs takes visitors' requests for a person.
+	Handoffs Handoffs
 	// Demo serves the /demo help-centre page; nil leaves it out.
 	Demo *Demo
 	Ops  Ops
@@ -119,6 +121,10 @@ func New(d Deps) *echo.Echo {
 		v1.GET("/review", handleReviewQueue(d.Review), agent)
 		v1.POST("/review/:id/resolve", handleResolveReview(d.Review), agent, small)
 		v1.GET("/review/export", handleReviewExport(d.Review), agent)
+	}
+	if d.Handoffs != nil {
+		v1.OPTIONS("/conversations/:id/handoff", preflight(d.Access.Origins))
+		v1.POST("/conversations/:id/handoff", handleHandoff(d.Handoffs), chat, small)
 	}
 	if d.Drift != nil {
 		v1.GET("/drift", handleDrift(d.Drift), admin)

@@ -20,6 +20,7 @@ import (
 	"supportd/internal/app"
 	"supportd/internal/auth"
 	"supportd/internal/browsertest"
+	"supportd/internal/guard"
 	"supportd/internal/httpapi"
 	"supportd/internal/ingest"
 	"supportd/internal/limit"
@@ -208,9 +209,33 @@ func TestWidgetAnswersWithCitationsAndTakesThumbsDown(t *testing.T) {
 	require.Empty(t, b.Dialogs())
 }
 
+// hookRecorder is a webhook that keeps what it was sent.
+type hookRecorder struct {
+	mu     sync.Mutex
+	events []map[string]any
+}
+
+func (h *hookRecorder) Send(event string, data any) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, map[string]any{"event": event, "data": data})
+	return true
+}
+
+func (h *hookRecorder) sent() []map[string]any {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]map[string]any(nil), h.events...)
+}
+
 func TestWidgetHandsOffHonestly(t *testing.T) {
 	t.Parallel()
-	s := newSite(t)
+	hook := &hookRecorder{}
+	s := newSite(t, func(d *httpapi.Deps) {
+		h := d.Handoffs.(app.Handoffs)
+		h.Redact, h.Hook, h.ConsoleURL = guard.NewRedactor(guard.DefaultRedactOptions()).Redact, hook, "http://supportd.test/console"
+		d.Handoffs = h
+	})
 	b := s.openDemo(t, browsertest.Config{Width: 360, Height: 740})
 	ask(b, weatherQuestion, ".card.handoff")
 	require.Equal(t, "A person will take it from here", widgetJS[string](b, `root.querySelector(".card.handoff h3").textContent`))
@@ -220,6 +245,33 @@ func TestWidgetHandsOffHonestly(t *testing.T) {
 	width := widgetJS[float64](b, `root.querySelector(".panel").getBoundingClientRect().right`)
 	require.LessOrEqual(t, width, 360.0)
 	b.Screenshot("handoff-360px")
+
+	// A malformed email is refused in place; a good one goes to the team.
+	b.Do(
+		chromedp.SendKeys(inWidget(".handoff-form input"), "not-an-email"),
+		chromedp.Click(inWidget(".handoff-form button")),
+		chromedp.WaitVisible(inWidget(".handoff-form [role=alert]")),
+	)
+	require.Equal(t, "Please enter a valid email address, or leave it empty.",
+		widgetJS[string](b, `root.querySelector(".handoff-form [role=alert]").textContent`))
+	b.Do(
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("supportd-chat").shadowRoot.querySelector(".handoff-form input").value = ""`),
+		chromedp.SendKeys(inWidget(".handoff-form input"), "visitor@example.com"),
+		chromedp.Click(inWidget(".handoff-form button")),
+		chromedp.WaitVisible(inWidget(".card.handoff [role=status]")),
+	)
+	require.Equal(t, "Sent. Our support team has the conversation and will reply to visitor@example.com.",
+		widgetJS[string](b, `root.querySelector(".card.handoff [role=status]").textContent`))
+
+	var stored string
+	require.NoError(t, s.kit.Store.Pool().QueryRow(context.Background(), `SELECT email FROM handoff_requests`).Scan(&stored))
+	require.Equal(t, guard.PlaceholderEmail, stored, "stored redacted")
+	sent := hook.sent()
+	require.Len(t, sent, 1)
+	require.Equal(t, "handoff.requested", sent[0]["event"])
+	data := sent[0]["data"].(map[string]any)
+	require.Equal(t, "visitor@example.com", data["email"], "the helpdesk gets the address to reply to")
+	require.Equal(t, "http://supportd.test/console", data["console_url"])
 	require.Empty(t, b.Problems())
 }
 

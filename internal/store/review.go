@@ -28,12 +28,8 @@ type Feedback struct {
 // or an unknown turn is core.CodeNotFound.
 func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb string, queued bool, err error) {
 	err = s.inTx(ctx, "add feedback", func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT coalesce(k.name, '') FROM turns t LEFT JOIN knowledge_bases k ON k.id = t.kb_id
-			WHERE t.id = $1 AND t.tenant_id = $2 AND t.conversation_id::text = $3`, f.TurnID, tenant, f.ConversationID).Scan(&kb)
-		if err == pgx.ErrNoRows {
-			return core.Errorf(core.CodeNotFound, "turn %d does not exist", f.TurnID)
-		}
-		if err != nil {
+		var err error
+		if kb, _, err = conversationTurn(ctx, tx, tenant, f.TurnID, f.ConversationID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO feedback (tenant_id, turn_id, rating, reason, comment) VALUES ($1, $2, $3, $4, $5)`,
@@ -43,15 +39,35 @@ func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb 
 		if f.Rating >= 0 {
 			return nil
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO review_items (tenant_id, turn_id, reason) VALUES ($1, $2, 'thumbs_down')
-			ON CONFLICT (turn_id) DO UPDATE SET reason = 'thumbs_down', status = 'pending', resolved_at = NULL,
-			    label = '', corrected_answer = '', expected_sources = '{}', missing_document = '', required_facts = '{}',
-			    resolved_by = '', export_id = NULL, created_at = now()
-			WHERE review_items.status = 'resolved' OR review_items.reason <> 'thumbs_down'`, tenant, f.TurnID)
-		queued = tag.RowsAffected() > 0
+		queued, err = queueReview(ctx, tx, tenant, f.TurnID, "thumbs_down")
 		return err
 	})
 	return kb, queued, err
+}
+
+// conversationTurn returns the knowledge base and end user of one of the
+// tenant's turns in the given conversation; any other turn is
+// core.CodeNotFound.
+func conversationTurn(ctx context.Context, tx pgx.Tx, tenant string, turnID int64, conversationID string) (kb, endUser string, err error) {
+	err = tx.QueryRow(ctx, `SELECT coalesce(k.name, ''), coalesce(t.end_user_id, '') FROM turns t
+		LEFT JOIN knowledge_bases k ON k.id = t.kb_id
+		WHERE t.id = $1 AND t.tenant_id = $2 AND t.conversation_id::text = $3`, turnID, tenant, conversationID).Scan(&kb, &endUser)
+	if err == pgx.ErrNoRows {
+		return "", "", core.Errorf(core.CodeNotFound, "turn %d does not exist", turnID)
+	}
+	return kb, endUser, err
+}
+
+// queueReview puts a turn in the review queue for reason, or puts it back
+// (relabelling cleared) when it was resolved or queued for another reason;
+// it says whether the queue changed.
+func queueReview(ctx context.Context, tx pgx.Tx, tenant string, turnID int64, reason string) (bool, error) {
+	tag, err := tx.Exec(ctx, `INSERT INTO review_items (tenant_id, turn_id, reason) VALUES ($1, $2, $3)
+		ON CONFLICT (turn_id) DO UPDATE SET reason = $3, status = 'pending', resolved_at = NULL,
+		    label = '', corrected_answer = '', expected_sources = '{}', missing_document = '', required_facts = '{}',
+		    resolved_by = '', export_id = NULL, created_at = now()
+		WHERE review_items.status = 'resolved' OR review_items.reason <> $3`, tenant, turnID, reason)
+	return tag.RowsAffected() > 0, err
 }
 
 // FeedbackCount is ratings of one knowledge base or document.
