@@ -33,7 +33,8 @@ func (a *App) API() httpapi.Deps {
 		Handoffs:  Handoffs{Store: a.Store, Metrics: a.Metrics, Hook: a.ReviewHook, ConsoleURL: cfg.PublicURL + "/console"},
 		Demo: &httpapi.Demo{KB: cfg.DemoKB, Key: cfg.DemoKey, Product: cmp.Or(cfg.ProductName, "Quillstack"),
 			PublicURL: cfg.PublicURL},
-		Ops: httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
+		Admin: httpapi.Admin{Keys: auth.New(a.Store, nil), Audit: a.Store, Conversations: a.Store},
+		Ops:   httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
 	}
 	if cfg.RedactStored {
 		redact := guard.NewRedactor(guard.DefaultRedactOptions()).Redact

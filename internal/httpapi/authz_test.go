@@ -64,6 +64,7 @@ func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 		d.Digest = kit.Digests()
 		d.Demo = &httpapi.Demo{KB: "demo", Product: "Quillstack", PublicURL: "http://supportd.test"}
 		d.Handoffs = app.Handoffs{Store: kit.Store}
+		d.Admin.Keys = auth.New(kit.Store, nil)
 		d.Ops.Metrics, d.Ops.MetricsHandler = m, m.Handler()
 		st := reflect.ValueOf(kit.Store)
 		eachDep(reflect.ValueOf(d).Elem(), "", func(_ string, f reflect.Value) {
@@ -329,6 +330,47 @@ func endpoints() []endpoint {
 				return request{path: "/v1/kbs/demo/documents?uri=" + uri, changed: func() bool {
 					return f.b.count(t, `SELECT count(*) FROM documents WHERE kb_id = $1 AND source_uri = $2`, f.kb.ID, uri) == 0
 				}}
+			}},
+		{method: "POST", route: "/v1/kbs", scope: auth.ScopeIngest, success: 201,
+			target: func(t *testing.T, f *fixtures) request {
+				f.seq++
+				name := fmt.Sprintf("made-%d", f.seq)
+				return request{path: "/v1/kbs", body: map[string]string{"name": name}, changed: func() bool {
+					return f.b.count(t, `SELECT count(*) FROM knowledge_bases WHERE tenant_id = $1 AND name = $2`, tenantA, name) == 1
+				}}
+			}},
+		{method: "GET", route: "/v1/kbs/:kb/stats", scope: auth.ScopeIngest, success: 200, foreign: core.CodeKBNotFound,
+			target: fixed("/v1/kbs/demo/stats")},
+		{method: "DELETE", route: "/v1/kbs/:kb", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeKBNotFound,
+			target: func(t *testing.T, f *fixtures) request {
+				f.seq++
+				kb := f.b.kit.KB(t, fmt.Sprintf("doomed-%d", f.seq))
+				return request{path: "/v1/kbs/" + kb.Name, changed: func() bool {
+					return f.b.count(t, `SELECT count(*) FROM knowledge_bases WHERE id = $1`, kb.ID) == 0
+				}}
+			}},
+		{method: "POST", route: "/v1/keys", scope: auth.ScopeAdmin, success: 201,
+			target: func(t *testing.T, f *fixtures) request {
+				f.seq++
+				name := fmt.Sprintf("issued-%d", f.seq)
+				return request{path: "/v1/keys", body: map[string]any{"name": name, "scopes": []string{"chat"}}, changed: func() bool {
+					return f.b.count(t, `SELECT count(*) FROM api_keys WHERE tenant_id = $1 AND name = $2`, tenantA, name) == 1
+				}}
+			}},
+		{method: "GET", route: "/v1/keys", scope: auth.ScopeAdmin, success: 200, target: fixed("/v1/keys")},
+		{method: "DELETE", route: "/v1/keys/:id", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeNotFound,
+			target: func(t *testing.T, f *fixtures) request {
+				_, k := issueKey(t, f.b.kit.Store, nil, auth.CreateParams{Tenant: tenantA, Scopes: []string{auth.ScopeChat}})
+				return request{path: "/v1/keys/" + k.ID, changed: func() bool {
+					return f.b.count(t, `SELECT count(*) FROM api_keys WHERE id = $1 AND revoked_at IS NOT NULL`, k.ID) == 1
+				}}
+			}},
+		{method: "GET", route: "/v1/audit", scope: auth.ScopeAdmin, success: 200, target: fixed("/v1/audit?action=documents.delete")},
+		{method: "GET", route: "/v1/conversations", scope: auth.ScopeAgent, success: 200, foreignBody: ptr(`{"conversations":[]}`),
+			target: fixed("/v1/conversations")},
+		{method: "GET", route: "/v1/conversations/:id", scope: auth.ScopeAgent, success: 200, foreign: core.CodeNotFound,
+			target: func(t *testing.T, f *fixtures) request {
+				return request{path: "/v1/conversations/" + f.answer(t, "").ConversationID}
 			}},
 		{method: "GET", route: "/v1/eval/runs", scope: auth.ScopeEval, success: 200, foreignBody: ptr(`{"runs":[]}`), target: fixed("/v1/eval/runs")},
 		{method: "GET", route: "/v1/eval/runs/:id", scope: auth.ScopeEval, success: 200, foreign: core.CodeNotFound,

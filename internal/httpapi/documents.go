@@ -27,6 +27,11 @@ type Library interface {
 	// error is for failures of the whole upload.
 	Upload(ctx context.Context, p ingest.UploadParams) (ingest.Report, error)
 	Delete(ctx context.Context, p ingest.DeleteParams) (int, error)
+	// CreateKB creates an empty knowledge base (core.CodeConflict when it
+	// exists); RemoveKB deletes one with its documents; Stats counts one.
+	CreateKB(ctx context.Context, tenant, name, actor string) (store.KB, error)
+	RemoveKB(ctx context.Context, tenant, name, actor string) error
+	Stats(ctx context.Context, tenant, name string) (store.KBStats, error)
 }
 
 func handleListKBs(lib Library) echo.HandlerFunc {

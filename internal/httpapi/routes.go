@@ -31,7 +31,16 @@ type Deps struct {
 	Handoffs Handoffs
 	// Demo serves the /demo help-centre page; nil leaves it out.
 	Demo *Demo
-	Ops  Ops
+	// Admin manages keys and reads the audit log and conversations.
+	Admin Admin
+	Ops   Ops
+}
+
+// Admin is the management API; each nil service leaves its routes out.
+type Admin struct {
+	Keys          Keys
+	Audit         AuditLog
+	Conversations Conversations
 }
 
 // Access decides who may call: API keys, widget origins, and the tenant
@@ -109,6 +118,9 @@ func New(d Deps) *echo.Echo {
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Documents.Library), ingest)
 	v1.POST("/kbs/:kb/documents", handleUpload(d.Documents.Library), ingest, upload)
 	v1.DELETE("/kbs/:kb/documents", handleDeleteDocuments(d.Documents.Library), ingest)
+	v1.POST("/kbs", handleCreateKB(d.Documents.Library), ingest, small)
+	v1.GET("/kbs/:kb/stats", handleKBStats(d.Documents.Library), ingest)
+	v1.DELETE("/kbs/:kb", handleDeleteKB(d.Documents.Library), admin)
 	if d.Eval != nil {
 		v1.GET("/eval/runs", handleListEvalRuns(d.Eval), eval)
 		v1.GET("/eval/runs/:id", handleGetEvalRun(d.Eval), eval)
@@ -135,6 +147,18 @@ func New(d Deps) *echo.Echo {
 	if d.Privacy != nil {
 		v1.DELETE("/conversations/:id", handleDeleteConversation(d.Privacy), admin)
 		v1.DELETE("/end-users/:id", handleDeleteEndUser(d.Privacy), admin)
+	}
+	if d.Admin.Keys != nil {
+		v1.POST("/keys", handleCreateKey(d.Admin.Keys), admin, small)
+		v1.GET("/keys", handleListKeys(d.Admin.Keys), admin)
+		v1.DELETE("/keys/:id", handleRevokeKey(d.Admin.Keys), admin)
+	}
+	if d.Admin.Audit != nil {
+		v1.GET("/audit", handleAuditLog(d.Admin.Audit), admin)
+	}
+	if d.Admin.Conversations != nil {
+		v1.GET("/conversations", handleListConversations(d.Admin.Conversations), agent)
+		v1.GET("/conversations/:id", handleGetConversation(d.Admin.Conversations), agent)
 	}
 	return e
 }

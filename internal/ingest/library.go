@@ -21,6 +21,10 @@ type Catalog interface {
 	Documents(ctx context.Context, kb store.KB) ([]store.Document, error)
 	// DocumentHashes maps every stored source URI of kb to its content hash.
 	DocumentHashes(ctx context.Context, kb store.KB) (map[string]string, error)
+	// KBStats counts a knowledge base's contents and use; RemoveKB deletes
+	// one and audits it. Both: core.CodeKBNotFound for an unknown one.
+	KBStats(ctx context.Context, tenant, name string) (store.KBStats, error)
+	RemoveKB(ctx context.Context, tenant, name, actor string) error
 	// InTx runs fn with a store bound to one transaction: a change
 	// (creating the knowledge base, writing or deleting documents) and its
 	// audit entry commit together or not at all.

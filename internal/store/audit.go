@@ -42,3 +42,25 @@ func (s *Store) AuditLog(ctx context.Context, tenant string, limit int) ([]Audit
 	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
 	return entries, translate(err, "read audit log")
 }
+
+// AuditFilter selects a page of the audit log, newest first.
+type AuditFilter struct {
+	Tenant string
+	// Action keeps one action ("key.create"); empty keeps all.
+	Action string
+	// Before pages: entries with smaller ids than this; 0 is the newest.
+	Before int64
+	Limit  int
+}
+
+// AuditPage returns one page of the tenant's audit log, newest first.
+func (s *Store) AuditPage(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, tenant_id, actor, action, target, details, created_at
+		FROM audit_log WHERE tenant_id = $1 AND ($2 = '' OR action = $2) AND ($3 = 0 OR id < $3)
+		ORDER BY id DESC LIMIT $4`, f.Tenant, f.Action, f.Before, max(f.Limit, 1))
+	if err != nil {
+		return nil, translate(err, "read audit log")
+	}
+	entries, err := pgx.CollectRows(rows, pgx.RowToStructByPos[AuditEntry])
+	return entries, translate(err, "read audit log")
+}

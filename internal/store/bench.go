@@ -15,16 +15,8 @@ import (
 // turns that referred to it keep their rows with the reference cleared. The
 // benchmarks use it to start each run from an empty knowledge base.
 func (s *Store) DeleteKB(ctx context.Context, tenant, name string) (bool, error) {
-	var id int64
-	err := s.db.QueryRow(ctx, `DELETE FROM knowledge_bases WHERE tenant_id = $1 AND name = $2 RETURNING id`, tenant, name).Scan(&id)
-	if err == pgx.ErrNoRows {
-		return false, nil
-	}
-	if err != nil {
-		return false, translate(err, "delete knowledge base")
-	}
-	_, err = s.db.Exec(ctx, `DROP INDEX IF EXISTS `+vectorIndex(id))
-	return true, translate(err, "drop the knowledge base's vector index")
+	_, ok, err := dropKB(ctx, s.db, tenant, name)
+	return ok, translate(err, "delete knowledge base")
 }
 
 // ServerVersion names the PostgreSQL and pgvector versions, such as

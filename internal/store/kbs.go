@@ -122,3 +122,63 @@ func (s *Store) KBs(ctx context.Context, tenant string) ([]KB, error) {
 	kbs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (KB, error) { return scanKB(r) })
 	return kbs, translate(err, "list knowledge bases")
 }
+
+// KBStats is what a knowledge base holds and how it has been used.
+type KBStats struct {
+	KB            KB         `json:"kb"`
+	Documents     int64      `json:"documents"`
+	Chunks        int64      `json:"chunks"`
+	Conversations int64      `json:"conversations"`
+	Turns         int64      `json:"turns"`
+	LastTurnAt    *time.Time `json:"last_turn_at"`
+}
+
+// KBStats counts the tenant's knowledge base's documents, chunks,
+// conversations and turns; an unknown one is core.CodeKBNotFound.
+func (s *Store) KBStats(ctx context.Context, tenant, name string) (KBStats, error) {
+	kb, err := s.KB(ctx, tenant, name)
+	if err != nil {
+		return KBStats{}, err
+	}
+	st := KBStats{KB: kb, Chunks: kb.ChunkCount}
+	err = s.db.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM documents WHERE kb_id = $1),
+		(SELECT count(*) FROM conversations WHERE kb_id = $1),
+		(SELECT count(*) FROM turns WHERE kb_id = $1),
+		(SELECT max(created_at) FROM turns WHERE kb_id = $1)`, kb.ID).
+		Scan(&st.Documents, &st.Conversations, &st.Turns, &st.LastTurnAt)
+	return st, translate(err, "count knowledge base")
+}
+
+// RemoveKB deletes the tenant's knowledge base with its documents, chunks
+// and vector index, and audits it, in one transaction. Conversations and
+// turns stay, no longer tied to it. An unknown one is core.CodeKBNotFound.
+func (s *Store) RemoveKB(ctx context.Context, tenant, name, actor string) error {
+	return s.inTx(ctx, "delete knowledge base", func(tx pgx.Tx) error {
+		chunks, ok, err := dropKB(ctx, tx, tenant, name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", name)
+		}
+		return audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: actor, Action: "kb.delete", Target: name,
+			Details: map[string]any{"chunks": chunks}})
+	})
+}
+
+// dropKB deletes a knowledge base (its rows cascade) and its vector index,
+// returning how many chunks it held and whether it existed.
+func dropKB(ctx context.Context, q querier, tenant, name string) (chunks int64, ok bool, err error) {
+	var id int64
+	err = q.QueryRow(ctx, `DELETE FROM knowledge_bases WHERE tenant_id = $1 AND name = $2
+		RETURNING id, chunk_count`, tenant, name).Scan(&id, &chunks)
+	if err == pgx.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	_, err = q.Exec(ctx, `DROP INDEX IF EXISTS `+vectorIndex(id))
+	return chunks, true, err
+}
