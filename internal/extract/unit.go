@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"supportd/internal/text"
 )
 
 // unitKind says how a unit is matched and printed.
@@ -166,14 +168,14 @@ func (s *splitter) flush() {
 	if len(s.para) == 0 {
 		return
 	}
-	text := strings.Join(s.para, " ")
+	txt := strings.Join(s.para, " ")
 	lone := len(s.para) == 1
 	s.para = s.para[:0]
-	if lone && isHeadingLine(text) {
-		s.units = append(s.units, unit{text: text, kind: kindHeading, list: -1})
+	if lone && isHeadingLine(txt) {
+		s.units = append(s.units, unit{text: txt, kind: kindHeading, list: -1})
 		return
 	}
-	for _, sent := range splitSentences(text) {
+	for _, sent := range text.Sentences(txt) {
 		s.units = append(s.units, unit{text: sent, kind: kindProse, list: -1})
 	}
 }
