@@ -4,7 +4,8 @@
 // through langchaingo. New picks one from configuration.
 //
 // It must not import the store, retrieval, assistant or HTTP packages; it
-// depends only on the shared core nouns (for error codes) and langchaingo.
+// depends only on the shared core nouns (for error codes), internal/text
+// and langchaingo.
 //
 // # What the hashing embedder can and cannot do
 //
@@ -13,9 +14,10 @@
 // signed feature hashing (FNV-1a, finalised with a MurmurHash3 mixer; one bit
 // gives the sign, the rest the index):
 //
-//   - words: lower-cased, Unicode-aware, reduced by a light English suffix
-//     stripper (plurals, -ing, -ed), so "passwords" matches "password"; a
-//     hyphenated compound also counts whole, so "Wi-Fi" matches "wifi";
+//   - words: as internal/text tokenizes and stems them (lower-cased,
+//     Unicode-aware, plurals, -ing and -ed stripped), so "passwords" matches
+//     "password"; a hyphenated compound also counts whole, so "Wi-Fi"
+//     matches "wifi";
 //   - word pairs: adjacent non-stop words within a sentence, so "screen
 //     timeout" counts for more than "screen" and "timeout" apart;
 //   - character 3- to 5-grams of each non-stop word, framed by '<' and '>',
@@ -43,7 +45,7 @@
 // unit vector rather than the zero vector, keeping cosine defined; it is
 // nearly orthogonal to every real text and so matches nothing.
 //
-// The model name, such as "hash-v1-384", encodes the recipe version and the
+// The model name, such as "hash-v2-384", encodes the recipe version and the
 // dimension. Any change that moves vectors must bump the version, because
 // vectors of different recipes are not comparable.
 package embed

@@ -17,7 +17,7 @@ type Params struct {
 	Provider string
 	// Model is the remote model name. For ProviderHash it may be left empty
 	// or must equal the name the hashing embedder reports (such as
-	// "hash-v1-384"), so a configuration cannot silently name another model.
+	// "hash-v2-384"), so a configuration cannot silently name another model.
 	Model string
 	// Dimension is the vector length: for ProviderHash, default
 	// DefaultHashingDimension; for remote providers, required.

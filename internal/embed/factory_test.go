@@ -12,9 +12,9 @@ func TestNewDefaultsToHashing(t *testing.T) {
 	require.NoError(t, err)
 	require.IsType(t, &Hashing{}, e)
 	require.Equal(t, DefaultHashingDimension, e.Dimension())
-	require.Equal(t, "hash-v1-384", e.Model())
+	require.Equal(t, "hash-v2-384", e.Model())
 
-	e, err = New(Params{Provider: ProviderHash, Dimension: 512, Model: "hash-v1-512"})
+	e, err = New(Params{Provider: ProviderHash, Dimension: 512, Model: "hash-v2-512"})
 	require.NoError(t, err)
 	require.Equal(t, 512, e.Dimension())
 }
@@ -40,7 +40,7 @@ func TestNewRejectsBadParams(t *testing.T) {
 	}{
 		{Params{Provider: "word2vec"}, `unknown provider "word2vec"`},
 		{Params{Dimension: 10}, "dimension 10 outside [64, 2000]"},
-		{Params{Model: "hash-v1-512"}, `model "hash-v1-512" does not match the hashing embedder "hash-v1-384"`},
+		{Params{Model: "hash-v1-512"}, `model "hash-v1-512" does not match the hashing embedder "hash-v2-384"`},
 		{Params{Provider: ProviderOllama, Model: "m"}, "dimension 0 outside"},
 	} {
 		_, err := New(tc.p)

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"supportd/internal/text"
 )
 
 const (
@@ -26,8 +27,9 @@ const (
 
 // hashingVersion names the feature recipe. Bump it whenever a change would
 // move any vector, so a knowledge base built by the old recipe is recognised
-// as incompatible (the model name is part of its identity).
-const hashingVersion = "v1"
+// as incompatible (the model name is part of its identity). v2 tokenizes,
+// stems and filters stop words through internal/text.
+const hashingVersion = "v2"
 
 // hashConfig is the feature recipe of the hashing embedder. Only
 // defaultHashConfig is reachable from outside the package; the other knobs
@@ -103,7 +105,7 @@ func newHashing(cfg hashConfig, model string) *Hashing {
 func (h *Hashing) Dimension() int { return h.cfg.dim }
 
 // Model returns a name that encodes the recipe version and the dimension,
-// such as "hash-v1-384".
+// such as "hash-v2-384".
 func (h *Hashing) Model() string { return h.model }
 
 // EmbedDocuments embeds each text. It fails only when ctx is done; a text
@@ -182,16 +184,16 @@ func (fs *featureSet) sorted() []feature {
 
 type hashScratch struct {
 	tokens []token
+	words  []text.Token
 	feats  featureSet
 	runes  []rune
-	buf    strings.Builder
 }
 
-func (h *Hashing) embed(text string) []float32 {
+func (h *Hashing) embed(txt string) []float32 {
 	s := h.scratch.Get().(*hashScratch)
 	defer h.scratch.Put(s)
 	s.feats.reset()
-	s.tokens = tokenize(s.tokens[:0], text, &h.cfg, &s.buf)
+	s.tokens, s.words = tokenize(s.tokens[:0], s.words, txt, &h.cfg)
 	h.collect(s)
 
 	v := make([]float32, h.cfg.dim)
@@ -210,14 +212,14 @@ func (h *Hashing) collect(s *hashScratch) {
 	var prev *token // previous content word, nil after a boundary
 	for i := range s.tokens {
 		t := &s.tokens[i]
-		if cfg.bigramBreak && t.brk {
+		if cfg.bigramBreak && t.Break {
 			prev = nil
 		}
 		if cfg.uniWeight > 0 {
 			s.feats.add(famUni, fnvString(familySeed(famUni), t.stem), t.prior)
-			if t.join && i > 0 {
+			if t.Join && i > 0 {
 				// The compound as one word: "Wi-Fi" also counts as "wifi".
-				k := fnvString(fnvString(familySeed(famUni), s.tokens[i-1].word), t.stem)
+				k := fnvString(fnvString(familySeed(famUni), s.tokens[i-1].Word), t.stem)
 				s.feats.add(famUni, k, 1)
 			}
 		}
@@ -240,7 +242,7 @@ func (h *Hashing) collect(s *hashScratch) {
 func (h *Hashing) charGrams(feats *featureSet, runes []rune, t *token) []rune {
 	const maxRunes = 40 // longer "words" are codes or garbage
 	runes = append(runes[:0], '<')
-	for _, r := range t.word {
+	for _, r := range t.Word {
 		runes = append(runes, r)
 	}
 	runes = append(runes, '>')
