@@ -61,6 +61,7 @@ func commands() []command {
 	return []command{
 		{"serve", "serve the HTTP API", runServe},
 		{"ingest", "sync files into a knowledge base", runIngest},
+		{"reembed", "embed a knowledge base's chunks again with the configured embedder", runReembed},
 		{"migrate", "apply database migrations", runMigrate},
 		{"config", "print the configuration table (Markdown)", runConfig},
 		{"eval", "score the assistant on a golden set (run, show, list)", runEval},

@@ -83,9 +83,13 @@ func CheckEmbedder(kb KB, model string, dim int) error {
 	if kb.EmbedModel == model && kb.EmbedDim == dim {
 		return nil
 	}
+	fix := "re-create the knowledge base or configure its embedder"
+	if kb.EmbedDim == dim {
+		fix = fmt.Sprintf("run 'supportd reembed --kb %s' to embed its chunks again, or configure its embedder", kb.Name)
+	}
 	return core.Errorf(core.CodeEmbeddingMismatch,
-		"knowledge base %q holds %d-dimensional vectors from %q, but the configured embedder is %q with %d dimensions; re-create the knowledge base or configure its embedder",
-		kb.Name, kb.EmbedDim, kb.EmbedModel, model, dim)
+		"knowledge base %q holds %d-dimensional vectors from %q, but the configured embedder is %q with %d dimensions; %s",
+		kb.Name, kb.EmbedDim, kb.EmbedModel, model, dim, fix)
 }
 
 // ensureVectorIndex creates the knowledge base's own HNSW index: partial on
