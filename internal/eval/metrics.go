@@ -7,9 +7,10 @@ import (
 	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"supportd/internal/text"
 )
 
 // NDCGDepth is the cut-off of [MetricNDCG10].
@@ -335,12 +336,11 @@ func f1(p, r float64) float64 {
 	return 2 * p * r / (p + r)
 }
 
-// wordTokens lower-cases s (after NFKC) and splits it into maximal runs of
-// letters and digits, with apostrophes deleted first so "don't" is one
-// word.
+// wordTokens is the words of s after NFKC, as internal/text tokenizes
+// them: lower case, maximal runs of letters and digits, an apostrophe
+// between letters dropped so "don't" is one word.
 func wordTokens(s string) []string {
-	s = strings.NewReplacer("'", "", "’", "").Replace(strings.ToLower(norm.NFKC.String(s)))
-	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	return text.Words(norm.NFKC.String(s))
 }
 
 // RougeL is the ROUGE-L F-measure (β = 1) of an answer against a
@@ -383,8 +383,7 @@ var (
 	// own line after code.
 	noticeRE = regexp.MustCompile(`(?m)^[ \t]*\[[^\]\n]*\][ \t]*$`)
 	// markerRE is a citation marker: [1], [P2], [P1, P3].
-	markerRE   = regexp.MustCompile(`\[\s*P?\d+(?:\s*[,;]\s*P?\d+)*\s*\]`)
-	sentenceRE = regexp.MustCompile(`[.!?]+\s+|\n`)
+	markerRE = regexp.MustCompile(`\[\s*P?\d+(?:\s*[,;]\s*P?\d+)*\s*\]`)
 )
 
 // SupportShare is the share of a sentence's content words that one
@@ -396,14 +395,12 @@ const SupportShare = 0.6
 //
 //  1. Lines that are entirely in square brackets (the assistant's notices)
 //     and citation markers ([1], [P2], [P1, P3]) are removed.
-//  2. The rest is split into sentences at newlines and at . ! ? followed
-//     by white space.
-//  3. A sentence's content words are its distinct word tokens (lower case,
-//     runs of letters and digits) minus English stopwords, each lightly
-//     stemmed (a final "ies" becomes "y", else one of "ing", "ed", "es",
-//     "e", "s" is cut when at least three letters remain), so "invoices"
-//     and "invoice" meet at "invoic". Sentences with no content word
-//     ("Yes.") are not counted.
+//  2. The rest is split into lines and each line into sentences
+//     (text.Sentences).
+//  3. A sentence's content words are its distinct content terms
+//     (text.Terms: words minus English stop words and single letters, each
+//     lightly stemmed), so "invoices" and "invoice" meet at "invoice".
+//     Sentences with no content word ("Yes.") are not counted.
 //  4. A sentence is supported when at least [SupportShare] (60%) of its
 //     content words occur, stemmed, in one single passage.
 //
@@ -418,7 +415,7 @@ func Groundedness(answer string, passages []string) (float64, bool) {
 	}
 	bags := make([]map[string]bool, len(passages))
 	for i, p := range passages {
-		bags[i] = setOf(stems(wordTokens(p)))
+		bags[i] = setOf(text.Terms(p))
 	}
 	supported := 0
 	for _, s := range sentences {
@@ -432,22 +429,14 @@ func Groundedness(answer string, passages []string) (float64, bool) {
 // answerSentences returns the content words of each countable sentence.
 func answerSentences(answer string) [][]string {
 	var out [][]string
-	for _, s := range sentenceRE.Split(answerBody(answer), -1) {
-		if words := contentWords(s); len(words) > 0 {
-			out = append(out, words)
+	for _, line := range strings.Split(answerBody(answer), "\n") {
+		for _, s := range text.Sentences(line) {
+			if words := distinct(text.Terms(s)); len(words) > 0 {
+				out = append(out, words)
+			}
 		}
 	}
 	return out
-}
-
-func contentWords(s string) []string {
-	var out []string
-	for _, w := range wordTokens(s) {
-		if !stopwords[w] {
-			out = append(out, w)
-		}
-	}
-	return distinct(stems(out))
 }
 
 func supportedBy(words []string, bags []map[string]bool) bool {
@@ -458,34 +447,3 @@ func supportedBy(words []string, bags []map[string]bool) bool {
 	}
 	return false
 }
-
-func stems(words []string) []string {
-	out := make([]string, len(words))
-	for i, w := range words {
-		out[i] = stem(w)
-	}
-	return out
-}
-
-// stem is the light stemmer of [Groundedness].
-func stem(w string) string {
-	if base, ok := strings.CutSuffix(w, "ies"); ok && len(base) >= 2 {
-		return base + "y"
-	}
-	for _, suffix := range []string{"ing", "ed", "es", "e", "s"} {
-		if base, ok := strings.CutSuffix(w, suffix); ok && utf8.RuneCountInString(base) >= 3 {
-			return base
-		}
-	}
-	return w
-}
-
-// stopwords are English function words, ignored when judging support.
-var stopwords = setOf(strings.Fields(`a about above after again against all also am an and any are
-as at be because been before being below between both but by can cannot could did do does doing
-dont down during each either etc few for from further had has have having he her here hers him his
-how i if in into is isnt it its itself just let may me might more most must my no nor not of off on
-once only or other our ours out over own per same she should so some such than that thats the their
-theirs them then there theres these they this those through to too under until up upon very via was
-we were what whats when where which while who whom why will with within without would you your
-youre yours yourself yes ok okay`))
