@@ -2,8 +2,9 @@ package ingest
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"supportd/internal/text"
 )
 
 // piece is a unit of packing: a paragraph, line, sentence, word or word
@@ -71,19 +72,19 @@ func (c *Chunker) newPiece(text, sep string, n int) piece {
 	return piece{text: text, sep: sep, tokens: n, cost: cost}
 }
 
-// splitAt splits text at one level, dropping blank parts, and returns the
-// separator that joins the parts.
-func splitAt(level int, text string, limit int) (parts []string, sep string) {
+// splitAt splits s at one level, dropping blank parts, and returns the
+// separator that joins the parts. Sentences are text.Sentences.
+func splitAt(level int, s string, limit int) (parts []string, sep string) {
 	switch level {
 	case levelLines:
-		parts, sep = strings.Split(text, "\n"), "\n"
+		parts, sep = strings.Split(s, "\n"), "\n"
 	case levelSentences:
-		parts, sep = sentences(text), " "
+		parts, sep = text.Sentences(s), " "
 	case levelWords:
-		parts, sep = strings.Fields(text), " "
+		parts, sep = strings.Fields(s), " "
 	default:
 		// A string of n bytes has at most n tokens: cl100k merges bytes.
-		parts, sep = byteChunks(text, limit), ""
+		parts, sep = byteChunks(s, limit), ""
 	}
 	kept := parts[:0]
 	for _, p := range parts {
@@ -92,35 +93,6 @@ func splitAt(level int, text string, limit int) (parts []string, sep string) {
 		}
 	}
 	return kept, sep
-}
-
-// sentences splits s after sentence-ending punctuation (optionally followed
-// by closing quotes or brackets) that is followed by whitespace, and after
-// CJK full stops.
-func sentences(s string) []string {
-	var out []string
-	start, ended := 0, false
-	for i, r := range s {
-		switch {
-		case unicode.IsSpace(r):
-			if ended && i > start {
-				out = append(out, strings.TrimSpace(s[start:i]))
-				start = i
-			}
-			ended = false
-		case strings.ContainsRune("。！？", r):
-			end := i + utf8.RuneLen(r)
-			out = append(out, strings.TrimSpace(s[start:end]))
-			start, ended = end, false
-		case strings.ContainsRune(".!?…", r):
-			ended = true
-		case strings.ContainsRune(`"')]”’»`, r):
-			// A closer after the terminator keeps the sentence ended.
-		default:
-			ended = false
-		}
-	}
-	return append(out, strings.TrimSpace(s[start:]))
 }
 
 // byteChunks cuts s into parts of at most limit bytes at rune boundaries;
