@@ -25,7 +25,7 @@ func IsStopWord(w string) bool {
 		"someone", "something", "such", "than", "thank", "thanks",
 		"that", "thats", "the", "their", "theirs", "them", "themselves", "then", "there", "theres",
 		"these", "they", "this", "those", "through", "to", "too", "under", "until", "up",
-		"upon", "us", "ve", "very", "via", "want",
+		"upon", "us", "use", "used", "uses", "using", "ve", "very", "via", "want",
 		"was", "wasnt", "way", "ways", "we", "were", "what", "whats", "when", "where",
 		"whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within",
 		"without", "wonder", "wondering", "wont", "would", "wouldnt", "yes", "yet", "you", "your",
