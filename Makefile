@@ -51,8 +51,9 @@ bench-ingest: db build ## ingestion throughput with the built-in embedder (10k c
 bench-retrieval: db build ## hybrid retrieval latency p50/p95 and HNSW recall@10 over 100k chunks
 	@$(BIN) bench retrieval --chunks 100000
 
-bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual set (vector, full text, hybrid)
+bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual and developer-docs sets (vector, full text, hybrid)
 	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10
+	@$(BIN) bench quality --dataset ../shared/datasets/anthropic-docs
 
 FUZZTIME ?= 10s
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s; CI uses 4s)
