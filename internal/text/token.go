@@ -41,7 +41,7 @@ func Tokenize(dst []Token, s string) []Token {
 		}
 		w := s[start:end]
 		if apos {
-			w = strings.NewReplacer("'", "", "\u2019", "").Replace(w)
+			w = strings.Map(dropApostrophe, w)
 		}
 		dst = append(dst, Token{Word: w, Break: brk, Join: join, Spaceless: spaceless})
 		start, apos, brk, join = -1, false, false, false
@@ -73,6 +73,13 @@ func Tokenize(dst []Token, s string) []Token {
 	}
 	flush(len(s))
 	return dst
+}
+
+func dropApostrophe(r rune) rune {
+	if r == '\'' || r == '\u2019' {
+		return -1
+	}
+	return r
 }
 
 // Words returns the Word of each token of s, in order, repeats included.
