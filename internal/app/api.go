@@ -22,7 +22,7 @@ func (a *App) API() httpapi.Deps {
 	d := httpapi.Deps{
 		Log:    a.Log,
 		Access: httpapi.Access{Origins: a.Store, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies},
-		Chat: httpapi.Chat{Answerer: a.Assistant, ClientLimit: Limiter{a.ClientLimit},
+		Chat: httpapi.Chat{Answerer: a.Assistant, ClientLimit: Limiter{a.ClientLimit}, Keepalive: cfg.SSEKeepalive,
 			WidgetLimit: Limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.Redis, "supportd:rl:widget:")}},
 		Documents: httpapi.Documents{Library: a.Library, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20},
 		Eval:      EvalRuns{a.EvalRunner()},

@@ -217,6 +217,10 @@ type Turn struct {
 	// OnToken, when set, receives the answer as it is produced (streaming).
 	// Its error aborts a model generation.
 	OnToken func(ctx context.Context, text string) error
+	// OnStatus, when set, is told once that the answer is degraded, before
+	// the text that stands in for the model's is sent: the mode it falls
+	// back to and why. It must not block.
+	OnStatus func(ctx context.Context, mode core.Mode, reason string)
 	// History is the conversation so far when the caller holds it rather
 	// than the store: an evaluation case carries the exchanges before its
 	// question. It folds into the question exactly as a stored
@@ -270,6 +274,9 @@ func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (core.A
 	o, err := a.settle(ctx, w, history)
 	if err != nil {
 		return core.Answer{}, err
+	}
+	if o.reason != "" && t.OnStatus != nil {
+		t.OnStatus(ctx, o.mode, o.reason)
 	}
 	for _, text := range o.unsent {
 		_ = a.emit(ctx, t, text) // a client that went away is noticed through ctx

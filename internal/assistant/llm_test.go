@@ -290,3 +290,16 @@ func TestClientDisconnectCancelsTheModelAndIsNotAFailure(t *testing.T) {
 	require.Equal(t, "closed", b.kit.Gateway.BreakerStates()["openai:model-a"])
 	require.Zero(t, countTurns(t, bundle{kit: b.kit}))
 }
+
+// A model that stalls costs one first-token deadline: it is asked once,
+// and the help centre answers as soon as the deadline passes.
+func TestStalledModelIsAskedOnceThenTheHelpCentreAnswers(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 2, testkit.Options{Gateway: llm.GatewayParams{FirstToken: 200 * time.Millisecond, Total: time.Minute, MaxAttempts: 3}})
+	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindLatency, Delay: time.Minute})
+	ans, _ := b.ask(t, refundQuestion)
+	require.Equal(t, core.ModeExtractive, ans.Mode)
+	require.Equal(t, "first_token_timeout", ans.DegradedReason)
+	require.Equal(t, 1, b.fakes[0].Count("/chat/completions"), "not retried on the same model")
+	require.Zero(t, b.fakes[1].Count("/chat/completions"), "no model starts after the deadline")
+}

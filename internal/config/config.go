@@ -39,6 +39,7 @@ type Config struct {
 	Candidates       int
 	RetrieveTimeout  time.Duration
 	RequestTimeout   time.Duration
+	SSEKeepalive     time.Duration
 	MaxQuestionChars int
 	MinConfidence    float64
 	ExtractSentences int
@@ -319,6 +320,7 @@ func Vars() []Var {
 		{Env: "SUPPORTD_TEXT_WEIGHT", Area: Retrieval, Default: "1.5", Help: "weight of the full-text (BM25) ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.TextWeight })},
 		{Env: "SUPPORTD_VECTOR_WEIGHT", Area: Retrieval, Default: "1", Help: "weight of the vector ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.VectorWeight })},
 		{Env: "SUPPORTD_RETRIEVE_TIMEOUT", Area: Retrieval, Default: "3s", Help: "deadline of retrieval (embedding the question included)", set: duration(10*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.RetrieveTimeout })},
+		{Env: "SUPPORTD_SSE_KEEPALIVE", Area: HTTP, Default: "5s", Help: "a streamed answer with nothing to send sends an SSE comment this often", set: duration(100*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.SSEKeepalive })},
 		{Env: "SUPPORTD_REQUEST_TIMEOUT", Area: HTTP, Default: "30s", Help: "deadline of a whole answer", set: duration(100*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.RequestTimeout })},
 		{Env: "SUPPORTD_MAX_QUESTION_CHARS", Area: Answer, Default: "16000", Help: "longest question accepted, in characters", set: integer(10, 100000, func(c *Config) *int { return &c.MaxQuestionChars })},
 		{Env: "SUPPORTD_MIN_CONFIDENCE", Area: Answer | Review | Drift, Default: "0.35", Help: "below this confidence the assistant hands off to a human instead of answering", set: fraction(func(c *Config) *float64 { return &c.MinConfidence })},
@@ -332,7 +334,7 @@ func Vars() []Var {
 		{Env: "SUPPORTD_LLM_FALLBACK_MODEL", Area: LLM, Default: "", Help: "secondary model name", set: str(func(c *Config) *string { return &c.FallbackModel })},
 		{Env: "SUPPORTD_LLM_FALLBACK_BASE_URL", Area: LLM, Default: "", Help: "secondary model's endpoint", set: str(func(c *Config) *string { return &c.FallbackBaseURL })},
 		{Env: "SUPPORTD_LLM_FALLBACK_API_KEY", Area: LLM, Default: "", Secret: true, Help: "secondary model's API key", set: str(func(c *Config) *string { return &c.FallbackAPIKey })},
-		{Env: "SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT", Area: LLM, Default: "5s", Help: "per attempt: give up when no token arrived by then", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.FirstTokenTimeout })},
+		{Env: "SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT", Area: LLM, Default: "5s", Help: "the answer's first-token deadline: a model with no token by then is abandoned (not retried) for the fallback model or the extractive answer", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.FirstTokenTimeout })},
 		{Env: "SUPPORTD_LLM_TIMEOUT", Area: LLM, Default: "20s", Help: "whole model answer, retries and fallback model included", set: duration(10*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.LLMTimeout })},
 		{Env: "SUPPORTD_LLM_MAX_ATTEMPTS", Area: LLM, Default: "3", Help: "attempts per model for retryable failures (timeouts, 429, 5xx)", set: integer(1, 10, func(c *Config) *int { return &c.LLMMaxAttempts })},
 		{Env: "SUPPORTD_LLM_MAX_TOKENS", Area: LLM, Default: "512", Help: "longest model answer in tokens", set: integer(16, 32000, func(c *Config) *int { return &c.LLMMaxTokens })},

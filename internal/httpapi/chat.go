@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,7 +39,8 @@ type chatRequest struct {
 
 // handleChat answers a question as JSON, or as server-sent events when the
 // client accepts text/event-stream.
-func handleChat(a Answerer) echo.HandlerFunc {
+func handleChat(d Chat) echo.HandlerFunc {
+	a := d.Answerer
 	return func(c echo.Context) error {
 		var req chatRequest
 		if err := decodeJSON(c, &req); err != nil {
@@ -51,7 +55,7 @@ func handleChat(a Answerer) echo.HandlerFunc {
 			return core.Errorf(core.CodeInvalid, "user_id must be at most 200 characters")
 		}
 		if strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/event-stream") {
-			return streamChat(c, a, turn)
+			return streamChat(c, d, turn)
 		}
 		ans, err := a.Answer(c.Request().Context(), turn)
 		if err != nil {
@@ -77,12 +81,26 @@ const (
 	streamErrKey = "supportd.stream_error"
 )
 
-// sse writes server-sent events; the first event commits a 200.
+// sse writes server-sent events; the first event or comment commits a
+// 200. Its methods may be called from the keepalive goroutine and the
+// answer's at once.
 type sse struct {
-	c echo.Context
+	c  echo.Context
+	mu sync.Mutex
 }
 
-func (s sse) send(event string, data any) error {
+func (s *sse) send(event string, data any) error {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	return s.write(fmt.Sprintf("event: %s\ndata: %s\n\n", event, b))
+}
+
+// write sends raw event-stream text and flushes it.
+func (s *sse) write(text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	w := s.c.Response()
 	if !w.Committed {
 		h := w.Header()
@@ -91,15 +109,43 @@ func (s sse) send(event string, data any) error {
 		h.Set("X-Accel-Buffering", "no")
 		w.WriteHeader(http.StatusOK)
 	}
-	b, err := json.Marshal(data)
-	if err != nil {
-		return err
-	}
-	if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b); err != nil {
+	if _, err := w.Write([]byte(text)); err != nil {
 		return err
 	}
 	w.Flush()
 	return nil
+}
+
+// keepalive sends an SSE comment every interval until the returned stop
+// is called, so that a stream waiting on a slow model is not taken for a
+// dead one by a proxy or the widget.
+func (s *sse) keepalive(d Chat) (stop func()) {
+	tick := d.Tick
+	if tick == nil {
+		tick = func(d time.Duration) (<-chan time.Time, func()) { t := time.NewTicker(d); return t.C, t.Stop }
+	}
+	ticks, stopTicker := tick(cmp.Or(d.Keepalive, 5*time.Second))
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case <-ticks:
+				if s.write(": keepalive\n\n") != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { stopTicker(); close(done); <-finished }
+}
+
+// statusEvent says the answer is degraded and what the client will get.
+type statusEvent struct {
+	Mode           core.Mode `json:"mode"`
+	DegradedReason string    `json:"degraded_reason"`
 }
 
 type doneEvent struct {
@@ -113,17 +159,23 @@ type doneEvent struct {
 }
 
 // streamChat streams the answer as "token" events, then "citations" and
-// a final "done" with mode and usage. Errors before the first event get a
-// real status; after it, an "error" event.
-func streamChat(c echo.Context, a Answerer, turn assistant.Turn) error {
-	s := sse{c: c}
+// a final "done" with mode and usage; a "status" event says when it
+// degrades, and a comment keeps a quiet stream alive. Errors before the
+// first event get a real status; after it, an "error" event.
+func streamChat(c echo.Context, d Chat, turn assistant.Turn) error {
+	s := &sse{c: c}
 	turn.OnToken = func(ctx context.Context, text string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		return s.send("token", map[string]string{"text": text})
 	}
-	ans, err := a.Answer(c.Request().Context(), turn)
+	turn.OnStatus = func(_ context.Context, mode core.Mode, reason string) {
+		_ = s.send("status", statusEvent{Mode: mode, DegradedReason: reason}) // a client that went away is noticed through ctx
+	}
+	stop := s.keepalive(d)
+	ans, err := d.Answerer.Answer(c.Request().Context(), turn)
+	stop()
 	if err != nil {
 		if err := abandoned(c, err); err == nil {
 			return nil

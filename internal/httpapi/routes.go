@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.opentelemetry.io/otel/trace"
@@ -63,6 +64,11 @@ type Chat struct {
 	// a widget key; nil is unlimited.
 	ClientLimit RateLimiter
 	WidgetLimit RateLimiter
+	// Keepalive is how often a stream that has nothing to send sends an
+	// SSE comment, so proxies and the widget know it is alive; default 5 s.
+	// Tick makes its ticker (default time.NewTicker), for tests.
+	Keepalive time.Duration
+	Tick      func(d time.Duration) (<-chan time.Time, func())
 }
 
 // Documents are the knowledge bases and their documents.
@@ -112,7 +118,7 @@ func New(d Deps) *echo.Echo {
 	small, upload := limitBody(smallBodyBytes), limitBody(d.Documents.MaxUploadBytes)
 	v1 := e.Group("/v1")
 	v1.OPTIONS("/chat", preflight(d.Access.Origins))
-	v1.POST("/chat", handleChat(d.Chat.Answerer), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
+	v1.POST("/chat", handleChat(d.Chat), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
 	v1.POST("/retrieve", handleRetrieve(d.Chat.Answerer), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
 	v1.GET("/kbs", handleListKBs(d.Documents.Library), ingest)
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Documents.Library), ingest)

@@ -172,11 +172,21 @@ type doneEvent struct {
 	Usage          *core.Usage `json:"usage"`
 }
 
+// statusEvent is the wire form of the event saying an answer degrades.
+type statusEvent struct {
+	Mode           string `json:"mode"`
+	DegradedReason string `json:"degraded_reason"`
+}
+
 // streamedAnswer is what a streamed answer's events carried.
 type streamedAnswer struct {
 	tokens    []string
 	citations []core.Citation
 	done      doneEvent
+	// status is the "status" event, nil when the answer did not degrade;
+	// statusAt is how many tokens came before it.
+	status   *statusEvent
+	statusAt int
 }
 
 // text is the answer as the client assembled it.
@@ -190,8 +200,9 @@ func (s streamedAnswer) answer() chatAnswer {
 }
 
 // requireAnswerEvents checks the order of a finished stream — one or more
-// "token" events, then exactly one "citations", then "done" — and decodes
-// each strictly.
+// "token" events with at most one "status" among them, then exactly one
+// "citations", then "done" — and decodes each strictly. A degraded answer
+// has its status event, an undegraded one none.
 func requireAnswerEvents(t *testing.T, events []sseEvent) streamedAnswer {
 	t.Helper()
 	names := make([]string, len(events))
@@ -203,6 +214,12 @@ func requireAnswerEvents(t *testing.T, events []sseEvent) streamedAnswer {
 	require.Equal(t, []string{"citations", "done"}, names[n-2:], "events: %v", names)
 	var s streamedAnswer
 	for i, ev := range events[:n-2] {
+		if ev.name == "status" {
+			require.Nil(t, s.status, "one status event: %v", names)
+			s.status, s.statusAt = &statusEvent{}, len(s.tokens)
+			decodeStrict(t, []byte(ev.data), s.status)
+			continue
+		}
 		require.Equal(t, "token", ev.name, "event %d of %v", i, names)
 		var tok struct {
 			Text string `json:"text"`
@@ -212,6 +229,12 @@ func requireAnswerEvents(t *testing.T, events []sseEvent) streamedAnswer {
 	}
 	decodeStrict(t, []byte(events[n-2].data), &s.citations)
 	decodeStrict(t, []byte(events[n-1].data), &s.done)
+	if s.done.DegradedReason == "" {
+		require.Nil(t, s.status, "an undegraded answer sends no status event")
+	} else {
+		require.Equal(t, &statusEvent{Mode: s.done.Mode, DegradedReason: s.done.DegradedReason}, s.status,
+			"a degraded answer says so before its fallback text")
+	}
 	return s
 }
 
@@ -443,7 +466,7 @@ func TestChatStreamReportsLateFailureAsErrorEvent(t *testing.T) {
 	require.NotEmpty(t, events)
 	last := events[len(events)-1]
 	for _, ev := range events[:len(events)-1] {
-		require.Equal(t, "token", ev.name, "only tokens precede the error")
+		require.Contains(t, []string{"token", "status"}, ev.name, "only tokens and the degraded status precede the error")
 	}
 	require.Equal(t, "error", last.name)
 	var e struct {

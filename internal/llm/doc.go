@@ -2,9 +2,10 @@
 // they misbehave. A Provider is one model behind one endpoint, reached
 // through langchaingo (any OpenAI-compatible server, Anthropic, Ollama).
 // The Gateway puts the resilience stack around a chain of providers:
-// per-attempt first-token and whole-answer deadlines, retries with
-// exponential backoff and jitter for retryable failures only (honouring
-// Retry-After, never past the deadline), a circuit breaker per provider
+// the request's first-token deadline (a silent model is abandoned, never
+// retried) and whole-answer deadline, retries with exponential backoff and
+// jitter for retryable failures only (honouring Retry-After, never past
+// either deadline), a circuit breaker per provider
 // (sony/gobreaker), a request and token rate limit per provider, and
 // fallback down the chain. Every failure is classified (Kind) so the caller
 // can say honestly why it degraded.

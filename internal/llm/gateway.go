@@ -31,7 +31,10 @@ type Member struct {
 
 // GatewayParams tunes a Gateway.
 type GatewayParams struct {
-	FirstToken  time.Duration // per attempt; default 5 s
+	// FirstToken is the request's first-token deadline, default 5 s: an
+	// attempt, a retry or the next model starts only before it, and a
+	// model that has not sent a token by then is abandoned, not retried.
+	FirstToken  time.Duration
 	Total       time.Duration // whole generation across attempts; default 20 s
 	MaxAttempts int           // per provider; default 3
 	BackoffBase time.Duration // default 100 ms, doubling, ±50% jitter
@@ -181,18 +184,23 @@ func (e *ChainError) Unwrap() error { return e.Last }
 func (g *Gateway) Generate(ctx context.Context, req Request) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, g.p.Total)
 	defer cancel()
+	firstBy := time.Now().Add(g.p.FirstToken)
 	res := Result{}
 	var last *Error
 	for i, m := range g.chain {
 		name := m.Provider.Name()
-		if kind, ok := g.admit(ctx, m, req); !ok {
+		kind, ok := g.admit(ctx, m, req)
+		if ok && !time.Now().Before(firstBy) {
+			kind, ok = KindFirstToken, false
+		}
+		if !ok {
 			last = &Error{Provider: name, Kind: kind}
 			res.Skipped = append(res.Skipped, Skip{name, kind})
 			g.p.OnSkip(name, kind)
 			continue
 		}
 		began := time.Now()
-		resp, attempts, err := g.tryProvider(ctx, m, req, &res.Charges)
+		resp, attempts, err := g.tryProvider(ctx, m, req, firstBy, &res.Charges)
 		res.Attempts += attempts
 		if err == nil {
 			g.p.Observe("llm", time.Since(began))
@@ -234,17 +242,18 @@ func (g *Gateway) admit(ctx context.Context, m gatewayMember, req Request) (Kind
 }
 
 // tryProvider makes up to MaxAttempts attempts at one provider, backing off
-// between retryable failures and never sleeping past the deadline. What
-// each call billed is appended to charges.
-func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request, charges *[]Charge) (Response, int, error) {
+// between retryable failures and never sleeping past the deadline or the
+// first-token deadline firstBy. What each call billed is appended to
+// charges.
+func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request, firstBy time.Time, charges *[]Charge) (Response, int, error) {
 	attempts := 0
 	var override time.Duration
 	backoff := retry.WithMaxRetries(uint64(g.p.MaxAttempts-1),
 		retry.WithJitterPercent(50, retry.NewExponential(g.p.BackoffBase)))
-	backoff = deadlineBackoff(ctx, backoff, &override)
+	backoff = deadlineBackoff(ctx, firstBy, backoff, &override)
 	resp, err := retry.DoValue(ctx, backoff, func(ctx context.Context) (Response, error) {
 		attempts++
-		resp, err := m.breaker.Execute(func() (Response, error) { return g.attempt(ctx, m.Provider, req) })
+		resp, err := m.breaker.Execute(func() (Response, error) { return g.attempt(ctx, m.Provider, req, firstBy) })
 		if err == nil {
 			*charges = append(*charges, Charge{Provider: m.Provider.Name(), Model: m.Provider.Model(), Usage: resp.Usage})
 			m.config.observe(nil)
@@ -265,8 +274,8 @@ func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request,
 }
 
 // deadlineBackoff lets a Retry-After replace the computed delay and stops
-// retrying when the delay would end past ctx's deadline.
-func deadlineBackoff(ctx context.Context, next retry.Backoff, override *time.Duration) retry.Backoff {
+// retrying when the delay would end past ctx's deadline or firstBy.
+func deadlineBackoff(ctx context.Context, firstBy time.Time, next retry.Backoff, override *time.Duration) retry.Backoff {
 	return retry.BackoffFunc(func() (time.Duration, bool) {
 		d, stop := next.Next()
 		if stop {
@@ -278,16 +287,19 @@ func deadlineBackoff(ctx context.Context, next retry.Backoff, override *time.Dur
 		if dl, has := ctx.Deadline(); has && time.Until(dl) <= d {
 			return 0, true
 		}
+		if time.Until(firstBy) <= d {
+			return 0, true
+		}
 		return d, false
 	})
 }
 
-// attempt is one upstream call with the first-token deadline: a timer
-// cancels the call unless a token arrives first.
-func (g *Gateway) attempt(ctx context.Context, p Provider, req Request) (Response, error) {
+// attempt is one upstream call with the first-token deadline firstBy: a
+// timer cancels the call unless a token arrives first.
+func (g *Gateway) attempt(ctx context.Context, p Provider, req Request, firstBy time.Time) (Response, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	timer := time.AfterFunc(g.p.FirstToken, func() { cancel(errFirstToken) })
+	timer := time.AfterFunc(time.Until(firstBy), func() { cancel(errFirstToken) })
 	defer timer.Stop()
 	inner := req
 	shown := false // whether the caller has seen text of this attempt

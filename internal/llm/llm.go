@@ -122,7 +122,9 @@ func (e *Error) retryable() bool {
 		return false
 	}
 	switch e.Kind {
-	case KindTimeout, KindFirstToken, KindRateLimited, KindServer, KindMalformed, KindInterrupted, KindNetwork:
+	case KindRateLimited, KindServer, KindMalformed, KindInterrupted, KindNetwork:
+		// Not a timeout: a model that was too slow once is abandoned for
+		// the fallback rather than waited for again.
 		return true
 	}
 	return false
