@@ -26,6 +26,7 @@ func benchmarks() []command {
 		{"quality", "hit@k and MRR@10 of each retrieval method and fusion variant on a question set", runBenchQuality},
 		{"gateway", "LLM path overhead, cache-hit throughput against a bare handler, answers during a model outage", runBenchGateway},
 		{"eval", "evaluation throughput on the demo golden set", runBenchEval},
+		{"faults", "answer latency under each injected model fault against the first-token budget", runBenchFaults},
 	}
 }
 
@@ -151,14 +152,9 @@ func runBenchGateway(ctx context.Context, env *environment, args []string) error
 		return err
 	}
 	p.Corpus, p.Golden = cfg.DemoCorpus, cfg.EvalGolden
-	fake := fakellm.New(fakellm.Options{})
-	fakeTS := httptest.NewServer(fake.Handler())
-	defer fakeTS.Close()
-	// The server under test: the real composition with the fake as its
-	// only model, no shared tier, no limits and no keys.
-	cfg.LLMProvider, cfg.LLMModel, cfg.LLMBaseURL, cfg.LLMAPIKey = "openai", "fake", fakeTS.URL+"/v1", "bench"
-	cfg.FallbackProvider, cfg.RedisURL, cfg.ClientRPM, cfg.WidgetRPM, cfg.DailyTokenBudget = "", "", 0, 0, 0
-	cfg.BreakerFailures, cfg.BreakerCooldown, cfg.Auth, cfg.LogLevel = 5, time.Hour, "off", "error"
+	fake, stop := withFakeModel(&cfg)
+	defer stop()
+	cfg.BreakerFailures, cfg.BreakerCooldown = 5, time.Hour
 	model, err := llm.NewProvider(llm.ProviderParams{Kind: llm.OpenAI, Model: "fake", BaseURL: cfg.LLMBaseURL, APIKey: "bench"})
 	if err != nil {
 		return err
@@ -167,6 +163,49 @@ func runBenchGateway(ctx context.Context, env *environment, args []string) error
 		return bench.Gateway(ctx, bench.GatewayDeps{Deps: d, API: httpapi.New(a.API()), Model: model, Outage: outage{fake},
 			Prompts: a.Prompts, Product: cfg.ProductName, TopK: cfg.TopK, MaxTokens: cfg.LLMMaxTokens, FirstToken: cfg.FirstTokenTimeout}, p)
 	})
+}
+
+func runBenchFaults(ctx context.Context, env *environment, args []string) error {
+	var p bench.FaultsParams
+	cfg, _, err := loadConfig(env, "bench faults", "[--n N] [--first-token D] [--total D]", benchSettings|config.Answer|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+		fs.IntVar(&p.N, "n", 20, "questions asked under each fault")
+		fs.DurationVar(&p.FirstToken, "first-token", time.Second, "the server's first-token deadline")
+		fs.DurationVar(&p.Total, "total", 3*time.Second, "the server's whole-answer deadline (bounds the hanging model)")
+	})
+	if err != nil {
+		return err
+	}
+	p.Corpus, p.Golden = cfg.DemoCorpus, cfg.EvalGolden
+	fake, stop := withFakeModel(&cfg)
+	defer stop()
+	// No cache and a breaker that never opens, so that every question
+	// meets the fault.
+	cfg.BreakerFailures, cfg.BreakerCooldown = 1<<30, time.Second
+	cfg.FirstTokenTimeout, cfg.LLMTimeout, cfg.RequestTimeout, cfg.CacheSize = p.FirstToken, p.Total, p.Total+10*time.Second, 0
+	inject := func(f fakellm.Fault) func() { return func() { fake.Reset(); fake.Inject(f) } }
+	faults := []bench.Fault{
+		{Name: "none", Inject: fake.Reset},
+		{Name: "first-token stall", Inject: inject(fakellm.Fault{Kind: fakellm.KindLatency, Delay: time.Hour})},
+		{Name: "hang (tokens trickle forever)", Inject: inject(fakellm.Fault{Kind: fakellm.KindHang})},
+		{Name: "mid-stream cut", Inject: inject(fakellm.Fault{Kind: fakellm.KindCut})},
+		{Name: "HTTP 500", Inject: inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 500})},
+		{Name: "HTTP 429, Retry-After 1 s", Inject: inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 1})},
+	}
+	return runReport(ctx, env, cfg, func(a *app.App, d bench.Deps) (report, error) {
+		return bench.Faults(ctx, bench.FaultsDeps{Deps: d, API: httpapi.New(a.API()), Faults: faults, Calls: outage{fake}.Calls}, p)
+	})
+}
+
+// withFakeModel starts the fake LLM and points cfg at it as the only
+// model of the server under test, with no shared tier, no limits and no
+// keys; stop shuts the fake down.
+func withFakeModel(cfg *config.Config) (fake *fakellm.Server, stop func()) {
+	fake = fakellm.New(fakellm.Options{})
+	ts := httptest.NewServer(fake.Handler())
+	cfg.LLMProvider, cfg.LLMModel, cfg.LLMBaseURL, cfg.LLMAPIKey = "openai", "fake", ts.URL+"/v1", "bench"
+	cfg.FallbackProvider, cfg.RedisURL, cfg.ClientRPM, cfg.WidgetRPM, cfg.DailyTokenBudget = "", "", 0, 0, 0
+	cfg.Auth, cfg.LogLevel = "off", "error"
+	return fake, ts.Close
 }
 
 // outage fails the fake model on demand.
