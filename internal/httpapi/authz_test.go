@@ -307,6 +307,8 @@ func endpoints() []endpoint {
 	return []endpoint{
 		{method: "GET", route: "/healthz", success: 200, target: fixed("/healthz")},
 		{method: "GET", route: "/readyz", success: 200, target: fixed("/readyz")},
+		{method: "GET", route: "/openapi.json", success: 200, target: fixed("/openapi.json")},
+		{method: "GET", route: "/docs", success: 200, target: fixed("/docs")},
 		{method: "GET", route: "/widget.js", success: 200, target: fixed("/widget.js")},
 		{method: "GET", route: "/demo", success: 200, target: fixed("/demo")},
 		{method: "GET", route: "/demo.css", success: 200, target: fixed("/demo.css")},

@@ -91,6 +91,16 @@ type Ops struct {
 	TracerProvider trace.TracerProvider
 }
 
+// openAPIJSON is the contract as served; the document is embedded, so a
+// failure to read it fails every test and build of the package.
+var openAPIJSON = func() []byte {
+	doc, err := OpenAPI()
+	if err != nil {
+		panic(err)
+	}
+	return doc
+}()
+
 // New builds the Echo instance with every route and middleware.
 func New(d Deps) *echo.Echo {
 	e := echo.New()
@@ -112,6 +122,8 @@ func New(d Deps) *echo.Echo {
 		e.GET("/demo", handleDemo(*d.Demo, d.Documents.Library, d.Access.Tenant))
 		e.GET("/demo.css", handleStatic(loadAsset("demo.css"), "text/css; charset=utf-8"))
 	}
+	e.GET("/openapi.json", handleOpenAPI(openAPIJSON))
+	e.GET("/docs", handleDocs())
 
 	chat, ingest, eval, admin := requireScope(d.Access, "chat"), requireScope(d.Access, "ingest"), requireScope(d.Access, "eval"), requireScope(d.Access, "admin")
 	agent := requireScope(d.Access, "agent")
