@@ -20,6 +20,7 @@ import (
 	"supportd/internal/extract"
 	"supportd/internal/guard"
 	"supportd/internal/llm"
+	"supportd/internal/paste"
 	"supportd/internal/prompt"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
@@ -102,11 +103,19 @@ type Assistant struct {
 	degraded *degradedLog
 }
 
+// DefaultMaxPastedChars is how many runes of pasted text (logs, stack
+// traces, system info) the model sees by default: the errors, then the
+// system info, then as much of the rest as fits.
+const DefaultMaxPastedChars = 2000
+
 // Params tunes an Assistant.
 type Params struct {
-	TopK             int           // passages per question; default 5
-	MaxQuestionChars int           // default guard.DefaultMaxQuestionChars
-	SaveTimeout      time.Duration // writing the turn; default 5 s
+	TopK             int // passages per question; default 5
+	MaxQuestionChars int // default guard.DefaultMaxQuestionChars
+	// MaxPastedChars bounds the excerpt of a message's pasted logs and
+	// system info that the model sees; default DefaultMaxPastedChars.
+	MaxPastedChars int
+	SaveTimeout    time.Duration // writing the turn; default 5 s
 	// MinConfidence is the retrieval confidence below which the assistant
 	// hands off without asking a model; default extract.DefaultMinConfidence.
 	MinConfidence float64
@@ -176,6 +185,7 @@ func New(d Deps, p Params) *Assistant {
 	}
 	p.TopK = cmp.Or(p.TopK, 5)
 	p.MaxQuestionChars = cmp.Or(p.MaxQuestionChars, guard.DefaultMaxQuestionChars)
+	p.MaxPastedChars = cmp.Or(p.MaxPastedChars, DefaultMaxPastedChars)
 	p.SaveTimeout = cmp.Or(p.SaveTimeout, 5*time.Second)
 	p.MinConfidence = cmp.Or(p.MinConfidence, extract.DefaultMinConfidence)
 	p.HistoryTurns = cmp.Or(p.HistoryTurns, 6)
@@ -270,7 +280,7 @@ func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (core.A
 	if err != nil {
 		return core.Answer{}, err
 	}
-	w := &work{turn: t, kb: kb, question: question}
+	w := newWork(t, kb, question, a.p.MaxPastedChars)
 	o, err := a.settle(ctx, w, history)
 	if err != nil {
 		return core.Answer{}, err
@@ -292,7 +302,8 @@ func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (core.A
 		"mode", ans.Mode, "degraded_reason", ans.DegradedReason, "confidence", ans.Confidence,
 		"latency_ms", ans.Latency.Milliseconds(), "model", ans.Model, "prompt_version", o.promptVersion,
 		"prompt_tokens", w.spent.usage.PromptTokens, "completion_tokens", w.spent.usage.CompletionTokens,
-		"dropped_citations", o.dropped, "cited", citedDocs(ans.Citations))
+		"dropped_citations", o.dropped, "cited", citedDocs(ans.Citations), "question_notes", w.notes,
+		"pasted_lines", w.pastedLines)
 	return ans, nil
 }
 
@@ -309,6 +320,7 @@ func (a *Assistant) settle(ctx context.Context, w *work, history []store.Turn) (
 		return handoff("prompt_injection", 0), nil
 	}
 	w.standalone = a.standalone(ctx, w, history)
+	w.query, w.focus = w.message.Query(w.standalone), w.message.Focus(w.standalone)
 	if o, ok := a.cached(ctx, w); ok {
 		return o, nil
 	}
@@ -323,7 +335,7 @@ func (a *Assistant) settle(ctx context.Context, w *work, history []store.Turn) (
 	if a.d.Generator == nil {
 		return a.extractive(w, passages, ""), nil
 	}
-	confidence := a.d.Extractor.Confidence(w.standalone, passages)
+	confidence := a.d.Extractor.Confidence(w.focus, passages)
 	if confidence < a.p.MinConfidence {
 		return handoff("low_confidence", confidence), nil
 	}
@@ -376,13 +388,35 @@ func (a *Assistant) fromModel(ctx context.Context, w *work, passages []core.Pass
 
 // work is one turn in progress: what the stages read, and what they spent.
 type work struct {
-	turn       Turn
-	kb         store.KB
-	question   string // as asked, trimmed
-	standalone string // with the conversation's context folded in
-	injection  float64
-	retrieved  []core.Passage
-	spent      ledger
+	turn     Turn
+	kb       store.KB
+	question string // as asked, trimmed: stored, and scored for injection whole
+	// message is the question split into the customer's words and what
+	// they pasted; asked is the former normalised (guard.NormalizeQuestion)
+	// with notes of what that changed.
+	message     paste.Message
+	asked       string
+	notes       []guard.Note
+	excerpt     string // of the pasted text, for the model
+	pastedLines int
+	standalone  string // asked, with the conversation's context folded in
+	query       string // standalone and the pasted text's salient lines: what retrieval gets
+	focus       string // what confidence and quoting score against (paste.Message.Focus)
+	injection   float64
+	retrieved   []core.Passage
+	spent       ledger
+}
+
+// newWork starts a turn: it splits the question from what was pasted
+// under it and bounds the excerpt the model sees to maxPasted runes.
+func newWork(t Turn, kb store.KB, question string, maxPasted int) *work {
+	w := &work{turn: t, kb: kb, question: question, message: paste.Split(question)}
+	w.asked, w.notes = guard.NormalizeQuestion(w.message.Question)
+	w.excerpt = w.message.Excerpt(maxPasted)
+	if w.message.Pasted != "" {
+		w.pastedLines = strings.Count(w.message.Pasted, "\n") + 1
+	}
+	return w
 }
 
 // answer is the turn's answer as the client gets it.
@@ -426,12 +460,13 @@ func randomCanary() string {
 	return "cnry" + hex.EncodeToString(b)
 }
 
-// retrieve finds the passages for the standalone question.
+// retrieve finds the passages for the standalone question and the salient
+// lines of what was pasted.
 func (a *Assistant) retrieve(ctx context.Context, w *work) ([]core.Passage, error) {
 	ctx, span := a.d.Tracer.Start(ctx, "retrieve")
 	defer span.End()
 	began := a.d.Now()
-	passages, err := a.d.Retriever.Retrieve(ctx, retrieve.Query{KB: w.kb, Question: w.standalone, TopK: a.p.TopK, Filter: w.turn.Filter})
+	passages, err := a.d.Retriever.Retrieve(ctx, retrieve.Query{KB: w.kb, Question: w.query, TopK: a.p.TopK, Filter: w.turn.Filter})
 	a.d.Observer.Stage("retrieve", a.d.Now().Sub(began))
 	span.SetAttributes(attribute.Int("supportd.passages", len(passages)))
 	return passages, err

@@ -22,12 +22,12 @@ type cachedAnswer struct {
 // cacheKey names an answer by everything that shapes it: the tenant and
 // knowledge base at its current content version (any document change
 // moves it, so an update never serves a stale answer), the normalised
-// question, the prompts' versions, the model chain and the sampling
-// parameters.
+// question and the excerpt of what was pasted, the prompts' versions, the
+// model chain and the sampling parameters.
 func (a *Assistant) cacheKey(w *work) string {
 	// The readable tenant prefix lets a tenant's entries be deleted together.
 	return w.turn.Tenant + "/" + cache.Key("answer/v1", w.turn.Tenant, strconv.FormatInt(w.kb.ID, 10),
-		strconv.FormatInt(w.kb.ContentVersion, 10), normalise(w.standalone), a.d.Prompts.Fingerprint(),
+		strconv.FormatInt(w.kb.ContentVersion, 10), normalise(w.standalone), w.excerpt, a.d.Prompts.Fingerprint(),
 		strings.Join(a.d.Generator.Providers(), ">"), strconv.Itoa(a.p.MaxTokens),
 		strconv.FormatFloat(a.p.Temperature, 'g', -1, 64), w.turn.Filter.String())
 }

@@ -6,6 +6,7 @@
 // it, so there is one pipeline.
 //
 // It imports the core nouns and, for their types, retrieve, llm, prompt,
-// guard, extract, cache and store; it must not import eval, httpapi, jobs,
+// guard, extract, cache and store, and paste to split a question from the
+// logs pasted under it; it must not import eval, httpapi, jobs,
 // cmd or anything else above it.
 package assistant

@@ -165,7 +165,7 @@ func (a *Assistant) render(w *work, passages []core.Passage) (string, string, er
 	for i, p := range passages {
 		ps[i] = prompt.Passage{ID: passageID(i), Title: p.Title, Source: p.SourceURI, Text: p.Text}
 	}
-	user, err := a.d.Prompts.Answer(prompt.AnswerData{Question: w.standalone, Passages: ps})
+	user, err := a.d.Prompts.Answer(prompt.AnswerData{Question: w.standalone, Passages: ps, Pasted: w.excerpt})
 	if err != nil {
 		return "", "", fmt.Errorf("render answer prompt: %w", err)
 	}
@@ -245,17 +245,17 @@ func snippet(text string) string {
 // is prefixed with the previous question.
 func (a *Assistant) standalone(ctx context.Context, w *work, history []store.Turn) string {
 	if len(history) == 0 {
-		return w.question
+		return w.asked
 	}
 	if a.d.Generator != nil {
 		if q, ok := a.condense(ctx, w, history); ok {
 			return q
 		}
 	}
-	if len(strings.Fields(w.question)) >= 8 {
-		return w.question
+	if len(strings.Fields(w.asked)) >= 8 {
+		return w.asked
 	}
-	return history[len(history)-1].Question + " " + w.question
+	return history[len(history)-1].Question + " " + w.asked
 }
 
 func (a *Assistant) condense(ctx context.Context, w *work, history []store.Turn) (string, bool) {
@@ -264,7 +264,7 @@ func (a *Assistant) condense(ctx context.Context, w *work, history []store.Turn)
 		msgs = append(msgs, prompt.Message{Role: prompt.RoleUser, Content: t.Question},
 			prompt.Message{Role: prompt.RoleAssistant, Content: t.Answer})
 	}
-	text, err := a.d.Prompts.Condense(prompt.CondenseData{History: msgs, Question: w.question})
+	text, err := a.d.Prompts.Condense(prompt.CondenseData{History: msgs, Question: w.asked})
 	if err != nil {
 		a.d.Log.WarnContext(ctx, "render condense prompt", "err", err)
 		return "", false

@@ -43,7 +43,7 @@ func rules() map[string]rule {
 		// Collaborators: each stands alone on the foundation.
 		"internal/cache": leaf, "internal/fakellm": leaf, "internal/guard": leaf, "internal/limit": leaf,
 		"internal/llm": nouns, "internal/notify": leaf, "internal/prompt": leaf, "internal/scenario": leaf,
-		"internal/tracing": leaf, "internal/layer": leaf,
+		"internal/tracing": leaf, "internal/layer": leaf, "internal/paste": leaf,
 		"internal/drift": nouns, "internal/embed": nouns, "internal/extract": nouns, "internal/metrics": nouns,
 		store: {layer: 1, may: []string{core, "migrations"}},
 		// Built on the store and the embedder; the detector's trainer.
@@ -53,7 +53,7 @@ func rules() map[string]rule {
 		"internal/retrieve":    {layer: 2, may: []string{core, embed, store}},
 		// One turn end to end, through the interfaces it declares.
 		"internal/assistant": {layer: 3, may: []string{core, "internal/cache", "internal/extract", "internal/guard",
-			"internal/llm", "internal/prompt", "internal/retrieve", store}},
+			"internal/llm", "internal/paste", "internal/prompt", "internal/retrieve", store}},
 		"internal/eval": {layer: 4, may: []string{core, "internal/assistant", "internal/llm", "internal/prompt", store}},
 		// Front doors and background work.
 		"internal/httpapi": {layer: 5, may: []string{core, "internal/assistant", "internal/auth", "internal/eval",

@@ -39,6 +39,10 @@ type SystemData struct {
 type AnswerData struct {
 	Question string
 	Passages []Passage
+	// Pasted is a bounded excerpt of what the customer pasted under the
+	// question (log lines, a stack trace, system info); untrusted. Empty
+	// leaves its block out.
+	Pasted string
 }
 
 // CondenseData is the data of condense.tmpl.

@@ -78,7 +78,7 @@ func opensDelimiter(s string) bool {
 	s = strings.TrimLeftFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || r == '/' || r == '\\'
 	})
-	for _, tag := range [...]string{"passage", "question", "reference", "answer"} {
+	for _, tag := range [...]string{"passage", "question", "reference", "answer", "pasted"} {
 		if hasFoldPrefix(s, tag) {
 			return true
 		}

@@ -86,6 +86,9 @@ func samples() []sample {
 		{"answer", "two passages", func(s *Set) (string, error) {
 			return s.Answer(AnswerData{Question: question + probe, Passages: passages})
 		}, []string{question, `"P1"`, `"P2"`, "Refunds are issued within 14 days", "Cancel any time"}},
+		{"answer", "pasted log", func(s *Set) (string, error) {
+			return s.Answer(AnswerData{Question: question + probe, Passages: passages, Pasted: "ERROR [sync] QS-SYNC-503" + probe})
+		}, []string{question, `"P1"`, "<pasted>", "ERROR [sync] QS-SYNC-503"}},
 		{"answer", "no passages", func(s *Set) (string, error) {
 			return s.Answer(AnswerData{Question: question + probe})
 		}, []string{question}},
