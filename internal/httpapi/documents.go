@@ -32,6 +32,11 @@ type Library interface {
 	CreateKB(ctx context.Context, tenant, name, actor string) (store.KB, error)
 	RemoveKB(ctx context.Context, tenant, name, actor string) error
 	Stats(ctx context.Context, tenant, name string) (store.KBStats, error)
+	// Quarantined lists the documents flagged at ingestion that retrieval
+	// skips; Release lets retrieval serve one again (core.CodeNotFound,
+	// core.CodeConflict when it is not quarantined).
+	Quarantined(ctx context.Context, tenant, kb string) (store.KB, []store.Document, error)
+	Release(ctx context.Context, p ingest.ReleaseParams) (store.Document, error)
 }
 
 func handleListKBs(lib Library) echo.HandlerFunc {

@@ -139,6 +139,8 @@ func New(d Deps) *echo.Echo {
 	v1.POST("/kbs", handleCreateKB(d.Documents.Library), ingest, small)
 	v1.GET("/kbs/:kb/stats", handleKBStats(d.Documents.Library), ingest)
 	v1.DELETE("/kbs/:kb", handleDeleteKB(d.Documents.Library), admin)
+	v1.GET("/kbs/:kb/quarantine", handleListQuarantined(d.Documents.Library), admin)
+	v1.POST("/kbs/:kb/quarantine/:id/release", handleRelease(d.Documents.Library), admin)
 	if d.Eval != nil {
 		v1.GET("/eval/runs", handleListEvalRuns(d.Eval), eval)
 		v1.GET("/eval/runs/:id", handleGetEvalRun(d.Eval), eval)

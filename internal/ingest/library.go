@@ -19,6 +19,11 @@ type Catalog interface {
 	KBs(ctx context.Context, tenant string) ([]store.KB, error)
 	// Documents lists a knowledge base's documents.
 	Documents(ctx context.Context, kb store.KB) ([]store.Document, error)
+	// QuarantinedDocuments lists kb's quarantined documents.
+	QuarantinedDocuments(ctx context.Context, kb store.KB) ([]store.Document, error)
+	// ReleaseDocument releases one: core.CodeNotFound for an unknown
+	// document, core.CodeConflict for one that is not quarantined.
+	ReleaseDocument(ctx context.Context, kb store.KB, id int64, actor string) (store.Document, error)
 	// DocumentHashes maps every stored source URI of kb to its content hash.
 	DocumentHashes(ctx context.Context, kb store.KB) (map[string]string, error)
 	// KBStats counts a knowledge base's contents and use; RemoveKB deletes

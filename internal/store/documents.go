@@ -42,8 +42,11 @@ type Document struct {
 	ContentHash string         `json:"content_hash"`
 	Metadata    map[string]any `json:"metadata"`
 	Flags       []string       `json:"flags"`
-	Chunks      int            `json:"chunks"`
-	UpdatedAt   time.Time      `json:"updated_at"`
+	// Quarantined: flagged and not released by an admin at this content,
+	// so retrieval skips it.
+	Quarantined bool      `json:"quarantined"`
+	Chunks      int       `json:"chunks"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // DocumentHashes maps each stored source URI of kb to its content hash, so a
@@ -62,12 +65,14 @@ func (s *Store) DocumentHashes(ctx context.Context, kb KB) (map[string]string, e
 	return hashes, translate(err, "read document hashes")
 }
 
+// documentSelect reads Documents from documents d.
+const documentSelect = `SELECT d.id, d.source_uri, d.title, d.content_hash, d.metadata, d.flags, ` + quarantinedSQL + `,
+	(SELECT count(*) FROM chunks c WHERE c.document_id = d.id), d.updated_at
+	FROM documents d`
+
 // Documents lists kb's documents by source URI.
 func (s *Store) Documents(ctx context.Context, kb KB) ([]Document, error) {
-	rows, err := s.db.Query(ctx, `
-		SELECT d.id, d.source_uri, d.title, d.content_hash, d.metadata, d.flags,
-		       (SELECT count(*) FROM chunks c WHERE c.document_id = d.id), d.updated_at
-		FROM documents d WHERE d.kb_id = $1 ORDER BY d.source_uri`, kb.ID)
+	rows, err := s.db.Query(ctx, documentSelect+` WHERE d.kb_id = $1 ORDER BY d.source_uri`, kb.ID)
 	if err != nil {
 		return nil, translate(err, "list documents")
 	}
@@ -76,7 +81,8 @@ func (s *Store) Documents(ctx context.Context, kb KB) ([]Document, error) {
 }
 
 // WriteDocuments stores docs in kb in one transaction: each document is
-// inserted or updated by source URI, its old chunks are replaced by the new
+// inserted or updated by source URI (a flagged one is quarantined, queued
+// for review and audited unless already pending), its old chunks are replaced by the new
 // ones (bulk-loaded with COPY), the BM25 statistics follow, and the
 // knowledge base's content version moves on. Writers to one knowledge base
 // take turns; readers never wait.
@@ -90,6 +96,9 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 		}
 		ids, err := upsertDocuments(ctx, tx, kb, docs)
 		if err != nil {
+			return err
+		}
+		if err := quarantine(ctx, tx, kb, ids); err != nil {
 			return err
 		}
 		if err := removeChunks(ctx, tx, kb, ids); err != nil {

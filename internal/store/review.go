@@ -136,6 +136,12 @@ type ReviewItem struct {
 	ResolvedAt      *time.Time `json:"resolved_at,omitempty"`
 	// ExportID is the golden-set export that included the item.
 	ExportID *int64 `json:"export_id,omitempty"`
+	// DocumentID, Document (its source URI) and Flags are set, and the
+	// turn's fields empty, on an item about a quarantined document
+	// (reason "quarantined_document").
+	DocumentID int64    `json:"document_id,omitempty"`
+	Document   string   `json:"document,omitempty"`
+	Flags      []string `json:"flags,omitempty"`
 }
 
 // Exchange is one earlier question and its answer.
@@ -144,16 +150,18 @@ type Exchange struct {
 	Answer   string `json:"answer"`
 }
 
-const reviewSelect = `SELECT r.id, r.turn_id, t.conversation_id::text, coalesce(t.end_user_id, ''), coalesce(k.name, ''),
-	r.reason, r.status,
+const reviewSelect = `SELECT r.id, coalesce(r.turn_id, 0), coalesce(t.conversation_id::text, ''), coalesce(t.end_user_id, ''),
+	coalesce(k.name, dk.name, ''), r.reason, r.status,
 	coalesce((SELECT jsonb_agg(jsonb_build_object('question', h.question, 'answer', h.answer) ORDER BY h.id)
 	          FROM (SELECT id, question, answer FROM turns WHERE conversation_id = t.conversation_id AND id < t.id
 	                ORDER BY id DESC LIMIT 10) h), '[]'),
-	t.question, t.answer, t.mode, t.confidence, t.citations,
+	coalesce(t.question, ''), coalesce(t.answer, ''), coalesce(t.mode, ''), coalesce(t.confidence, 0), coalesce(t.citations, '[]'),
 	coalesce(fb.reason, ''), coalesce(fb.comment, ''),
 	r.label, r.corrected_answer, r.expected_sources, r.missing_document, r.required_facts,
-	r.resolved_by, r.created_at, r.resolved_at, r.export_id
-	FROM review_items r JOIN turns t ON t.id = r.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id
+	r.resolved_by, r.created_at, r.resolved_at, r.export_id,
+	coalesce(r.document_id, 0), coalesce(dd.source_uri, ''), coalesce(dd.flags, '{}')
+	FROM review_items r LEFT JOIN turns t ON t.id = r.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id
+	LEFT JOIN documents dd ON dd.id = r.document_id LEFT JOIN knowledge_bases dk ON dk.id = dd.kb_id
 	LEFT JOIN LATERAL (SELECT f.reason, f.comment FROM feedback f
 	                   WHERE f.turn_id = t.id AND f.rating < 0 AND (f.reason <> '' OR f.comment <> '')
 	                   ORDER BY f.id DESC LIMIT 1) fb ON true`
@@ -241,7 +249,7 @@ func (s *Store) ExportReviews(ctx context.Context, tenant, actor string) (int64,
 	var id int64
 	var items []ReviewItem
 	err := s.inTx(ctx, "export review items", func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND r.status = 'resolved' AND r.export_id IS NULL
+		rows, err := tx.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND r.status = 'resolved' AND r.export_id IS NULL AND r.turn_id IS NOT NULL
 			ORDER BY r.id FOR UPDATE OF r`, tenant)
 		if err != nil {
 			return err

@@ -106,7 +106,8 @@ SELECT r.id, c.document_id, d.source_uri, d.title, c.heading, c.text, c.ordinal,
        r.vrank, r.trank, 1 - (c.embedding::vector(%[1]d) <=> $3::vector(%[1]d)) AS similarity, r.bm25
 FROM ranked r
 JOIN chunks c ON c.id = r.id
-JOIN documents d ON d.id = c.document_id`
+JOIN documents d ON d.id = c.document_id
+WHERE NOT ` + quarantinedSQL
 
 // Search returns the union of the vector and full-text candidates for p,
 // unordered, each with its ranks, cosine similarity and BM25 score.
