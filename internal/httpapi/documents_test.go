@@ -81,6 +81,7 @@ func (b *bundle) listDocuments(t *testing.T, kb string) []string {
 			ContentHash string         `json:"content_hash"`
 			Metadata    map[string]any `json:"metadata"`
 			Flags       []string       `json:"flags"`
+			Quarantined bool           `json:"quarantined"`
 			Chunks      int            `json:"chunks"`
 			UpdatedAt   string         `json:"updated_at"`
 		} `json:"documents"`
