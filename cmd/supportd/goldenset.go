@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -184,67 +182,17 @@ func runGoldenAdd(env *environment, args []string) error {
 		return c.misuse("goldenset add takes one file of cases")
 	}
 	golden = or(golden, cfg.EvalGolden)
-	set, err := eval.LoadGolden(golden)
-	if err != nil {
-		return err
-	}
 	add, err := eval.LoadGolden(c.Arg(0))
 	if err != nil {
 		return err
 	}
-	added, dups, err := eval.Grow(set, add.Cases, or(kbName, cfg.EvalKB))
+	added, dups, total, err := eval.GrowFile(golden, add.Cases, or(kbName, cfg.EvalKB))
 	if err != nil {
 		return err
 	}
 	for _, d := range dups {
 		fmt.Fprintf(env.stderr, "skipped %s: the golden set already asks this (%s)\n", d.Case.ID, d.Of)
 	}
-	if len(added) > 0 {
-		if err := appendCases(golden, added); err != nil {
-			return err
-		}
-	}
-	fmt.Fprintf(env.stdout, "%s: %d case(s) added, %d duplicate(s) skipped; %d cases now\n", golden, len(added), len(dups), len(set.Cases)+len(added))
+	fmt.Fprintf(env.stdout, "%s: %d case(s) added, %d duplicate(s) skipped; %d cases now\n", golden, len(added), len(dups), total)
 	return nil
-}
-
-// appendCases appends cases as JSON lines to the golden file. The new
-// content is validated and written beside it, then renamed over it, so a
-// failure leaves the golden set as it was.
-func appendCases(path string, cases []eval.Case) error {
-	old, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	var b bytes.Buffer
-	b.Write(old)
-	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
-		b.WriteByte('\n')
-	}
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	for _, c := range cases {
-		if err := enc.Encode(c); err != nil {
-			return err
-		}
-	}
-	if _, err := eval.ParseGolden(bytes.NewReader(b.Bytes()), path); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".golden-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b.Bytes()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if info, err := os.Stat(path); err == nil {
-		_ = os.Chmod(tmp.Name(), info.Mode().Perm())
-	}
-	return os.Rename(tmp.Name(), path)
 }

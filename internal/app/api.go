@@ -36,6 +36,9 @@ func (a *App) API() httpapi.Deps {
 		Admin: httpapi.Admin{Keys: auth.New(a.Store, nil), Audit: a.Store, Conversations: a.Store},
 		Ops:   httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
 	}
+	sessions := auth.New(a.Store, nil)
+	d.Console = httpapi.Console{Sessions: sessions, Conversations: a.Store, Keys: sessions,
+		Golden: &GoldenFile{Path: cfg.EvalGolden, KB: cfg.EvalKB}, EvalQueue: a}
 	if cfg.RedactStored {
 		redact := guard.NewRedactor(guard.DefaultRedactOptions()).Redact
 		d.Review = Reviews{Reviews: a.Store, Observer: a.ReviewObserver(), Redact: redact}

@@ -12,6 +12,7 @@ import (
 	"supportd/internal/assistant"
 	"supportd/internal/cache"
 	"supportd/internal/config"
+	"supportd/internal/core"
 	"supportd/internal/embed"
 	"supportd/internal/eval"
 	"supportd/internal/extract"
@@ -76,7 +77,7 @@ type Params struct {
 	TracerProvider trace.TracerProvider
 	// OnReview, when set, replaces the review hook (metrics and webhook)
 	// the assistant calls for new review items.
-	OnReview func(ctx context.Context, turnID int64, reason string)
+	OnReview func(ctx context.Context, q core.ReviewQueued)
 	// Tune adjusts the settings derived from Config before anything is
 	// built.
 	Tune func(*Settings)
@@ -176,7 +177,7 @@ func (a *App) wireIngest(s Settings) error {
 
 // wireAnswers builds retrieval, the optional model chain with its cache
 // and limits, the judge, and the assistant on top.
-func (a *App) wireAnswers(s Settings, onReview func(context.Context, int64, string)) error {
+func (a *App) wireAnswers(s Settings, onReview func(context.Context, core.ReviewQueued)) error {
 	s.Retrieve.Observe = a.Metrics.Stage
 	a.Retriever = retrieve.New(a.Store, a.Embedder, s.Retrieve)
 	a.Extractor = extract.New(s.Extract)
@@ -267,14 +268,30 @@ func (a *App) ModelNames() []string {
 
 // reviewObserver counts feedback and review items and tells the helpdesk
 // webhook about new items.
-type reviewObserver struct{ a *App }
+type reviewObserver struct {
+	m         *metrics.Metrics
+	hook      *notify.Webhook
+	publicURL string
+}
 
 // ReviewObserver is the observer of feedback and new review items.
-func (a *App) ReviewObserver() ReviewObserver { return reviewObserver{a} }
+func (a *App) ReviewObserver() ReviewObserver {
+	return NewReviewObserver(a.Metrics, a.ReviewHook, a.Config.PublicURL)
+}
 
-func (r reviewObserver) Feedback(kb, rating string) { r.a.Metrics.Feedback(kb, rating) }
+// NewReviewObserver counts feedback and review items on m and sends each
+// new item to hook, with a link to its conversation in the console at
+// publicURL.
+func NewReviewObserver(m *metrics.Metrics, hook *notify.Webhook, publicURL string) ReviewObserver {
+	return reviewObserver{m: m, hook: hook, publicURL: publicURL}
+}
 
-func (r reviewObserver) Queued(_ context.Context, turnID int64, reason string) {
-	r.a.Metrics.ReviewItem(reason)
-	r.a.ReviewHook.Send("review.queued", map[string]any{"turn_id": turnID, "reason": reason})
+func (r reviewObserver) Feedback(kb, rating string) { r.m.Feedback(kb, rating) }
+
+// Queued counts the item and sends the webhook: the turn, conversation,
+// end user and reason, and the console page of the conversation.
+func (r reviewObserver) Queued(_ context.Context, q core.ReviewQueued) {
+	r.m.ReviewItem(q.Reason)
+	r.hook.Send("review.queued", map[string]any{"turn_id": q.TurnID, "conversation_id": q.ConversationID,
+		"user_id": q.EndUserID, "reason": q.Reason, "console_url": r.publicURL + "/console/conversations/" + q.ConversationID})
 }

@@ -111,3 +111,11 @@ func baselineID(c *eval.Comparison) int64 {
 	}
 	return c.BaseID
 }
+
+// QueueEval queues an evaluation of kb against SUPPORTD_EVAL_GOLDEN and
+// its pinned baseline, for the next worker (supportd serve or worker);
+// queued is false when the same evaluation is already waiting or running.
+func (a *App) QueueEval(ctx context.Context, tenant, kb string) (queued bool, err error) {
+	return jobs.QueueEval(ctx, a.Store.Pool(), jobs.EvalArgs{Tenant: tenant, KB: kb, Golden: a.Config.EvalGolden,
+		Baseline: eval.BaselinePinned})
+}

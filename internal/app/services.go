@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
 	"supportd/internal/limit"
@@ -67,7 +68,7 @@ func (p Privacy) dropCached(ctx context.Context, d store.Deleted) {
 // the helpdesk webhook); it must not block.
 type ReviewObserver interface {
 	Feedback(kb, rating string)
-	Queued(ctx context.Context, turnID int64, reason string)
+	Queued(ctx context.Context, q core.ReviewQueued)
 }
 
 // Reviews is the review queue the API serves: feedback is redacted before
@@ -81,23 +82,24 @@ type Reviews struct {
 
 // AddFeedback records feedback on a turn and says whether it queued the
 // turn for review.
-func (r Reviews) AddFeedback(ctx context.Context, tenant string, f store.Feedback) (string, bool, error) {
+func (r Reviews) AddFeedback(ctx context.Context, tenant string, f store.Feedback) (store.FeedbackAdded, error) {
 	if r.Redact != nil {
 		f.Reason, f.Comment = r.Redact(f.Reason), r.Redact(f.Comment)
 	}
-	kb, queued, err := r.Reviews.AddFeedback(ctx, tenant, f)
+	added, err := r.Reviews.AddFeedback(ctx, tenant, f)
 	if err != nil || r.Observer == nil {
-		return kb, queued, err
+		return added, err
 	}
 	rating := "down"
 	if f.Rating > 0 {
 		rating = "up"
 	}
-	r.Observer.Feedback(kb, rating)
-	if queued {
-		r.Observer.Queued(ctx, f.TurnID, "thumbs_down")
+	r.Observer.Feedback(added.KB, rating)
+	if added.Queued {
+		r.Observer.Queued(ctx, core.ReviewQueued{TurnID: f.TurnID, ConversationID: f.ConversationID, EndUserID: added.EndUser,
+			Reason: "thumbs_down"})
 	}
-	return kb, queued, nil
+	return added, nil
 }
 
 // EvalRuns serves stored evaluation runs and renders their reports.

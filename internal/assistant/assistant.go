@@ -162,7 +162,7 @@ type Deps struct {
 	Tracer   trace.Tracer
 	// OnReview, when set, is told about each turn queued for review (a
 	// helpdesk webhook). It must not block.
-	OnReview func(ctx context.Context, turnID int64, reason string)
+	OnReview func(ctx context.Context, q core.ReviewQueued)
 }
 
 // New returns an Assistant; it panics when a required dependency is
@@ -519,7 +519,8 @@ func (a *Assistant) record(ctx context.Context, w *work, o outcome, ans core.Ans
 		TopDocument: topDocument(ans.Retrieved),
 	})
 	if err == nil && review != "" && a.d.OnReview != nil {
-		a.d.OnReview(ctx, id, review)
+		a.d.OnReview(ctx, core.ReviewQueued{TurnID: id, ConversationID: ans.ConversationID, EndUserID: w.turn.EndUserID,
+			Reason: review})
 	}
 	return id, err
 }

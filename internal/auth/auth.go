@@ -55,6 +55,9 @@ type Keys interface {
 	TouchAPIKey(ctx context.Context, id string) error
 	RevokeAPIKey(ctx context.Context, tenant, id, actor string) error
 	APIKeys(ctx context.Context, tenant string) ([]store.APIKey, error)
+	CreateConsoleSession(ctx context.Context, cs store.ConsoleSession) error
+	ConsoleSessionByToken(ctx context.Context, sum []byte) (store.ConsoleSession, error)
+	DeleteConsoleSession(ctx context.Context, sum []byte) error
 }
 
 // Service issues and verifies keys.
@@ -190,13 +193,23 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (Principal
 	if subtle.ConstantTimeCompare(sum[:], k.SecretSHA256) != 1 || kindPrefix(k.Kind) != presented[:3] {
 		return Principal{}, core.Errorf(core.CodeUnauthorized, "invalid API key")
 	}
+	p, err := s.live(k)
+	if err != nil {
+		return Principal{}, err
+	}
+	_ = s.keys.TouchAPIKey(context.WithoutCancel(ctx), k.ID) // last-used time is best effort
+	return p, nil
+}
+
+// live returns the principal of a key that is neither revoked nor expired
+// by the service's clock, or core.CodeUnauthorized.
+func (s *Service) live(k store.APIKey) (Principal, error) {
 	switch {
 	case k.RevokedAt != nil:
 		return Principal{}, core.Errorf(core.CodeUnauthorized, "API key %s was revoked", k.ID)
 	case k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt):
 		return Principal{}, core.Errorf(core.CodeUnauthorized, "API key %s expired at %s", k.ID, k.ExpiresAt.Format(time.RFC3339))
 	}
-	_ = s.keys.TouchAPIKey(context.WithoutCancel(ctx), k.ID) // last-used time is best effort
 	return Principal{Tenant: k.Tenant, KeyID: k.ID, Widget: k.Kind == "widget", Scopes: k.Scopes,
 		Origins: k.AllowedOrigins}, nil
 }

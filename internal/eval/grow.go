@@ -1,7 +1,11 @@
 package eval
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -58,4 +62,64 @@ func questionKey(c Case, defaultKB string) string {
 		}
 	}
 	return kb + "\x00" + strings.Join(strings.Fields(strings.ToLower(c.Question)), " ")
+}
+
+// GrowFile adds the cases of add that the golden file at path lacks (see
+// Grow) and returns them, the duplicates it skipped and how many cases the
+// file holds now. The file changes only when every case is valid.
+func GrowFile(path string, add []Case, defaultKB string) (added []Case, dups []Duplicate, total int, err error) {
+	set, err := LoadGolden(path)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if added, dups, err = Grow(set, add, defaultKB); err != nil {
+		return nil, nil, 0, err
+	}
+	if len(added) > 0 {
+		if err := appendCases(path, added); err != nil {
+			return nil, nil, 0, err
+		}
+	}
+	return added, dups, len(set.Cases) + len(added), nil
+}
+
+// appendCases appends cases as JSON lines to the golden file. The new
+// content is validated and written beside it, then renamed over it, so a
+// failure leaves the golden set as it was.
+func appendCases(path string, cases []Case) error {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	b.Write(old)
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	for _, c := range cases {
+		if err := enc.Encode(c); err != nil {
+			return err
+		}
+	}
+	if _, err := ParseGolden(bytes.NewReader(b.Bytes()), path); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".golden-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if info, err := os.Stat(path); err == nil {
+		_ = os.Chmod(tmp.Name(), info.Mode().Perm())
+	}
+	return os.Rename(tmp.Name(), path)
 }

@@ -67,9 +67,9 @@ func handleListEvalRuns(runs EvalRuns) echo.HandlerFunc {
 // with ?format=html|markdown|junit|table the rendered report.
 func handleGetEvalRun(runs EvalRuns) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-		if err != nil || id <= 0 {
-			return core.Errorf(core.CodeInvalid, "run id must be a positive number")
+		id, err := idParam(c, "id", "run id")
+		if err != nil {
+			return err
 		}
 		format := c.QueryParam("format")
 		if format == "" || format == "json" {
@@ -83,12 +83,27 @@ func handleGetEvalRun(runs EvalRuns) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if strings.HasPrefix(rep.ContentType, echo.MIMETextHTML) {
-			// The report is self-contained: inline styles and SVG only.
-			c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
-		}
-		return c.Blob(http.StatusOK, rep.ContentType, rep.Body)
+		return sendReport(c, rep)
 	}
+}
+
+// sendReport sends a rendered report; an HTML one is self-contained
+// (inline styles and SVG only), and its CSP allows just that.
+func sendReport(c echo.Context, rep Rendered) error {
+	if strings.HasPrefix(rep.ContentType, echo.MIMETextHTML) {
+		c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+	}
+	return c.Blob(http.StatusOK, rep.ContentType, rep.Body)
+}
+
+// idParam reads a positive numeric path parameter; what names it in the
+// error.
+func idParam(c echo.Context, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, core.Errorf(core.CodeInvalid, "%s must be a positive number", what)
+	}
+	return id, nil
 }
 
 // handleAcceptEvalRun pins a run as the baseline the regression gate
@@ -96,9 +111,9 @@ func handleGetEvalRun(runs EvalRuns) echo.HandlerFunc {
 // counts as a regression, which an eval (CI) key must not do for itself.
 func handleAcceptEvalRun(runs EvalRuns) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-		if err != nil || id <= 0 {
-			return core.Errorf(core.CodeInvalid, "run id must be a positive number")
+		id, err := idParam(c, "id", "run id")
+		if err != nil {
+			return err
 		}
 		p := principal(c)
 		run, err := runs.Accept(c.Request().Context(), p.Tenant, id, p.Actor())

@@ -87,7 +87,7 @@ func TestMetricsCountRealTraffic(t *testing.T) {
 	// refused (an hour is far longer than the test).
 	// The review hook stays out: this test counts the HTTP path's series.
 	b := setupWith(t, testkit.Options{Models: []string{fake.url}, Cache: true, Metrics: m,
-		OnReview: func(context.Context, int64, string) {},
+		OnReview: func(context.Context, core.ReviewQueued) {},
 		Gateway:  llm.GatewayParams{BackoffBase: 5 * time.Millisecond, Observe: m.Stage}},
 		withClientLimit(limit.NewLocal(limit.Rate{Limit: 4, Period: time.Hour}, limit.LocalParams{})),
 		func(d *httpapi.Deps) { d.Ops.Metrics, d.Ops.MetricsHandler = m, m.Handler() })

@@ -24,7 +24,7 @@ import (
 type Reviews interface {
 	// AddFeedback records a rating of a turn of the given conversation and
 	// says whether it queued the turn for review.
-	AddFeedback(ctx context.Context, tenant string, f store.Feedback) (kb string, queued bool, err error)
+	AddFeedback(ctx context.Context, tenant string, f store.Feedback) (store.FeedbackAdded, error)
 	FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, byDoc []store.FeedbackCount, err error)
 	ReviewItems(ctx context.Context, f store.ReviewFilter) ([]store.ReviewItem, error)
 	ResolveReview(ctx context.Context, tenant string, id int64, r store.Resolution) (store.ReviewItem, error)
@@ -62,12 +62,12 @@ func handleFeedback(r Reviews) echo.HandlerFunc {
 		if len(req.Reason) > 100 || len(req.Comment) > 2000 {
 			return core.Errorf(core.CodeInvalid, "reason is limited to 100 and comment to 2000 characters")
 		}
-		_, queued, err := r.AddFeedback(c.Request().Context(), principal(c).Tenant,
+		added, err := r.AddFeedback(c.Request().Context(), principal(c).Tenant,
 			store.Feedback{TurnID: id, ConversationID: conv.String(), Rating: rating, Reason: req.Reason, Comment: req.Comment})
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusCreated, map[string]bool{"queued_for_review": queued})
+		return c.JSON(http.StatusCreated, map[string]bool{"queued_for_review": added.Queued})
 	}
 }
 
@@ -152,9 +152,9 @@ func (req resolveRequest) resolution(actor string) (store.Resolution, error) {
 
 func handleResolveReview(r Reviews) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-		if err != nil || id <= 0 {
-			return core.Errorf(core.CodeInvalid, "review item id must be a positive number")
+		id, err := idParam(c, "id", "review item id")
+		if err != nil {
+			return err
 		}
 		var req resolveRequest
 		if err := decodeJSON(c, &req); err != nil {

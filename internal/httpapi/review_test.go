@@ -33,30 +33,16 @@ const (
 	passwordQuestion = "How do I reset my password?"
 )
 
-// reviewObserver is the wiring's: metrics count feedback and review
-// items, and the helpdesk webhook hears about each new item. It serves as
-// both app.ReviewObserver and assistant.Deps.OnReview.
-type reviewObserver struct {
-	m    *metrics.Metrics
-	hook *notify.Webhook
-}
-
-func (r reviewObserver) Feedback(kb, rating string) { r.m.Feedback(kb, rating) }
-
-func (r reviewObserver) Queued(_ context.Context, turnID int64, reason string) {
-	r.m.ReviewItem(reason)
-	r.hook.Send("review.queued", map[string]any{"turn_id": turnID, "reason": reason})
-}
-
-var _ app.ReviewObserver = reviewObserver{}
-
 // deskEvent is what the helpdesk receives.
 type deskEvent struct {
 	Event string    `json:"event"`
 	At    time.Time `json:"at"`
 	Data  struct {
-		TurnID int64  `json:"turn_id"`
-		Reason string `json:"reason"`
+		TurnID         int64  `json:"turn_id"`
+		ConversationID string `json:"conversation_id"`
+		UserID         string `json:"user_id"`
+		Reason         string `json:"reason"`
+		ConsoleURL     string `json:"console_url"`
 	} `json:"data"`
 }
 
@@ -91,7 +77,7 @@ func setupReview(t *testing.T, o testkit.Options) *reviewBundle {
 	go func() { b.hook.Run(ctx); close(stopped) }()
 	t.Cleanup(func() { cancel(); <-stopped })
 
-	obs := reviewObserver{m: b.m, hook: b.hook}
+	obs := app.NewReviewObserver(b.m, b.hook, "https://help.example.com")
 	o.OnReview = obs.Queued
 	kit, _ := testkit.NewDemo(t, o)
 	b.bundle = serve(t, kit, func(d *httpapi.Deps) { d.Review = app.Reviews{Reviews: kit.Store, Observer: obs} })
@@ -119,9 +105,11 @@ func (b *reviewBundle) delivered(t *testing.T) []deskEvent {
 }
 
 // queued is what the helpdesk expects for one review item.
-func queued(turnID int64, reason string) deskEvent {
+func queued(ans chatAnswer, reason string) deskEvent {
 	var ev deskEvent
-	ev.Event, ev.Data.TurnID, ev.Data.Reason = "review.queued", turnID, reason
+	ev.Event, ev.Data.TurnID, ev.Data.Reason = "review.queued", ans.TurnID, reason
+	ev.Data.ConversationID = ans.ConversationID
+	ev.Data.ConsoleURL = "https://help.example.com/console/conversations/" + ans.ConversationID
 	return ev
 }
 
@@ -307,7 +295,7 @@ func TestFeedbackIsStoredSummarisedAndThumbsDownQueued(t *testing.T) {
 
 	// The helpdesk heard about each new item once; metrics count ratings
 	// and items.
-	require.Equal(t, []deskEvent{queued(refund.TurnID, "thumbs_down"), queued(reset.TurnID, "thumbs_down")},
+	require.Equal(t, []deskEvent{queued(refund, "thumbs_down"), queued(reset, "thumbs_down")},
 		withoutTimes(t, b.delivered(t)))
 	require.Equal(t, map[string]float64{`kb="demo",rating="up"`: 1, `kb="demo",rating="down"`: 3, `kb="other",rating="up"`: 1},
 		gathered(t, b.m, "supportd_feedback_total"))
@@ -354,7 +342,7 @@ func TestHandoffsAreQueuedForReview(t *testing.T) {
 	confident := b.chat(t, "demo", refundQuestion, "")
 	require.Equal(t, "extractive", confident.Mode)
 	require.GreaterOrEqual(t, confident.Confidence, 0.5, "above the default review confidence")
-	handoff := b.chat(t, "demo", weatherQuestion, "")
+	handoff := b.chatUser(t, weatherQuestion, "", "user-9")
 	require.Equal(t, "handoff", handoff.Mode)
 
 	// An evaluation asks the same out-of-scope question directly.
@@ -365,9 +353,15 @@ func TestHandoffsAreQueuedForReview(t *testing.T) {
 
 	items := b.queue(t, "pending")
 	require.Len(t, items, 1)
-	require.Equal(t, reviewItem(items[0], "demo", "handoff", weatherQuestion, handoff), items[0])
+	want := reviewItem(items[0], "demo", "handoff", weatherQuestion, handoff)
+	want.EndUser = "user-9"
+	require.Equal(t, want, items[0])
 	require.Equal(t, []core.Citation{}, items[0].Citations)
-	require.Equal(t, []deskEvent{queued(handoff.TurnID, "handoff")}, withoutTimes(t, b.delivered(t)))
+	// The helpdesk hears who asked, in which conversation, and where the
+	// console shows it.
+	ev := queued(handoff, "handoff")
+	ev.Data.UserID = "user-9"
+	require.Equal(t, []deskEvent{ev}, withoutTimes(t, b.delivered(t)))
 	require.Equal(t, map[string]float64{`reason="handoff"`: 1}, gathered(t, b.m, "supportd_review_items_total"))
 }
 
@@ -388,7 +382,7 @@ func TestLowConfidenceAnswersAreQueuedForReview(t *testing.T) {
 	items := b.queue(t, "pending")
 	require.Len(t, items, 1)
 	require.Equal(t, reviewItem(items[0], "demo", "low_confidence", refundQuestion, low), items[0])
-	require.Equal(t, []deskEvent{queued(low.TurnID, "low_confidence")}, withoutTimes(t, b.delivered(t)))
+	require.Equal(t, []deskEvent{queued(low, "low_confidence")}, withoutTimes(t, b.delivered(t)))
 }
 
 func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
@@ -545,6 +539,6 @@ func TestThumbsDownReopensAResolvedItem(t *testing.T) {
 	want := reviewItem(items[0], "demo", "thumbs_down", refundQuestion, refund)
 	want.FeedbackReason = "still wrong"
 	require.Equal(t, want, items[0], "a reopened item must not carry the previous verdict")
-	require.Equal(t, []deskEvent{queued(refund.TurnID, "thumbs_down"), queued(refund.TurnID, "thumbs_down")},
+	require.Equal(t, []deskEvent{queued(refund, "thumbs_down"), queued(refund, "thumbs_down")},
 		withoutTimes(t, b.delivered(t)))
 }

@@ -34,7 +34,9 @@ type Deps struct {
 	Demo *Demo
 	// Admin manages keys and reads the audit log and conversations.
 	Admin Admin
-	Ops   Ops
+	// Console serves the agent console at /console.
+	Console Console
+	Ops     Ops
 }
 
 // Admin is the management API; each nil service leaves its routes out.
@@ -180,5 +182,54 @@ func New(d Deps) *echo.Echo {
 		v1.GET("/conversations", handleListConversations(d.Admin.Conversations), agent)
 		v1.GET("/conversations/:id", handleGetConversation(d.Admin.Conversations), agent)
 	}
+	if d.Console.Sessions != nil {
+		consoleRoutes(e, d)
+	}
 	return e
+}
+
+// consoleRoutes are the agent console's pages: every one but sign-in
+// needs a session, and those that change keys, knowledge bases or data
+// need an admin's.
+func consoleRoutes(e *echo.Echo, d Deps) {
+	v, cs := newView(d.Log), d.Console
+	con := e.Group(consolePath, consoleHeaders, v.consoleErrors)
+	con.GET("/static/*", consoleStatic())
+	con.GET("/signin", handleSigninPage(v))
+	con.POST("/signin", handleSignin(v, cs.Sessions), limitBody(smallBodyBytes))
+	// Bodies are bounded before the session reads the form's CSRF token.
+	s := con.Group("", limitBody(smallBodyBytes), withSession(cs.Sessions))
+	s.POST("/signout", handleSignout(cs.Sessions))
+	s.GET("", handleConsoleInbox(v, cs.Conversations))
+	s.GET("/", handleConsoleInbox(v, cs.Conversations))
+	s.GET("/conversations/:id", handleConsoleConversation(v, cs.Conversations))
+	s.POST("/conversations/:id/handled", handleConsoleMarkHandled(cs.Conversations))
+	s.GET("/kbs", handleConsoleKBs(v, d.Documents.Library), adminOnly)
+	s.GET("/kbs/:kb", handleConsoleKB(v, d.Documents.Library), adminOnly)
+	s.POST("/kbs/:kb/delete", handleConsoleDeleteDocument(d.Documents.Library), adminOnly)
+	up := con.Group("", limitBody(d.Documents.MaxUploadBytes), withSession(cs.Sessions))
+	up.POST("/kbs/:kb/upload", handleConsoleUpload(v, d.Documents.Library), adminOnly)
+	if d.Eval != nil {
+		s.GET("/eval", handleConsoleEval(v, d.Eval, d.Documents.Library, cs.EvalQueue), adminOnly)
+		s.GET("/eval/runs/:id/report", handleConsoleEvalReport(d.Eval), adminOnly)
+		if cs.EvalQueue != nil {
+			s.POST("/eval/run", handleConsoleRunEval(cs.EvalQueue), adminOnly)
+		}
+	}
+	if d.Drift != nil {
+		s.GET("/drift", handleConsoleDrift(v, d.Drift), adminOnly)
+	}
+	if cs.Keys != nil {
+		s.GET("/keys", handleConsoleKeys(v, cs.Keys, cs.clock()), adminOnly)
+		s.POST("/keys", handleConsoleCreateKey(v, cs.Keys, cs.clock()), adminOnly)
+		s.POST("/keys/:id/revoke", handleConsoleRevokeKey(cs.Keys), adminOnly)
+	}
+	if d.Review != nil {
+		s.GET("/review", handleConsoleReview(v, d.Review, d.Documents.Library, cs.Golden))
+		s.POST("/review/:id", handleConsoleResolve(d.Review))
+		s.GET("/review/export", handleConsoleWeekExport(d.Review, cs.clock()))
+		if cs.Golden != nil {
+			s.POST("/review/golden", handleConsoleAddGolden(d.Review, cs.Golden))
+		}
+	}
 }

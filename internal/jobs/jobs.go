@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/robfig/cron/v3"
 )
 
@@ -234,4 +235,20 @@ func Enqueue(ctx context.Context, c *river.Client[pgx.Tx], args EvalArgs) (int64
 		return 0, fmt.Errorf("enqueue evaluation: %w", err)
 	}
 	return res.Job.ID, nil
+}
+
+// QueueEval inserts an evaluation job for any worker to take, unless the
+// same evaluation is already waiting or running; queued says which.
+func QueueEval(ctx context.Context, pool *pgxpool.Pool, args EvalArgs) (queued bool, err error) {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return false, fmt.Errorf("queue evaluation: %w", err)
+	}
+	res, err := client.Insert(ctx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+			rivertype.JobStateRetryable, rivertype.JobStateScheduled}}})
+	if err != nil {
+		return false, fmt.Errorf("queue evaluation: %w", err)
+	}
+	return !res.UniqueSkippedAsDuplicate, nil
 }

@@ -22,14 +22,22 @@ type Feedback struct {
 	Comment        string
 }
 
+// FeedbackAdded is what storing a rating found and did.
+type FeedbackAdded struct {
+	// KB and EndUser are the turn's knowledge base and end user.
+	KB, EndUser string
+	// Queued says whether the rating queued the turn for review.
+	Queued bool
+}
+
 // AddFeedback stores a rating of one of the tenant's turns and, for a
-// thumbs-down, queues the turn for review. It returns the turn's
-// knowledge base and whether a review item was created. Another tenant's
-// or an unknown turn is core.CodeNotFound.
-func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb string, queued bool, err error) {
-	err = s.inTx(ctx, "add feedback", func(tx pgx.Tx) error {
+// thumbs-down, queues the turn for review. Another tenant's or an unknown
+// turn is core.CodeNotFound.
+func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (FeedbackAdded, error) {
+	var out FeedbackAdded
+	err := s.inTx(ctx, "add feedback", func(tx pgx.Tx) error {
 		var err error
-		if kb, _, err = conversationTurn(ctx, tx, tenant, f.TurnID, f.ConversationID); err != nil {
+		if out.KB, out.EndUser, err = conversationTurn(ctx, tx, tenant, f.TurnID, f.ConversationID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO feedback (tenant_id, turn_id, rating, reason, comment) VALUES ($1, $2, $3, $4, $5)`,
@@ -39,10 +47,10 @@ func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (kb 
 		if f.Rating >= 0 {
 			return nil
 		}
-		queued, err = queueReview(ctx, tx, tenant, f.TurnID, "thumbs_down")
+		out.Queued, err = queueReview(ctx, tx, tenant, f.TurnID, "thumbs_down")
 		return err
 	})
-	return kb, queued, err
+	return out, err
 }
 
 // conversationTurn returns the knowledge base and end user of one of the
@@ -173,14 +181,23 @@ type ReviewFilter struct {
 	Before int64
 	// ResolvedSince keeps items resolved at or after it (zero: no bound).
 	ResolvedSince time.Time
-	Limit         int
+	// KB and Reason keep the items of one knowledge base or queued for one
+	// reason ("": any).
+	KB, Reason string
+	// From and To bound when items were queued, [From, To) (zero: no
+	// bound).
+	From, To time.Time
+	Limit    int
 }
 
 // ReviewItems lists the tenant's queue, newest first.
 func (s *Store) ReviewItems(ctx context.Context, f ReviewFilter) ([]ReviewItem, error) {
 	rows, err := s.db.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND ($2 = '' OR r.status = $2)
 		AND ($3 = 0 OR r.id < $3) AND ($5::timestamptz IS NULL OR r.resolved_at >= $5)
-		ORDER BY r.id DESC LIMIT $4`, f.Tenant, f.Status, f.Before, max(f.Limit, 1), nullTime(f.ResolvedSince))
+		AND ($6 = '' OR k.name = $6) AND ($7 = '' OR r.reason = $7)
+		AND ($8::timestamptz IS NULL OR r.created_at >= $8) AND ($9::timestamptz IS NULL OR r.created_at < $9)
+		ORDER BY r.id DESC LIMIT $4`, f.Tenant, f.Status, f.Before, max(f.Limit, 1), nullTime(f.ResolvedSince),
+		f.KB, f.Reason, nullTime(f.From), nullTime(f.To))
 	if err != nil {
 		return nil, translate(err, "list review items")
 	}

@@ -39,6 +39,8 @@ type Params struct {
 	EfSearch int
 	// ConnectTimeout bounds each new connection. Default 5 s.
 	ConnectTimeout time.Duration
+	// Tracer, when set, sees every query (tests count them with it).
+	Tracer pgx.QueryTracer
 }
 
 // Open connects a pool, registers pgvector's types on every connection and
@@ -50,6 +52,7 @@ func Open(ctx context.Context, p Params) (*Store, error) {
 	}
 	cfg.MaxConns = cmp.Or(p.MaxConns, 10)
 	cfg.ConnConfig.ConnectTimeout = cmp.Or(p.ConnectTimeout, 5*time.Second)
+	cfg.ConnConfig.Tracer = p.Tracer
 	efSearch := cmp.Or(p.EfSearch, 100)
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		// Iterative scans keep HNSW results complete when the knowledge

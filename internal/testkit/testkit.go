@@ -17,6 +17,7 @@ import (
 	"supportd/internal/assistant"
 	"supportd/internal/cache"
 	"supportd/internal/config"
+	"supportd/internal/core"
 	"supportd/internal/dbtest"
 	"supportd/internal/embed"
 	"supportd/internal/extract"
@@ -54,7 +55,7 @@ type Options struct {
 	// its no-op tracing and its review hook.
 	Metrics        *metrics.Metrics
 	TracerProvider trace.TracerProvider
-	OnReview       func(ctx context.Context, turnID int64, reason string)
+	OnReview       func(ctx context.Context, q core.ReviewQueued)
 }
 
 // New wires a kit over a fresh database that is dropped when t ends.
