@@ -39,9 +39,17 @@ chromium: ## install Debian's chromium when missing (idempotent; the browser tes
 migrate: db build ## apply database migrations
 	@$(BIN) migrate
 
-lint: ## gofmt, go vet
+GOLANGCI_VERSION := v2.15.0
+GOLANGCI := $(CURDIR)/.bin/golangci-lint
+
+lint: ## gofmt, go vet, go mod tidy -diff, golangci-lint (pinned, installed into .bin) and the import-layer test
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	$(GO) mod tidy -diff
+	@$(GOLANGCI) version 2>/dev/null | grep -q 'version $(GOLANGCI_VERSION:v%=%) ' || \
+		GOBIN=$(CURDIR)/.bin $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	$(GOLANGCI) run ./...
+	$(GO) test -count=1 ./internal/layer
 
 bench: bench-ingest bench-retrieval bench-quality bench-gateway bench-eval ## every benchmark in README
 

@@ -148,7 +148,10 @@ func TestWorkerRunsTheScheduledDriftReport(t *testing.T) {
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("worker: %v", err)
+			}
 		case <-time.After(30 * time.Second):
 			t.Error("worker did not stop")
 		}

@@ -454,7 +454,7 @@ func startServe(t *testing.T, getenv func(string) string) *server {
 	s := &server{cancel: cancel, exited: make(chan struct{}), stderr: &syncBuffer{}}
 	go func() {
 		s.err = run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, getenv, pw, s.stderr)
-		pw.CloseWithError(fmt.Errorf("run returned: %v", s.err))
+		pw.CloseWithError(fmt.Errorf("run returned: %w", s.err))
 		close(s.exited)
 	}()
 	t.Cleanup(func() {
@@ -470,7 +470,9 @@ func startServe(t *testing.T, getenv func(string) string) *server {
 	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "supportd listening on http://")
 	require.True(t, ok, "first line: %q", line)
 	s.addr = addr
-	go io.Copy(io.Discard, pr) // nothing else is expected; never block the server
+	// Nothing else is expected; never block the server. The copy ends
+	// when run returns and closes the pipe.
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	return s
 }
 
@@ -581,6 +583,7 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	cont, err := http.ReadResponse(br, nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusContinue, cont.StatusCode)
+	require.NoError(t, cont.Body.Close(), "an interim response has no body")
 
 	s.cancel()
 	// Shutdown closes the listener first: once new connections are refused,

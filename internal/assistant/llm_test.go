@@ -44,12 +44,11 @@ func setupLLM(t *testing.T, n int, o testkit.Options) llmBundle {
 	return b
 }
 
-func (b llmBundle) ask(t *testing.T, q string) (core.Answer, time.Duration) {
+func (b llmBundle) ask(t *testing.T, q string) core.Answer {
 	t.Helper()
-	start := time.Now()
 	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: q, ClientID: "c1"})
 	require.NoError(t, err)
-	return ans, time.Since(start)
+	return ans
 }
 
 // streamed asks with a token sink and returns the answer and what the
@@ -77,7 +76,7 @@ func (b llmBundle) storedTurn(t *testing.T, id int64) (mode, reason, model, prom
 func TestModelAnswerIsCitedAndRecorded(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{})
-	ans, _ := b.ask(t, refundQuestion)
+	ans := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeLLM, ans.Mode)
 	require.Empty(t, ans.DegradedReason)
 	require.Equal(t, "billing/refunds.md", ans.Citations[0].Document)
@@ -101,7 +100,10 @@ func TestModelAnswerIsCitedAndRecorded(t *testing.T) {
 }
 
 // Every fault the fake server injects yields the documented degraded
-// answer, within its deadline, and the turn is stored.
+// answer after the documented number of model calls (retried only when the
+// failure is retryable and the deadline leaves room), and the turn is
+// stored. The gateway's deadlines bound each case: a fault that were not
+// cut would hang the test.
 func TestFaultsDegradeHonestly(t *testing.T) {
 	t.Parallel()
 	gw := llm.GatewayParams{FirstToken: 300 * time.Millisecond, Total: 1500 * time.Millisecond, MaxAttempts: 2}
@@ -110,26 +112,26 @@ func TestFaultsDegradeHonestly(t *testing.T) {
 		fault      fakellm.Fault
 		wantMode   core.Mode
 		wantReason string
-		within     time.Duration
+		calls      int // model calls made
 	}{
-		{"server error", fakellm.Fault{Kind: fakellm.KindStatus, Status: 500}, core.ModeExtractive, "server_error", time.Second},
-		{"429 beyond the deadline", fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 30}, core.ModeExtractive, "rate_limited", time.Second},
-		{"slow first token", fakellm.Fault{Kind: fakellm.KindLatency, Delay: 5 * time.Second}, core.ModeExtractive, "first_token_timeout", 1500 * time.Millisecond},
-		{"malformed", fakellm.Fault{Kind: fakellm.KindMalformed}, core.ModeExtractive, "empty_answer", time.Second},
-		{"empty", fakellm.Fault{Kind: fakellm.KindEmpty}, core.ModeExtractive, "empty_answer", time.Second},
-		{"cut stream", fakellm.Fault{Kind: fakellm.KindCut, Tokens: 3}, core.ModeExtractive, "stream_interrupted", time.Second},
-		{"never-ending stream", fakellm.Fault{Kind: fakellm.KindHang}, core.ModeExtractive, "timeout", 2 * time.Second},
-		{"cites an unknown passage", fakellm.Fault{Kind: fakellm.KindCite}, core.ModeExtractive, "uncited_answer", time.Second},
+		{"server error", fakellm.Fault{Kind: fakellm.KindStatus, Status: 500}, core.ModeExtractive, "server_error", 2},
+		{"429 beyond the deadline", fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 30}, core.ModeExtractive, "rate_limited", 1},
+		{"slow first token", fakellm.Fault{Kind: fakellm.KindLatency, Delay: 5 * time.Second}, core.ModeExtractive, "first_token_timeout", 2},
+		{"malformed", fakellm.Fault{Kind: fakellm.KindMalformed}, core.ModeExtractive, "empty_answer", 1},
+		{"empty", fakellm.Fault{Kind: fakellm.KindEmpty}, core.ModeExtractive, "empty_answer", 1},
+		{"cut stream", fakellm.Fault{Kind: fakellm.KindCut, Tokens: 3}, core.ModeExtractive, "stream_interrupted", 2},
+		{"never-ending stream", fakellm.Fault{Kind: fakellm.KindHang}, core.ModeExtractive, "timeout", 1},
+		{"cites an unknown passage", fakellm.Fault{Kind: fakellm.KindCite}, core.ModeExtractive, "uncited_answer", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			b := setupLLM(t, 1, testkit.Options{Gateway: gw})
 			b.fakes[0].Inject(tc.fault)
-			ans, took := b.ask(t, refundQuestion)
+			ans := b.ask(t, refundQuestion)
 			require.Equal(t, tc.wantMode, ans.Mode)
 			require.Equal(t, tc.wantReason, ans.DegradedReason)
-			require.Less(t, took, tc.within)
+			require.Equal(t, tc.calls, b.fakes[0].Count("/chat/completions"))
 			require.Equal(t, "billing/refunds.md", ans.Citations[0].Document, "the extractive fallback still cites")
 			require.Equal(t, "[1]", ans.Citations[0].Marker)
 			mode, reason, _, _, dropped, _ := b.storedTurn(t, ans.TurnID)
@@ -146,7 +148,7 @@ func TestSecondModelAnswersWhenThePrimaryFails(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 2, testkit.Options{Gateway: llm.GatewayParams{MaxAttempts: 1}})
 	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 503})
-	ans, _ := b.ask(t, refundQuestion)
+	ans := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeFallback, ans.Mode)
 	require.Equal(t, "server_error", ans.DegradedReason)
 	require.Equal(t, "openai:model-b", ans.Model)
@@ -161,11 +163,10 @@ func TestOpenBreakerAnswersFastWithoutCallingTheModel(t *testing.T) {
 	b.ask(t, refundQuestion)
 	require.Equal(t, "open", b.kit.Gateway.BreakerStates()["openai:model-a"])
 	calls := b.fakes[0].Count("/chat/completions")
-	ans, took := b.ask(t, refundQuestion)
+	ans := b.ask(t, refundQuestion)
 	require.Equal(t, "circuit_open", ans.DegradedReason)
 	require.Equal(t, core.ModeExtractive, ans.Mode)
-	require.Equal(t, calls, b.fakes[0].Count("/chat/completions"))
-	require.Less(t, took, 500*time.Millisecond)
+	require.Equal(t, calls, b.fakes[0].Count("/chat/completions"), "an open breaker makes no call")
 }
 
 func TestCutStreamEndsWithAMarkedCompletion(t *testing.T) {
@@ -184,11 +185,11 @@ func TestCutStreamEndsWithAMarkedCompletion(t *testing.T) {
 func TestCacheServesAndInvalidatesOnDocumentChange(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{Cache: true})
-	first, _ := b.ask(t, refundQuestion)
+	first := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeLLM, first.Mode)
 	calls := b.fakes[0].Count("/chat/completions")
 
-	hit, _ := b.ask(t, "  how do I get a REFUND on an annual plan  ")
+	hit := b.ask(t, "  how do I get a REFUND on an annual plan  ")
 	require.Equal(t, core.ModeCache, hit.Mode)
 	require.Equal(t, first.Text, hit.Text)
 	require.Equal(t, first.Citations, hit.Citations)
@@ -200,7 +201,7 @@ func TestCacheServesAndInvalidatesOnDocumentChange(t *testing.T) {
 	require.NoError(t, err)
 	_, err = b.kit.Syncer.Upsert(context.Background(), b.kb, doc)
 	require.NoError(t, err)
-	after, _ := b.ask(t, refundQuestion)
+	after := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeLLM, after.Mode)
 	require.Equal(t, calls+1, b.fakes[0].Count("/chat/completions"))
 
@@ -216,9 +217,9 @@ func TestDegradedAnswersAreNeverCached(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{Cache: true, Gateway: llm.GatewayParams{MaxAttempts: 1}})
 	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 500, Times: 1})
-	degraded, _ := b.ask(t, refundQuestion)
+	degraded := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeExtractive, degraded.Mode)
-	again, _ := b.ask(t, refundQuestion)
+	again := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeLLM, again.Mode)
 	require.Zero(t, b.kit.Cache.Stats().LocalHits)
 }
@@ -228,7 +229,7 @@ func TestCacheIsSharedThroughRedis(t *testing.T) {
 	rdb := testkit.Redis(t)
 	prefix := testkit.UniquePrefix(t)
 	b := setupLLM(t, 1, testkit.Options{Cache: true, Redis: rdb, CachePrefix: prefix})
-	first, _ := b.ask(t, refundQuestion)
+	first := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeLLM, first.Mode)
 	// A second replica: same database and Redis, its own process cache.
 	other := testkit.WireWith(t, b.kit.Store, testkit.Options{Models: []string{"http://127.0.0.1:1/v1"}, Cache: true, Redis: rdb, CachePrefix: prefix})
@@ -241,7 +242,7 @@ func TestCacheIsSharedThroughRedis(t *testing.T) {
 func TestDailyTokenBudget(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{Assistant: assistant.Params{DailyTokenBudget: 100}})
-	first, _ := b.ask(t, refundQuestion)
+	first := b.ask(t, refundQuestion)
 	require.Equal(t, core.ModeLLM, first.Mode)
 	require.Greater(t, first.Usage.PromptTokens+first.Usage.CompletionTokens, 100)
 	_, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: refundQuestion, ClientID: "c1"})
@@ -256,7 +257,7 @@ func TestDailyTokenBudget(t *testing.T) {
 func TestFollowUpIsCondensedWithTheConversation(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{})
-	first, _ := b.ask(t, refundQuestion)
+	first := b.ask(t, refundQuestion)
 	_, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
 		Question: "and what about monthly plans?", ConversationID: first.ConversationID})
 	require.NoError(t, err)
@@ -272,7 +273,7 @@ func TestFollowUpIsCondensedWithTheConversation(t *testing.T) {
 func TestLowRetrievalConfidenceSkipsTheModel(t *testing.T) {
 	t.Parallel()
 	b := setupLLM(t, 1, testkit.Options{})
-	ans, _ := b.ask(t, "What will the weather be in Paris tomorrow?")
+	ans := b.ask(t, "What will the weather be in Paris tomorrow?")
 	require.Equal(t, core.ModeHandoff, ans.Mode)
 	require.Equal(t, "low_confidence", ans.DegradedReason)
 	require.Equal(t, extract.HandoffText, ans.Text)

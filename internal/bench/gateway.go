@@ -278,10 +278,10 @@ func (g *gateway) load(ctx context.Context, url string) Throughput {
 // returns a fixed JSON body, under the same load in the same run.
 func (g *gateway) cacheHits(ctx context.Context) (hits, bare Throughput, err error) {
 	if _, mode, err := g.chat(ctx, g.api.URL+"/v1/chat", g.qs[0]); err != nil || mode == "" {
-		return hits, bare, fmt.Errorf("warm the cache: %v", err)
+		return hits, bare, fmt.Errorf("warm the cache: %w", err)
 	}
 	if _, mode, err := g.chat(ctx, g.api.URL+"/v1/chat", g.qs[0]); err != nil || mode != "cache" {
-		return hits, bare, fmt.Errorf("expected a cache hit, got mode %q (%v)", mode, err)
+		return hits, bare, fmt.Errorf("expected a cache hit, got mode %q (%w)", mode, err)
 	}
 	e := echo.New()
 	e.POST("/v1/chat", func(c echo.Context) error {

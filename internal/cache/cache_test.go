@@ -3,7 +3,6 @@ package cache_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,27 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/cache"
+	"supportd/internal/testclock"
 )
-
-// fakeClock is a settable time source for the local tier.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // newCache builds a cache. Tests about what the Redis tier holds, not about
 // its timeout, get a generous one, so that a loaded CI machine does not
@@ -73,7 +53,7 @@ func TestLocalHitAndMiss(t *testing.T) {
 func TestLocalEntriesExpireAfterTTL(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clock := newFakeClock()
+	clock := testclock.New()
 	c := newCache(t, cache.Params{TTL: time.Hour, Now: clock.Now})
 
 	c.Set(ctx, "q", []byte("a"))
@@ -164,7 +144,7 @@ func TestRedisCopyKeepsItsRemainingLifetime(t *testing.T) {
 	ctx := context.Background()
 	rdb := newRedis(t)
 	prefix := testPrefix(t, rdb)
-	clock := newFakeClock()
+	clock := testclock.New()
 	c := newCache(t, cache.Params{Redis: rdb, Prefix: prefix, TTL: time.Hour, Now: clock.Now})
 
 	// Written by another replica 50 minutes ago: 10 minutes left.

@@ -135,7 +135,7 @@ func ensureTemplate() (string, error) {
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(7312)`); err != nil {
 		return "", err
 	}
-	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock(7312)`)
+	// Closing the connection (deferred above) releases the session lock.
 	var exists bool
 	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil || exists {
 		return name, err

@@ -224,9 +224,9 @@ func (r *Remote) check(ctx context.Context, batch []string) ([][]float32, error)
 func (r *Remote) upstreamError(ctx, callCtx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+		return fmt.Errorf("%w (%w)", ctx.Err(), err)
 	case callCtx.Err() != nil:
-		return core.Wrap(core.CodeUpstreamTimeout, fmt.Errorf("%w: %v", callCtx.Err(), err),
+		return core.Wrap(core.CodeUpstreamTimeout, fmt.Errorf("%w: %w", callCtx.Err(), err),
 			fmt.Sprintf("embedding service did not answer within %s", r.timeout))
 	case strings.Contains(err.Error(), "status code: 429"):
 		return core.Wrap(core.CodeRateLimited, err, "embedding service is rate limiting requests")

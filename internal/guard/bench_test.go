@@ -55,7 +55,7 @@ func BenchmarkRedact(b *testing.B) {
 func BenchmarkCheckQuestion(b *testing.B) {
 	b.SetBytes(int64(len(benchText)))
 	for b.Loop() {
-		CheckQuestion(benchText, QuestionLimits{})
+		_ = CheckQuestion(benchText, QuestionLimits{})
 	}
 }
 

@@ -83,10 +83,7 @@ func phoneLike(s string, start, end int) bool {
 	if !boundaryBefore(s, start, plus) || !boundaryAfter(s, end) {
 		return false
 	}
-	var groups []string
-	for _, g := range strings.FieldsFunc(cand, func(r rune) bool { return r < '0' || r > '9' }) {
-		groups = append(groups, g)
-	}
+	groups := strings.FieldsFunc(cand, func(r rune) bool { return r < '0' || r > '9' })
 	digits := len(strings.Join(groups, ""))
 	if digits < 8 || digits > 15 {
 		return false

@@ -190,8 +190,8 @@ func streamChat(c echo.Context, d Chat, turn assistant.Turn) error {
 			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
 	}
 	if err := s.send("citations", ans.Citations); err != nil {
-		c.Set(outcomeKey, "client_disconnected") // the turn is already recorded
-		return nil
+		c.Set(outcomeKey, "client_disconnected")
+		return nil //nolint:nilerr // the client left after the turn was recorded: nobody is left to tell
 	}
 	_ = s.send("done", doneEvent{TurnID: ans.TurnID, ConversationID: ans.ConversationID, Mode: ans.Mode,
 		DegradedReason: ans.DegradedReason, Confidence: ans.Confidence, Model: ans.Model, Usage: ans.Usage})

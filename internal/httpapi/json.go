@@ -37,7 +37,7 @@ func decodeJSON(c echo.Context, dst any) error {
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err, reflect.TypeOf(dst))
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return core.Errorf(core.CodeInvalid, "request body has data after the JSON object")
 	}
 	return nil

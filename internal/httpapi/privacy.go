@@ -35,7 +35,7 @@ func handleDeleteConversation(p Privacy) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]deletedBody{"deleted": deletedBody{Deleted: d, CacheEntries: len(d.CacheKeys)}})
+		return c.JSON(http.StatusOK, map[string]deletedBody{"deleted": {Deleted: d, CacheEntries: len(d.CacheKeys)}})
 	}
 }
 
@@ -50,6 +50,6 @@ func handleDeleteEndUser(p Privacy) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]deletedBody{"deleted": deletedBody{Deleted: d, CacheEntries: len(d.CacheKeys)}})
+		return c.JSON(http.StatusOK, map[string]deletedBody{"deleted": {Deleted: d, CacheEntries: len(d.CacheKeys)}})
 	}
 }

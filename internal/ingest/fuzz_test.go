@@ -159,7 +159,7 @@ func requireCovers(t *testing.T, text, title string, chunks []Chunk) {
 	for _, ch := range chunks {
 		got.WriteString(stripSpace(ch.Text))
 	}
-	want, have := []rune(body.String()), []rune(got.String())
+	want, have := []rune(body.String()), got.String()
 	i := 0
 	for _, r := range have {
 		if i < len(want) && r == want[i] {

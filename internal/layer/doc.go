@@ -10,16 +10,17 @@
 //	assistant                             one turn end to end
 //	retrieve, ingest, auth, guard/train   built on the collaborators
 //	store, llm, embed, extract, prompt, guard, cache, limit, metrics,
-//	notify, tracing, drift, scenario, fakellm, paste
+//	notify, tracing, drift, scenario, paste
 //	                                      collaborators: none imports another
 //	core, config, migrations, prompts,    the foundation
 //	web
 //
 // A package may import only the packages its rule names, all of them in
-// lower layers. browsertest, dbtest, redistest and testkit are test
-// support: only tests and other test support may import them. fakellm
-// stands in for a model provider: besides tests, only the `supportd
-// fake-llm` command serves it.
+// lower layers. browsertest, dbtest, redistest, testclock, testkit and
+// fakellm are test support: only tests and other test support may import
+// them. fakellm stands in for a model provider, so the root may import it
+// too: it serves it as `supportd fake-llm` and benchmarks the gateway
+// against it.
 //
 // Some modules are confined to the packages that wrap them: langchaingo
 // (pre-1.0) is imported only by llm and embed.

@@ -11,27 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/limit"
+	"supportd/internal/testclock"
 )
-
-// fakeClock is a settable time source.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // take calls Allow n times for one unit and returns the decisions.
 func take(t *testing.T, l limit.Limiter, key string, n int) []limit.Decision {
@@ -57,7 +38,7 @@ func allowed(ds []limit.Decision) int {
 
 func TestLocalAllowsBurstThenDenies(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := testclock.New()
 	l := limit.NewLocal(limit.Rate{Limit: 60, Period: time.Minute}, limit.LocalParams{Now: clock.Now})
 
 	for i, d := range take(t, l, "k", 60) {
@@ -71,7 +52,7 @@ func TestLocalAllowsBurstThenDenies(t *testing.T) {
 
 func TestLocalRefillsAsTimePasses(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := testclock.New()
 	l := limit.NewLocal(limit.Rate{Limit: 60, Period: time.Minute}, limit.LocalParams{Now: clock.Now})
 	require.Equal(t, 60, allowed(take(t, l, "k", 61)))
 
@@ -91,7 +72,7 @@ func TestLocalRefillsAsTimePasses(t *testing.T) {
 
 func TestLocalRetryAfterRoundsUp(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := testclock.New()
 	l := limit.NewLocal(limit.Rate{Limit: 3, Period: time.Second}, limit.LocalParams{Now: clock.Now})
 	ds := take(t, l, "k", 4)
 	require.Equal(t, 3, allowed(ds))
@@ -110,7 +91,7 @@ func TestLocalRetryAfterRoundsUp(t *testing.T) {
 
 func TestLocalKeysAreIndependent(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := testclock.New()
 	l := limit.NewLocal(limit.Rate{Limit: 5, Period: time.Minute}, limit.LocalParams{Now: clock.Now})
 	require.Equal(t, 5, allowed(take(t, l, "tenant-a", 10)))
 	require.Equal(t, 5, allowed(take(t, l, "tenant-b", 10)))
@@ -130,7 +111,7 @@ func TestLocalMaxKeysBoundsMemory(t *testing.T) {
 
 func TestLocalMoreThanABurstIsDeniedClearly(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := testclock.New()
 	r := limit.Rate{Limit: 10, Period: time.Minute}
 	l := limit.NewLocal(r, limit.LocalParams{Now: clock.Now})
 
@@ -151,7 +132,7 @@ func TestLocalMoreThanABurstIsDeniedClearly(t *testing.T) {
 
 func TestLocalIsSafeForConcurrentUse(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock() // frozen: nothing refills during the test
+	clock := testclock.New() // frozen: nothing refills during the test
 	l := limit.NewLocal(limit.Rate{Limit: 25, Period: time.Hour}, limit.LocalParams{Now: clock.Now})
 	var ok atomic.Int64
 	var wg sync.WaitGroup

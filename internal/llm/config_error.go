@@ -73,7 +73,7 @@ func (g *Gateway) ModelStates() []core.ModelState {
 	out := make([]core.ModelState, len(g.chain))
 	for i, m := range g.chain {
 		out[i] = core.ModelState{Provider: m.Provider.Name(), Model: m.Provider.Model(),
-			Breaker: m.breaker.State().String(), ConfigError: m.config.current()}
+			Breaker: m.breaker.State(), ConfigError: m.config.current()}
 	}
 	return out
 }

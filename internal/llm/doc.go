@@ -6,11 +6,11 @@
 // retried) and whole-answer deadline, retries with exponential backoff and
 // jitter for retryable failures only (honouring Retry-After, never past
 // either deadline), a circuit breaker per provider
-// (sony/gobreaker), a request and token rate limit per provider, and
+// (on an injected clock), a request and token rate limit per provider, and
 // fallback down the chain. Every failure is classified (Kind) so the caller
 // can say honestly why it degraded.
 //
-// It imports langchaingo, gobreaker, go-retry and the core nouns; it must
+// It imports langchaingo, go-retry and the core nouns; it must
 // not import the assistant, the store, the HTTP layer or any other supportd
 // package.
 package llm

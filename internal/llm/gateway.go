@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-retry"
-	"github.com/sony/gobreaker/v2"
 )
 
 // errFirstToken is the cancellation cause when no token arrived in time.
@@ -55,7 +54,8 @@ type GatewayParams struct {
 	// calls as misconfigured (401, 403, 404) and when a call succeeds
 	// again, e.g. for a metric.
 	OnConfigError func(provider, model string, failing bool)
-	// Now is the gateway's clock; default time.Now.
+	// Now is the gateway's clock (breaker cool-downs, config errors);
+	// default time.Now.
 	Now func() time.Time
 }
 
@@ -67,7 +67,7 @@ type Gateway struct {
 
 type gatewayMember struct {
 	Member
-	breaker *gobreaker.CircuitBreaker[Response]
+	breaker *breaker
 	config  *configWatch
 }
 
@@ -106,21 +106,11 @@ func NewGateway(chain []Member, p GatewayParams) (*Gateway, error) {
 	return g, nil
 }
 
-func (g *Gateway) newBreaker(name string) *gobreaker.CircuitBreaker[Response] {
-	failures := uint32(g.p.BreakerFailures)
-	return gobreaker.NewCircuitBreaker[Response](gobreaker.Settings{
-		Name:        name,
-		MaxRequests: 1,
-		Timeout:     g.p.BreakerCooldown,
-		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= failures },
+func (g *Gateway) newBreaker(name string) *breaker {
+	return &breaker{name: name, failures: g.p.BreakerFailures, cooldown: g.p.BreakerCooldown, now: g.p.Now,
+		state: stateClosed, onChange: g.p.OnBreakerChange,
 		// A client that hung up says nothing about the provider's health.
-		IsExcluded: func(err error) bool { return KindOf(err) == KindCanceled },
-		OnStateChange: func(name string, from, to gobreaker.State) {
-			if g.p.OnBreakerChange != nil {
-				g.p.OnBreakerChange(name, from.String(), to.String())
-			}
-		},
-	})
+		excluded: func(err error) bool { return KindOf(err) == KindCanceled }}
 }
 
 // Providers names the chain, primary first.
@@ -137,7 +127,7 @@ func (g *Gateway) Providers() []string {
 func (g *Gateway) BreakerStates() map[string]string {
 	out := make(map[string]string, len(g.chain))
 	for _, m := range g.chain {
-		out[m.Provider.Name()] = m.breaker.State().String()
+		out[m.Provider.Name()] = m.breaker.State()
 	}
 	return out
 }
@@ -219,7 +209,7 @@ func (g *Gateway) Generate(ctx context.Context, req Request) (Result, error) {
 
 // admit checks the provider's breaker and limits before any call.
 func (g *Gateway) admit(ctx context.Context, m gatewayMember, req Request) (Kind, bool) {
-	if m.breaker.State() == gobreaker.StateOpen {
+	if m.breaker.State() == stateOpen {
 		return KindCircuitOpen, false
 	}
 	name := m.Provider.Name()
@@ -334,7 +324,7 @@ func asError(provider string, err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) {
+	if errors.Is(err, errBreakerOpen) {
 		return &Error{Provider: provider, Kind: KindCircuitOpen, Err: err}
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

@@ -227,7 +227,7 @@ func (l *LangChain) classify(ctx context.Context, call *callInfo, err error, str
 	switch {
 	case errors.Is(context.Cause(ctx), errFirstToken):
 		e.Kind = KindFirstToken
-	case ctx.Err() == context.DeadlineExceeded:
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		e.Kind = KindTimeout
 	case ctx.Err() != nil:
 		e.Kind = KindCanceled
@@ -296,7 +296,7 @@ func (c *callInfo) observe(p []byte, err error) {
 		buf = buf[len(buf)-n:]
 	}
 	c.tail = append(c.tail[:0], buf...)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		c.streamEnd = true
 	} else if err != nil && c.bodyErr == nil {
 		c.bodyErr = err

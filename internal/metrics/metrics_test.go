@@ -18,6 +18,7 @@ import (
 	"supportd/internal/fakellm"
 	"supportd/internal/llm"
 	"supportd/internal/metrics"
+	"supportd/internal/testclock"
 )
 
 // TestMain fails the package when a test leaves a goroutine behind.
@@ -87,8 +88,9 @@ func TestBreakerFollowsTheGateway(t *testing.T) {
 	m := metrics.New()
 	var changes []string
 	var mu sync.Mutex
+	clock := testclock.New()
 	g, err := llm.NewGateway([]llm.Member{{Provider: p}}, llm.GatewayParams{MaxAttempts: 1, BreakerFailures: 1,
-		BreakerCooldown: 50 * time.Millisecond, BackoffBase: time.Millisecond,
+		BreakerCooldown: time.Minute, BackoffBase: time.Millisecond, Now: clock.Now,
 		OnBreakerChange: func(p, from, to string) {
 			mu.Lock()
 			changes = append(changes, from+">"+to)
@@ -105,7 +107,7 @@ func TestBreakerFollowsTheGateway(t *testing.T) {
 	require.Equal(t, map[string]float64{`provider="openai:model-a"`: 2}, series(t, m, "supportd_circuit_breaker_state"))
 
 	// After the cooldown one trial request goes through and closes it.
-	time.Sleep(60 * time.Millisecond)
+	clock.Advance(time.Minute)
 	_, err = g.Generate(ctx, req)
 	require.NoError(t, err)
 	require.Equal(t, map[string]float64{`provider="openai:model-a"`: 0}, series(t, m, "supportd_circuit_breaker_state"))

@@ -3,6 +3,7 @@ package retrieve
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -107,7 +108,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]core.Passage, erro
 // deadline reports an overrun retrieval deadline as a coded timeout, and
 // passes other errors through with what was being done.
 func deadline(ctx context.Context, err error, what string) error {
-	if ctx.Err() == context.DeadlineExceeded {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return core.Wrap(core.CodeUpstreamTimeout, err, "retrieval took too long: "+what)
 	}
 	if core.ErrorCode(err) != core.CodeInternal {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 
@@ -136,7 +137,7 @@ func (s *Store) AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Durati
 // EvalRun reads the tenant's run with its results.
 func (s *Store) EvalRun(ctx context.Context, tenant string, id int64) (EvalRunRow, []EvalResultRow, error) {
 	run, err := scanEvalRun(s.db.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs WHERE tenant_id = $1 AND id = $2`, tenant, id))
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return run, nil, core.Errorf(core.CodeNotFound, "eval run %d does not exist", id)
 	}
 	if err != nil {
@@ -184,7 +185,7 @@ func (s *Store) EvalRuns(ctx context.Context, f EvalRunFilter) ([]EvalRunRow, er
 func (s *Store) AcceptedEvalRun(ctx context.Context, tenant, kb string) (run EvalRunRow, ok bool, err error) {
 	run, err = scanEvalRun(s.db.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
 		WHERE tenant_id = $1 AND kb = $2 AND accepted_at IS NOT NULL ORDER BY accepted_at DESC, id DESC LIMIT 1`, tenant, kb))
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return run, false, nil
 	}
 	return run, err == nil, translate(err, "read accepted eval run")
@@ -199,7 +200,7 @@ func (s *Store) AcceptEvalRun(ctx context.Context, tenant string, id int64, acto
 		var err error
 		run, err = scanEvalRun(tx.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
 			WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenant, id))
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return core.Errorf(core.CodeNotFound, "eval run %d does not exist", id)
 		}
 		if err != nil {

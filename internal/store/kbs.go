@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"time"
@@ -110,7 +111,7 @@ func vectorIndex(kbID int64) string { return fmt.Sprintf("chunks_hnsw_kb_%d", kb
 func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {
 	kb, err := scanKB(s.db.QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
 		WHERE tenant_id = $1 AND name = $2`, tenant, name))
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return KB{}, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", name)
 	}
 	return kb, translate(err, "read knowledge base")

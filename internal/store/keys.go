@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -54,7 +55,7 @@ func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
 		return APIKey{}, translate(err, "read api key")
 	}
 	k, err := pgx.CollectExactlyOneRow(rows, pgx.RowToStructByPos[APIKey])
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return APIKey{}, core.Errorf(core.CodeUnauthorized, "invalid API key")
 	}
 	return k, translate(err, "read api key")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -60,7 +61,7 @@ func conversationTurn(ctx context.Context, tx pgx.Tx, tenant string, turnID int6
 	err = tx.QueryRow(ctx, `SELECT coalesce(k.name, ''), coalesce(t.end_user_id, '') FROM turns t
 		LEFT JOIN knowledge_bases k ON k.id = t.kb_id
 		WHERE t.id = $1 AND t.tenant_id = $2 AND t.conversation_id::text = $3`, turnID, tenant, conversationID).Scan(&kb, &endUser)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", core.Errorf(core.CodeNotFound, "turn %d does not exist", turnID)
 	}
 	return kb, endUser, err
@@ -231,7 +232,7 @@ func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Re
 	err := s.inTx(ctx, "resolve review item", func(tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM review_items WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenant).Scan(&status)
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return core.Errorf(core.CodeNotFound, "review item %d does not exist", id)
 		}
 		if err != nil {
