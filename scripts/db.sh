@@ -58,18 +58,8 @@ target_ready() {
 # Run SQL as the cluster's superuser over the local socket.
 as_super() { PGOPTIONS="-c client_min_messages=warning" runuser -u postgres -- psql -v ON_ERROR_STOP=1 -p "$DB_PORT" -Atq "$@"; }
 
-apt_ready=""
-apt_update() {
-	[[ -n $apt_ready ]] && return 0
-	say "refreshing the package lists (apt-get update)"
-	apt-get update -qq >/dev/null || die "apt-get update failed: cannot install packages"
-	apt_ready=1
-}
-apt_install() {
-	apt_update
-	say "installing $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 pg_major() { pg_lsclusters -h 2>/dev/null | awk 'NR==1 {print $1}'; }
 

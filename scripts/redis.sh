@@ -71,18 +71,8 @@ answers() {
 # shellcheck disable=SC2016 # $1 and $2 expand in the inner shell
 port_open() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$R_HOST" "$R_PORT" 2>/dev/null; }
 
-apt_ready=""
-apt_update() {
-	[[ -n $apt_ready ]] && return 0
-	say "refreshing the package lists (apt-get update)"
-	apt-get update -qq >/dev/null || die "apt-get update failed: cannot install packages"
-	apt_ready=1
-}
-apt_install() {
-	apt_update
-	say "installing $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=scripts/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 install_redis() {
 	have redis-server && return 0
