@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/cache"
+	"supportd/internal/redistest"
 	"supportd/internal/testclock"
 )
 
@@ -214,7 +215,7 @@ func TestRedisDownDegradesToMiss(t *testing.T) {
 	// Longer than the default so that a loaded CI machine's late timers do
 	// not flake the 3x bound; still far below go-redis's 5 s defaults.
 	const timeout = 4 * cache.DefaultRedisTimeout
-	for name, rdb := range map[string]*redis.Client{"refused": deadRedis(t), "hung": hungRedis(t)} {
+	for name, rdb := range map[string]*redis.Client{"refused": redistest.Dead(t), "hung": redistest.Hung(t)} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			c := newCache(t, cache.Params{Redis: rdb, RedisTimeout: timeout})
@@ -244,7 +245,7 @@ func TestCancelledCallerIsNotARedisError(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	c := newCache(t, cache.Params{Redis: deadRedis(t)})
+	c := newCache(t, cache.Params{Redis: redistest.Dead(t)})
 	_, _, ok := c.Get(ctx, "q")
 	require.False(t, ok)
 	require.Zero(t, c.Stats().RedisErrors)

@@ -10,11 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/limit"
+	"supportd/internal/redistest"
 )
 
 func TestUnlimitedAlwaysAllows(t *testing.T) {
 	t.Parallel()
-	rdb := deadRedis(t) // never called: an unlimited rate needs no Redis
+	rdb := redistest.Dead(t) // never called: an unlimited rate needs no Redis
 	for _, l := range []limit.Limiter{
 		limit.New(limit.Rate{}, nil, ""),
 		limit.New(limit.Rate{Limit: -1, Period: time.Second}, rdb, ""),
@@ -33,7 +34,7 @@ func TestNewPicksTheBackend(t *testing.T) {
 	t.Parallel()
 	r := limit.Rate{Limit: 1, Period: time.Second}
 	require.IsType(t, &limit.Local{}, limit.New(r, nil, ""))
-	require.IsType(t, &limit.Redis{}, limit.New(r, deadRedis(t), ""))
+	require.IsType(t, &limit.Redis{}, limit.New(r, redistest.Dead(t), ""))
 	require.IsType(t, limit.Unlimited{}, limit.New(limit.Rate{}, nil, ""))
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/limit"
+	"supportd/internal/redistest"
 )
 
 // TestRedisLimitHoldsAcrossReplicas is the proof that a limit is global:
@@ -170,7 +171,7 @@ func TestRedisMoreThanABurstIsDeniedClearly(t *testing.T) {
 
 func TestRedisDownReturnsAnError(t *testing.T) {
 	t.Parallel()
-	for name, rdb := range map[string]*redis.Client{"refused": deadRedis(t), "hung": hungRedis(t)} {
+	for name, rdb := range map[string]*redis.Client{"refused": redistest.Dead(t), "hung": redistest.Hung(t)} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			l := limit.NewRedis(rdb, limit.Rate{Limit: 5, Period: time.Second}, "")
