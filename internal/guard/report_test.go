@@ -136,6 +136,10 @@ func goldenQuestions(t *testing.T) []string {
 //     are never trained on (testdata/injection, the demo golden set, the
 //     S10 and developer-docs questions in ../shared): never tuned on;
 //  3. leave-one-source-out for the other attack sources.
+//
+// Under the race detector (make test) it runs part 2 only, which trains one
+// model instead of nine and still holds its floors; make detector-report
+// runs it without -race, in full.
 func TestDetectorReport(t *testing.T) {
 	t.Parallel()
 	all, err := LoadTrainingSet(os.DirFS("testdata/train"))
@@ -143,7 +147,25 @@ func TestDetectorReport(t *testing.T) {
 	p := DefaultTrainParams()
 	tuned := without(all, "mosscap")
 
-	// 1. Cross-validation, folds by position.
+	// Floors a little under the figures measured when the report was
+	// written, so a change that loses detection fails here.
+	held := heldOutReport(t, all, tuned, p)
+	require.GreaterOrEqual(t, held.rate("attacks: mosscap (human, password game)"), 0.70)
+	require.LessOrEqual(t, held.rate("benign: demo golden set"), 0.02)
+	if raceDetector {
+		t.Log("Under -race only the never-tuned-on part runs; make detector-report runs all three.")
+		return
+	}
+	cv := crossValidatedReport(t, tuned, p)
+	require.GreaterOrEqual(t, cv.rate("attacks: gandalf"), 0.95)
+	require.GreaterOrEqual(t, cv.rate("attacks: own"), 0.80)
+	require.LessOrEqual(t, cv.rate("benign: banking77"), 0.01)
+	leaveOneSourceOutReport(t, all, p)
+}
+
+// crossValidatedReport is part 1: 5 folds by position over tuned.
+func crossValidatedReport(t *testing.T, tuned []Example, p TrainParams) *table {
+	t.Helper()
 	const k = 5
 	cv, fam := &table{}, &table{}
 	for f := range k {
@@ -166,8 +188,13 @@ func TestDetectorReport(t *testing.T) {
 	}
 	cv.log(t, "Cross-validated (5 folds; training data without mosscap; tuned on):")
 	fam.log(t, "Cross-validated recall by technique family (own attack set):")
+	return cv
+}
 
-	// 2. Never tuned on.
+// heldOutReport is part 2: a model trained on tuned, scored on what it was
+// never tuned on.
+func heldOutReport(t *testing.T, all, tuned []Example, p TrainParams) *table {
+	t.Helper()
 	d := NewDetectorWithModel(TrainModel(tuned, p))
 	held := &table{}
 	for _, e := range all {
@@ -191,8 +218,13 @@ func TestDetectorReport(t *testing.T) {
 		held.add("benign: developer-docs questions", d.Score(q))
 	}
 	held.log(t, "Never tuned on (model trained without mosscap):")
+	return held
+}
 
-	// 3. Leave one attack source out.
+// leaveOneSourceOutReport is part 3: for each attack source, a model
+// trained without it, scored on it.
+func leaveOneSourceOutReport(t *testing.T, all []Example, p TrainParams) {
+	t.Helper()
 	loso := &table{}
 	for _, src := range []string{"gandalf", "deepset", "own"} {
 		d := NewDetectorWithModel(TrainModel(without(all, src), p))
@@ -203,12 +235,4 @@ func TestDetectorReport(t *testing.T) {
 		}
 	}
 	loso.log(t, "Leave one source out (model trained without that source):")
-
-	// Floors a little under the figures measured when the report was
-	// written, so a change that loses detection fails here.
-	require.GreaterOrEqual(t, held.rate("attacks: mosscap (human, password game)"), 0.70)
-	require.GreaterOrEqual(t, cv.rate("attacks: gandalf"), 0.95)
-	require.GreaterOrEqual(t, cv.rate("attacks: own"), 0.80)
-	require.LessOrEqual(t, cv.rate("benign: banking77"), 0.01)
-	require.LessOrEqual(t, held.rate("benign: demo golden set"), 0.02)
 }
