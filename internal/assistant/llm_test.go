@@ -112,7 +112,7 @@ func TestFaultsDegradeHonestly(t *testing.T) {
 		fault      fakellm.Fault
 		wantMode   core.Mode
 		wantReason string
-		calls      int // model calls made
+		calls      int // model calls made; for a slow first token, at most
 	}{
 		{"server error", fakellm.Fault{Kind: fakellm.KindStatus, Status: 500}, core.ModeExtractive, "server_error", 2},
 		{"429 beyond the deadline", fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 30}, core.ModeExtractive, "rate_limited", 1},
@@ -131,7 +131,12 @@ func TestFaultsDegradeHonestly(t *testing.T) {
 			ans := b.ask(t, refundQuestion)
 			require.Equal(t, tc.wantMode, ans.Mode)
 			require.Equal(t, tc.wantReason, ans.DegradedReason)
-			require.Equal(t, tc.calls, b.fakes[0].Count("/chat/completions"))
+			if tc.fault.Kind == fakellm.KindLatency {
+				// A call cut before the server read it never arrives.
+				require.LessOrEqual(t, b.fakes[0].Count("/chat/completions"), tc.calls)
+			} else {
+				require.Equal(t, tc.calls, b.fakes[0].Count("/chat/completions"))
+			}
 			require.Equal(t, "billing/refunds.md", ans.Citations[0].Document, "the extractive fallback still cites")
 			require.Equal(t, "[1]", ans.Citations[0].Marker)
 			mode, reason, _, _, dropped, _ := b.storedTurn(t, ans.TurnID)

@@ -13,7 +13,7 @@
 //	notify, tracing, drift, scenario, paste
 //	                                      collaborators: none imports another
 //	core, config, migrations, prompts,    the foundation
-//	web
+//	web, text
 //
 // A package may import only the packages its rule names, all of them in
 // lower layers. browsertest, dbtest, redistest, testclock, testkit and

@@ -43,7 +43,7 @@ func rules() map[string]rule {
 	nouns := rule{layer: 1, may: []string{core}}
 	return map[string]rule{
 		// The foundation: shared nouns, settings and embedded files.
-		core: {}, "internal/config": {}, "migrations": {}, "prompts": {}, "web": {},
+		core: {}, "internal/config": {}, "migrations": {}, "prompts": {}, "internal/text": {}, "web": {},
 		// Collaborators: each stands alone on the foundation.
 		"internal/cache": leaf, "internal/guard": leaf, "internal/limit": leaf,
 		"internal/llm": nouns, "internal/notify": leaf, "internal/prompt": leaf, "internal/scenario": leaf,

@@ -121,7 +121,6 @@ func TestFirstTokenTimeout(t *testing.T) {
 	res, err := g.Generate(context.Background(), request())
 	require.Equal(t, llm.KindFirstToken, llm.KindOf(err), "cut at 100 ms rather than answered after the 2 s delay")
 	require.Equal(t, 2, res.Attempts)
-	require.Equal(t, 2, srv.Count("/chat/completions"))
 }
 
 func TestNeverEndingStreamIsCutAtTheDeadline(t *testing.T) {
