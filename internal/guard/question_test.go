@@ -171,7 +171,7 @@ func TestCheckQuestionMojibake(t *testing.T) {
 	t.Parallel()
 	// 文字化け decoded as Latin-1: the C1 control U+0081 follows the
 	// Latin-1 reading of a UTF-8 lead byte.
-	require.Nil(t, CheckQuestion("ファイル名が「æ–‡å­—åŒ–ã\u0081‘」になります", QuestionLimits{}))
+	require.Nil(t, CheckQuestion("ファイル名が「æ–‡å\u00ad—åŒ–ã\u0081‘」になります", QuestionLimits{}))
 	require.Nil(t, CheckQuestion("the title shows as Ã\u0083Â© instead of é", QuestionLimits{}))
 	// A C1 control anywhere else is still refused.
 	require.Equal(t, ReasonControlChars, CheckQuestion("price\u0085list", QuestionLimits{}).Reason)
