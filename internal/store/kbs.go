@@ -178,7 +178,7 @@ func dropKB(ctx context.Context, q querier, tenant, name string) (chunks int64, 
 	var id int64
 	err = q.QueryRow(ctx, `DELETE FROM knowledge_bases WHERE tenant_id = $1 AND name = $2
 		RETURNING id, chunk_count`, tenant, name).Scan(&id, &chunks)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
 	}
 	if err != nil {
