@@ -6,6 +6,7 @@
 // the API uses, and reports (table, JSON, Markdown, JUnit, HTML).
 //
 // It imports the assistant it scores, the store, llm and prompt (for the
-// LLM-as-judge) and the core nouns; it must not import the HTTP layer, jobs
+// LLM-as-judge), text (words and sentences of the metrics) and the core
+// nouns; it must not import the HTTP layer, jobs
 // or cmd.
 package eval

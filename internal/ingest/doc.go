@@ -8,6 +8,6 @@
 // clock. Token counts use the cl100k_base encoding embedded in the binary.
 //
 // It imports the embedder (embed), guard (to flag instruction-like text),
-// the store and the core nouns. Data flows one way: ingest must not import
+// the store, the core nouns and text (sentence splitting). Data flows one way: ingest must not import
 // httpapi, assistant or retrieve.
 package ingest

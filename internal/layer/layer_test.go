@@ -48,17 +48,17 @@ func rules() map[string]rule {
 		"internal/cache": leaf, "internal/guard": leaf, "internal/limit": leaf,
 		"internal/llm": nouns, "internal/notify": leaf, "internal/prompt": leaf, "internal/scenario": leaf,
 		"internal/tracing": leaf, "internal/layer": leaf, "internal/paste": leaf,
-		"internal/drift": nouns, "internal/embed": nouns, "internal/extract": nouns, "internal/metrics": nouns,
+		"internal/drift": nouns, "internal/embed": {layer: 1, may: []string{core, "internal/text"}}, "internal/extract": {layer: 1, may: []string{core, "internal/text"}}, "internal/metrics": nouns,
 		store: {layer: 1, may: []string{core, "migrations"}},
 		// Built on the store and the embedder; the detector's trainer.
 		"internal/guard/train": {layer: 2, may: []string{"internal/guard"}},
 		"internal/auth":        {layer: 2, may: []string{core, store}},
-		"internal/ingest":      {layer: 2, may: []string{core, embed, "internal/guard", store}},
+		"internal/ingest":      {layer: 2, may: []string{core, embed, "internal/guard", store, "internal/text"}},
 		"internal/retrieve":    {layer: 2, may: []string{core, embed, store}},
 		// One turn end to end, through the interfaces it declares.
 		"internal/assistant": {layer: 3, may: []string{core, "internal/cache", "internal/extract", "internal/guard",
 			"internal/llm", "internal/paste", "internal/prompt", "internal/retrieve", store}},
-		"internal/eval": {layer: 4, may: []string{core, "internal/assistant", "internal/llm", "internal/prompt", store}},
+		"internal/eval": {layer: 4, may: []string{core, "internal/assistant", "internal/llm", "internal/prompt", store, "internal/text"}},
 		// Front doors and background work.
 		"internal/httpapi": {layer: 5, may: []string{core, "internal/assistant", "internal/auth", "internal/eval",
 			"internal/ingest", store, "web"}},
@@ -72,7 +72,7 @@ func rules() map[string]rule {
 		"internal/testclock":   {layer: 1, test: true},
 		"internal/fakellm":     {layer: 1, test: true},
 		"internal/dbtest":      {layer: 6, test: true, may: []string{"internal/jobs", store, "migrations"}},
-		"internal/testkit": {layer: 7, test: true, may: []string{"internal/app", "internal/assistant", "internal/cache",
+		"internal/testkit": {layer: 7, test: true, may: []string{"internal/app", core, "internal/assistant", "internal/cache",
 			"internal/config", "internal/dbtest", embed, "internal/extract", "internal/ingest", "internal/llm",
 			"internal/metrics", "internal/redistest", "internal/retrieve", store}},
 		// The composition, shared by the binary and the tests.

@@ -5,7 +5,7 @@
 // answer cache.
 //
 // It is test support: it may import the wiring (app) and the packages
-// whose parameters it sets (assistant, cache, config, dbtest, embed,
+// whose parameters it sets (assistant, cache, config, core, dbtest, embed,
 // extract, ingest, llm, metrics, redistest, retrieve, store); production
 // code must not import it.
 package testkit
