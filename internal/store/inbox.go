@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,7 +92,7 @@ func (s *Store) ConversationDetail(ctx context.Context, tenant, id string) (Conv
 		c.handled_at, c.handled_by, c.created_at
 		FROM conversations c LEFT JOIN knowledge_bases k ON k.id = c.kb_id
 		WHERE c.tenant_id = $1 AND c.id = $2`, tenant, id).Scan(&c.KB, &c.EndUser, &c.LastMode, &c.HandledAt, &c.HandledBy, &c.CreatedAt)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return c, core.Errorf(core.CodeNotFound, "conversation %s does not exist", id)
 	}
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 
@@ -69,7 +70,7 @@ func (s *Store) ReleaseDocument(ctx context.Context, kb KB, id int64, actor stri
 		var quarantined bool
 		err := tx.QueryRow(ctx, `SELECT `+quarantinedSQL+` FROM documents d WHERE d.id = $1 AND d.kb_id = $2 FOR UPDATE`,
 			id, kb.ID).Scan(&quarantined)
-		if err == pgx.ErrNoRows {
+		if errors.Is(err, pgx.ErrNoRows) {
 			return core.Errorf(core.CodeNotFound, "document %d does not exist in knowledge base %q", id, kb.Name)
 		}
 		if err != nil {

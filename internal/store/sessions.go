@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,7 +47,7 @@ func (s *Store) ConsoleSessionByToken(ctx context.Context, sum []byte) (ConsoleS
 		&cs.TokenSHA256, &cs.Tenant, &cs.KeyID, &cs.CSRFToken, &cs.CreatedAt, &cs.ExpiresAt,
 		&k.ID, &k.Tenant, &k.Name, &k.Kind, &k.SecretSHA256, &k.Scopes, &k.AllowedOrigins,
 		&k.ExpiresAt, &k.RevokedAt, &k.LastUsedAt, &k.CreatedAt)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return ConsoleSession{}, core.Errorf(core.CodeUnauthorized, "the console session has ended: sign in again")
 	}
 	return cs, translate(err, "read console session")
