@@ -27,6 +27,11 @@ const regressionEpsilon = 1e-9
 // Flipped lists the ids that passed in base and fail in cur, Fixed the
 // reverse, both sorted; a case that errored or was stale in either run is
 // in neither. Moves are sorted by slice ("" first, then tags) and metric.
+//
+// Unscored lists the cases base scored and cur did not. Losing more of
+// them than the pass-rate threshold allows is a regression too: a run
+// whose pipeline failed has nothing left to compare, and must not pass
+// the gate on the few cases that still scored.
 func Compare(base, cur Run, th Thresholds, seed uint64) Comparison {
 	b, c := scoredByID(base.Results), scoredByID(cur.Results)
 	out := Comparison{BaseID: base.Meta.ID, CurrentID: cur.Meta.ID, Moves: []Move{}}
@@ -35,7 +40,10 @@ func Compare(base, cur Run, th Thresholds, seed uint64) Comparison {
 		out.Moves = append(out.Moves, sliceMoves(tag, withTag(b, tag), withTag(c, tag), th, max(th.MinSliceCases, 1), seed)...)
 	}
 	out.Flipped, out.Fixed = flips(b, c)
-	out.Regressed = slices.ContainsFunc(out.Moves, func(m Move) bool { return m.Regressed })
+	out.Unscored = unscored(b, c)
+	lost := float64(len(out.Unscored)) / float64(max(len(b), 1))
+	out.Regressed = slices.ContainsFunc(out.Moves, func(m Move) bool { return m.Regressed }) ||
+		lost > th.For(MetricPassRate)+regressionEpsilon
 	return out
 }
 
@@ -189,4 +197,16 @@ func flips(b, c map[string]scoredCase) (flipped, fixed []string) {
 		}
 	}
 	return flipped, fixed
+}
+
+// unscored lists the ids scored in base and not in cur, sorted.
+func unscored(base, cur map[string]scoredCase) []string {
+	out := []string{}
+	for id := range base {
+		if _, ok := cur[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -249,3 +249,39 @@ func TestCompareSkipsMetricsMissingFromARun(t *testing.T) {
 	}
 	require.Equal(t, []string{MetricMRR, MetricPassRate}, metrics)
 }
+
+// A run whose pipeline failed for the cases the baseline scored has
+// nothing left to compare: it must gate, not pass as "no regression".
+func TestCompareGatesWhenCasesStopBeingScored(t *testing.T) {
+	t.Parallel()
+	errored := func(n int) []CaseResult {
+		rs := twentyCases()
+		for i := range n {
+			rs[i].Status, rs[i].Metrics = StatusError, nil
+		}
+		return rs
+	}
+	all := Compare(runOf(1, twentyCases()...), runOf(2, errored(20)...), DefaultThresholds(), 1)
+	require.True(t, all.Regressed)
+	require.Len(t, all.Unscored, 20)
+	require.Equal(t, "REGRESSION", verdict(&all))
+
+	one := Compare(runOf(1, twentyCases()...), runOf(2, errored(1)...), DefaultThresholds(), 1)
+	require.False(t, one.Regressed, "one case in twenty (5%%) is within the pass-rate threshold")
+	require.Equal(t, []string{"c00"}, one.Unscored)
+
+	two := Compare(runOf(1, twentyCases()...), runOf(2, errored(2)...), DefaultThresholds(), 1)
+	require.True(t, two.Regressed, "two in twenty (10%%) exceeds it")
+}
+
+func TestReportNamesUnscoredCases(t *testing.T) {
+	t.Parallel()
+	rs := twentyCases()
+	rs[0].Status, rs[0].Metrics = StatusError, nil
+	rs[1].Status, rs[1].Metrics = StatusError, nil
+	cur := runOf(2, rs...)
+	c := Compare(runOf(1, twentyCases()...), cur, DefaultThresholds(), 1)
+	v := newView(Report{Run: cur, Comparison: &c})
+	require.Equal(t, []string{"c00", "c01"}, v.Unscored)
+	require.Equal(t, "REGRESSION", v.Verdict)
+}

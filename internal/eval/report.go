@@ -131,6 +131,7 @@ type view struct {
 	BaseID     int64
 	Moves      []Move
 	Flipped    []caseLine
+	Unscored   []string // the baseline's cases this run could not score
 	Fixed      []string
 	Verdict    string
 	Failed     []caseLine
@@ -172,6 +173,7 @@ func newView(rep Report) view {
 		v.Moves = movesToShow(c.Moves)
 		v.Flipped = caseLines(c.Flipped, byID)
 		v.Fixed = c.Fixed
+		v.Unscored = c.Unscored
 	}
 	return v
 }
@@ -451,6 +453,9 @@ func writeTableComparison(w io.Writer, v view) {
 		fmt.Fprintf(w, "%s\t%s\t%s → %s\t%s\t±%s\t%s\t%s\n", m.Metric, sliceName(m.Slice),
 			f3(m.Base), f3(m.Current), signed(m.Delta), f3(m.Noise), f3(m.Threshold), flag)
 	}
+	if len(v.Unscored) > 0 {
+		fmt.Fprintf(w, "\nNot scored in this run (%d of the baseline's cases): %s\n", len(v.Unscored), strings.Join(v.Unscored, ", "))
+	}
 	fmt.Fprintln(w, "\nFlipped pass → fail:")
 	writeCaseLines(w, v.Flipped)
 	fmt.Fprintln(w, "\nFixed:")
@@ -531,6 +536,9 @@ func writeMarkdownComparison(b *strings.Builder, v view) {
 		}
 		mdRow(b, m.Metric, sliceName(m.Slice), f3(m.Base)+" → "+f3(m.Current),
 			signed(m.Delta), "±"+f3(m.Noise), f3(m.Threshold), flag)
+	}
+	if len(v.Unscored) > 0 {
+		fmt.Fprintf(b, "\n**Not scored in this run** (%d of the baseline's cases): `%s`\n", len(v.Unscored), mdEscape(strings.Join(v.Unscored, ", ")))
 	}
 	b.WriteString("\n**Flipped pass → fail:**\n\n")
 	mdCaseList(b, v.Flipped)

@@ -180,5 +180,8 @@ type Comparison struct {
 	Moves     []Move   `json:"moves"`
 	Flipped   []string `json:"flipped"` // case ids that passed in the baseline and fail now
 	Fixed     []string `json:"fixed"`   // case ids that failed in the baseline and pass now
+	// Unscored lists the case ids the baseline scored that this run could
+	// not (the pipeline errored or the case went stale), sorted.
+	Unscored  []string `json:"unscored"`
 	Regressed bool     `json:"regressed"`
 }
