@@ -300,7 +300,7 @@ func (g *gateway) outage(ctx context.Context) (OutageRun, error) {
 	g.d.Outage.Fail()
 	defer g.d.Outage.Reset()
 	for i := range g.p.Requests {
-		q := fmt.Sprintf("%s (outage %d)", g.qs[i%len(g.qs)], i)
+		q := fmt.Sprintf("%s (#%d)", g.qs[i%len(g.qs)], i+1000)
 		t, mode, err := g.chat(ctx, g.api.URL+"/v1/chat", q)
 		if err != nil {
 			return run, err
