@@ -26,6 +26,7 @@ func (a *App) API() httpapi.Deps {
 			WidgetLimit: Limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.Redis, "supportd:rl:widget:")}},
 		Documents: httpapi.Documents{Library: a.Library, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20},
 		Eval:      EvalRuns{a.EvalRunner()},
+		EvalJobs:  EvalJobs{Store: a.Store, Golden: cfg.EvalGolden},
 		Review:    Reviews{Reviews: a.Store, Observer: a.ReviewObserver()},
 		Drift:     a.Store,
 		Digest:    a.Digests(),

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime/debug"
+
+	"github.com/riverqueue/river"
 
 	"supportd/internal/eval"
 	"supportd/internal/jobs"
@@ -89,7 +92,7 @@ func (a *App) scheduledEval(ctx context.Context, args jobs.EvalArgs) error {
 	if err != nil {
 		return err
 	}
-	p := a.EvalParams(kb, set, "schedule")
+	p := a.EvalParams(kb, set, cmp.Or(args.Trigger, "schedule"))
 	p.Tenant = args.Tenant
 	out, err := a.EvalRunner().Evaluate(ctx, eval.EvaluateParams{RunParams: p, Baseline: baseline,
 		Thresholds: th, WebhookURL: a.Config.EvalWebhookURL})
@@ -98,6 +101,10 @@ func (a *App) scheduledEval(ctx context.Context, args jobs.EvalArgs) error {
 	}
 	if out.Run.Meta.Status == "complete" {
 		a.PublishEval(out.Run)
+	}
+	// The API's job resource names the run it made.
+	if err := river.RecordOutput(ctx, evalOutput{RunID: out.Run.Meta.ID}); err != nil {
+		return err
 	}
 	a.Log.Info("scheduled evaluation finished", "run_id", out.Run.Meta.ID, "status", out.Run.Meta.Status,
 		"pass_rate", out.Run.Summary.PassRate.Mean, "regressed", out.Comparison != nil && out.Comparison.Regressed, "baseline", baselineID(out.Comparison))

@@ -23,6 +23,7 @@ import (
 	"supportd/internal/core"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
+	"supportd/internal/jobs"
 	"supportd/internal/ingest"
 	"supportd/internal/metrics"
 	"supportd/internal/store"
@@ -63,6 +64,7 @@ func secured(kit *testkit.Kit) func(*httpapi.Deps) {
 			d.Privacy = app.Privacy{Store: kit.Store, Cache: kit.Cache}
 		}
 		d.Eval = app.EvalRuns{Runner: kit.EvalRunner()}
+		d.EvalJobs = app.EvalJobs{Store: kit.Store, Golden: filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl")}
 		d.Digest = kit.Digests()
 		d.Demo = &httpapi.Demo{KB: "demo", Product: "Quillstack", PublicURL: "http://supportd.test"}
 		d.Handoffs = app.Handoffs{Store: kit.Store}
@@ -410,6 +412,21 @@ func endpoints() []endpoint {
 		{method: "GET", route: "/v1/eval/runs", scope: auth.ScopeEval, success: 200, foreignBody: ptr(`{"runs":[]}`), target: fixed("/v1/eval/runs")},
 		{method: "GET", route: "/v1/eval/runs/:id", scope: auth.ScopeEval, success: 200, foreign: core.CodeNotFound,
 			target: func(_ *testing.T, f *fixtures) request { return request{path: "/v1/eval/runs/" + id(f.runID)} }},
+		{method: "POST", route: "/v1/eval/runs", scope: auth.ScopeEval, success: 202, foreign: core.CodeKBNotFound,
+			body: map[string]string{"kb": "demo"},
+			target: func(t *testing.T, f *fixtures) request {
+				before := f.b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'eval.queue'`)
+				return request{path: "/v1/eval/runs", changed: func() bool {
+					return f.b.count(t, `SELECT count(*) FROM audit_log WHERE action = 'eval.queue'`) > before
+				}}
+			}},
+		{method: "GET", route: "/v1/eval/jobs/:id", scope: auth.ScopeEval, success: 200, foreign: core.CodeNotFound,
+			target: func(t *testing.T, f *fixtures) request {
+				job, _, err := jobs.QueueEvalJob(context.Background(), f.b.kit.Store.Pool(), jobs.EvalArgs{Tenant: tenantA, KB: "demo",
+					Golden: filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl")})
+				require.NoError(t, err)
+				return request{path: "/v1/eval/jobs/" + id(job.ID)}
+			}},
 		{method: "POST", route: "/v1/eval/runs/:id/accept", scope: auth.ScopeAdmin, success: 200, foreign: core.CodeNotFound,
 			target: func(t *testing.T, f *fixtures) request {
 				// Each accepting request pins the run anew: the latest

@@ -20,6 +20,8 @@ type Deps struct {
 	Documents Documents
 	// Eval serves stored evaluation runs and their reports.
 	Eval EvalRuns
+	// EvalJobs queues evaluation runs for the workers.
+	EvalJobs EvalJobs
 	// Review takes feedback and serves the review queue.
 	Review Reviews
 	// Drift serves drift reports.
@@ -147,6 +149,10 @@ func New(d Deps) *echo.Echo {
 		v1.GET("/eval/runs", handleListEvalRuns(d.Eval), eval)
 		v1.GET("/eval/runs/:id", handleGetEvalRun(d.Eval), eval)
 		v1.POST("/eval/runs/:id/accept", handleAcceptEvalRun(d.Eval), admin)
+	}
+	if d.EvalJobs != nil {
+		v1.POST("/eval/runs", handleStartEval(d.EvalJobs), eval, small)
+		v1.GET("/eval/jobs/:id", handleGetEvalJob(d.EvalJobs), eval)
 	}
 	if d.Review != nil {
 		v1.OPTIONS("/turns/:id/feedback", preflight(d.Access.Origins))

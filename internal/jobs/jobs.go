@@ -3,6 +3,7 @@ package jobs
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,8 @@ type EvalArgs struct {
 	KB       string `json:"kb" river:"unique"`
 	Golden   string `json:"golden" river:"unique"`
 	Baseline string `json:"baseline"`
+	// Trigger is who asked for the run ("api"); empty is the schedule.
+	Trigger string `json:"trigger,omitempty"`
 }
 
 // Kind implements river.JobArgs.
@@ -240,15 +243,46 @@ func Enqueue(ctx context.Context, c *river.Client[pgx.Tx], args EvalArgs) (int64
 // QueueEval inserts an evaluation job for any worker to take, unless the
 // same evaluation is already waiting or running; queued says which.
 func QueueEval(ctx context.Context, pool *pgxpool.Pool, args EvalArgs) (queued bool, err error) {
+	_, queued, err = QueueEvalJob(ctx, pool, args)
+	return queued, err
+}
+
+// QueueEvalJob is QueueEval returning the job: the new one, or the one
+// already waiting or running for the same evaluation (queued false).
+func QueueEvalJob(ctx context.Context, pool *pgxpool.Pool, args EvalArgs) (job *rivertype.JobRow, queued bool, err error) {
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
 	if err != nil {
-		return false, fmt.Errorf("queue evaluation: %w", err)
+		return nil, false, fmt.Errorf("queue evaluation: %w", err)
 	}
 	res, err := client.Insert(ctx, args, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true,
 		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 			rivertype.JobStateRetryable, rivertype.JobStateScheduled}}})
 	if err != nil {
-		return false, fmt.Errorf("queue evaluation: %w", err)
+		return nil, false, fmt.Errorf("queue evaluation: %w", err)
 	}
-	return !res.UniqueSkippedAsDuplicate, nil
+	return res.Job, !res.UniqueSkippedAsDuplicate, nil
+}
+
+// ErrNoJob is an unknown job id.
+var ErrNoJob = errors.New("no such job")
+
+// EvalJob reads an evaluation job with its arguments; ErrNoJob when there
+// is no evaluation job with that id.
+func EvalJob(ctx context.Context, pool *pgxpool.Pool, id int64) (*rivertype.JobRow, EvalArgs, error) {
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		return nil, EvalArgs{}, fmt.Errorf("read evaluation job: %w", err)
+	}
+	job, err := client.JobGet(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return nil, EvalArgs{}, ErrNoJob
+	}
+	if err != nil {
+		return nil, EvalArgs{}, fmt.Errorf("read evaluation job %d: %w", id, err)
+	}
+	var args EvalArgs
+	if job.Kind != (EvalArgs{}).Kind() || json.Unmarshal(job.EncodedArgs, &args) != nil {
+		return nil, EvalArgs{}, ErrNoJob
+	}
+	return job, args, nil
 }
