@@ -241,6 +241,10 @@ func TestContractExamplesMatchTheServersResponses(t *testing.T) {
 		res := b.do(t, op.method, path, ct, bytes.NewReader(ex.body))
 		name := op.method + " " + path
 		require.Equal(t, ex.status, res.status, "%s: body %s", name, res.body)
+		// Exactly the routes the document deprecates say so, with a sunset.
+		o := doc.Paths.Value(op.path).GetOperation(op.method)
+		require.Equal(t, o.Deprecated, res.header.Get("Deprecation") != "", "%s: Deprecation header", name)
+		require.Equal(t, o.Deprecated, res.header.Get("Sunset") != "", "%s: Sunset header", name)
 
 		req, err := http.NewRequest(op.method, b.srv.URL+path, bytes.NewReader(ex.body))
 		require.NoError(t, err)
