@@ -5,14 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,7 +21,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
@@ -359,52 +356,9 @@ func latestMigration(t *testing.T) int64 {
 	return latest
 }
 
-// emptyDBURL creates a database with pgvector but no schema (what
-// provisioning gives a fresh install) and drops it when t ends.
-func emptyDBURL(t *testing.T) string {
-	t.Helper()
-	base, err := url.Parse(dbtest.BaseURL())
-	require.NoError(t, err)
-	source := strings.TrimPrefix(base.Path, "/") + "_test"
-	name := fmt.Sprintf("supportd_t_empty_%d", time.Now().UnixNano())
-	admin := *base
-	admin.Path = "/postgres"
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, admin.String())
-	require.NoError(t, err)
-	defer conn.Close(context.Background())
-	for {
-		// 55006: the source is briefly in use by another test's clone.
-		_, err = conn.Exec(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, source))
-		var pgErr *pgconn.PgError
-		if !errors.As(err, &pgErr) || pgErr.Code != "55006" || ctx.Err() != nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, admin.String())
-		if err != nil {
-			t.Errorf("drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name)); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	u := *base
-	u.Path = "/" + name
-	return u.String()
-}
-
 func TestMigrateBringsAFreshDatabaseUp(t *testing.T) {
 	t.Parallel()
-	dbURL := emptyDBURL(t)
+	dbURL := dbtest.NewEmptyURL(t)
 	getenv := environ("DATABASE_URL=" + dbURL)
 	latest := latestMigration(t)
 	dir := t.TempDir()

@@ -56,6 +56,8 @@ type App struct {
 	ReviewHook *notify.Webhook
 	DriftHook  *notify.Webhook
 	DigestHook *notify.Webhook
+	// Now is the clock of the drift windows.
+	Now func() time.Time
 
 	closers []func()
 }
@@ -81,6 +83,8 @@ type Params struct {
 	// Tune adjusts the settings derived from Config before anything is
 	// built.
 	Tune func(*Settings)
+	// Now, when set, replaces time.Now as the clock of the drift windows.
+	Now func() time.Time
 }
 
 // Build connects to the configured database and wires every component.
@@ -97,7 +101,11 @@ func New(ctx context.Context, p Params) (a *App, err error) {
 	if p.Tune != nil {
 		p.Tune(&s)
 	}
-	a = &App{Config: p.Config, Log: p.Log, Store: p.Store, Redis: p.Redis, Metrics: p.Metrics, Tracer: p.TracerProvider}
+	a = &App{Config: p.Config, Log: p.Log, Store: p.Store, Redis: p.Redis, Metrics: p.Metrics, Tracer: p.TracerProvider,
+		Now: p.Now}
+	if a.Now == nil {
+		a.Now = time.Now
+	}
 	defer func() {
 		if err != nil {
 			a.Close()

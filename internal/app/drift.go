@@ -37,7 +37,7 @@ func (a *App) DriftReport(ctx context.Context, tenant, kb string, w DriftWindows
 	if _, err := a.Store.KB(ctx, tenant, kb); err != nil {
 		return drift.Report{}, 0, err
 	}
-	refW, recentW := w.store(tenant, kb, time.Now())
+	refW, recentW := w.store(tenant, kb, a.Now())
 	ref, err := a.Store.DriftQuestions(ctx, refW)
 	if err != nil {
 		return drift.Report{}, 0, err

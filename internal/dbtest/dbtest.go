@@ -71,6 +71,14 @@ func NewURL(t testing.TB) string {
 	return cloneURL(t, tmpl)
 }
 
+// NewEmptyURL creates a database with pgvector but no schema (what
+// provisioning gives a fresh install) for t, drops it when t ends, and
+// returns its URL.
+func NewEmptyURL(t testing.TB) string {
+	t.Helper()
+	return cloneURL(t, baseName(BaseURL())+"_test")
+}
+
 // cloneURL creates a database for t from the template tmpl, drops it when
 // t ends, and returns its URL.
 func cloneURL(t testing.TB, tmpl string) string {

@@ -50,6 +50,9 @@ type GatewayParams struct {
 	Observe func(stage string, d time.Duration)
 	// OnSkip, when set, is told why a provider was passed over.
 	OnSkip func(provider string, kind Kind)
+	// OnRetry, when set, is told how long the gateway waits before it
+	// retries a provider: the backoff, or the provider's Retry-After.
+	OnRetry func(provider string, delay time.Duration)
 	// OnConfigError, when set, is told when a provider starts refusing
 	// calls as misconfigured (401, 403, 404) and when a call succeeds
 	// again, e.g. for a metric.
@@ -90,6 +93,9 @@ func NewGateway(chain []Member, p GatewayParams) (*Gateway, error) {
 	}
 	if p.OnSkip == nil {
 		p.OnSkip = func(string, Kind) {}
+	}
+	if p.OnRetry == nil {
+		p.OnRetry = func(string, time.Duration) {}
 	}
 	if p.Now == nil {
 		p.Now = time.Now
@@ -240,7 +246,14 @@ func (g *Gateway) tryProvider(ctx context.Context, m gatewayMember, req Request,
 	var override time.Duration
 	backoff := retry.WithMaxRetries(uint64(g.p.MaxAttempts-1),
 		retry.WithJitterPercent(50, retry.NewExponential(g.p.BackoffBase)))
-	backoff = deadlineBackoff(ctx, firstBy, backoff, &override)
+	bounded := deadlineBackoff(ctx, firstBy, backoff, &override)
+	backoff = retry.BackoffFunc(func() (time.Duration, bool) {
+		d, stop := bounded.Next()
+		if !stop {
+			g.p.OnRetry(m.Provider.Name(), d)
+		}
+		return d, stop
+	})
 	resp, err := retry.DoValue(ctx, backoff, func(ctx context.Context) (Response, error) {
 		attempts++
 		resp, err := m.breaker.Execute(func() (Response, error) { return g.attempt(ctx, m.Provider, req, firstBy) })

@@ -96,20 +96,23 @@ func TestRetryAfterIsHonouredWithinTheDeadline(t *testing.T) {
 	t.Parallel()
 	srv, p := fake(t, "a")
 	srv.Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 1, Times: 1})
-	g := gateway(t, llm.GatewayParams{Total: 3 * time.Second}, llm.Member{Provider: p})
-	start := time.Now()
+	var waits []time.Duration
+	onRetry := func(_ string, d time.Duration) { waits = append(waits, d) }
+	g := gateway(t, llm.GatewayParams{Total: 3 * time.Second, OnRetry: onRetry}, llm.Member{Provider: p})
 	res, err := g.Generate(context.Background(), request())
 	require.NoError(t, err)
-	require.GreaterOrEqual(t, time.Since(start), time.Second, "waited for Retry-After")
+	require.Equal(t, []time.Duration{time.Second}, waits, "waited for Retry-After, not the backoff")
 	require.Equal(t, 2, res.Attempts)
 
 	// A Retry-After past the deadline is not waited for: the chain moves on.
 	srv.Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 30, Times: 1})
-	g = gateway(t, llm.GatewayParams{Total: 2 * time.Second}, llm.Member{Provider: p})
+	waits = nil
+	g = gateway(t, llm.GatewayParams{Total: 2 * time.Second, OnRetry: onRetry}, llm.Member{Provider: p})
 	before := srv.Count("/chat/completions")
 	res, err = g.Generate(context.Background(), request())
 	require.Equal(t, llm.KindRateLimited, llm.KindOf(err))
 	require.Equal(t, 1, res.Attempts, "no second attempt after a Retry-After past the deadline")
+	require.Empty(t, waits)
 	require.Equal(t, before+1, srv.Count("/chat/completions"))
 }
 

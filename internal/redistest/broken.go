@@ -18,7 +18,9 @@ func Dead(t testing.TB) *redis.Client {
 }
 
 // Hung returns a client for a local server that accepts connections and
-// never answers: a stalled Redis, which only a timeout can escape.
+// never answers: a stalled Redis, which only a timeout can escape. The
+// client has no read or write timeout of its own, so only the caller's
+// context deadline ends a call: a test that returns proves the caller set one.
 func Hung(t testing.TB) *redis.Client {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -40,7 +42,10 @@ func Hung(t testing.TB) *redis.Client {
 			mu.Unlock()
 		}
 	}()
-	c := redis.NewClient(&redis.Options{Addr: ln.Addr().String(), ContextTimeoutEnabled: true})
+	c := redis.NewClient(&redis.Options{
+		Addr: ln.Addr().String(), ContextTimeoutEnabled: true,
+		ReadTimeout: -1, WriteTimeout: -1, // -1: no timeout of the client's own
+	})
 	t.Cleanup(func() {
 		_ = c.Close()
 		_ = ln.Close()
