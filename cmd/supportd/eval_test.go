@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/dbtest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
 )
@@ -18,13 +17,10 @@ import (
 // set's thresholds.
 func evalEnv(t *testing.T, extra ...string) (dbURL string, getenv func(string) string) {
 	t.Helper()
-	dbURL = dbtest.NewURL(t)
+	dbURL = testkit.DemoURL(t)
 	root := testkit.RepoRoot()
 	env := append([]string{"DATABASE_URL=" + dbURL, "SUPPORTD_EVAL_THRESHOLDS=" + filepath.Join(root, "goldenset", "thresholds.json")}, extra...)
-	getenv = environ(env...)
-	r := runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
-	require.NoError(t, r.err, "stderr: %s", r.stderr)
-	return dbURL, getenv
+	return dbURL, environ(env...)
 }
 
 // The gate compares with a pinned baseline, not with the run before: the

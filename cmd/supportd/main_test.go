@@ -32,7 +32,7 @@ import (
 
 // TestMain fails the package when a test leaves a goroutine behind.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.Cleanup(dbtest.Exit))
 }
 
 // syncBuffer is a bytes.Buffer that the code under test may write to from
@@ -517,10 +517,8 @@ func TestServeAnswersAndShutsDownGracefully(t *testing.T) {
 
 func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	t.Parallel()
-	dbURL := dbtest.NewURL(t)
+	dbURL := testkit.DemoURL(t)
 	getenv := environ("DATABASE_URL="+dbURL, "SUPPORTD_AUTH=off")
-	r := runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
-	require.NoError(t, r.err, "stderr: %s", r.stderr)
 	s := startServe(t, getenv)
 
 	// Send the headers and hold the body back. "Expect: 100-continue"

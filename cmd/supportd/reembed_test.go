@@ -8,7 +8,6 @@ import (
 	"github.com/pgvector/pgvector-go"
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/dbtest"
 	"supportd/internal/embed"
 	"supportd/internal/ingest"
 	"supportd/internal/store"
@@ -21,10 +20,8 @@ import (
 func TestReembedRevivesAKnowledgeBaseOfAnOlderRecipe(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dbURL := dbtest.NewURL(t)
+	dbURL := testkit.DemoURL(t)
 	getenv := environ("DATABASE_URL=" + dbURL)
-	r := runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
-	require.NoError(t, r.err, "stderr: %s", r.stderr)
 
 	st, err := store.Open(ctx, store.Params{URL: dbURL, MaxConns: 1})
 	require.NoError(t, err)
@@ -35,7 +32,7 @@ func TestReembedRevivesAKnowledgeBaseOfAnOlderRecipe(t *testing.T) {
 	_, err = st.Pool().Exec(ctx, `UPDATE chunks SET embedding = (SELECT embedding FROM chunks ORDER BY id LIMIT 1)`)
 	require.NoError(t, err)
 
-	r = runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
+	r := runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
 	require.ErrorContains(t, r.err, `holds 384-dimensional vectors from "hash-v1-384", but the configured embedder is "hash-v2-384"`)
 	require.ErrorContains(t, r.err, "run 'supportd reembed --kb demo' to embed its chunks again")
 
