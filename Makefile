@@ -4,7 +4,7 @@ export DATABASE_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslm
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: help run test build db redis chromium migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz detector-model detector-report clean
+.PHONY: help run test build db redis chromium migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz detector-model detector-report drift-report clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ detector-model: ## retrain the prompt-injection model (internal/guard/detector_m
 
 detector-report: ## cross-validated and held-out detection figures of the prompt-injection detector
 	$(GO) test -count=1 -run 'TestDetectorReport|TestInjectionCorpus' -v ./internal/guard | grep -E '^\s+\S+_test.go:[0-9]+: ' | sed -E 's/^\s+\S+_test.go:[0-9]+: //'
+
+drift-report: ## the drift detector's false-alarm rates over all 200 stream pairs (make test, under -race, runs 50)
+	set -o pipefail; $(GO) test -count=1 -run 'TestCompareFalseAlarmRate' -v ./internal/drift | grep -E 'false alarm rate|^(ok|FAIL|---)'
 
 scenario: scenario-drift scenario-week ## both scenarios below, each checking its output
 
