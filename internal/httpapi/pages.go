@@ -10,6 +10,7 @@ import (
 	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -62,6 +63,8 @@ func handleStatic(a asset, contentType string) echo.HandlerFunc {
 		if slices.Contains(strings.Split(c.Request().Header.Get("If-None-Match"), ", "), a.etag) {
 			return c.NoContent(http.StatusNotModified)
 		}
+		// Known up front, so HEAD says it too.
+		h.Set(echo.HeaderContentLength, strconv.Itoa(len(a.body)))
 		return c.Blob(http.StatusOK, contentType, a.body)
 	}
 }

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -56,6 +57,35 @@ func TestDemoPage(t *testing.T) {
 			require.Contains(t, res.header.Get("Content-Security-Policy"), "script-src 'self';")
 			for _, s := range tc.wantBody {
 				require.Contains(t, string(res.body), s)
+			}
+		})
+	}
+}
+
+// HEAD answers every page and file a browser or a load balancer GETs
+// with GET's status and headers and no body.
+func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
+	t.Parallel()
+	b := newSite(t).bundle
+	for _, tc := range []struct {
+		path string
+		// sized is true for files whose length is known before sending.
+		sized bool
+	}{
+		{"/widget.js", true}, {"/demo.css", true}, {"/console/static/console.js", true}, {"/console/static/console.css", true},
+		{"/demo", false}, {"/healthz", false}, {"/readyz", false}, {"/openapi.json", false}, {"/docs", false},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			get := b.do(t, http.MethodGet, tc.path, "", nil)
+			require.Equal(t, http.StatusOK, get.status)
+			head := b.do(t, http.MethodHead, tc.path, "", nil)
+			require.Equal(t, http.StatusOK, head.status)
+			require.Empty(t, head.body)
+			require.Equal(t, get.header.Get("Content-Type"), head.header.Get("Content-Type"))
+			require.Equal(t, get.header.Get("ETag"), head.header.Get("ETag"))
+			require.Equal(t, get.header.Get("Cache-Control"), head.header.Get("Cache-Control"))
+			if tc.sized {
+				require.Equal(t, strconv.Itoa(len(get.body)), head.header.Get("Content-Length"))
 			}
 		})
 	}

@@ -113,21 +113,24 @@ func New(d Deps) *echo.Echo {
 	e.IPExtractor = clientIP(d.Access.TrustedProxies)
 	e.Use(middlewares(d)...)
 
-	e.GET("/healthz", handleHealthz())
+	// What a browser or a load balancer fetches answers HEAD too: GET's
+	// status and headers, no body (net/http drops it).
+	get := func(path string, h echo.HandlerFunc) { e.Match(getHead, path, h) }
+	get("/healthz", handleHealthz())
 	if d.Ops.MetricsHandler != nil {
 		// On the public port, metrics name tenants' knowledge bases: admin
 		// only (Prometheus sends the key as a bearer token). A private
 		// port (SUPPORTD_METRICS_ADDR) needs no key.
 		e.GET("/metrics", echo.WrapHandler(d.Ops.MetricsHandler), requireScope(d.Access, "admin"))
 	}
-	e.GET("/readyz", handleReadyz(d.Ops.Health, d.Ops.Models))
-	e.GET("/widget.js", handleStatic(loadAsset("widget.js"), "text/javascript; charset=utf-8"))
+	get("/readyz", handleReadyz(d.Ops.Health, d.Ops.Models))
+	get("/widget.js", handleStatic(loadAsset("widget.js"), "text/javascript; charset=utf-8"))
 	if d.Demo != nil {
-		e.GET("/demo", handleDemo(*d.Demo, d.Documents.Library, d.Access.Tenant))
-		e.GET("/demo.css", handleStatic(loadAsset("demo.css"), "text/css; charset=utf-8"))
+		get("/demo", handleDemo(*d.Demo, d.Documents.Library, d.Access.Tenant))
+		get("/demo.css", handleStatic(loadAsset("demo.css"), "text/css; charset=utf-8"))
 	}
-	e.GET("/openapi.json", handleOpenAPI(openAPIJSON))
-	e.GET("/docs", handleDocs())
+	get("/openapi.json", handleOpenAPI(openAPIJSON))
+	get("/docs", handleDocs())
 
 	chat, ingest, eval, admin := requireScope(d.Access, "chat"), requireScope(d.Access, "ingest"), requireScope(d.Access, "eval"), requireScope(d.Access, "admin")
 	agent := requireScope(d.Access, "agent")
@@ -194,13 +197,16 @@ func New(d Deps) *echo.Echo {
 	return e
 }
 
+// getHead are the methods of a page or file: HEAD is GET without the body.
+var getHead = []string{http.MethodGet, http.MethodHead}
+
 // consoleRoutes are the agent console's pages: every one but sign-in
 // needs a session, and those that change keys, knowledge bases or data
 // need an admin's.
 func consoleRoutes(e *echo.Echo, d Deps) {
 	v, cs := newView(d.Log), d.Console
 	con := e.Group(consolePath, consoleHeaders, v.consoleErrors)
-	con.GET("/static/*", consoleStatic())
+	con.Match(getHead, "/static/*", consoleStatic())
 	con.GET("/signin", handleSigninPage(v))
 	con.POST("/signin", handleSignin(v, cs.Sessions), limitBody(smallBodyBytes))
 	// Bodies are bounded before the session reads the form's CSRF token.
