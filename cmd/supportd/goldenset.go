@@ -142,17 +142,26 @@ func runGoldenExport(ctx context.Context, env *environment, args []string) error
 	defer st.Close()
 	var items []store.ReviewItem
 	var exportID int64
+	var n int
+	write := func(items []store.ReviewItem) error {
+		return writeOut(env.stdout, out, func(w io.Writer) error {
+			var err error
+			n, err = eval.WriteReviewCases(w, items)
+			return err
+		})
+	}
 	if since == "last" {
-		exportID, items, err = st.ExportReviews(ctx, cfg.Tenant, "cli")
+		// A failed write records no export, so the next run exports the
+		// same items again.
+		exportID, items, err = st.ExportReviews(ctx, cfg.Tenant, "cli", write)
 	} else {
 		items, err = st.ReviewItems(ctx, store.ReviewFilter{Tenant: cfg.Tenant, Status: "resolved", ResolvedSince: resolvedSince, Limit: 100000})
 		slices.Reverse(items)
+		if err == nil {
+			err = write(items)
+		}
 	}
 	if err != nil {
-		return err
-	}
-	var n int
-	if err := writeOut(env.stdout, out, func(w io.Writer) error { n, err = eval.WriteReviewCases(w, items); return err }); err != nil {
 		return err
 	}
 	switch {

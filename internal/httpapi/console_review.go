@@ -181,17 +181,22 @@ func handleConsoleWeekExport(r Reviews, now func() time.Time) echo.HandlerFunc {
 func handleConsoleAddGolden(r Reviews, golden GoldenSet) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		s := sessionOf(c)
-		_, items, err := r.ExportReviews(c.Request().Context(), s.Tenant, s.Actor())
-		if err != nil {
-			return err
-		}
-		var cases []eval.Case
-		for _, it := range items {
-			if cs, ok := eval.CaseFromReview(it); ok {
-				cases = append(cases, cs)
+		var added, skipped int
+		// The labels count as exported only once the golden set has them.
+		_, items, err := r.ExportReviews(c.Request().Context(), s.Tenant, s.Actor(), func(items []store.ReviewItem) error {
+			var cases []eval.Case
+			for _, it := range items {
+				if cs, ok := eval.CaseFromReview(it); ok {
+					cases = append(cases, cs)
+				}
 			}
-		}
-		added, skipped, err := golden.Add(c.Request().Context(), cases)
+			var err error
+			if added, skipped, err = golden.Add(c.Request().Context(), cases); err != nil {
+				return core.Wrap(core.CodeUnavailable, err, "The golden set could not be updated ("+err.Error()+
+					"). No label was marked exported: press the button again once it is fixed.")
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}

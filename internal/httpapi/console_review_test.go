@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -114,4 +115,39 @@ func TestConsoleReviewRelabelExportAndGolden(t *testing.T) {
 	require.True(t, bytes.HasPrefix(data, demo), "the set grows at its end")
 	p = br.get(br.post("/console/review/golden", nil).location())
 	require.Contains(t, p.body, "Exported 0 label(s); 0 added to the golden set, 0 already in it.")
+}
+
+// When the golden set cannot take the labels, the page says so and no
+// label counts as exported: pressing the button again once the file is
+// back adds them.
+func TestConsoleGoldenFailureExportsNothing(t *testing.T) {
+	t.Parallel()
+	golden := filepath.Join(t.TempDir(), "golden.jsonl")
+	demo, err := os.ReadFile(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
+	require.NoError(t, err)
+	b := setupConsole(t, func(d *httpapi.Deps) { d.Console.Golden = &app.GoldenFile{Path: golden, KB: "demo"} })
+
+	answered := b.chatUser(t, refundQuestion, "", "user-1")
+	fb := b.postJSON(t, fmt.Sprintf("/v1/turns/%d/feedback", answered.TurnID), map[string]string{
+		"conversation_id": answered.ConversationID, "rating": "down", "reason": "wrong"})
+	require.Equal(t, http.StatusCreated, fb.status, "%s", fb.body)
+	br := b.browser(t)
+	br.signIn(b.agent)
+	id := regexp.MustCompile(`id="item-(\d+)"`).FindStringSubmatch(br.get("/console/review").body)[1]
+	p := br.post("/console/review/"+id, url.Values{"label": {"correct"}})
+	require.Equal(t, http.StatusSeeOther, p.status, p.body)
+
+	// The golden file is missing: nothing can be appended to it.
+	p = br.post("/console/review/golden", nil)
+	require.Equal(t, http.StatusServiceUnavailable, p.status)
+	require.Contains(t, p.body, "The golden set could not be updated")
+	require.Contains(t, p.body, "No label was marked exported")
+	var exports int
+	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+		`SELECT (SELECT count(*) FROM review_exports) + (SELECT count(*) FROM review_items WHERE export_id IS NOT NULL)`).Scan(&exports))
+	require.Zero(t, exports)
+
+	require.NoError(t, os.WriteFile(golden, demo, 0o644))
+	p = br.get(br.post("/console/review/golden", nil).location())
+	require.Contains(t, p.body, "Exported 1 label(s); 1 added to the golden set, 0 already in it.")
 }

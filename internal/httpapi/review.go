@@ -29,8 +29,9 @@ type Reviews interface {
 	ReviewItems(ctx context.Context, f store.ReviewFilter) ([]store.ReviewItem, error)
 	ResolveReview(ctx context.Context, tenant string, id int64, r store.Resolution) (store.ReviewItem, error)
 	// ExportReviews records an export of the resolved items no earlier
-	// export included and returns them (id 0 when there were none).
-	ExportReviews(ctx context.Context, tenant, actor string) (int64, []store.ReviewItem, error)
+	// export included and returns them (id 0 when there were none);
+	// deliver's error undoes the export.
+	ExportReviews(ctx context.Context, tenant, actor string, deliver func([]store.ReviewItem) error) (int64, []store.ReviewItem, error)
 }
 
 type feedbackRequest struct {
@@ -182,13 +183,19 @@ func handleReviewExport(r Reviews) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx, p, since := c.Request().Context(), principal(c), c.QueryParam("since")
 		var items []store.ReviewItem
+		var b bytes.Buffer
 		var err error
 		switch since {
 		case "last":
 			var id int64
-			if id, items, err = r.ExportReviews(ctx, p.Tenant, p.Actor()); id > 0 {
+			write := func(items []store.ReviewItem) error { _, err := eval.WriteReviewCases(&b, items); return err }
+			if id, _, err = r.ExportReviews(ctx, p.Tenant, p.Actor(), write); err != nil {
+				return err
+			}
+			if id > 0 {
 				c.Response().Header().Set("X-Export-Id", strconv.FormatInt(id, 10))
 			}
+			return c.Blob(http.StatusOK, "application/x-ndjson", b.Bytes())
 		default:
 			f := store.ReviewFilter{Tenant: p.Tenant, Status: "resolved", Limit: 5000}
 			if since != "" {
@@ -202,7 +209,6 @@ func handleReviewExport(r Reviews) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		var b bytes.Buffer
 		if _, err := eval.WriteReviewCases(&b, items); err != nil {
 			return err
 		}

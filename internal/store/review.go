@@ -262,8 +262,11 @@ func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Re
 
 // ExportReviews records an export of the tenant's resolved items that no
 // earlier export included, and returns its id with the items, oldest
-// first. With nothing new it records nothing and returns id 0.
-func (s *Store) ExportReviews(ctx context.Context, tenant, actor string) (int64, []ReviewItem, error) {
+// first. With nothing new it records nothing and returns id 0. deliver
+// gets the items before the export commits (also when there are none);
+// its error undoes the export, so an item counts as exported only once it
+// was delivered. It holds the items' rows locked while it runs.
+func (s *Store) ExportReviews(ctx context.Context, tenant, actor string, deliver func([]ReviewItem) error) (int64, []ReviewItem, error) {
 	var id int64
 	var items []ReviewItem
 	err := s.inTx(ctx, "export review items", func(tx pgx.Tx) error {
@@ -272,8 +275,11 @@ func (s *Store) ExportReviews(ctx context.Context, tenant, actor string) (int64,
 		if err != nil {
 			return err
 		}
-		if items, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReviewItem]); err != nil || len(items) == 0 {
+		if items, err = pgx.CollectRows(rows, pgx.RowToStructByPos[ReviewItem]); err != nil {
 			return err
+		}
+		if len(items) == 0 {
+			return deliver(nil)
 		}
 		ids := make([]int64, len(items))
 		for i, it := range items {
@@ -289,10 +295,16 @@ func (s *Store) ExportReviews(ctx context.Context, tenant, actor string) (int64,
 		for i := range items {
 			items[i].ExportID = &id
 		}
-		return audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: actor, Action: "review.export", Target: strconv.FormatInt(id, 10),
-			Details: map[string]any{"items": len(items)}})
+		if err := audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: actor, Action: "review.export", Target: strconv.FormatInt(id, 10),
+			Details: map[string]any{"items": len(items)}}); err != nil {
+			return err
+		}
+		return deliver(items)
 	})
-	return id, items, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return id, items, nil
 }
 
 // ReviewLabels counts the tenant's items of kb resolved in [from, to), per
