@@ -149,7 +149,8 @@ type Handoffs struct {
 	Hook    interface {
 		Send(event string, data any) bool
 	}
-	// ConsoleURL is the agent console, linked from the webhook.
+	// ConsoleURL is the agent console (SUPPORTD_PUBLIC_URL + /console);
+	// the webhook links the conversation's page under it.
 	ConsoleURL string
 }
 
@@ -168,7 +169,8 @@ func (h Handoffs) RequestHandoff(ctx context.Context, tenant string, r store.Han
 	}
 	if h.Hook != nil {
 		h.Hook.Send("handoff.requested", map[string]any{"tenant": tenant, "kb": ht.KB, "conversation_id": r.ConversationID,
-			"turn_id": r.TurnID, "user_id": ht.EndUser, "email": r.Email, "reason": "visitor_request", "console_url": h.ConsoleURL})
+			"turn_id": r.TurnID, "user_id": ht.EndUser, "email": r.Email, "reason": "visitor_request",
+			"console_url": h.ConsoleURL + "/conversations/" + r.ConversationID})
 	}
 	return ht, nil
 }

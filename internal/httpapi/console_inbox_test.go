@@ -44,6 +44,13 @@ func TestConsoleInboxAndMarkHandled(t *testing.T) {
 	fb := b.postJSON(t, fmt.Sprintf("/v1/turns/%d/feedback", handoff.TurnID), map[string]string{
 		"conversation_id": handoff.ConversationID, "rating": "down", "reason": "no_answer", "comment": "<b>I need a person</b>"})
 	require.Equal(t, http.StatusCreated, fb.status, "%s", fb.body)
+	// The visitor asked for a person twice, the second time leaving an
+	// email (stored as the policy has it; the wiring redacts).
+	for _, email := range []string{"", "[email]"} {
+		_, err := b.kit.Store.AddHandoffRequest(context.Background(), testkit.Tenant,
+			store.HandoffRequest{TurnID: handoff.TurnID, ConversationID: handoff.ConversationID, Email: email})
+		require.NoError(t, err)
+	}
 	fine := b.chatUser(t, refundQuestion, "", "user-8")
 	require.Equal(t, "extractive", fine.Mode)
 	// An evaluation's handoff is no one's to answer.
@@ -61,13 +68,16 @@ func TestConsoleInboxAndMarkHandled(t *testing.T) {
 	require.Contains(t, p.body, weatherQuestion)
 	require.Contains(t, p.body, "user-7")
 	require.Contains(t, p.body, `<td>2</td>`, "its two turns")
+	require.Contains(t, p.body, `<td class="contact">[email]</td>`, "the contact the visitor left")
 
 	p = br.get("/console/conversations/" + handoff.ConversationID)
 	require.Equal(t, http.StatusOK, p.status)
 	requireStrictPage(t, p)
 	for _, want := range []string{refundQuestion, weatherQuestion, "user-7", "demo", `class="mode mode-extractive">extractive`,
 		`class="mode mode-handoff">handoff`, "confidence " + fmt.Sprintf("%.3f", answered.Confidence),
-		answered.Citations[0].Document, "no_answer", "&lt;b&gt;I need a person&lt;/b&gt;", "Mark handled"} {
+		answered.Citations[0].Document, "no_answer", "&lt;b&gt;I need a person&lt;/b&gt;", "Mark handled",
+		fmt.Sprintf(`no email</span> <span class="muted">· asked for a person about <a href="#turn-%d">turn %d</a>`, handoff.TurnID, handoff.TurnID),
+		fmt.Sprintf(`<br>[email] <span class="muted">· asked for a person about <a href="#turn-%d">`, handoff.TurnID)} {
 		require.Contains(t, p.body, want)
 	}
 	require.NotContains(t, p.body, "<b>I need a person</b>", "visitors' text is escaped")

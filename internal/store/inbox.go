@@ -36,6 +36,10 @@ type InboxEntry struct {
 	Turns          int        `json:"turns"`
 	HandledAt      *time.Time `json:"handled_at,omitempty"`
 	HandledBy      string     `json:"handled_by,omitempty"`
+	// Contact is the email the visitor last left with a request for a
+	// person, as stored (redacted when the policy says so); empty when
+	// they left none.
+	Contact string `json:"contact,omitempty"`
 }
 
 // Inbox lists the tenant's handed-off and refused conversations, the
@@ -44,7 +48,9 @@ func (s *Store) Inbox(ctx context.Context, f InboxFilter) ([]InboxEntry, error) 
 	rows, err := s.db.Query(ctx, `
 		SELECT c.id::text, coalesce(k.name, ''), coalesce(c.end_user_id, ''), c.last_turn_id, c.last_mode,
 		       coalesce(t.question, ''), coalesce(t.degraded_reason, ''), coalesce(t.created_at, c.created_at),
-		       (SELECT count(*) FROM turns n WHERE n.conversation_id = c.id)::int, c.handled_at, c.handled_by
+		       (SELECT count(*) FROM turns n WHERE n.conversation_id = c.id)::int, c.handled_at, c.handled_by,
+		       coalesce((SELECT h.email FROM handoff_requests h JOIN turns ht ON ht.id = h.turn_id
+		                 WHERE ht.conversation_id = c.id AND h.email <> '' ORDER BY h.id DESC LIMIT 1), '')
 		FROM conversations c
 		LEFT JOIN knowledge_bases k ON k.id = c.kb_id
 		LEFT JOIN turns t ON t.id = c.last_turn_id
@@ -78,6 +84,16 @@ type ConversationDetail struct {
 	CreatedAt time.Time      `json:"created_at"`
 	Turns     []Turn         `json:"turns"`
 	Feedback  []FeedbackNote `json:"feedback"`
+	// Handoffs are the visitor's requests for a person, oldest first.
+	Handoffs []HandoffNote `json:"handoffs"`
+}
+
+// HandoffNote is a visitor's request for a person about a turn, with the
+// email they left as stored (redacted when the policy says so).
+type HandoffNote struct {
+	TurnID    int64     `json:"turn_id"`
+	Email     string    `json:"email"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // maxConversationTurns bounds what one conversation page reads.
@@ -89,9 +105,13 @@ const maxConversationTurns = 200
 func (s *Store) ConversationDetail(ctx context.Context, tenant, id string) (ConversationDetail, error) {
 	c := ConversationDetail{ID: id}
 	err := s.db.QueryRow(ctx, `SELECT coalesce(k.name, ''), coalesce(c.end_user_id, ''), coalesce(c.last_mode, ''),
-		c.handled_at, c.handled_by, c.created_at
+		c.handled_at, c.handled_by, c.created_at,
+		coalesce((SELECT json_agg(json_build_object('turn_id', h.turn_id, 'email', h.email, 'created_at', h.created_at) ORDER BY h.id)
+		          FROM handoff_requests h JOIN turns t ON t.id = h.turn_id
+		          WHERE t.conversation_id = c.id AND h.tenant_id = c.tenant_id), '[]')
 		FROM conversations c LEFT JOIN knowledge_bases k ON k.id = c.kb_id
-		WHERE c.tenant_id = $1 AND c.id = $2`, tenant, id).Scan(&c.KB, &c.EndUser, &c.LastMode, &c.HandledAt, &c.HandledBy, &c.CreatedAt)
+		WHERE c.tenant_id = $1 AND c.id = $2`, tenant, id).Scan(&c.KB, &c.EndUser, &c.LastMode, &c.HandledAt, &c.HandledBy, &c.CreatedAt,
+		&c.Handoffs)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return c, core.Errorf(core.CodeNotFound, "conversation %s does not exist", id)
 	}
