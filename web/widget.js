@@ -30,7 +30,8 @@
       wait: "You are asking quickly. Please wait {s} seconds before the next question.", waitDone: "You can ask again now.",
       origin: "This chat is not enabled on this website ({origin}). The site owner needs to allow it for this address.",
       failed: "Something went wrong on our side ({code}). Please try again.", reference: "Reference: ",
-      interrupted: "The answer was interrupted."
+      interrupted: "The answer was interrupted.",
+      working: "Still working on it…", helpCentre: "Our assistant is unavailable right now, so this answer comes straight from the help centre."
     },
     fr: {
       title: "Aide", greeting: "Bonjour ! Posez-moi vos questions sur notre produit.", placeholder: "Écrivez votre question…",
@@ -48,7 +49,8 @@
       wait: "Vous posez beaucoup de questions. Patientez {s} secondes avant la suivante.", waitDone: "Vous pouvez poser une question.",
       origin: "Ce chat n’est pas activé sur ce site ({origin}). Le propriétaire du site doit l’autoriser pour cette adresse.",
       failed: "Une erreur est survenue de notre côté ({code}). Réessayez.", reference: "Référence : ",
-      interrupted: "La réponse a été interrompue."
+      interrupted: "La réponse a été interrompue.",
+      working: "Toujours en cours…", helpCentre: "Notre assistant est indisponible pour le moment : cette réponse vient directement du centre d’aide."
     }
   };
 
@@ -75,6 +77,7 @@
     ".msg code{background:#eef0f3;border-radius:4px;padding:0 3px;font-family:ui-monospace,monospace;font-size:.92em}",
     ".msg a{color:#0b57d0}",
     ".ref{font-size:.75em;vertical-align:super;color:#5f6b7a}",
+    ".note{margin:0 0 .5em;font-size:.9em;color:#5f6b7a;font-style:italic}.note:empty{display:none}",
     ".sources{margin:.6em 0 0;padding:.5em 0 0 1.3em;border-top:1px solid #e3e6eb;font-size:.9em}",
     ".sources li{margin-bottom:.4em}.snippet{display:block;color:#5f6b7a;font-size:.92em}",
     ".typing{display:inline-flex;gap:4px;align-items:center}",
@@ -283,6 +286,7 @@
   SupportdChat.prototype.renderMessage = function (m) {
     if (m.role === "user") return this.add(el("div", { class: "msg user", text: m.text }));
     var bubble = this.add(el("div", { class: "msg bot" }));
+    if (m.note) bubble.appendChild(el("p", { class: "note", text: m.note }));
     bubble.appendChild(markdown(m.text));
     this.sources(bubble, m.citations || []);
     if (m.mode === "handoff") this.handoffCard(m);
@@ -397,7 +401,10 @@
     this.sendButton.disabled = true;
     var bubble = this.add(el("div", { class: "msg bot", "aria-busy": "true" }));
     var typing = el("span", { class: "typing", role: "status" }, [el("i"), el("i"), el("i"), el("span", { class: "sr", text: T.typing })]);
-    bubble.appendChild(typing);
+    // note says what a slow or degraded stream is doing: a keepalive
+    // means still working, a status event that the help centre answers.
+    var note = el("p", { class: "note", role: "status" });
+    bubble.append(note, typing);
     var answer = { role: "assistant", text: "", citations: [] };
     var body = { kb: config.kb, question: q };
     if (this.state.conversation_id) body.conversation_id = this.state.conversation_id;
@@ -405,8 +412,14 @@
       return self.stream(res, function (event, data) {
         if (event === "token") {
           answer.text += data.text;
-          bubble.replaceChildren(markdown(answer.text));
+          if (!answer.note) note.textContent = "";
+          bubble.replaceChildren(note, markdown(answer.text));
           self.log.scrollTop = self.log.scrollHeight;
+        } else if (event === "keepalive") {
+          if (!answer.text && !answer.note) note.textContent = T.working;
+        } else if (event === "status") {
+          if (data.mode === "extractive") answer.note = T.helpCentre;
+          note.textContent = answer.note || (data.mode === "fallback" ? T.working : "");
         } else if (event === "citations") {
           answer.citations = data || [];
         } else if (event === "done") {
@@ -484,12 +497,14 @@
         var parts = buffer.split(/\r?\n\r?\n/);
         buffer = r.done ? "" : parts.pop();
         parts.forEach(function (part) {
-          var event = "message", data = "";
+          // A comment alone is the server's keepalive.
+          var event = "message", data = "", comment = /^:/.test(part);
           part.split(/\r?\n/).forEach(function (line) {
             if (line.indexOf("event:") === 0) event = line.slice(6).trim();
             else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
           });
           if (data) on(event, JSON.parse(data));
+          else if (comment) on("keepalive", null);
         });
         if (!r.done) return pump();
       }, function () { var e = new Error("network"); e.code = "network"; throw e; });

@@ -1,9 +1,11 @@
 package browsertest_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -36,7 +38,8 @@ func TestBrowserClicksAndCollectsWhatThePageSaid(t *testing.T) {
 	require.Contains(t, b.Problems(), "console.error: boom")
 
 	path := b.Screenshot("clicked")
-	info, err := os.Stat(path)
+	require.Equal(t, ".png", filepath.Ext(path))
+	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.Positive(t, info.Size())
+	require.True(t, bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")), "a .png file holds a PNG")
 }

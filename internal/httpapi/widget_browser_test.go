@@ -2,11 +2,12 @@ package httpapi_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,10 +21,13 @@ import (
 	"supportd/internal/app"
 	"supportd/internal/auth"
 	"supportd/internal/browsertest"
+	"supportd/internal/eval"
+	"supportd/internal/fakellm"
 	"supportd/internal/guard"
 	"supportd/internal/httpapi"
 	"supportd/internal/ingest"
 	"supportd/internal/limit"
+	"supportd/internal/llm"
 	"supportd/internal/testkit"
 )
 
@@ -43,7 +47,13 @@ type call struct {
 
 func newSite(t *testing.T, deps ...func(*httpapi.Deps)) *site {
 	t.Helper()
-	kit, _ := testkit.NewDemo(t, testkit.Options{})
+	return newSiteWith(t, testkit.Options{}, deps...)
+}
+
+// newSiteWith is newSite over a kit with options, such as a model chain.
+func newSiteWith(t *testing.T, o testkit.Options, deps ...func(*httpapi.Deps)) *site {
+	t.Helper()
+	kit, _ := testkit.NewDemo(t, o)
 	d := httpapi.Deps{Log: kit.Log, Access: httpapi.Access{Tenant: testkit.Tenant}, Chat: httpapi.Chat{Answerer: kit.Assistant},
 		Documents: httpapi.Documents{Library: kit.Library, MaxUploadBytes: 1 << 20}, Ops: httpapi.Ops{Health: kit.Store}}
 	secured(kit)(&d)
@@ -154,9 +164,18 @@ func ask(b *browsertest.Browser, q string, done string) {
 	)
 }
 
-func TestWidgetAnswersWithCitationsAndTakesThumbsDown(t *testing.T) {
+// Scenario 1, in one browser: a visitor on /demo asks, sees the streamed
+// answer with a citation link and gives a thumbs-down with a reason; an
+// agent signs in to the console, finds the item in the review queue,
+// relabels it (label, correct answer, the passage to cite, facts),
+// exports it, and the exported case passes the golden-set validator.
+func TestScenarioThumbsDownBecomesAGoldenCase(t *testing.T) {
 	t.Parallel()
-	s := newSite(t)
+	golden := filepath.Join(t.TempDir(), "golden.jsonl")
+	demo, err := os.ReadFile(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(golden, demo, 0o644))
+	s := newSite(t, func(d *httpapi.Deps) { d.Console.Golden = &app.GoldenFile{Path: golden, KB: "demo"} })
 	b := s.openDemo(t, browsertest.Config{Width: 1280, Height: 800})
 	require.Contains(t, browsertest.Get(b, chromedp.Text(chromedp.CSS("h1"))), "Quillstack Help Centre")
 
@@ -184,28 +203,63 @@ func TestWidgetAnswersWithCitationsAndTakesThumbsDown(t *testing.T) {
 	)
 	require.Equal(t, "Thanks for the feedback.", widgetJS[string](b, `root.querySelector(".msg.bot [role=status]").textContent`))
 
-	agent, _ := issueKey(t, s.kit.Store, nil, auth.CreateParams{Tenant: tenantA, Scopes: []string{auth.ScopeAgent}})
-	res := s.call(t, http.MethodGet, "/v1/review?status=pending", nil, bearer(agent)...)
-	require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
-	var queue struct {
-		Items []struct {
-			Question        string `json:"question"`
-			Reason          string `json:"reason"`
-			FeedbackReason  string `json:"feedback_reason"`
-			FeedbackComment string `json:"feedback_comment"`
-		} `json:"items"`
-	}
-	require.NoError(t, json.Unmarshal(res.body, &queue))
-	require.Len(t, queue.Items, 1)
-	require.Equal(t, refundQuestion, queue.Items[0].Question)
-	require.Equal(t, "outdated", queue.Items[0].FeedbackReason)
-	require.Equal(t, "the refund window changed", queue.Items[0].FeedbackComment)
-
-	// The conversation survives a reload within the browser session, and
-	// a follow-up carries its id.
+	// The conversation survives a reload within the browser session.
 	b.Do(chromedp.Reload(), chromedp.WaitReady(inWidget(".launcher")))
 	require.Equal(t, 2, widgetJS[int](b, `root.querySelectorAll(".msg.bot").length`))
-	require.Empty(t, b.Problems())
+
+	// An agent signs in to the console and finds the item in the queue.
+	agent, _ := issueKey(t, s.kit.Store, nil, auth.CreateParams{Tenant: tenantA, Scopes: []string{auth.ScopeAgent}})
+	b.Do(
+		chromedp.Navigate(s.srv.URL+"/console/review"),
+		chromedp.WaitVisible(chromedp.CSS("#key")),
+		chromedp.SendKeys(chromedp.CSS("#key"), agent+"\r"),
+		chromedp.WaitVisible(`//h1[text()="Review queue"]`),
+	)
+	require.Equal(t, 1, browsertest.Get(b, chromedp.Evaluate[int](`document.querySelectorAll("section.item").length`)))
+	item := browsertest.Get(b, chromedp.Text(chromedp.CSS("section.item")))
+	for _, want := range []string{refundQuestion, "thumbs_down", "outdated", "“the refund window changed”"} {
+		require.Contains(t, item, want)
+	}
+	b.Screenshot("review-queue")
+
+	// Relabel: the answer was out of date; the refund article should be
+	// cited; two facts are required.
+	b.Do(
+		chromedp.SetValue(chromedp.CSS("form.relabel select[name=label]"), "incorrect"),
+		chromedp.SendKeys(chromedp.CSS("form.relabel textarea[name=corrected_answer]"), "Annual plans are refunded within 30 days."),
+		chromedp.Click(chromedp.CSS(`form.relabel input[name=expected_sources][value="billing/refunds.md"]`)),
+		chromedp.SendKeys(chromedp.CSS("form.relabel textarea[name=required_facts]"), "30 days\nannual plans"),
+		chromedp.Click(`//form[contains(@class,"relabel")]//button[text()="Save label"]`),
+		chromedp.WaitVisible(`//p[@role="status"][text()="Label saved."]`),
+	)
+
+	// This week's export is a golden file the validator accepts...
+	export := browsertest.Get(b, chromedp.Evaluate[string](`fetch("/console/review/export").then(r => r.text())`, chromedp.EvalAwaitPromise))
+	require.Equal(t, 1, testkit.RequireGoldenLines(t, []byte(export)), "the case matches goldenset/schema.json")
+	set, err := eval.ParseGolden(strings.NewReader(export), "export")
+	require.NoError(t, err)
+	require.Len(t, set.Cases, 1)
+	c := set.Cases[0]
+	require.Equal(t, refundQuestion, c.Question)
+	require.Equal(t, "Annual plans are refunded within 30 days.", c.ReferenceAnswer)
+	require.Equal(t, []string{"billing/refunds.md"}, c.ExpectedSources)
+	require.Equal(t, []string{"30 days", "annual plans"}, c.RequiredFacts)
+	require.Contains(t, c.Tags, "incorrect")
+
+	// ...and the button adds the case to the golden set, which still
+	// validates.
+	b.Do(
+		chromedp.Click(`//button[text()="Add new labels to the golden set"]`),
+		chromedp.WaitVisible(`//p[@role="status"][starts-with(text(),"Exported")]`),
+	)
+	require.Equal(t, "Exported 1 label(s); 1 added to the golden set, 0 already in it.",
+		browsertest.Get(b, chromedp.Text(chromedp.CSS(`p[role=status]`))))
+	grown, err := eval.LoadGolden(golden)
+	require.NoError(t, err)
+	last := grown.Cases[len(grown.Cases)-1]
+	last.Line = c.Line // where it sits in each file
+	require.Equal(t, c, last)
+	require.Empty(t, b.Problems(), "console errors or CSP violations")
 	require.Empty(t, b.Dialogs())
 }
 
@@ -271,7 +325,37 @@ func TestWidgetHandsOffHonestly(t *testing.T) {
 	require.Equal(t, "handoff.requested", sent[0]["event"])
 	data := sent[0]["data"].(map[string]any)
 	require.Equal(t, "visitor@example.com", data["email"], "the helpdesk gets the address to reply to")
-	require.Equal(t, "http://supportd.test/console", data["console_url"])
+	var conv, user string
+	require.NoError(t, s.kit.Store.Pool().QueryRow(context.Background(), `SELECT t.conversation_id::text, coalesce(t.end_user_id, '')
+		FROM handoff_requests h JOIN turns t ON t.id = h.turn_id`).Scan(&conv, &user))
+	require.Equal(t, conv, data["conversation_id"])
+	require.Equal(t, user, data["user_id"])
+	require.Equal(t, "visitor_request", data["reason"])
+	require.Equal(t, "http://supportd.test/console/conversations/"+conv, data["console_url"])
+
+	// Scenario 2 in the console: the conversation is in the inbox with the
+	// contact as stored; the agent opens it and marks it handled.
+	agent, _ := issueKey(t, s.kit.Store, nil, auth.CreateParams{Tenant: tenantA, Scopes: []string{auth.ScopeAgent}})
+	row := `//tr[.//a[@href="/console/conversations/` + conv + `"]]`
+	b.Do(
+		chromedp.Navigate(s.srv.URL+"/console"),
+		chromedp.WaitVisible(chromedp.CSS("#key")),
+		chromedp.SendKeys(chromedp.CSS("#key"), agent+"\r"),
+		chromedp.WaitVisible(row),
+	)
+	require.Equal(t, guard.PlaceholderEmail, browsertest.Get(b, chromedp.Text(row+`/td[@class="contact"]`)))
+	require.Contains(t, browsertest.Get(b, chromedp.Text(row)), weatherQuestion)
+	b.Do(chromedp.Click(row+`//a`), chromedp.WaitVisible(`//h1[text()="Conversation"]`))
+	contact := browsertest.Get(b, chromedp.Text(chromedp.CSS("dd.contact")))
+	require.Contains(t, contact, guard.PlaceholderEmail+" · asked for a person about turn ")
+	require.NotContains(t, browsertest.Get(b, chromedp.Text(chromedp.CSS("main"))), "visitor@example.com")
+	b.Do(
+		chromedp.Click(`//button[text()="Mark handled"]`),
+		chromedp.WaitVisible(`//p[@role="status"][text()="Marked handled."]`),
+		chromedp.Navigate(s.srv.URL+"/console?status=handled"),
+		chromedp.WaitVisible(row),
+	)
+	b.Screenshot("handled")
 	require.Empty(t, b.Problems())
 }
 
@@ -373,4 +457,42 @@ func TestWidgetWaitsAfterTooManyQuestions(t *testing.T) {
 	require.Len(t, calls, 2)
 	require.Equal(t, http.StatusTooManyRequests, calls[1].status)
 	b.Screenshot("rate-limited")
+}
+
+// A stalled model: the widget says it is still working when a keepalive
+// arrives, and when the model fails it says the answer comes from the
+// help centre, during the stream and with the stored answer.
+func TestWidgetSaysWhatASlowAnswerIsDoing(t *testing.T) {
+	t.Parallel()
+	model := newHeldModel(t)
+	ticks, tune := manualTicks(t, 5*time.Second)
+	s := newSiteWith(t, testkit.Options{Models: []string{model.url},
+		Gateway: llm.GatewayParams{FirstToken: time.Minute, Total: time.Minute, MaxAttempts: 1}}, tune)
+	b := s.openDemo(t, browsertest.Config{})
+	b.Do(
+		chromedp.Click(inWidget(".launcher")),
+		chromedp.WaitVisible(inWidget("textarea")),
+		chromedp.SendKeys(inWidget("textarea"), refundQuestion+"\r"),
+	)
+	<-model.waiting // the model has the question and says nothing
+	ticks <- time.Now()
+	b.Do(chromedp.WaitVisible(inWidget(".msg.bot[aria-busy] .note")))
+	require.Equal(t, "Still working on it…", widgetJS[string](b, `root.querySelector(".msg.bot[aria-busy] .note").textContent`))
+	b.Screenshot("still-working")
+	close(model.release)
+	b.Do(chromedp.WaitVisible(inWidget(".msg.bot .sources a")))
+	require.Equal(t, 0, widgetJS[int](b, `root.querySelectorAll(".msg.bot .note:not(:empty)").length`), "a model's answer needs no note")
+
+	// From now on the model fails every call (a follow-up may call it more
+	// than once).
+	model.Inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: http.StatusServiceUnavailable})
+	ask(b, "How do I reset my password?", ".msg.bot:not([aria-busy]) .note")
+	helpCentre := "Our assistant is unavailable right now, so this answer comes straight from the help centre."
+	require.Equal(t, helpCentre, widgetJS[string](b, `root.querySelector(".msg.bot:not([aria-busy]) .note").textContent`))
+	require.Len(t, s.chatCalls(), 2)
+	b.Screenshot("from-the-help-centre")
+	// The note stays with the answer for the browser session.
+	b.Do(chromedp.Reload(), chromedp.WaitReady(inWidget(".launcher")))
+	require.Equal(t, helpCentre, widgetJS[string](b, `root.querySelector(".msg.bot .note").textContent`))
+	require.Empty(t, b.Problems())
 }
