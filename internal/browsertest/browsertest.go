@@ -48,14 +48,23 @@ type Browser struct {
 	shots    int
 }
 
-// New starts a headless Chromium for t, closed when t ends; a failing test
-// leaves a screenshot of the page. It skips t, with one line, when no
-// Chromium can be found.
-func New(t testing.TB, cfg Config) *Browser {
-	t.Helper()
-	bin := cmp.Or(os.Getenv("CHROMIUM"), DefaultPath)
-	if _, err := exec.LookPath(bin); err != nil {
-		t.Skipf("browsertest: no Chromium at %s (run scripts/chromium.sh, or set CHROMIUM): %v", bin, err)
+// shared is the one Chromium a test binary starts, on the first New, and
+// Main stops. Each test gets a tab in a browser context of its own (its
+// own cookies and storage), so tests stay apart while paying for the
+// browser's start once.
+var shared struct {
+	mu   sync.Mutex
+	ctx  context.Context
+	stop func()
+}
+
+// sharedBrowser returns the shared browser's context, starting it first
+// when it is not running.
+func sharedBrowser(bin string) (context.Context, error) {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.ctx != nil {
+		return shared.ctx, nil
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
@@ -67,17 +76,75 @@ func New(t testing.TB, cfg Config) *Browser {
 		opts = append(opts, chromedp.NoSandbox)
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	tab, cancelBrowser := chromedp.NewContext(allocCtx)
-	// The browser starts on tab, so that it outlives the test's deadline
-	// long enough for a screenshot.
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	if err := chromedp.Do(ctx); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		return nil, err
+	}
+	shared.ctx = ctx
+	shared.stop = func() {
+		closing, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_ = chromedp.Cancel(closing) // the browser is going away either way
+		cancelBrowser()
+		cancelAlloc()
+	}
+	return ctx, nil
+}
+
+// Main wraps a test package's m so that running it stops the shared
+// browser after the tests, before a leak check looks for its goroutines:
+//
+//	goleak.VerifyTestMain(browsertest.Main(m))
+func Main(m interface{ Run() int }) interface{ Run() int } { return mainRunner{m} }
+
+type mainRunner struct{ m interface{ Run() int } }
+
+func (r mainRunner) Run() int {
+	defer func() {
+		shared.mu.Lock()
+		defer shared.mu.Unlock()
+		if shared.stop != nil {
+			shared.stop()
+			shared.ctx, shared.stop = nil, nil
+		}
+	}()
+	return r.m.Run()
+}
+
+// New opens a tab for t in the package's headless Chromium (started on
+// first use), closed when t ends; a failing test leaves a screenshot of
+// the page. It skips t, with one line, when no Chromium can be found. The
+// package's TestMain must run its tests through Main, which stops the
+// browser.
+func New(t testing.TB, cfg Config) *Browser {
+	t.Helper()
+	bin := cmp.Or(os.Getenv("CHROMIUM"), DefaultPath)
+	if _, err := exec.LookPath(bin); err != nil {
+		t.Skipf("browsertest: no Chromium at %s (run scripts/chromium.sh, or set CHROMIUM): %v", bin, err)
+	}
+	browser, err := sharedBrowser(bin)
+	if err != nil {
+		t.Fatalf("browsertest: start %s: %v", bin, err)
+	}
+	tab, cancelTab := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	// The test's deadline is on a child of tab, so that the tab outlives
+	// it long enough for a screenshot.
 	ctx, cancelTimeout := context.WithTimeout(tab, cmp.Or(cfg.Timeout, 2*time.Minute))
-	stop := func() { cancelTimeout(); cancelBrowser(); cancelAlloc() }
+	stop := func() {
+		cancelTimeout()
+		closing, cancel := context.WithTimeout(tab, 10*time.Second)
+		defer cancel()
+		_ = chromedp.Cancel(closing) // closes the tab and its browser context; the test is over either way
+		cancelTab()
+	}
 	// The viewport is emulated: a headless window is never narrower than
 	// 500 px, and the widget must work at 360.
 	w, h := cmp.Or(cfg.Width, 1280), cmp.Or(cfg.Height, 800)
 	if err := chromedp.Do(tab, chromedp.EmulateViewport(int64(w), int64(h))); err != nil {
 		stop()
-		t.Fatalf("browsertest: start %s: %v", bin, err)
+		t.Fatalf("browsertest: open a tab: %v", err)
 	}
 	b := &Browser{t: t, ctx: ctx, tab: tab, dir: artefactDir(t)}
 	var wg sync.WaitGroup

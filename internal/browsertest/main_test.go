@@ -4,10 +4,12 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"supportd/internal/browsertest"
 )
 
 // TestMain fails the package when a test leaves a goroutine behind, such
-// as a browser's reader or a dialog answer.
+// as a tab's reader or a dialog answer, once the shared browser stopped.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(browsertest.Main(m))
 }

@@ -5,10 +5,12 @@ import (
 
 	"go.uber.org/goleak"
 
+	"supportd/internal/browsertest"
 	"supportd/internal/dbtest"
 )
 
-// TestMain fails the package when a test leaves a goroutine behind.
+// TestMain fails the package when a test leaves a goroutine behind; the
+// browser the browser tests share stops first.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.Cleanup(dbtest.Exit))
+	goleak.VerifyTestMain(browsertest.Main(m), goleak.Cleanup(dbtest.Exit))
 }
