@@ -66,8 +66,15 @@ func TestEvalRunsAreQueuedAndWorkedFromTheAPI(t *testing.T) {
 	status, _, body = call(t, s.addr, key, http.MethodPost, "/v1/eval/runs", `{"kb":"nope"}`)
 	require.Equal(t, http.StatusNotFound, status, "%s", body)
 
-	status, header, body := call(t, s.addr, key, http.MethodPost, "/v1/eval/runs", `{"kb":"demo","golden":"support","baseline":"none"}`)
+	start := `{"kb":"demo","golden":"support","baseline":"none"}`
+	status, header, body := call(t, s.addr, key, http.MethodPost, "/v1/eval/runs", start, "Idempotency-Key", "eval-run-2026-12-03-a")
 	require.Equal(t, http.StatusAccepted, status, "%s", body)
+	// A retry is answered from the first: one job, one audit entry.
+	status, again, replayed := call(t, s.addr, key, http.MethodPost, "/v1/eval/runs", start, "Idempotency-Key", "eval-run-2026-12-03-a")
+	require.Equal(t, http.StatusAccepted, status)
+	require.Equal(t, string(body), string(replayed))
+	require.Equal(t, "true", again.Get("Idempotent-Replayed"))
+	require.Equal(t, header.Get("Location"), again.Get("Location"))
 	var job evalJob
 	require.NoError(t, json.Unmarshal(body, &job))
 	require.Equal(t, "/v1/eval/jobs/"+jsonNumber(job.ID), header.Get("Location"))

@@ -34,8 +34,9 @@ func (a *App) API() httpapi.Deps {
 		Handoffs:  Handoffs{Store: a.Store, Metrics: a.Metrics, Hook: a.ReviewHook, ConsoleURL: cfg.PublicURL + "/console"},
 		Demo: &httpapi.Demo{KB: cfg.DemoKB, Key: cfg.DemoKey, Product: cmp.Or(cfg.ProductName, "Quillstack"),
 			PublicURL: cfg.PublicURL},
-		Admin: httpapi.Admin{Keys: auth.New(a.Store, nil), Audit: a.Store, Conversations: a.Store},
-		Ops:   httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
+		Admin:       httpapi.Admin{Keys: auth.New(a.Store, nil), Audit: a.Store, Conversations: a.Store},
+		Ops:         httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
+		Idempotency: httpapi.Idempotency{Keys: a.Store},
 	}
 	sessions := auth.New(a.Store, nil)
 	d.Console = httpapi.Console{Sessions: sessions, Conversations: a.Store, Keys: sessions,

@@ -50,9 +50,16 @@ func RunJobs(ctx context.Context, client *river.Client[pgx.Tx]) error {
 	return client.Stop(sctx)
 }
 
-// Retention purges turns past SUPPORTD_RETENTION_DAYS and the cache
-// entries they filled.
+// Retention purges expired Idempotency-Keys, and turns past
+// SUPPORTD_RETENTION_DAYS with the cache entries they filled.
 func (a *App) Retention(ctx context.Context) error {
+	keys, err := a.Store.PurgeIdempotencyKeys(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	if keys > 0 {
+		a.Log.Info("expired idempotency keys purged", "keys", keys)
+	}
 	days := a.Config.RetentionDays
 	if days == 0 {
 		return nil

@@ -13,23 +13,28 @@ type Code string
 
 // The error vocabulary. README documents each code.
 const (
-	CodeInvalid           Code = "invalid_request"
-	CodeQuestionEmpty     Code = "question_empty"
-	CodeQuestionTooLong   Code = "question_too_long"
-	CodeUnsupportedMedia  Code = "unsupported_media_type"
-	CodeBodyTooLarge      Code = "body_too_large"
-	CodeNotFound          Code = "not_found"
-	CodeMethodNotAllowed  Code = "method_not_allowed"
-	CodeKBNotFound        Code = "kb_not_found"
-	CodeConflict          Code = "conflict"
-	CodeEmbeddingMismatch Code = "embedding_mismatch"
-	CodeUnauthorized      Code = "unauthorized"
-	CodeForbidden         Code = "forbidden"
-	CodeRateLimited       Code = "rate_limited"
-	CodeBudgetExhausted   Code = "budget_exhausted"
-	CodeUnavailable       Code = "unavailable"
-	CodeUpstreamTimeout   Code = "upstream_timeout"
-	CodeInternal          Code = "internal"
+	CodeInvalid          Code = "invalid_request"
+	CodeQuestionEmpty    Code = "question_empty"
+	CodeQuestionTooLong  Code = "question_too_long"
+	CodeUnsupportedMedia Code = "unsupported_media_type"
+	CodeBodyTooLarge     Code = "body_too_large"
+	CodeNotFound         Code = "not_found"
+	CodeMethodNotAllowed Code = "method_not_allowed"
+	CodeKBNotFound       Code = "kb_not_found"
+	CodeConflict         Code = "conflict"
+	// CodeIdempotencyInFlight: a request with the same Idempotency-Key is
+	// still being processed. CodeIdempotencyMismatch: the key was used
+	// for a different request.
+	CodeIdempotencyInFlight Code = "idempotency_key_in_use"
+	CodeIdempotencyMismatch Code = "idempotency_key_reused"
+	CodeEmbeddingMismatch   Code = "embedding_mismatch"
+	CodeUnauthorized        Code = "unauthorized"
+	CodeForbidden           Code = "forbidden"
+	CodeRateLimited         Code = "rate_limited"
+	CodeBudgetExhausted     Code = "budget_exhausted"
+	CodeUnavailable         Code = "unavailable"
+	CodeUpstreamTimeout     Code = "upstream_timeout"
+	CodeInternal            Code = "internal"
 )
 
 // Error is an error with a stable code and a message that is safe to show to

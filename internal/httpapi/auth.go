@@ -79,7 +79,7 @@ func checkWidget(c echo.Context, p auth.Principal) error {
 	h.Set(echo.HeaderAccessControlAllowOrigin, origin)
 	// The widget reads how long to wait after a 429, and shows the
 	// request id a visitor can quote to support.
-	h.Set(echo.HeaderAccessControlExposeHeaders, "Retry-After, X-Request-Id")
+	h.Set(echo.HeaderAccessControlExposeHeaders, "Retry-After, X-Request-Id, Idempotent-Replayed")
 	h.Add(echo.HeaderVary, echo.HeaderOrigin)
 	return nil
 }
@@ -107,7 +107,7 @@ func preflight(origins OriginChecker) echo.HandlerFunc {
 			h := c.Response().Header()
 			h.Set(echo.HeaderAccessControlAllowOrigin, origin)
 			h.Set(echo.HeaderAccessControlAllowMethods, "POST")
-			h.Set(echo.HeaderAccessControlAllowHeaders, "Authorization, Content-Type, Accept")
+			h.Set(echo.HeaderAccessControlAllowHeaders, "Authorization, Content-Type, Accept, Idempotency-Key")
 			h.Set(echo.HeaderAccessControlMaxAge, "600")
 			h.Add(echo.HeaderVary, echo.HeaderOrigin)
 		}

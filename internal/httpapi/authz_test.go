@@ -650,7 +650,7 @@ func TestWidgetCORS(t *testing.T) {
 
 			require.Equal(t, http.StatusOK, res.status, "body: %s", res.body)
 			require.Equal(t, []string{tc.origin}, res.header.Values("Access-Control-Allow-Origin"))
-			require.Equal(t, "Retry-After, X-Request-Id", res.header.Get("Access-Control-Expose-Headers"))
+			require.Equal(t, "Retry-After, X-Request-Id, Idempotent-Replayed", res.header.Get("Access-Control-Expose-Headers"))
 			require.Contains(t, res.header.Values("Vary"), "Origin")
 			var ans chatAnswer
 			decodeStrict(t, res.body, &ans)

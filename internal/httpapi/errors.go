@@ -25,8 +25,10 @@ func statusOf(code core.Code) int {
 		return http.StatusNotFound
 	case core.CodeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case core.CodeConflict, core.CodeEmbeddingMismatch:
+	case core.CodeConflict, core.CodeEmbeddingMismatch, core.CodeIdempotencyInFlight:
 		return http.StatusConflict
+	case core.CodeIdempotencyMismatch:
+		return http.StatusUnprocessableEntity
 	case core.CodeUnauthorized:
 		return http.StatusUnauthorized
 	case core.CodeForbidden:

@@ -38,7 +38,10 @@ type Deps struct {
 	Admin Admin
 	// Console serves the agent console at /console.
 	Console Console
-	Ops     Ops
+	// Idempotency makes uploads, feedback, handoffs, key creation and
+	// evaluation runs safe to retry with an Idempotency-Key.
+	Idempotency Idempotency
+	Ops         Ops
 }
 
 // Admin is the management API; each nil service leaves its routes out.
@@ -135,13 +138,14 @@ func New(d Deps) *echo.Echo {
 	chat, ingest, eval, admin := requireScope(d.Access, "chat"), requireScope(d.Access, "ingest"), requireScope(d.Access, "eval"), requireScope(d.Access, "admin")
 	agent := requireScope(d.Access, "agent")
 	small, upload := limitBody(smallBodyBytes), limitBody(d.Documents.MaxUploadBytes)
+	idem := idempotent(d.Idempotency)
 	v1 := e.Group("/v1")
 	v1.OPTIONS("/chat", preflight(d.Access.Origins))
 	v1.POST("/chat", handleChat(d.Chat), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
 	v1.POST("/retrieve", handleRetrieve(d.Chat.Answerer), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
 	v1.GET("/kbs", handleListKBs(d.Documents.Library), ingest)
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Documents.Library), ingest)
-	v1.POST("/kbs/:kb/documents", handleUpload(d.Documents.Library), ingest, upload)
+	v1.POST("/kbs/:kb/documents", handleUpload(d.Documents.Library), ingest, upload, idem)
 	v1.DELETE("/kbs/:kb/documents", handleDeleteDocuments(d.Documents.Library), ingest)
 	v1.POST("/kbs", handleCreateKB(d.Documents.Library), ingest, small)
 	v1.GET("/kbs/:kb/stats", handleKBStats(d.Documents.Library), ingest)
@@ -154,12 +158,12 @@ func New(d Deps) *echo.Echo {
 		v1.POST("/eval/runs/:id/accept", handleAcceptEvalRun(d.Eval), admin)
 	}
 	if d.EvalJobs != nil {
-		v1.POST("/eval/runs", handleStartEval(d.EvalJobs), eval, small)
+		v1.POST("/eval/runs", handleStartEval(d.EvalJobs), eval, small, idem)
 		v1.GET("/eval/jobs/:id", handleGetEvalJob(d.EvalJobs), eval)
 	}
 	if d.Review != nil {
 		v1.OPTIONS("/turns/:id/feedback", preflight(d.Access.Origins))
-		v1.POST("/turns/:id/feedback", handleFeedback(d.Review), chat, small)
+		v1.POST("/turns/:id/feedback", handleFeedback(d.Review), chat, small, idem)
 		v1.GET("/feedback", handleFeedbackSummary(d.Review), agent)
 		v1.GET("/review", handleReviewQueue(d.Review), agent)
 		v1.POST("/review/:id/resolve", handleResolveReview(d.Review), agent, small)
@@ -167,7 +171,7 @@ func New(d Deps) *echo.Echo {
 	}
 	if d.Handoffs != nil {
 		v1.OPTIONS("/conversations/:id/handoff", preflight(d.Access.Origins))
-		v1.POST("/conversations/:id/handoff", handleHandoff(d.Handoffs), chat, small)
+		v1.POST("/conversations/:id/handoff", handleHandoff(d.Handoffs), chat, small, idem)
 	}
 	if d.Drift != nil {
 		v1.GET("/drift", handleDrift(d.Drift), admin)
@@ -180,7 +184,7 @@ func New(d Deps) *echo.Echo {
 		v1.DELETE("/end-users/:id", handleDeleteEndUser(d.Privacy), admin)
 	}
 	if d.Admin.Keys != nil {
-		v1.POST("/keys", handleCreateKey(d.Admin.Keys), admin, small)
+		v1.POST("/keys", handleCreateKey(d.Admin.Keys), admin, small, idem)
 		v1.GET("/keys", handleListKeys(d.Admin.Keys), admin)
 		v1.DELETE("/keys/:id", handleRevokeKey(d.Admin.Keys), admin)
 	}
