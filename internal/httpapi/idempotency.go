@@ -146,7 +146,17 @@ func replay(c echo.Context, rec store.IdempotencyRecord, fp []byte, key, salt st
 
 // record runs the request that claimed the key and stores its response,
 // or releases the key when a retry might fare better.
-func record(c echo.Context, next echo.HandlerFunc, keys IdempotencyKeys, id store.IdempotencyID, key, salt string) error {
+func record(c echo.Context, next echo.HandlerFunc, keys IdempotencyKeys, id store.IdempotencyID, key, salt string) (err error) {
+	// The response is sent by then; storing it must not depend on the
+	// client still waiting.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 10*time.Second)
+	defer cancel()
+	kept := false
+	defer func() {
+		if !kept { // a retry may fare better, or the handler panicked
+			err = errors.Join(err, keys.ReleaseIdempotencyKey(ctx, id))
+		}
+	}()
 	w := &teeWriter{ResponseWriter: c.Response().Writer}
 	c.Response().Writer = w
 	if err := next(c); err != nil {
@@ -154,12 +164,8 @@ func record(c echo.Context, next echo.HandlerFunc, keys IdempotencyKeys, id stor
 	}
 	c.Response().Writer = w.ResponseWriter
 	status := c.Response().Status
-	// The response is sent; storing it must not depend on the client
-	// still waiting.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request().Context()), 10*time.Second)
-	defer cancel()
 	if status >= 500 || status == http.StatusRequestTimeout || status == http.StatusTooEarly || status == http.StatusTooManyRequests {
-		return keys.ReleaseIdempotencyKey(ctx, id)
+		return nil
 	}
 	body, err := seal(key, salt).close(w.body.Bytes())
 	if err != nil {
@@ -171,7 +177,11 @@ func record(c echo.Context, next echo.HandlerFunc, keys IdempotencyKeys, id stor
 			header[name] = v
 		}
 	}
-	return keys.CompleteIdempotencyKey(ctx, id, store.IdempotentResponse{Status: status, Header: header, Body: body})
+	if err := keys.CompleteIdempotencyKey(ctx, id, store.IdempotentResponse{Status: status, Header: header, Body: body}); err != nil {
+		return err
+	}
+	kept = true
+	return nil
 }
 
 // teeWriter keeps a copy of what it writes.

@@ -145,7 +145,7 @@ type gatedKeys struct {
 	httpapi.Keys
 	entered, release chan struct{}
 	mu               sync.Mutex
-	fail             bool
+	fail, crash      bool
 }
 
 func (g *gatedKeys) Create(ctx context.Context, p auth.CreateParams) (string, store.APIKey, error) {
@@ -153,6 +153,9 @@ func (g *gatedKeys) Create(ctx context.Context, p auth.CreateParams) (string, st
 	<-g.release
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.crash {
+		panic("key creation broke")
+	}
 	if g.fail {
 		return "", store.APIKey{}, core.Errorf(core.CodeUnavailable, "the database is unavailable, retry shortly")
 	}
@@ -160,7 +163,8 @@ func (g *gatedKeys) Create(ctx context.Context, p auth.CreateParams) (string, st
 }
 
 // While the first request with a key is in flight a retry is 409; a first
-// request that failed with a 5xx is not stored, so its retry does the work.
+// request that failed with a 5xx (or panicked) is not stored, so its retry
+// does the work.
 func TestAKeyInFlightIsBusyAndAFailedOneIsRetried(t *testing.T) {
 	t.Parallel()
 	gate := &gatedKeys{entered: make(chan struct{}), release: make(chan struct{}), fail: true}
@@ -177,8 +181,18 @@ func TestAKeyInFlightIsBusyAndAFailedOneIsRetried(t *testing.T) {
 	requireError(t, <-done, http.StatusServiceUnavailable, core.CodeUnavailable)
 	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM idempotency_keys`), "a 5xx is not stored")
 
+	// A handler that panics leaves no claim behind either.
 	gate.mu.Lock()
-	gate.fail = false
+	gate.fail, gate.crash = false, true
+	gate.mu.Unlock()
+	go func() { done <- b.send(t, "/v1/keys", idemKey, req) }()
+	<-gate.entered
+	gate.release <- struct{}{}
+	requireError(t, <-done, http.StatusInternalServerError, core.CodeInternal)
+	require.Equal(t, 0, b.count(t, `SELECT count(*) FROM idempotency_keys`), "a panic is not stored")
+
+	gate.mu.Lock()
+	gate.crash = false
 	gate.mu.Unlock()
 	go func() { done <- b.send(t, "/v1/keys", idemKey, req) }()
 	<-gate.entered
