@@ -52,7 +52,7 @@ func TestVisitorAddressIgnoresForwardedForFromUntrustedPeers(t *testing.T) {
 	requireRateLimited(t, res, 60)
 	// The widget reads the wait and the request id across origins.
 	require.Equal(t, shopOrigin, res.header.Get("Access-Control-Allow-Origin"))
-	require.Equal(t, "Retry-After, X-Request-Id", res.header.Get("Access-Control-Expose-Headers"))
+	require.Equal(t, "Retry-After, X-Request-Id, Idempotent-Replayed", res.header.Get("Access-Control-Expose-Headers"))
 	require.NotEmpty(t, res.header.Get("X-Request-Id"))
 }
 
@@ -61,7 +61,7 @@ func TestVisitorAddressComesFromTrustedProxies(t *testing.T) {
 	b, key := visitorBundle(t, netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8"))
 	ok := b.visit(t, key, "203.0.113.1")
 	require.Equal(t, http.StatusOK, ok.status, "body: %s", ok.body)
-	require.Equal(t, "Retry-After, X-Request-Id", ok.header.Get("Access-Control-Expose-Headers"))
+	require.Equal(t, "Retry-After, X-Request-Id, Idempotent-Replayed", ok.header.Get("Access-Control-Expose-Headers"))
 	// Behind the load balancer each visitor has their own allowance.
 	require.Equal(t, http.StatusOK, b.visit(t, key, "203.0.113.2").status)
 	requireRateLimited(t, b.visit(t, key, "203.0.113.1"), 60)
