@@ -162,3 +162,29 @@ func TestConsoleInboxQueriesAreBounded(t *testing.T) {
 	require.Equal(t, http.StatusOK, br.get("/console/conversations/"+id).status)
 	require.Equal(t, int64(4), counter.n.Load()-before, "session, conversation, turns, feedback")
 }
+
+// A visitor who asks for a person after an answered turn is in the inbox
+// until an agent marks the conversation handled; an answered follow-up
+// before that keeps it there, one after it does not bring it back.
+func TestConsoleInboxListsHandoffRequests(t *testing.T) {
+	t.Parallel()
+	b := setupConsole(t)
+	answered := b.chatUser(t, refundQuestion, "", "user-9")
+	require.Equal(t, "extractive", answered.Mode)
+	br := b.browser(t)
+	br.signIn(b.agent)
+	require.NotContains(t, br.get("/console").body, answered.ConversationID)
+
+	res := b.postJSON(t, "/v1/conversations/"+answered.ConversationID+"/handoff", map[string]any{"turn_id": answered.TurnID})
+	require.Equal(t, http.StatusCreated, res.status, "%s", res.body)
+	require.Contains(t, br.get("/console").body, answered.ConversationID)
+	require.Equal(t, "extractive", b.chatUser(t, refundQuestion, answered.ConversationID, "user-9").Mode)
+	require.Contains(t, br.get("/console").body, answered.ConversationID, "still waiting for a person")
+
+	require.Equal(t, http.StatusSeeOther, br.post("/console/conversations/"+answered.ConversationID+"/handled", nil).status)
+	require.NotContains(t, br.get("/console").body, answered.ConversationID)
+	require.Contains(t, br.get("/console?status=handled").body, answered.ConversationID)
+	require.Equal(t, "extractive", b.chatUser(t, refundQuestion, answered.ConversationID, "user-9").Mode)
+	require.NotContains(t, br.get("/console").body, answered.ConversationID, "the request was handled")
+	require.NotContains(t, br.get("/console?status=handled").body, answered.ConversationID)
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/app"
 	"supportd/internal/auth"
 	"supportd/internal/httpapi"
 	"supportd/internal/testkit"
@@ -31,6 +32,7 @@ func withConsole(kit *testkit.Kit) func(*httpapi.Deps) {
 		svc := auth.New(kit.Store, nil)
 		d.Console = httpapi.Console{Sessions: svc, Conversations: kit.Store, Keys: svc}
 		d.Review = kit.Store
+		d.Handoffs = app.Handoffs{Store: kit.Store}
 	}
 }
 

@@ -28,8 +28,9 @@ type HandoffTurn struct {
 	Queued bool
 }
 
-// AddHandoffRequest records a visitor's request for a person and queues
-// the turn for review ("handoff_requested"). An unknown turn, or one of
+// AddHandoffRequest records a visitor's request for a person, puts the
+// conversation in the handoff inbox (reopening it if it was handled) and
+// queues the turn for review ("handoff_requested"). An unknown turn, or one of
 // another conversation or tenant, is core.CodeNotFound.
 func (s *Store) AddHandoffRequest(ctx context.Context, tenant string, h HandoffRequest) (HandoffTurn, error) {
 	var out HandoffTurn
@@ -40,6 +41,10 @@ func (s *Store) AddHandoffRequest(ctx context.Context, tenant string, h HandoffR
 		}
 		if err := tx.QueryRow(ctx, `INSERT INTO handoff_requests (tenant_id, turn_id, email) VALUES ($1, $2, $3) RETURNING id`,
 			tenant, h.TurnID, h.Email).Scan(&out.RequestID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE conversations SET person_requested_at = now(), handled_at = NULL, handled_by = ''
+			WHERE tenant_id = $1 AND id = $2`, tenant, h.ConversationID); err != nil {
 			return err
 		}
 		out.Queued, err = queueReview(ctx, tx, tenant, h.TurnID, "handoff_requested")

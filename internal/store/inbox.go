@@ -11,7 +11,8 @@ import (
 )
 
 // InboxFilter selects conversations whose last support turn was a handoff
-// or a refusal.
+// or a refusal, or whose visitor asked for a person since they were last
+// handled.
 type InboxFilter struct {
 	Tenant string
 	// Handled lists conversations an agent marked handled instead of open
@@ -42,8 +43,10 @@ type InboxEntry struct {
 	Contact string `json:"contact,omitempty"`
 }
 
-// Inbox lists the tenant's handed-off and refused conversations, the
-// latest last turn first, in one query whatever the page size.
+// Inbox lists the tenant's handed-off and refused conversations and those
+// whose visitor asked for a person, the latest last turn first, in one
+// query whatever the page size. The condition repeats the predicate of the
+// partial index conversations_inbox so the planner can use it.
 func (s *Store) Inbox(ctx context.Context, f InboxFilter) ([]InboxEntry, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT c.id::text, coalesce(k.name, ''), coalesce(c.end_user_id, ''), c.last_turn_id, c.last_mode,
@@ -54,7 +57,7 @@ func (s *Store) Inbox(ctx context.Context, f InboxFilter) ([]InboxEntry, error) 
 		FROM conversations c
 		LEFT JOIN knowledge_bases k ON k.id = c.kb_id
 		LEFT JOIN turns t ON t.id = c.last_turn_id
-		WHERE c.tenant_id = $1 AND c.last_mode IN ('handoff', 'refused') AND (c.handled_at IS NOT NULL) = $2
+		WHERE c.tenant_id = $1 AND (c.last_mode IN ('handoff', 'refused') OR c.person_requested_at IS NOT NULL) AND (c.handled_at IS NOT NULL) = $2
 		  AND ($3 = 0 OR c.last_turn_id < $3)
 		ORDER BY c.last_turn_id DESC LIMIT $4`, f.Tenant, f.Handled, f.Before, max(f.Limit, 1))
 	if err != nil {
