@@ -67,6 +67,7 @@ func commands() []command {
 		{"eval", "score the assistant on a golden set (run, show, list)", runEval},
 		{"worker", "work background jobs (the scheduled evaluation) without serving HTTP", runWorker},
 		{"keys", "create, list and revoke API keys", runKeys},
+		{"tune", "choose a knowledge base's fusion, candidates and handoff threshold on its golden set", runTune},
 		{"quarantine", "list the documents flagged at ingestion that retrieval skips, or release one", runQuarantine},
 		{"drift", "compare recent questions with a reference window (report)", runDrift},
 		{"digest", "the weekly digest of a knowledge base (Markdown or JSON; --send posts it to the webhook)", runDigest},

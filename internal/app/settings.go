@@ -54,7 +54,7 @@ func SettingsFrom(cfg config.Config) (Settings, error) {
 			APIKey: cfg.EmbedAPIKey, BatchSize: cfg.EmbedBatchSize, Timeout: cfg.EmbedTimeout},
 		Chunker: ingest.ChunkerParams{Size: cfg.ChunkTokens, Overlap: cfg.ChunkOverlap},
 		Retrieve: retrieve.Params{Candidates: cfg.Candidates, Timeout: cfg.RetrieveTimeout,
-			Fusion: retrieve.Fusion{K: cfg.RRFK, TextWeight: cfg.TextWeight, VectorWeight: cfg.VectorWeight}},
+			RRFK: cfg.RRFK, TextWeight: cfg.TextWeight, VectorWeight: cfg.VectorWeight},
 		Extract: extract.Params{MaxSentences: cfg.ExtractSentences, MinConfidence: cfg.MinConfidence},
 		Assistant: assistant.Params{
 			TopK: cfg.TopK, MaxQuestionChars: cfg.MaxQuestionChars, MinConfidence: cfg.MinConfidence,

@@ -42,7 +42,7 @@ type Retriever interface {
 // Extractor builds an answer from passages alone, without a model, and
 // scores how well passages cover a question.
 type Extractor interface {
-	Answer(question string, passages []core.Passage) extract.Result
+	AnswerAt(question string, passages []core.Passage, minConfidence float64) extract.Result
 	Confidence(question string, passages []core.Passage) float64
 }
 
@@ -336,7 +336,7 @@ func (a *Assistant) settle(ctx context.Context, w *work, history []store.Turn) (
 		return a.extractive(w, passages, ""), nil
 	}
 	confidence := a.d.Extractor.Confidence(w.focus, passages)
-	if confidence < a.p.MinConfidence {
+	if confidence < a.minConfidence(w.kb) {
 		return handoff("low_confidence", confidence), nil
 	}
 	if err := a.checkBudget(ctx, w.turn); err != nil {
@@ -462,6 +462,15 @@ func randomCanary() string {
 
 // retrieve finds the passages for the standalone question and the salient
 // lines of what was pasted.
+// minConfidence is the handoff threshold for kb: its tuned one when
+// recorded, else the configured one.
+func (a *Assistant) minConfidence(kb store.KB) float64 {
+	if t := kb.Retrieval; t != nil && t.MinConfidence > 0 {
+		return t.MinConfidence
+	}
+	return a.p.MinConfidence
+}
+
 func (a *Assistant) retrieve(ctx context.Context, w *work) ([]core.Passage, error) {
 	ctx, span := a.d.Tracer.Start(ctx, "retrieve")
 	defer span.End()

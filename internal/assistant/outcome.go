@@ -52,7 +52,7 @@ func refusal(reason string) outcome {
 // answered ("" when none is configured). When the passages cannot answer
 // either, the extractive answerer hands off.
 func (a *Assistant) extractive(w *work, passages []core.Passage, reason string) outcome {
-	res := a.d.Extractor.Answer(w.focus, passages)
+	res := a.d.Extractor.AnswerAt(w.focus, passages, a.minConfidence(w.kb))
 	o := outcome{text: res.Text, citations: res.Citations, confidence: res.Confidence, mode: core.ModeExtractive,
 		reason: reason, unsent: []string{res.Text}}
 	if res.Handoff {

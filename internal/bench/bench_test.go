@@ -108,7 +108,7 @@ func TestQualityOnTinyDataset(t *testing.T) {
 	require.Equal(t, "bench-quality-tiny-set", rep.Params.KBName())
 	require.Positive(t, rep.Chunks)
 
-	hybrid, rescored := rep.row("hybrid (Retrieve, configured fusion)"), rep.row("RRF k=60")
+	hybrid, rescored := rep.row(hybridRow), rep.row(configuredRow)
 	require.NotNil(t, hybrid)
 	require.NotNil(t, rescored)
 	require.Equal(t, hybrid.Scores, rescored.Scores, "re-scoring one Search must rank as Retrieve does")

@@ -39,6 +39,8 @@ type Retriever interface {
 	// Retrieve returns passages best first; it fails with a coded
 	// core.Error (core.CodeUpstreamTimeout past its deadline).
 	Retrieve(ctx context.Context, q retrieve.Query) ([]core.Passage, error)
+	// Settings returns the fusion and candidates per list it uses for kb.
+	Settings(kb store.KB) (retrieve.Fusion, int)
 }
 
 // Deps are the real components a benchmark measures, wired by the

@@ -1,6 +1,9 @@
 package bench
 
-import "supportd/internal/core"
+import (
+	"supportd/internal/core"
+	"supportd/internal/eval"
+)
 
 // RankDocuments returns the distinct source URIs of ps in order of their
 // best (first) chunk: a document's rank is its best chunk's rank.
@@ -27,10 +30,31 @@ func FirstHit(ranked []string, relevant map[string]bool, k int) int {
 	return 0
 }
 
-// Scores accumulates hit@1, hit@5, hit@10 and MRR@10 over questions.
+// Scores accumulates hit@1, hit@5, hit@10, MRR@10 and nDCG@10 over
+// questions.
 type Scores struct {
 	n, hit1, hit5, hit10 int
-	rr                   float64
+	rr, ndcg             float64
+}
+
+// AddRanked records one question by its ranked documents and the relevant
+// ones: the rank of the first relevant document in the top ten (as Add)
+// and nDCG@10 with every relevant document of gain 1 (eval.NDCG).
+func (s *Scores) AddRanked(ranked, relevant []string) {
+	set := make(map[string]bool, len(relevant))
+	for _, r := range relevant {
+		set[r] = true
+	}
+	s.Add(FirstHit(ranked, set, 10))
+	s.ndcg += eval.NDCG(relevant, ranked, 10)
+}
+
+// NDCG is the mean nDCG@10 of the questions recorded by AddRanked.
+func (s Scores) NDCG() float64 {
+	if s.n == 0 {
+		return 0
+	}
+	return s.ndcg / float64(s.n)
 }
 
 // Add records one question by the rank of its first relevant document in

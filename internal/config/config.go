@@ -115,9 +115,11 @@ type Config struct {
 	InjectionThreshold float64
 	RedactStored       bool
 
-	RRFK         float64
-	TextWeight   float64
-	VectorWeight float64
+	// RRFK, TextWeight and VectorWeight override the embedder's default
+	// fusion when set (nil: not set).
+	RRFK         *float64
+	TextWeight   *float64
+	VectorWeight *float64
 }
 
 // Area is a set of groups of settings, one bit per group. A subcommand
@@ -227,6 +229,23 @@ func fraction(dst func(*Config) *float64) func(*Config, string) error {
 	}
 }
 
+// optional parses an unset ("") or a number from lo to 1000; a knowledge
+// base's tuned settings, or its embedder's defaults, apply when unset.
+func optional(lo float64, dst func(*Config) **float64) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			*dst(c) = nil
+			return nil
+		}
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < lo || f > 1000 {
+			return fmt.Errorf("%q is not a number from %g to 1000", v, lo)
+		}
+		*dst(c) = &f
+		return nil
+	}
+}
+
 func positive(dst func(*Config) *float64) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
@@ -316,9 +335,9 @@ func Vars() []Var {
 		{Env: "SUPPORTD_MAX_UPLOAD_MB", Area: HTTP, Default: "20", Help: "largest document accepted by POST /v1/kbs/{kb}/documents", set: integer(1, 1024, func(c *Config) *int { return &c.MaxUploadMB })},
 		{Env: "SUPPORTD_TOP_K", Area: Retrieval, Default: "5", Help: "passages retrieved per question", set: integer(1, 50, func(c *Config) *int { return &c.TopK })},
 		{Env: "SUPPORTD_CANDIDATES", Area: Retrieval, Default: "50", Help: "candidates per list (vector, full text) before fusion", set: integer(1, 1000, func(c *Config) *int { return &c.Candidates })},
-		{Env: "SUPPORTD_RRF_K", Area: Retrieval, Default: "60", Help: "rank offset of Reciprocal Rank Fusion", set: positive(func(c *Config) *float64 { return &c.RRFK })},
-		{Env: "SUPPORTD_TEXT_WEIGHT", Area: Retrieval, Default: "1.5", Help: "weight of the full-text (BM25) ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.TextWeight })},
-		{Env: "SUPPORTD_VECTOR_WEIGHT", Area: Retrieval, Default: "1", Help: "weight of the vector ranking in the fusion", set: positive(func(c *Config) *float64 { return &c.VectorWeight })},
+		{Env: "SUPPORTD_RRF_K", Area: Retrieval, Default: "", Help: "rank offset of Reciprocal Rank Fusion; empty: the embedder's default (60)", set: optional(1, func(c *Config) **float64 { return &c.RRFK })},
+		{Env: "SUPPORTD_TEXT_WEIGHT", Area: Retrieval, Default: "", Help: "weight of the full-text (BM25) ranking in the fusion; empty: the embedder's default (1)", set: optional(0, func(c *Config) **float64 { return &c.TextWeight })},
+		{Env: "SUPPORTD_VECTOR_WEIGHT", Area: Retrieval, Default: "", Help: "weight of the vector ranking in the fusion (0: it only adds candidates BM25 missed); empty: the embedder's default (0 for the built-in hash embedder, 1 for a model)", set: optional(0, func(c *Config) **float64 { return &c.VectorWeight })},
 		{Env: "SUPPORTD_RETRIEVE_TIMEOUT", Area: Retrieval, Default: "3s", Help: "deadline of retrieval (embedding the question included)", set: duration(10*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.RetrieveTimeout })},
 		{Env: "SUPPORTD_SSE_KEEPALIVE", Area: HTTP, Default: "5s", Help: "a streamed answer with nothing to send sends an SSE comment this often", set: duration(100*time.Millisecond, time.Minute, func(c *Config) *time.Duration { return &c.SSEKeepalive })},
 		{Env: "SUPPORTD_REQUEST_TIMEOUT", Area: HTTP, Default: "30s", Help: "deadline of a whole answer", set: duration(100*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.RequestTimeout })},

@@ -71,9 +71,15 @@ const HandoffText = "I'm sorry, I couldn't find an answer to that in our help ar
 // Answer answers question from passages, which must be in retrieval order,
 // best first. It hands off when confidence is below MinConfidence.
 func (a *Answerer) Answer(question string, passages []core.Passage) Result {
+	return a.AnswerAt(question, passages, a.p.MinConfidence)
+}
+
+// AnswerAt is Answer with another handoff threshold, such as a knowledge
+// base's tuned one.
+func (a *Answerer) AnswerAt(question string, passages []core.Passage, minConfidence float64) Result {
 	an, chosen := a.decide(question, passages)
 	conf := an.confidence(chosen)
-	if len(chosen) == 0 || conf < a.p.MinConfidence {
+	if len(chosen) == 0 || conf < minConfidence {
 		return Result{Text: HandoffText, Citations: []core.Citation{}, Confidence: conf, Handoff: true}
 	}
 	text, cites := an.render(chosen)

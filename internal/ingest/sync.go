@@ -224,9 +224,8 @@ func (s *Syncer) prepare(ctx context.Context, docs []Document) ([]store.Document
 		w := store.DocumentWrite{SourceURI: d.SourceURI, Title: d.Title, ContentHash: d.ContentHash, Metadata: d.Metadata,
 			Flags: guard.InstructionLike(d.Text)}
 		for _, c := range s.chunker.Split(d) {
-			idx := IndexText(d.Title, c.Heading, c.Text)
-			w.Chunks = append(w.Chunks, store.ChunkWrite{Ordinal: c.Ordinal, Heading: c.Heading, Text: c.Text, IndexText: idx, Tokens: c.Tokens})
-			texts = append(texts, idx)
+			w.Chunks = append(w.Chunks, store.ChunkWrite{Ordinal: c.Ordinal, Heading: c.Heading, Text: c.Text, Tokens: c.Tokens})
+			texts = append(texts, IndexText(d.Title, c.Heading, c.Text))
 		}
 		writes[i] = w
 	}
@@ -247,9 +246,9 @@ func (s *Syncer) prepare(ctx context.Context, docs []Document) ([]store.Document
 	return writes, nil
 }
 
-// IndexText is what a chunk is embedded and full-text indexed as: the
-// chunk with its document title and heading path, which often carry the
-// words a question uses.
+// IndexText is what a chunk is embedded as: the chunk with its document
+// title and heading path, which often carry the words a question uses.
+// Full-text search indexes the same three as separate fields.
 func IndexText(title, heading, text string) string {
 	parts := []string{title}
 	if heading != "" {

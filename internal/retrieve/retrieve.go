@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"supportd/internal/core"
@@ -34,7 +33,10 @@ type Retriever struct {
 type Params struct {
 	Candidates int           // per list before fusion; default 50
 	Timeout    time.Duration // embedding plus search; default 3 s
-	Fusion     Fusion        // default RRF with k = 60 and equal weights
+	// RRFK, VectorWeight and TextWeight, when set, override FusionFor the
+	// embedder's model; the result applies to knowledge bases without
+	// tuned settings.
+	RRFK, VectorWeight, TextWeight *float64
 	// Observe, when set, is told how long embedding ("embed") and the
 	// database search ("search") took.
 	Observe func(stage string, d time.Duration)
@@ -53,9 +55,20 @@ func New(s Searcher, e embed.Embedder, p Params) *Retriever {
 		embedder:   e,
 		candidates: cmp.Or(p.Candidates, 50),
 		timeout:    cmp.Or(p.Timeout, 3*time.Second),
-		fusion:     cmp.Or(p.Fusion, DefaultFusion()),
+		fusion:     p.fusion(e.Model()),
 		observe:    p.Observe,
 	}
+}
+
+// fusion is FusionFor model with the parameters set in p.
+func (p Params) fusion(model string) Fusion {
+	f := FusionFor(model)
+	for dst, v := range map[*float64]*float64{&f.K: p.RRFK, &f.VectorWeight: p.VectorWeight, &f.TextWeight: p.TextWeight} {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	return f
 }
 
 // Query is one retrieval request.
@@ -85,24 +98,36 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]core.Passage, erro
 	began := time.Now()
 	vec, err := r.embedder.EmbedQuery(ctx, q.Question)
 	r.observe("embed", time.Since(began))
+	fusion, candidates := r.Settings(q.KB)
 	if err != nil {
 		return nil, deadline(ctx, err, "embed the question")
 	}
 	began = time.Now()
 	found, err := r.search.Search(ctx, store.SearchParams{
-		KB: q.KB, Query: q.Question, Vector: vec, Candidates: r.candidates, Filter: q.Filter,
+		KB: q.KB, Query: q.Question, Vector: vec, Candidates: candidates, Filter: q.Filter,
 		SkipVector: q.Method == "text", SkipText: q.Method == "vector",
 	})
 	r.observe("search", time.Since(began))
 	if err != nil {
 		return nil, deadline(ctx, err, "search")
 	}
-	r.fusion.Score(found)
-	slices.SortStableFunc(found, func(a, b core.Passage) int {
-		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ChunkID, b.ChunkID))
-	})
-	found = Dedupe(found, 0.8)
+	fusion.Rank(found)
+	found = Dedupe(found, DedupeThreshold)
 	return found[:min(len(found), cmp.Or(q.TopK, 5))], nil
+}
+
+// DedupeThreshold is the word-trigram similarity at which Retrieve drops a
+// passage as a near-duplicate of a better one.
+const DedupeThreshold = 0.8
+
+// Settings returns the fusion and the candidates per list that Retrieve
+// uses for kb: those tuned for it when recorded, else the configured ones.
+func (r *Retriever) Settings(kb store.KB) (Fusion, int) {
+	t := kb.Retrieval
+	if t == nil {
+		return r.fusion, r.candidates
+	}
+	return Fusion{K: t.RRFK, VectorWeight: t.VectorWeight, TextWeight: t.TextWeight}, cmp.Or(t.Candidates, r.candidates)
 }
 
 // deadline reports an overrun retrieval deadline as a coded timeout, and

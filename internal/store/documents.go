@@ -23,13 +23,13 @@ type DocumentWrite struct {
 	Chunks []ChunkWrite
 }
 
-// ChunkWrite is one chunk to store. IndexText is what full-text search
-// indexes (title and heading included); Text is what is shown and cited.
+// ChunkWrite is one chunk to store. Full-text search indexes it with its
+// document's title and its heading as fields of their own (see
+// SearchParams.Fields); Text is what is shown and cited.
 type ChunkWrite struct {
 	Ordinal   int
 	Heading   string
 	Text      string
-	IndexText string
 	Tokens    int
 	Embedding []float32
 }
@@ -209,32 +209,38 @@ func removeChunks(ctx context.Context, tx pgx.Tx, kb KB, docIDs []int64) error {
 	return err
 }
 
-// copyChunks bulk-loads the new chunks into a transaction-scoped staging
-// table; insertChunks then computes their tsvectors in the database.
+// copyChunks bulk-loads the new chunks, with their document's title, into a
+// transaction-scoped staging table; insertChunks then computes their
+// tsvectors in the database.
 func copyChunks(ctx context.Context, tx pgx.Tx, docs []DocumentWrite, ids []int64) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE chunk_staging (
-		document_id bigint, ordinal int, heading text, text text, index_text text,
+		document_id bigint, ordinal int, title text, heading text, text text,
 		token_count int, embedding vector) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	var rows [][]any
 	for i, d := range docs {
 		for _, c := range d.Chunks {
-			rows = append(rows, []any{ids[i], c.Ordinal, c.Heading, c.Text, c.IndexText, c.Tokens, pgvector.NewVector(c.Embedding)})
+			rows = append(rows, []any{ids[i], c.Ordinal, d.Title, c.Heading, c.Text, c.Tokens, pgvector.NewVector(c.Embedding)})
 		}
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"chunk_staging"},
-		[]string{"document_id", "ordinal", "heading", "text", "index_text", "token_count", "embedding"},
+		[]string{"document_id", "ordinal", "title", "heading", "text", "token_count", "embedding"},
 		pgx.CopyFromRows(rows))
 	return err
 }
 
+// insertChunks stores the staged chunks. Their tsvector holds the title's
+// lexemes with weight A, the heading's with weight B and the text's with
+// the default D, so that BM25 can count a word in the title or a heading
+// more than one in the text (see SearchParams.Fields).
 func insertChunks(ctx context.Context, tx pgx.Tx, kb KB) error {
 	_, err := tx.Exec(ctx, `
 		WITH ins AS (
 			INSERT INTO chunks (kb_id, document_id, ordinal, heading, text, token_count, tsv, lexemes, embed_dim, embedding)
 			SELECT $1, s.document_id, s.ordinal, s.heading, s.text, s.token_count, v.tsv, lexeme_count(v.tsv), $2, s.embedding
-			FROM chunk_staging s, LATERAL (SELECT to_tsvector($3::regconfig, s.index_text) AS tsv) v
+			FROM chunk_staging s, LATERAL (SELECT setweight(to_tsvector($3::regconfig, s.title), 'A') ||
+				setweight(to_tsvector($3::regconfig, s.heading), 'B') || to_tsvector($3::regconfig, s.text) AS tsv) v
 			RETURNING tsv, lexemes
 		), terms AS (
 			SELECT u.lexeme, count(*)::int AS n FROM ins, unnest(ins.tsv) AS u GROUP BY u.lexeme

@@ -24,6 +24,9 @@ type KB struct {
 	ContentVersion int64     `json:"content_version"`
 	ChunkCount     int64     `json:"chunk_count"`
 	CreatedAt      time.Time `json:"created_at"`
+	// Retrieval is nil until `supportd tune` records settings; the
+	// embedder's defaults apply meanwhile.
+	Retrieval *Retrieval `json:"-"`
 }
 
 // KBParams names a knowledge base and the embedder that fills it.
@@ -38,12 +41,12 @@ type KBParams struct {
 // name gets a clear message before it reaches the database.
 var validKBName = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,62}$`)
 
-const kbColumns = `id, tenant_id, name, embed_model, embed_dim, fts_config::text, content_version, chunk_count, created_at`
+const kbColumns = `id, tenant_id, name, embed_model, embed_dim, fts_config::text, content_version, chunk_count, created_at, retrieval`
 
 func scanKB(row pgx.Row) (KB, error) {
 	var kb KB
 	err := row.Scan(&kb.ID, &kb.TenantID, &kb.Name, &kb.EmbedModel, &kb.EmbedDim, &kb.FTSConfig,
-		&kb.ContentVersion, &kb.ChunkCount, &kb.CreatedAt)
+		&kb.ContentVersion, &kb.ChunkCount, &kb.CreatedAt, &kb.Retrieval)
 	return kb, err
 }
 

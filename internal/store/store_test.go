@@ -24,7 +24,7 @@ func doc(uri, title, hash string, texts ...string) store.DocumentWrite {
 	for i, text := range texts {
 		v := []float32{0, 0, 0, 0}
 		v[i%4] = 1
-		d.Chunks = append(d.Chunks, store.ChunkWrite{Ordinal: i, Text: text, IndexText: title + "\n" + text, Tokens: 5, Embedding: v})
+		d.Chunks = append(d.Chunks, store.ChunkWrite{Ordinal: i, Text: text, Tokens: 5, Embedding: v})
 	}
 	return d
 }

@@ -1,0 +1,153 @@
+package tune
+
+import (
+	"slices"
+
+	"supportd/internal/core"
+	"supportd/internal/eval"
+	"supportd/internal/retrieve"
+)
+
+// rankDepth is how many fused passages are deduplicated and read for the
+// top ten documents; deduplication keeps a prefix's order, so a prefix
+// deep enough gives the same top ten as the whole list.
+const rankDepth = 60
+
+// retrieval is one (fusion, candidates) pair's outcome per question.
+type retrieval struct {
+	rr, hit5, confidence []float64
+}
+
+// evaluation is one setting's per-question objective and figures.
+type evaluation struct {
+	utility   []float64
+	retrieval retrieval
+	declined  []bool
+	cases     []eval.Case
+}
+
+// evaluator caches each retrieval setting's outcome, since every
+// threshold shares it.
+type evaluator struct {
+	d        Deps
+	p        Params
+	searches []searched
+	seen     map[retrievalKey]retrieval
+}
+
+type retrievalKey struct {
+	fusion     retrieve.Fusion
+	candidates int
+}
+
+func newEvaluator(d Deps, p Params, searches []searched) *evaluator {
+	return &evaluator{d: d, p: p, searches: searches, seen: map[retrievalKey]retrieval{}}
+}
+
+// evaluate scores setting s on every question.
+func (e *evaluator) evaluate(s Setting) evaluation {
+	r := e.retrieve(retrievalKey{s.Fusion, s.Candidates})
+	ev := evaluation{retrieval: r, utility: make([]float64, len(e.searches)), declined: make([]bool, len(e.searches))}
+	for i, q := range e.searches {
+		ev.cases = append(ev.cases, q.c)
+		declined := r.confidence[i] < s.MinConfidence
+		ev.declined[i] = declined
+		switch {
+		case q.c.Declines():
+			ev.utility[i] = indicator(declined)
+		case declined:
+		case len(q.c.ExpectedSources) == 0:
+			ev.utility[i] = 1
+		default:
+			ev.utility[i] = r.rr[i]
+		}
+	}
+	return ev
+}
+
+func (e *evaluator) retrieve(k retrievalKey) retrieval {
+	if r, ok := e.seen[k]; ok {
+		return r
+	}
+	n := len(e.searches)
+	r := retrieval{rr: make([]float64, n), hit5: make([]float64, n), confidence: make([]float64, n)}
+	for i, q := range e.searches {
+		ps := cut(q.found, k.candidates)
+		k.fusion.Rank(ps)
+		ps = retrieve.Dedupe(ps[:min(len(ps), rankDepth)], retrieve.DedupeThreshold)
+		docs := documents(ps)
+		if len(q.c.ExpectedSources) > 0 {
+			r.rr[i] = eval.ReciprocalRank(q.c.ExpectedSources, docs[:min(len(docs), 10)])
+			r.hit5[i] = indicator(eval.RecallAtK(q.c.ExpectedSources, docs, 5) > 0)
+		}
+		r.confidence[i] = e.d.Confidence(q.c.Question, ps[:min(len(ps), e.p.TopK)])
+	}
+	e.seen[k] = r
+	return r
+}
+
+// cut returns a copy of the candidates a search of n per list would have
+// returned: those ranked at most n in either list, with ranks beyond n
+// cleared.
+func cut(found []core.Passage, n int) []core.Passage {
+	out := make([]core.Passage, 0, len(found))
+	for _, p := range found {
+		if p.VectorRank > n {
+			p.VectorRank = 0
+		}
+		if p.TextRank > n {
+			p.TextRank = 0
+		}
+		if p.VectorRank > 0 || p.TextRank > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// documents are the distinct source URIs in rank order.
+func documents(ps []core.Passage) []string {
+	var out []string
+	for _, p := range ps {
+		if !slices.Contains(out, p.SourceURI) {
+			out = append(out, p.SourceURI)
+		}
+	}
+	return out
+}
+
+// scores summarises an evaluation.
+func (ev evaluation) scores(seed uint64) Scores {
+	s := Scores{Utility: eval.Stat{Mean: mean(ev.utility), N: len(ev.utility), CI: eval.Bootstrap(ev.utility, eval.BootstrapIters, seed)}}
+	var rr, hit5 []float64
+	right := 0
+	for i, c := range ev.cases {
+		if len(c.ExpectedSources) > 0 {
+			rr, hit5 = append(rr, ev.retrieval.rr[i]), append(hit5, ev.retrieval.hit5[i])
+		}
+		if ev.declined[i] == c.Declines() {
+			right++
+		}
+	}
+	s.MRR, s.HitAt5 = mean(rr), mean(hit5)
+	s.DeclineAccuracy = float64(right) / float64(max(len(ev.cases), 1))
+	return s
+}
+
+func indicator(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func mean(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
