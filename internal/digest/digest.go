@@ -79,12 +79,23 @@ type Digest struct {
 	Drift  *DriftSignals `json:"drift,omitempty"`
 }
 
-// Golden is the size of a golden set, or why it could not be read.
+// Golden is the size of a golden set, or why it could not be read, and
+// how many cases it had when the knowledge base was last tuned on it.
 type Golden struct {
 	Path  string `json:"path"`
 	Cases int    `json:"cases"`
 	Error string `json:"error,omitempty"`
+	// TunedCases is the size at the last `supportd tune` that recorded
+	// settings (0: never tuned); Retune is set once the set has grown by
+	// RetuneGrowth since.
+	TunedCases int  `json:"tuned_cases,omitempty"`
+	Retune     bool `json:"retune,omitempty"`
 }
+
+// RetuneGrowth is the growth of the golden set since the last tune at
+// which the digest suggests tuning again: new cases can move the best
+// settings, fewer would stay within the bootstrap interval.
+const RetuneGrowth = 0.2
 
 // EvalResult is the latest complete evaluation and its comparison with
 // the pinned baseline.
@@ -114,7 +125,8 @@ type DriftSignals struct {
 func (b *Builder) Build(ctx context.Context, tenant, kb string) (Digest, error) {
 	to := b.p.Now().UTC()
 	d := Digest{KB: kb, From: to.Add(-b.p.Period), To: to}
-	if _, err := b.src.KB(ctx, tenant, kb); err != nil {
+	kbRow, err := b.src.KB(ctx, tenant, kb)
+	if err != nil {
 		return d, err
 	}
 	p := drift.Params{LowConfidence: b.p.LowConfidence}
@@ -136,6 +148,10 @@ func (b *Builder) Build(ctx context.Context, tenant, kb string) (Digest, error) 
 			d.Golden.Error = err.Error()
 		} else {
 			d.Golden.Cases = len(set.Cases)
+		}
+		if t := kbRow.Retrieval; t != nil && t.GoldenCases > 0 {
+			d.Golden.TunedCases = t.GoldenCases
+			d.Golden.Retune = float64(d.Golden.Cases) >= float64(t.GoldenCases)*(1+RetuneGrowth)
 		}
 	}
 	if d.Eval, err = b.evalResult(ctx, tenant, kb); err != nil {

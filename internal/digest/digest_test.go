@@ -29,7 +29,7 @@ func TestMarkdown(t *testing.T) {
 			{Topic: "billing/refunds.md", RecentCount: 30, UnansweredCount: 6, ReferenceCount: 20, ReferenceUnansweredShare: 0.1}}},
 		Before:     drift.Window{N: 180, HandoffRate: 0.1, LowRate: 0.3},
 		Relabelled: map[string]int{"incorrect": 3, "should_handoff": 1},
-		Golden:     &digest.Golden{Path: "goldenset/demo.jsonl", Cases: 68},
+		Golden:     &digest.Golden{Path: "goldenset/demo.jsonl", Cases: 68, TunedCases: 50, Retune: true},
 		Eval: &digest.EvalResult{RunID: 12, StartedAt: from.Add(5 * 24 * time.Hour), Trigger: "schedule", Cases: 68, PassRate: 0.31,
 			BaselineID: 3, Regressed: true, Flipped: []string{"billing-001", "api-004"},
 			Moves: []eval.Move{{Metric: "recall@k", Base: 0.94, Current: 0.71, Regressed: true}}},
@@ -60,6 +60,7 @@ func TestMarkdown(t *testing.T) {
 
 - items relabelled: **4** (incorrect 3, should_handoff 1)
 - golden set `+"`goldenset/demo.jsonl`"+`: **68** cases
+- the golden set grew from 50 to 68 cases since retrieval was last tuned: run `+"`supportd tune --kb demo --golden goldenset/demo.jsonl`"+`
 
 ## Evaluation
 
@@ -126,6 +127,19 @@ func TestBuild(t *testing.T) {
 	require.Equal(t, "quillpad", d.This.Topics[0].Topic)
 	require.Equal(t, map[string]int{"should_answer": 1}, d.Relabelled)
 	require.Equal(t, &digest.Golden{Path: golden, Cases: 1}, d.Golden)
+	// Tuned on that one case: one more is 100% growth, past RetuneGrowth.
+	require.NoError(t, st.SetRetrieval(ctx, testkit.Tenant, "demo", store.Retrieval{RRFK: 60, TextWeight: 1, Candidates: 50, GoldenCases: 1}))
+	d, err = b.Build(ctx, testkit.Tenant, "demo")
+	require.NoError(t, err)
+	require.Equal(t, &digest.Golden{Path: golden, Cases: 1, TunedCases: 1}, d.Golden)
+	f, err := os.OpenFile(golden, os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString(`{"id":"b","question":"q2?","reference_answer":"r","required_facts":[],"expected_sources":[],"should_handoff":false,"tags":[]}` + "\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	d, err = b.Build(ctx, testkit.Tenant, "demo")
+	require.NoError(t, err)
+	require.Equal(t, &digest.Golden{Path: golden, Cases: 2, TunedCases: 1, Retune: true}, d.Golden)
 	require.Nil(t, d.Eval, "no evaluation yet")
 	require.True(t, d.Drift.Alert)
 	require.Equal(t, []string{"quillpad"}, d.Drift.NewTerms)

@@ -67,6 +67,10 @@ func (d Digest) Markdown(w io.Writer) error {
 		} else {
 			fmt.Fprintf(&b, "- golden set `%s`: **%d** cases\n", d.Golden.Path, d.Golden.Cases)
 		}
+		if d.Golden.Retune {
+			fmt.Fprintf(&b, "- the golden set grew from %d to %d cases since retrieval was last tuned: run `supportd tune --kb %s --golden %s`\n",
+				d.Golden.TunedCases, d.Golden.Cases, d.KB, d.Golden.Path)
+		}
 	}
 
 	b.WriteString("\n## Evaluation\n\n")
