@@ -17,6 +17,7 @@ import (
 	"supportd/internal/core"
 	"supportd/internal/dbtest"
 	"supportd/internal/embed"
+	"supportd/internal/eval"
 	"supportd/internal/ingest"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
@@ -44,21 +45,21 @@ func writeTinyDataset(t *testing.T) string {
 	dir := filepath.Join(t.TempDir(), "tiny-set")
 	require.NoError(t, os.Mkdir(dir, 0o755))
 	sections := []DatasetSection{
-		{"section_0", "Wi-Fi", "Wi-Fi\nConnect to a Wi-Fi network. From Settings, tap Connections, then Wi-Fi, and tap a network. Enter the network password when asked."},
-		{"section_1", "Bluetooth", "Bluetooth\nPair your device with Bluetooth headphones, speakers and car kits. From Settings, tap Connections, then Bluetooth, and tap a device to pair."},
-		{"section_2", "Battery", "Battery\nPower saving mode makes the battery last longer by limiting background apps, lowering screen brightness and turning off always-on display."},
-		{"section_3", "Camera", "Camera\nTake pictures and record videos. Tap the shutter button to take a picture; press and hold it to record a video."},
-		{"section_4", "Screen lock types", "Screen lock types\nSet a PIN, password or pattern to lock your screen. From Settings, tap Lock screen, then Screen lock type."},
-		{"section_5", "Wi-Fi Calling", "Wi-Fi Calling\nMake calls over a Wi-Fi network when mobile signal is weak. From Settings, tap Connections, then Wi-Fi Calling."},
+		{DocID: "section_0", Title: "Wi-Fi", Text: "Wi-Fi\nConnect to a Wi-Fi network. From Settings, tap Connections, then Wi-Fi, and tap a network. Enter the network password when asked."},
+		{DocID: "section_1", Title: "Bluetooth", Text: "Bluetooth\nPair your device with Bluetooth headphones, speakers and car kits. From Settings, tap Connections, then Bluetooth, and tap a device to pair."},
+		{DocID: "section_2", Title: "Battery", Text: "Battery\nPower saving mode makes the battery last longer by limiting background apps, lowering screen brightness and turning off always-on display."},
+		{DocID: "section_3", Title: "Camera", Text: "Camera\nTake pictures and record videos. Tap the shutter button to take a picture; press and hold it to record a video."},
+		{DocID: "section_4", Title: "Screen lock types", Text: "Screen lock types\nSet a PIN, password or pattern to lock your screen. From Settings, tap Lock screen, then Screen lock type."},
+		{DocID: "section_5", Title: "Wi-Fi Calling", Text: "Wi-Fi Calling\nMake calls over a Wi-Fi network when mobile signal is weak. From Settings, tap Connections, then Wi-Fi Calling."},
 	}
 	questions := []DatasetQuestion{
-		{"q1", "How do I connect to a Wi-Fi network?", []string{"section_0", "section_5"}},
-		{"q2", "How can I pair my headphones over Bluetooth?", []string{"section_1"}},
-		{"q3", "How do I make the battery last longer?", []string{"section_2"}},
-		{"q4", "How do I set a PIN to lock my screen?", []string{"section_4"}},
+		{QID: "q1", Question: "How do I connect to a Wi-Fi network?", Answer: "From Settings, tap Connections, then Wi-Fi.", Candidates: []string{"section_0", "section_5"}},
+		{QID: "q2", Question: "How can I pair my headphones over Bluetooth?", Answer: "From Settings, tap Connections, then Bluetooth.", Candidates: []string{"section_1"}},
+		{QID: "q3", Question: "How do I make the battery last longer?", Answer: "Turn on power saving mode.", Candidates: []string{"section_2"}},
+		{QID: "q4", Question: "How do I set a PIN to lock my screen?", Answer: "From Settings, tap Lock screen, then Screen lock type.", Candidates: []string{"section_4"}},
 	}
-	writeJSONL(t, filepath.Join(dir, corpusFile), sections)
-	writeJSONL(t, filepath.Join(dir, questionsFile), questions)
+	writeJSONL(t, filepath.Join(dir, "corpus.jsonl"), sections)
+	writeJSONL(t, filepath.Join(dir, "qa.jsonl"), questions)
 	return dir
 }
 
@@ -73,14 +74,25 @@ func TestLoadDatasetLayouts(t *testing.T) {
 
 	s10 := filepath.Join(t.TempDir(), "s10-set")
 	require.NoError(t, os.Mkdir(s10, 0o755))
-	for _, name := range []string{corpusFile, questionsFile} {
+	for _, name := range []string{"corpus.jsonl", "qa.jsonl"} {
 		b, err := os.ReadFile(filepath.Join(plain, name))
 		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(s10, s10Prefix+name), b, 0o644))
+		require.NoError(t, os.WriteFile(filepath.Join(s10, "s10_"+name), b, 0o644))
 	}
 	again, err := LoadDataset(s10)
 	require.NoError(t, err)
-	require.Equal(t, ds, again)
+	require.Equal(t, ds.Sections, again.Sections)
+	require.Equal(t, ds.Questions, again.Questions)
+
+	// The golden-set runner reads the same folder as a golden set.
+	set, err := eval.LoadGolden(plain)
+	require.NoError(t, err)
+	require.Equal(t, plain, set.Path)
+	require.Len(t, set.Hash, 64)
+	require.Len(t, set.Cases, 4)
+	require.Equal(t, eval.Case{ID: "q1", Question: "How do I connect to a Wi-Fi network?",
+		ReferenceAnswer: "From Settings, tap Connections, then Wi-Fi.", RequiredFacts: []string{},
+		ExpectedSources: []string{"section_0", "section_5"}, Tags: []string{"tiny-set"}}, set.Cases[0])
 
 	_, err = LoadDataset(filepath.Join(t.TempDir(), "absent"))
 	require.ErrorIs(t, err, ErrNoDataset)

@@ -50,8 +50,13 @@ type ValidationError struct {
 // Error joins the problems, one per line.
 func (e *ValidationError) Error() string { return strings.Join(e.Problems, "\n") }
 
-// LoadGolden reads and validates the golden file at path; see [ParseGolden].
+// LoadGolden reads and validates the golden file at path; see
+// [ParseGolden]. A folder is read as a retrieval dataset (corpus.jsonl and
+// qa.jsonl; see [DatasetGolden]).
 func LoadGolden(path string) (GoldenSet, error) {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return DatasetGolden(path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return GoldenSet{}, fmt.Errorf("load golden set: %w", err)

@@ -259,6 +259,8 @@ func orderedMetrics[V any](m map[string]V) []string {
 func opsFields(s Summary) []field {
 	return []field{
 		{"decline", fmt.Sprintf("precision %s · recall %s", f3(s.DeclinePrecision), f3(s.DeclineRecall))},
+		{"answer", fmt.Sprintf("precision %s · recall %s", f3(s.AnswerPrecision), f3(s.AnswerRecall))},
+		{"ECE", fmt.Sprintf("%s (confidence against a right answer, %d bins)", f3(s.ECE), ECEBins)},
 		{"latency", fmt.Sprintf("p50 %s · p95 %s", duration(s.LatencyP50), duration(s.LatencyP95))},
 		{"tokens", fmt.Sprintf("prompt %s · completion %s · cost %s",
 			thousands(s.PromptTokens), thousands(s.OutputTokens), usd(s.CostUSD))},

@@ -33,6 +33,14 @@ const pcgStream = 0x9e3779b97f4a7c15
 //     nothing to decline means none missed. Whether a case should decline
 //     is read back from decline_correct and the observed mode; results
 //     without decline_correct are left out.
+//   - AnswerPrecision and AnswerRecall are the mirror image: answers (not
+//     declined) on cases that expect one / answers, and / cases that
+//     expect one; 0/0 counts as 1.
+//   - ECE is the expected calibration error of the confidence against a
+//     right answer (ECEBins equal-width bins; see [ECE]): a case counts as
+//     answered right when it passed without declining, so a confidence of
+//     0.8 should be right 80% of the time, and a case that should be
+//     declined is never answered right.
 //   - LatencyP50 and LatencyP95 are nearest-rank percentiles over the
 //     cases that ran (latency > 0), errors included.
 //   - Tokens and cost are summed, and Modes counted, over every result.
@@ -62,6 +70,8 @@ func Summarize(results []CaseResult, seed uint64) Summary {
 	s.Metrics = metricStats(scored, seed)
 	s.Slices = sliceStats(scored, seed)
 	s.DeclinePrecision, s.DeclineRecall = declineRates(scored)
+	s.AnswerPrecision, s.AnswerRecall = answerRates(scored)
+	s.ECE = calibration(scored)
 	s.LatencyP50, s.LatencyP95 = latencyPercentiles(results)
 	return s
 }
@@ -166,6 +176,17 @@ func nearestRank(n int, p float64) int {
 
 // declineRates is the decline precision and recall of [Summarize].
 func declineRates(rs []CaseResult) (precision, recall float64) {
+	return decisionRates(rs, true)
+}
+
+// answerRates is the answer precision and recall of [Summarize].
+func answerRates(rs []CaseResult) (precision, recall float64) {
+	return decisionRates(rs, false)
+}
+
+// decisionRates is precision and recall of declining (decline true) or of
+// answering (decline false).
+func decisionRates(rs []CaseResult, decline bool) (precision, recall float64) {
 	declined, should, correct := 0, 0, 0
 	for _, r := range rs {
 		dc, ok := r.Metrics[MetricDeclineCorrect]
@@ -175,6 +196,9 @@ func declineRates(rs []CaseResult) (precision, recall float64) {
 		handled := r.Obs.Handled()
 		// decline_correct is 1 exactly when handled equals "should decline".
 		shouldDecline := handled == (dc == 1)
+		if !decline {
+			handled, shouldDecline = !handled, !shouldDecline
+		}
 		if handled {
 			declined++
 		}
@@ -186,6 +210,44 @@ func declineRates(rs []CaseResult) (precision, recall float64) {
 		}
 	}
 	return ratioOr1(correct, declined), ratioOr1(correct, should)
+}
+
+// ECEBins is the number of confidence bins of [ECE].
+const ECEBins = 10
+
+// calibration is the ECE of [Summarize].
+func calibration(rs []CaseResult) float64 {
+	conf := make([]float64, len(rs))
+	right := make([]bool, len(rs))
+	for i, r := range rs {
+		conf[i], right[i] = r.Obs.Confidence, r.Pass && !r.Obs.Handled()
+	}
+	return ECE(conf, right, ECEBins)
+}
+
+// ECE is the expected calibration error: the cases are put into bins
+// equal-width bins of confidence ([0, 1/bins), …, [1 − 1/bins, 1]), and
+// the gaps between each bin's mean confidence and its share of right
+// outcomes are averaged, weighted by the bin's share of the cases. 0 is
+// perfectly calibrated; no cases give 0.
+func ECE(confidence []float64, right []bool, bins int) float64 {
+	n := make([]int, bins)
+	conf, hits := make([]float64, bins), make([]float64, bins)
+	for i, c := range confidence {
+		b := min(max(int(c*float64(bins)), 0), bins-1)
+		n[b]++
+		conf[b] += c
+		if right[i] {
+			hits[b]++
+		}
+	}
+	var ece float64
+	for b := range bins {
+		if n[b] > 0 {
+			ece += math.Abs(hits[b]-conf[b]) / float64(len(confidence))
+		}
+	}
+	return ece
 }
 
 // ratioOr1 is a/b, with 0/0 defined as 1.

@@ -66,6 +66,11 @@ func TestSummarize(t *testing.T) {
 	// Declined: r3, r4. Should decline: r3, r5. Correct: r3.
 	require.Equal(t, 0.5, s.DeclinePrecision) // 1 / 2
 	require.Equal(t, 0.5, s.DeclineRecall)    // 1 / 2
+	// Answered: r1, r2, r5. Should answer: r1, r2, r4. Correct: r1, r2.
+	require.InDelta(t, 2.0/3, s.AnswerPrecision, 1e-12)
+	require.InDelta(t, 2.0/3, s.AnswerRecall, 1e-12)
+	// Every confidence is 0 and one of five (r1) was answered right.
+	require.InDelta(t, 0.2, s.ECE, 1e-12)
 
 	// Ran: 100 200 300 400 500 600 ms. p50 rank ceil(0.5·6) = 3, p95 rank ceil(0.95·6) = 6.
 	require.Equal(t, 300*time.Millisecond, s.LatencyP50)
@@ -127,6 +132,16 @@ func TestSummarizeDeclineEdgeCases(t *testing.T) {
 	s = Summarize([]CaseResult{declined(false, 0), declined(false, 1)}, 1)
 	require.Equal(t, 1.0, s.DeclinePrecision)
 	require.Equal(t, 0.0, s.DeclineRecall)
+}
+
+func TestECE(t *testing.T) {
+	t.Parallel()
+	// Bin 9: confidence 0.9 twice, one right: |1 − 1.8| = 0.8. Bin 1:
+	// confidence 0.1 twice, none right: 0.2. Over four cases: 0.25.
+	require.InDelta(t, 0.25, ECE([]float64{0.9, 0.95 - 0.05, 0.1, 0.1}, []bool{true, false, false, false}, 10), 1e-12)
+	require.InDelta(t, 0.0, ECE([]float64{1, 1, 0, 0}, []bool{true, true, false, false}, 10), 1e-12, "1.0 falls in the top bin")
+	require.InDelta(t, 0.5, ECE([]float64{0.5, 0.5}, []bool{true, true}, 10), 1e-12)
+	require.Zero(t, ECE(nil, nil, 10))
 }
 
 func TestSummarizeEmpty(t *testing.T) {

@@ -123,6 +123,13 @@ type Summary struct {
 	// should_handoff/should_refuse.
 	DeclinePrecision float64        `json:"decline_precision"`
 	DeclineRecall    float64        `json:"decline_recall"`
+	// AnswerPrecision and AnswerRecall are the same for answering:
+	// answered cases that expect an answer / answered cases, and / cases
+	// that expect an answer. ECE is the expected calibration error of
+	// confidence against a right answer (see Summarize).
+	AnswerPrecision float64 `json:"answer_precision"`
+	AnswerRecall    float64 `json:"answer_recall"`
+	ECE             float64 `json:"ece"`
 	LatencyP50       time.Duration  `json:"latency_p50_ns"`
 	LatencyP95       time.Duration  `json:"latency_p95_ns"`
 	PromptTokens     int            `json:"prompt_tokens"`
