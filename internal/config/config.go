@@ -246,17 +246,6 @@ func optional(lo float64, dst func(*Config) **float64) func(*Config, string) err
 	}
 }
 
-func positive(dst func(*Config) *float64) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 || f > 1000 {
-			return fmt.Errorf("%q is not a positive number", v)
-		}
-		*dst(c) = f
-		return nil
-	}
-}
-
 // prefixes reads a comma-separated list of addresses (a single host) and
 // CIDR ranges.
 func prefixes(dst func(*Config) *[]netip.Prefix) func(*Config, string) error {

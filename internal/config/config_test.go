@@ -97,6 +97,25 @@ func TestSchedulesTakeCronOrDescriptors(t *testing.T) {
 	require.Equal(t, 100, c.DriftMinQuestions)
 }
 
+// The fusion variables are unset by default (the embedder's defaults
+// apply); a vector weight of 0 is a setting of its own.
+func TestFusionOverridesAreOptional(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, nil)
+	require.NoError(t, err)
+	require.Nil(t, c.RRFK)
+	require.Nil(t, c.TextWeight)
+	require.Nil(t, c.VectorWeight)
+	c, err = load(t, map[string]string{"SUPPORTD_VECTOR_WEIGHT": "0", "SUPPORTD_RRF_K": "30"})
+	require.NoError(t, err)
+	require.Equal(t, 0.0, *c.VectorWeight)
+	require.Equal(t, 30.0, *c.RRFK)
+	_, err = load(t, map[string]string{"SUPPORTD_RRF_K": "0"})
+	require.ErrorContains(t, err, `SUPPORTD_RRF_K (--rrf-k): "0" is not a number from 1 to 1000`)
+	_, err = load(t, map[string]string{"SUPPORTD_TEXT_WEIGHT": "-1"})
+	require.ErrorContains(t, err, "SUPPORTD_TEXT_WEIGHT")
+}
+
 // README's configuration table is generated from the registry; this keeps
 // the two in step.
 func TestReadmeDocumentsEveryVariable(t *testing.T) {

@@ -121,21 +121,21 @@ type Summary struct {
 	Slices  map[string]map[string]Stat `json:"slices"`
 	// Decline is precision and recall of handoff/refusal against
 	// should_handoff/should_refuse.
-	DeclinePrecision float64        `json:"decline_precision"`
-	DeclineRecall    float64        `json:"decline_recall"`
+	DeclinePrecision float64 `json:"decline_precision"`
+	DeclineRecall    float64 `json:"decline_recall"`
 	// AnswerPrecision and AnswerRecall are the same for answering:
 	// answered cases that expect an answer / answered cases, and / cases
 	// that expect an answer. ECE is the expected calibration error of
 	// confidence against a right answer (see Summarize).
-	AnswerPrecision float64 `json:"answer_precision"`
-	AnswerRecall    float64 `json:"answer_recall"`
-	ECE             float64 `json:"ece"`
-	LatencyP50       time.Duration  `json:"latency_p50_ns"`
-	LatencyP95       time.Duration  `json:"latency_p95_ns"`
-	PromptTokens     int            `json:"prompt_tokens"`
-	OutputTokens     int            `json:"completion_tokens"`
-	CostUSD          float64        `json:"cost_usd"`
-	Modes            map[string]int `json:"modes"`
+	AnswerPrecision float64        `json:"answer_precision"`
+	AnswerRecall    float64        `json:"answer_recall"`
+	ECE             float64        `json:"ece"`
+	LatencyP50      time.Duration  `json:"latency_p50_ns"`
+	LatencyP95      time.Duration  `json:"latency_p95_ns"`
+	PromptTokens    int            `json:"prompt_tokens"`
+	OutputTokens    int            `json:"completion_tokens"`
+	CostUSD         float64        `json:"cost_usd"`
+	Modes           map[string]int `json:"modes"`
 }
 
 // RunMeta identifies what a run measured.

@@ -20,6 +20,7 @@ func (r Result) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %.3f [%.3f, %.3f] | %.3f | %.2f | %.2f |\n", row.name, u.Mean, u.CI.Lo, u.CI.Hi,
 			row.s.MRR, row.s.HitAt5, row.s.DeclineAccuracy)
 	}
-	fmt.Fprintf(w, "\ngain, paired bootstrap over questions: %+.3f [%+.3f, %+.3f]\n", r.Delta.Mean, r.Delta.CI.Lo, r.Delta.CI.Hi)
+	fmt.Fprintf(w, "\nheld-out gain (two-fold: each half scored by the setting chosen on the other), paired bootstrap over questions: %+.3f [%+.3f, %+.3f]\n",
+		r.Delta.Mean, r.Delta.CI.Lo, r.Delta.CI.Hi)
 	fmt.Fprintln(w, r.Reason)
 }

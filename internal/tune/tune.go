@@ -75,12 +75,13 @@ type Scores struct {
 
 // Result is the outcome of Tune.
 type Result struct {
-	Cases         int     `json:"cases"`
-	Before        Setting `json:"before"`
-	After         Setting `json:"after"`
-	BeforeScores  Scores  `json:"before_scores"`
-	AfterScores   Scores  `json:"after_scores"`
-	// Delta is the mean per-question gain of After over Before with the
+	Cases        int     `json:"cases"`
+	Before       Setting `json:"before"`
+	After        Setting `json:"after"`
+	BeforeScores Scores  `json:"before_scores"`
+	AfterScores  Scores  `json:"after_scores"`
+	// Delta is the mean per-question held-out gain over Before (each
+	// question scored by the setting chosen on the other half) with the
 	// paired bootstrap's 95% interval.
 	Delta  eval.Stat `json:"delta"`
 	Stored bool      `json:"stored"`
@@ -101,6 +102,9 @@ var (
 // the largest candidate count; smaller counts and every fusion are
 // re-scored from that one search, as retrieve.Retriever would rank them.
 //
+// The handoff threshold is searched only when the golden set has questions
+// both to answer and to decline.
+//
 // The objective per question: for a question that expects an answer, the
 // reciprocal rank (at 10) of its first expected source among the retrieved
 // documents, or 1 when it expects no particular source — and 0 either way
@@ -111,8 +115,9 @@ var (
 // grid.
 //
 // Unless p.DryRun, the best is recorded with the knowledge base when the
-// paired bootstrap interval of its gain over the current setting lies
-// above zero. A search failure stops the run with the error.
+// paired bootstrap interval of the held-out gain over the current setting
+// lies above zero (see heldOutGain: two-fold, each half scored by the
+// setting chosen on the other). A search failure stops the run with the error.
 func Tune(ctx context.Context, d Deps, p Params) (Result, error) {
 	if d.Store == nil || d.Embedder == nil || d.Confidence == nil || d.Now == nil {
 		return Result{}, errors.New("tune: missing dependency")
@@ -126,29 +131,23 @@ func Tune(ctx context.Context, d Deps, p Params) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	grid := append([]Setting{p.Current}, settings()...)
+	grid := append([]Setting{p.Current}, settings(thresholds(p))...)
 	e := newEvaluator(d, p, searches)
 	evals := make([]evaluation, len(grid))
-	best := 0
 	for i, s := range grid {
 		evals[i] = e.evaluate(s)
-		if mean(evals[i].utility) > mean(evals[best].utility)+1e-12 {
-			best = i
-		}
 	}
+	best := bestOf(evals, func(int) bool { return true })
 	res.After = grid[best]
 	seed := cmp.Or(p.Seed, 1)
 	res.BeforeScores, res.AfterScores = evals[0].scores(seed), evals[best].scores(seed)
-	gain := make([]float64, len(p.Golden.Cases))
-	for i := range gain {
-		gain[i] = evals[best].utility[i] - evals[0].utility[i]
-	}
+	gain := heldOutGain(evals)
 	res.Delta = eval.Stat{Mean: mean(gain), N: len(gain), CI: eval.Bootstrap(gain, eval.BootstrapIters, seed)}
 	switch {
 	case best == 0:
 		res.Reason = "the current setting is the best of the grid"
 	case res.Delta.CI.Lo <= 0:
-		res.Reason = fmt.Sprintf("the gain %+.3f is within the bootstrap interval [%+.3f, %+.3f]: not recorded",
+		res.Reason = fmt.Sprintf("the held-out gain %+.3f is within the bootstrap interval [%+.3f, %+.3f]: not recorded",
 			res.Delta.Mean, res.Delta.CI.Lo, res.Delta.CI.Hi)
 	case p.DryRun:
 		res.Reason = "better beyond the interval; --dry-run: not recorded"
@@ -165,8 +164,60 @@ func Tune(ctx context.Context, d Deps, p Params) (Result, error) {
 	return res, err
 }
 
+// bestOf is the index of the evaluation with the highest mean utility over
+// the questions in; ties keep the earlier (the current setting is first).
+func bestOf(evals []evaluation, in func(i int) bool) int {
+	best, bestMean := 0, -1.0
+	for k, ev := range evals {
+		var sum float64
+		for i, u := range ev.utility {
+			if in(i) {
+				sum += u
+			}
+		}
+		if sum > bestMean+1e-9 {
+			best, bestMean = k, sum
+		}
+	}
+	return best
+}
+
+// heldOutGain is each question's gain over the current setting (evals[0])
+// of the setting chosen without it: the questions are split in two
+// (alternately), the best setting of each half is scored on the other.
+// Choosing the best of hundreds of settings and scoring it on the same
+// questions would overstate the gain.
+func heldOutGain(evals []evaluation) []float64 {
+	n := len(evals[0].utility)
+	gain := make([]float64, n)
+	for fold := range 2 {
+		chosen := evals[bestOf(evals, func(i int) bool { return i%2 != fold })]
+		for i := fold; i < n; i += 2 {
+			gain[i] = chosen.utility[i] - evals[0].utility[i]
+		}
+	}
+	return gain
+}
+
+// thresholds are the handoff thresholds to try: the grid when the golden
+// set has questions both to answer and to decline, else only the current
+// one — with one side alone, the best threshold is an extreme that says
+// nothing about the other.
+func thresholds(p Params) []float64 {
+	declines := 0
+	for _, c := range p.Golden.Cases {
+		if c.Declines() {
+			declines++
+		}
+	}
+	if declines == 0 || declines == len(p.Golden.Cases) {
+		return []float64{p.Current.MinConfidence}
+	}
+	return gridThreshold
+}
+
 // settings is the grid, text weight fixed at 1 (only the ratio matters).
-func settings() []Setting {
+func settings(thresholds []float64) []Setting {
 	var out []Setting
 	for _, c := range gridCandidates {
 		for _, v := range gridVector {
@@ -174,7 +225,7 @@ func settings() []Setting {
 				if v == 0 && k != gridK[0] {
 					continue // without the vector list's weight, k does not change the order
 				}
-				for _, th := range gridThreshold {
+				for _, th := range thresholds {
 					out = append(out, Setting{Fusion: retrieve.Fusion{K: k, VectorWeight: v, TextWeight: 1}, Candidates: c, MinConfidence: th})
 				}
 			}
