@@ -31,11 +31,13 @@ func TestBenchQualityCommand(t *testing.T) {
 		require.NoError(t, r.err, r.stderr)
 		require.Contains(t, r.stdout, "command: `supportd bench quality --dataset "+dir+"`")
 		require.Contains(t, r.stdout, "| method ")
-		for _, row := range []string{"vector", "text", "hybrid (Retrieve, configured fusion)", "RRF k=10", "RRF k=30",
-			"RRF k=60, text ×1.5", "RRF k=60, text ×2", "RRF k=60, vector ×1.5"} {
+		for _, row := range []string{"vector", "text", "hybrid (Retrieve, configured fusion)", "configured fusion, re-scored",
+			"RRF k=60", "RRF k=10", "RRF k=60, text ×1.5 (former default)", "RRF k=60, vector ×0.5", "RRF k=60, vector ×0.25",
+			"RRF k=60, vector ×0 (recall only)", "text, title and heading ×1", "text, title and heading ×4"} {
 			require.Contains(t, r.stdout, "| "+row+" ", row)
 		}
 		require.Contains(t, r.stdout, "\nbest: ")
+		require.Contains(t, r.stdout, "\ngoal, default never below its best single list (text): MRR@10 1.000 vs 1.000 (+0.000, met), hit@5 1.00 vs 1.00 (+0.00, met)\n")
 	})
 	t.Run("dataset absent", func(t *testing.T) {
 		t.Parallel()
