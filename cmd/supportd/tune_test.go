@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/dbtest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
 )
@@ -19,11 +18,9 @@ import (
 func TestTuneRecordsOnlyASignificantGain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	dbURL := dbtest.NewURL(t)
+	dbURL := testkit.DemoURL(t)
 	getenv := environ("DATABASE_URL=" + dbURL)
 	golden := filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl")
-	r := runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
-	require.NoError(t, r.err, "stderr: %s", r.stderr)
 	st, err := store.Open(ctx, store.Params{URL: dbURL, MaxConns: 1})
 	require.NoError(t, err)
 	defer st.Close()
@@ -36,7 +33,7 @@ func TestTuneRecordsOnlyASignificantGain(t *testing.T) {
 		return *kb.Retrieval
 	}
 
-	r = runCmd(t, getenv, "tune", "--kb", "demo", "--golden", golden, "--dry-run")
+	r := runCmd(t, getenv, "tune", "--kb", "demo", "--golden", golden, "--dry-run")
 	require.NoError(t, r.err, "stderr: %s", r.stderr)
 	require.Contains(t, r.stdout, "before: RRF k=60, text ×0, vector ×1, 20 candidates, handoff below 0.95\n")
 	require.Contains(t, r.stdout, "better beyond the interval; --dry-run: not recorded\n")
