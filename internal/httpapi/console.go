@@ -189,9 +189,11 @@ func (v *view) consoleErrors(next echo.HandlerFunc) echo.HandlerFunc {
 			return c.Redirect(http.StatusSeeOther, consolePath+"/signin?next="+url.QueryEscape(c.Request().URL.RequestURI()))
 		}
 		status, msg := statusOf(code), core.ErrorMessage(err)
-		if code == core.CodeInternal {
+		if status >= http.StatusInternalServerError {
 			v.log.ErrorContext(c.Request().Context(), "console request failed", "request_id",
-				c.Response().Header().Get(echo.HeaderXRequestID), "err", err.Error())
+				c.Response().Header().Get(echo.HeaderXRequestID), "code", code, "err", err.Error())
+		}
+		if code == core.CodeInternal {
 			msg = "internal error"
 		}
 		return v.render(c, status, "error", page{Title: http.StatusText(status), Data: map[string]any{"Code": code, "Message": msg,

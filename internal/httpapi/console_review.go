@@ -192,8 +192,10 @@ func handleConsoleAddGolden(r Reviews, golden GoldenSet) echo.HandlerFunc {
 			}
 			var err error
 			if added, skipped, err = golden.Add(c.Request().Context(), cases); err != nil {
-				return core.Wrap(core.CodeUnavailable, err, "The golden set could not be updated ("+err.Error()+
-					"). No label was marked exported: press the button again once it is fixed.")
+				// The cause names server paths: the console logs it, agents
+				// read what to do.
+				return core.Wrap(core.CodeUnavailable, err, "The golden set could not be updated; the server log has the cause. "+
+					"No label was marked exported: press the button again once it is fixed.")
 			}
 			return nil
 		})

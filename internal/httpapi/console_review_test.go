@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -125,7 +126,11 @@ func TestConsoleGoldenFailureExportsNothing(t *testing.T) {
 	golden := filepath.Join(t.TempDir(), "golden.jsonl")
 	demo, err := os.ReadFile(filepath.Join(testkit.RepoRoot(), "goldenset", "demo.jsonl"))
 	require.NoError(t, err)
-	b := setupConsole(t, func(d *httpapi.Deps) { d.Console.Golden = &app.GoldenFile{Path: golden, KB: "demo"} })
+	logs := &logBuffer{}
+	b := setupConsole(t, func(d *httpapi.Deps) {
+		d.Console.Golden = &app.GoldenFile{Path: golden, KB: "demo"}
+		d.Log = slog.New(slog.NewJSONHandler(logs, nil))
+	})
 
 	answered := b.chatUser(t, refundQuestion, "", "user-1")
 	fb := b.postJSON(t, fmt.Sprintf("/v1/turns/%d/feedback", answered.TurnID), map[string]string{
@@ -142,6 +147,16 @@ func TestConsoleGoldenFailureExportsNothing(t *testing.T) {
 	require.Equal(t, http.StatusServiceUnavailable, p.status)
 	require.Contains(t, p.body, "The golden set could not be updated")
 	require.Contains(t, p.body, "No label was marked exported")
+	// Agents see no server paths; the log has the cause.
+	require.NotContains(t, p.body, filepath.Dir(golden))
+	var logged []string
+	for _, rec := range logs.records(t) {
+		if rec["msg"] == "console request failed" {
+			logged = append(logged, fmt.Sprint(rec["err"]))
+		}
+	}
+	require.Len(t, logged, 1)
+	require.Contains(t, logged[0], golden)
 	var exports int
 	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
 		`SELECT (SELECT count(*) FROM review_exports) + (SELECT count(*) FROM review_items WHERE export_id IS NOT NULL)`).Scan(&exports))
