@@ -9,9 +9,16 @@
 // a Params and returns a Report, with no I/O, clock, randomness from outside
 // or package state. The same windows always give the same report. Loading
 // turns, scheduling, metrics, webhooks and rendering belong to the caller.
-// It imports only the standard library, golang.org/x/text and the core
-// nouns; it must not import the store, the assistant, the HTTP layer or any
-// other supportd package.
+// It imports only the standard library, golang.org/x/text, the core nouns
+// and internal/text (which scripts are written without spaces); it must not
+// import the store, the assistant, the HTTP layer or any other supportd
+// package.
+//
+// Its terms are its own (see Terms): they count the surface vocabulary of
+// questions in seven languages, keep product names and error codes such as
+// "qp-pair-512" whole and unstemmed, since a new code is exactly the signal,
+// and pair up characters of spaceless scripts; the shared tokenizer splits
+// codes at hyphens and stems English only, which would blur those signals.
 //
 // # Signals
 //

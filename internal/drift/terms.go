@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"supportd/internal/text"
 )
 
 // Limits on the length of a term, in runes. Longer tokens are hashes,
@@ -98,7 +100,7 @@ func runeKind(r rune, current int) int {
 	switch {
 	case unicode.IsMark(r) && current != 0:
 		return current
-	case r == 'ー' || unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana):
+	case text.IsSpaceless(r):
 		return 2
 	case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
 		return 1

@@ -12,8 +12,9 @@
 // is given), no clock, no package-level mutable state (only compiled
 // regular expressions, constant tables and the embedded model weights). All types are
 // safe for concurrent use except [StreamFilter], which belongs to one
-// stream. The package imports only the standard library and
-// golang.org/x/text (for Unicode normalisation); it must not import any
+// stream. The package imports only the standard library,
+// golang.org/x/text (for Unicode normalisation) and internal/text (the
+// shared stop words and stemmer of its leak check); it must not import any
 // other supportd package, so that every layer — ingestion, the assistant,
 // logging, HTTP — can use it.
 //

@@ -3,6 +3,8 @@ package guard
 import (
 	"regexp"
 	"strings"
+
+	"supportd/internal/text"
 )
 
 // Paraphrased leaks. A model that leaks its instructions rarely repeats
@@ -22,40 +24,21 @@ const (
 	restateShare  = 0.4
 )
 
-// leakStopWords are frequent words that say nothing about the prompt.
-var leakStopWords = map[string]bool{
-	"about": true, "also": true, "and": true, "any": true, "are": true, "because": true, "been": true,
-	"but": true, "can": true, "could": true, "does": true, "each": true, "even": true, "every": true,
-	"for": true, "from": true, "has": true, "have": true, "here": true, "how": true, "into": true,
-	"its": true, "just": true, "may": true, "more": true, "most": true, "must": true, "not": true,
-	"only": true, "other": true, "our": true, "should": true, "some": true, "such": true, "than": true,
-	"that": true, "the": true, "their": true, "them": true, "then": true, "there": true, "these": true,
-	"they": true, "this": true, "those": true, "too": true, "use": true, "very": true, "was": true,
-	"were": true, "what": true, "when": true, "which": true, "while": true, "who": true, "will": true,
-	"with": true, "would": true, "you": true, "your": true, "yours": true, "all": true, "one": true,
-	"two": true, "get": true, "please": true, "want": true, "need": true, "like": true,
-}
-
-// leakStem cuts a folded word to its first six letters, which merges the
-// inflections that matter here ("instructions", "instructed"; "passage",
-// "passages"; "summarise", "summarize").
-func leakStem(w string) string {
-	if r := []rune(w); len(r) > 6 {
-		return string(r[:6])
-	}
-	return w
-}
-
 // contentWords returns the stems of the words of s that carry meaning:
-// folded, three letters or more, not stop words, not numbers.
+// folded, three letters or more, not stop words, not numbers, stemmed. The
+// stop words and the stemmer are the ones every package shares
+// (internal/text). The words themselves are guard's
+// own (see words): an answer under attack hides them with invisible
+// characters and decompositions that internal/text's tokenizer does not
+// look through.
 func contentWords(s string) []string {
 	ws, _ := words(s, false)
 	out := make([]string, 0, len(ws))
 	for _, w := range ws {
-		if w.dead || len([]rune(w.text)) < 3 || leakStopWords[w.text] || strings.Trim(w.text, "0123456789") == "" {
+		if w.dead || len([]rune(w.text)) < 3 || text.IsStopWord(w.text) || strings.Trim(w.text, "0123456789") == "" {
 			continue
 		}
-		out = append(out, leakStem(w.text))
+		out = append(out, text.Stem(w.text))
 	}
 	return out
 }

@@ -45,16 +45,16 @@ func rules() map[string]rule {
 		// The foundation: shared nouns, settings and embedded files.
 		core: {}, "internal/config": {}, "migrations": {}, "prompts": {}, "internal/text": {}, "web": {},
 		// Collaborators: each stands alone on the foundation.
-		"internal/cache": leaf, "internal/guard": leaf, "internal/limit": leaf,
+		"internal/cache": leaf, "internal/guard": {layer: 1, may: []string{"internal/text"}}, "internal/limit": leaf,
 		"internal/llm": nouns, "internal/notify": leaf, "internal/prompt": leaf, "internal/scenario": leaf,
 		"internal/tracing": leaf, "internal/layer": leaf, "internal/paste": leaf,
-		"internal/drift": nouns, "internal/embed": {layer: 1, may: []string{core, "internal/text"}}, "internal/extract": {layer: 1, may: []string{core, "internal/text"}}, "internal/metrics": nouns,
+		"internal/drift": {layer: 1, may: []string{core, "internal/text"}}, "internal/embed": {layer: 1, may: []string{core, "internal/text"}}, "internal/extract": {layer: 1, may: []string{core, "internal/text"}}, "internal/metrics": nouns,
 		store: {layer: 1, may: []string{core, "migrations"}},
 		// Built on the store and the embedder; the detector's trainer.
 		"internal/guard/train": {layer: 2, may: []string{"internal/guard"}},
 		"internal/auth":        {layer: 2, may: []string{core, store}},
 		"internal/ingest":      {layer: 2, may: []string{core, embed, "internal/guard", store, "internal/text"}},
-		"internal/retrieve":    {layer: 2, may: []string{core, embed, store}},
+		"internal/retrieve":    {layer: 2, may: []string{core, embed, store, "internal/text"}},
 		// One turn end to end, through the interfaces it declares.
 		"internal/assistant": {layer: 3, may: []string{core, "internal/cache", "internal/extract", "internal/guard",
 			"internal/llm", "internal/paste", "internal/prompt", "internal/retrieve", store}},

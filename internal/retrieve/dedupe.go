@@ -3,10 +3,9 @@ package retrieve
 import (
 	"hash/maphash"
 	"slices"
-	"strings"
-	"unicode"
 
 	"supportd/internal/core"
+	"supportd/internal/text"
 )
 
 // Dedupe drops passages whose text is a near-duplicate (word-trigram
@@ -34,14 +33,13 @@ func Dedupe(ps []core.Passage, threshold float64) []core.Passage {
 	return kept
 }
 
-// trigrams returns the hashes of text's distinct word trigrams (of its
-// words, when it has fewer than three), sorted. Hashes rather than strings
+// trigrams returns the hashes of the distinct trigrams of s's words (as
+// internal/text reads them; of its words, when it has fewer than three),
+// sorted. Hashes rather than strings
 // keep the hot path free of an allocation per trigram; a 64-bit collision
 // could only make two passages look a little more alike.
-func trigrams(seed maphash.Seed, text string) []uint64 {
-	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+func trigrams(seed maphash.Seed, s string) []uint64 {
+	words := text.Words(s)
 	n := max(len(words)-2, 1)
 	out := make([]uint64, 0, n)
 	var h maphash.Hash

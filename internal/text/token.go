@@ -51,7 +51,7 @@ func Tokenize(dst []Token, s string) []Token {
 		next := s[i+utf8.RuneLen(r):]
 		switch {
 		case isWordRune(r):
-			sl := isSpaceless(r) || (unicode.Is(unicode.Mn, r) && start >= 0 && spaceless)
+			sl := IsSpaceless(r) || (unicode.Is(unicode.Mn, r) && start >= 0 && spaceless)
 			if start >= 0 && sl != spaceless {
 				flush(i)
 			}
@@ -95,8 +95,10 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
-// isSpaceless reports whether r belongs to a script written without spaces.
-func isSpaceless(r rune) bool {
+// IsSpaceless reports whether r belongs to a script written without spaces
+// (Han, Hiragana, Katakana and the prolonged sound mark "ー"), whose runs
+// are not one word.
+func IsSpaceless(r rune) bool {
 	return r == 'ー' || unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana)
 }
 
