@@ -35,6 +35,7 @@ func (a *App) API() httpapi.Deps {
 		Demo: &httpapi.Demo{KB: cfg.DemoKB, Key: cfg.DemoKey, Product: cmp.Or(cfg.ProductName, "Quillstack"),
 			PublicURL: cfg.PublicURL},
 		Admin:       httpapi.Admin{Keys: auth.New(a.Store, nil), Audit: a.Store, Conversations: a.Store},
+		OpenAI:      httpapi.OpenAI{Aliases: cfg.ModelAliases},
 		Ops:         httpapi.Ops{Health: a.Store, Metrics: a.Metrics, TracerProvider: a.Tracer},
 		Idempotency: httpapi.Idempotency{Keys: a.Store},
 	}

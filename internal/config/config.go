@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,6 +93,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	PublicURL      string
 	RetentionDays  int
+	// ModelAliases name knowledge bases as models on the OpenAI-compatible
+	// routes, besides kb:<name>: alias → knowledge base.
+	ModelAliases map[string]string
 
 	OTLPEndpoint string
 	TraceSample  float64
@@ -246,6 +250,34 @@ func optional(lo float64, dst func(*Config) **float64) func(*Config, string) err
 	}
 }
 
+// modelAlias is an alias's form: it cannot start with "kb:", which names a
+// knowledge base itself.
+var modelAlias = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$`)
+
+// aliases reads SUPPORTD_MODEL_ALIASES: alias=kb pairs.
+func aliases(c *Config, v string) error {
+	out := map[string]string{}
+	for f := range strings.SplitSeq(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		alias, kb, ok := strings.Cut(f, "=")
+		alias, kb = strings.TrimSpace(alias), strings.TrimSpace(kb)
+		switch {
+		case !ok || kb == "":
+			return fmt.Errorf("%q is not alias=kb", f)
+		case !modelAlias.MatchString(alias) || strings.HasPrefix(alias, "kb:"):
+			return fmt.Errorf("alias %q must be letters, digits and _.:/- (at most 128) and not start with \"kb:\"", alias)
+		case out[alias] != "":
+			return fmt.Errorf("alias %q is given twice", alias)
+		}
+		out[alias] = kb
+	}
+	c.ModelAliases = out
+	return nil
+}
+
 // prefixes reads a comma-separated list of addresses (a single host) and
 // CIDR ranges.
 func prefixes(dst func(*Config) *[]netip.Prefix) func(*Config, string) error {
@@ -396,6 +428,7 @@ func Vars() []Var {
 		{Env: "SUPPORTD_AUTH", Area: HTTP, Default: "required", Help: "required: every /v1 request needs an API key (supportd keys create); off: development mode, all requests act for SUPPORTD_TENANT", set: oneOf([]string{"required", "off"}, func(c *Config) *string { return &c.Auth })},
 		{Env: "SUPPORTD_WIDGET_RPM", Area: HTTP, Default: "20", Help: "chat requests per minute per visitor of a widget (publishable) key", set: integer(0, 100000, func(c *Config) *int { return &c.WidgetRPM })},
 		{Env: "SUPPORTD_TRUSTED_PROXIES", Area: HTTP, Default: "", Help: "comma-separated addresses or CIDR ranges of your load balancers: only a peer among them is believed about the visitor's address (the nearest untrusted X-Forwarded-For entry); empty: the peer is the visitor", set: prefixes(func(c *Config) *[]netip.Prefix { return &c.TrustedProxies })},
+		{Env: "SUPPORTD_MODEL_ALIASES", Area: HTTP, Default: "", Help: "comma-separated alias=kb pairs: OpenAI-compatible clients may name knowledge base kb as model alias (besides kb:<name>), e.g. support=billing,docs-bot=docs", set: aliases},
 		{Env: "SUPPORTD_PUBLIC_URL", Area: HTTP, Default: "http://localhost:8080", Help: "the address people reach supportd at: links in webhooks point to its console, and the demo page's widget loads from it", set: publicURL},
 		{Env: "SUPPORTD_RETENTION_DAYS", Area: Jobs, Default: "90", Help: "turns (questions, answers, feedback) older than this are purged daily; 0 keeps them", set: integer(0, 36500, func(c *Config) *int { return &c.RetentionDays })},
 		{Env: "SUPPORTD_METRICS_ADDR", Area: Telemetry, Default: "", Help: "serve /metrics on this separate address (e.g. 127.0.0.1:9090) instead of the API's port; also makes supportd worker expose its metrics", set: str(func(c *Config) *string { return &c.MetricsAddr })},

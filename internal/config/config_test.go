@@ -59,6 +59,9 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		{map[string]string{"SUPPORTD_EVAL_SCHEDULE": "@every 10ms"}, `SUPPORTD_EVAL_SCHEDULE (--eval-schedule): "@every 10ms": @every needs a duration of at least 1s`},
 		{map[string]string{"SUPPORTD_DRIFT_MIN_QUESTIONS": "0"}, "SUPPORTD_DRIFT_MIN_QUESTIONS (--drift-min-questions): 0 is outside 1..1000000"},
 		{map[string]string{"SUPPORTD_TRUSTED_PROXIES": "10.0.0.0/8, lb.internal"}, `SUPPORTD_TRUSTED_PROXIES (--trusted-proxies): "lb.internal" is neither an address nor a CIDR range`},
+		{map[string]string{"SUPPORTD_MODEL_ALIASES": "support"}, `SUPPORTD_MODEL_ALIASES (--model-aliases): "support" is not alias=kb`},
+		{map[string]string{"SUPPORTD_MODEL_ALIASES": "kb:x=billing"}, `SUPPORTD_MODEL_ALIASES (--model-aliases): alias "kb:x" must be letters, digits and _.:/- (at most 128) and not start with "kb:"`},
+		{map[string]string{"SUPPORTD_MODEL_ALIASES": "a=x,a=y"}, `SUPPORTD_MODEL_ALIASES (--model-aliases): alias "a" is given twice`},
 		{map[string]string{"SUPPORTD_PUBLIC_URL": "localhost:8080"}, `SUPPORTD_PUBLIC_URL (--public-url): "localhost:8080" is not an http:// or https:// URL`},
 	}
 	for _, tc := range cases {
@@ -82,6 +85,16 @@ func TestTrustedProxiesAreAddressesAndRanges(t *testing.T) {
 	c, err = load(t, nil)
 	require.NoError(t, err)
 	require.Empty(t, c.TrustedProxies, "by default no peer is trusted")
+}
+
+func TestModelAliasesNameKnowledgeBases(t *testing.T) {
+	t.Parallel()
+	c, err := load(t, map[string]string{"SUPPORTD_MODEL_ALIASES": " support = billing ,,docs-bot=docs"})
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"support": "billing", "docs-bot": "docs"}, c.ModelAliases)
+	c, err = load(t, nil)
+	require.NoError(t, err)
+	require.Empty(t, c.ModelAliases)
 }
 
 func TestSchedulesTakeCronOrDescriptors(t *testing.T) {

@@ -304,6 +304,8 @@ type endpoint struct {
 	// foreignBody is, for the other routes, the exact body tenant B's
 	// admin key gets: none of tenant A's data. nil skips the check.
 	foreignBody *string
+	// openAI routes answer errors in OpenAI's shape.
+	openAI bool
 	// target returns one request, with a fresh target for routes that
 	// consume theirs.
 	target func(t *testing.T, f *fixtures) request
@@ -353,6 +355,12 @@ func endpoints() []endpoint {
 			body: map[string]string{"kb": "demo", "question": "How do I get a refund on an annual plan?"}, target: fixed("/v1/chat")},
 		{method: "POST", route: "/v1/retrieve", scope: auth.ScopeChat, success: 200, foreign: core.CodeKBNotFound,
 			body: map[string]string{"kb": "demo", "query": "How do I get a refund on an annual plan?"}, target: fixed("/v1/retrieve")},
+		{method: "POST", route: "/v1/chat/completions", scope: auth.ScopeChat, success: 200, foreign: core.CodeKBNotFound, openAI: true,
+			body:   map[string]any{"model": "kb:demo", "messages": []map[string]string{{"role": "user", "content": "How do I get a refund on an annual plan?"}}},
+			target: fixed("/v1/chat/completions")},
+		{method: "GET", route: "/v1/models", scope: auth.ScopeChat, success: 200, openAI: true, foreignBody: ptr(`{"object":"list","data":[]}`),
+			target: fixed("/v1/models")},
+		{method: "POST", route: "/mcp", scope: auth.ScopeChat, success: 200, body: mcpInitialize, target: fixed("/mcp")},
 		{method: "GET", route: "/v1/kbs", scope: auth.ScopeIngest, success: 200, foreignBody: ptr(`{"kbs":[]}`), target: fixed("/v1/kbs")},
 		{method: "GET", route: "/v1/kbs/:kb/documents", scope: auth.ScopeIngest, success: 200, foreign: core.CodeKBNotFound,
 			target: fixed("/v1/kbs/demo/documents")},
@@ -564,7 +572,9 @@ func TestAuthzMatrix(t *testing.T) {
 				}
 				res := b.call(t, e.method, req.path, req.body, c.header...)
 				status, code := e.expect(c)
-				if code != "" {
+				if code != "" && e.openAI {
+					requireOpenAIError(t, res, status, code)
+				} else if code != "" {
 					requireError(t, res, status, code)
 				} else {
 					require.Equal(t, status, res.status, "body: %s", res.body)

@@ -158,20 +158,30 @@ type doneEvent struct {
 	Usage          *core.Usage `json:"usage,omitempty"`
 }
 
-// streamChat streams the answer as "token" events, then "citations" and
-// a final "done" with mode and usage; a "status" event says when it
-// degrades, and a comment keeps a quiet stream alive. Errors before the
-// first event get a real status; after it, an "error" event.
-func streamChat(c echo.Context, d Chat, turn assistant.Turn) error {
-	s := &sse{c: c}
+// streamFormat writes one front door's streamed answer: /v1/chat's named
+// events or OpenAI's chunks. Its methods share the stream's sse.
+type streamFormat interface {
+	token(text string) error
+	status(mode core.Mode, reason string) error
+	// failed reports an error after the stream began.
+	failed(err error, requestID string) error
+	// finish ends the stream with the answer's details; its error means
+	// the client went away.
+	finish(ans core.Answer) error
+}
+
+// streamAnswer streams the turn's answer in format f, keeping a quiet
+// stream alive with comments. Errors before the first byte get a real
+// status; after it, the format's error event.
+func streamAnswer(c echo.Context, d Chat, s *sse, turn assistant.Turn, f streamFormat) error {
 	turn.OnToken = func(ctx context.Context, text string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		return s.send("token", map[string]string{"text": text})
+		return f.token(text)
 	}
 	turn.OnStatus = func(_ context.Context, mode core.Mode, reason string) {
-		_ = s.send("status", statusEvent{Mode: mode, DegradedReason: reason}) // a client that went away is noticed through ctx
+		_ = f.status(mode, reason) // a client that went away is noticed through ctx
 	}
 	stop := s.keepalive(d)
 	ans, err := d.Answerer.Answer(c.Request().Context(), turn)
@@ -186,14 +196,43 @@ func streamChat(c echo.Context, d Chat, turn assistant.Turn) error {
 		// The status is already sent; the request log and the error log
 		// still hear about the failure.
 		c.Set(streamErrKey, err)
-		return s.send("error", errorDetail{Code: core.ErrorCode(err), Message: publicMessage(err),
-			RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
+		return f.failed(err, c.Response().Header().Get(echo.HeaderXRequestID))
 	}
-	if err := s.send("citations", ans.Citations); err != nil {
+	if err := f.finish(ans); err != nil {
 		c.Set(outcomeKey, "client_disconnected")
 		return nil //nolint:nilerr // the client left after the turn was recorded: nobody is left to tell
 	}
-	_ = s.send("done", doneEvent{TurnID: ans.TurnID, ConversationID: ans.ConversationID, Mode: ans.Mode,
+	return nil
+}
+
+// streamChat streams the answer as "token" events, then "citations" and
+// a final "done" with mode and usage; a "status" event says when it
+// degrades, and an "error" event when it fails after the first event.
+func streamChat(c echo.Context, d Chat, turn assistant.Turn) error {
+	s := &sse{c: c}
+	return streamAnswer(c, d, s, turn, chatEvents{s})
+}
+
+// chatEvents is /v1/chat's stream format.
+type chatEvents struct{ s *sse }
+
+func (e chatEvents) token(text string) error {
+	return e.s.send("token", map[string]string{"text": text})
+}
+
+func (e chatEvents) status(mode core.Mode, reason string) error {
+	return e.s.send("status", statusEvent{Mode: mode, DegradedReason: reason})
+}
+
+func (e chatEvents) failed(err error, requestID string) error {
+	return e.s.send("error", errorDetail{Code: core.ErrorCode(err), Message: publicMessage(err), RequestID: requestID})
+}
+
+func (e chatEvents) finish(ans core.Answer) error {
+	if err := e.s.send("citations", ans.Citations); err != nil {
+		return err
+	}
+	_ = e.s.send("done", doneEvent{TurnID: ans.TurnID, ConversationID: ans.ConversationID, Mode: ans.Mode,
 		DegradedReason: ans.DegradedReason, Confidence: ans.Confidence, Model: ans.Model, Usage: ans.Usage})
 	return nil
 }

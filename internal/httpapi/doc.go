@@ -6,9 +6,10 @@
 // (routes.go), each a small interface declared here.
 //
 // It also serves the browser's files embedded in web: the chat widget and
-// the /demo page.
+// the /demo page; the OpenAI-compatible routes; and MCP tools for agents,
+// which quote passages with prompt's delimiters.
 //
-// It imports the assistant, auth, eval, ingest, store, web and the core
-// nouns; it must not import jobs, bench, app or cmd, and nothing imports it
+// It imports the assistant, auth, eval, ingest, prompt, store, web and the
+// core nouns; it must not import jobs, bench, app or cmd, and nothing imports it
 // but the wiring (internal/app).
 package httpapi

@@ -77,41 +77,52 @@ type errorDetail struct {
 }
 
 // errorHandler writes every error as {"error":{"code","message"}} with the
-// status its code maps to. Internal errors are logged with the request id
-// and shown generically.
+// status its code maps to.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
-		var he *echo.HTTPError
-		if errors.As(err, &he) {
-			err = fromEcho(he)
-		}
-		code := core.ErrorCode(err)
-		status := statusOf(code)
-		reqID := c.Response().Header().Get(echo.HeaderXRequestID)
-		msg := core.ErrorMessage(err)
-		if status >= 500 {
-			log.ErrorContext(c.Request().Context(), "request failed", "request_id", reqID,
-				"code", code, "status", status, "err", err.Error())
-		}
-		if code == core.CodeInternal {
-			msg = "internal error"
-		}
-		if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-			c.Response().Header().Set("Retry-After", retryAfterSeconds(core.RetryAfter(err)))
-		}
-		body := errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: reqID}}
-		var werr error
-		if c.Request().Method == http.MethodHead {
-			werr = c.NoContent(status)
-		} else {
-			werr = c.JSON(status, body)
-		}
-		if werr != nil {
-			log.WarnContext(c.Request().Context(), "write error response", "err", werr)
-		}
+		code, status, msg := resolveError(log, c, err)
+		body := errorBody{Error: errorDetail{Code: code, Message: msg, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}}
+		writeError(log, c, status, body)
+	}
+}
+
+// resolveError gives err its code, status and client-safe message, logs
+// server errors with the request id (internal ones are shown generically)
+// and sets Retry-After on 429 and 503.
+func resolveError(log *slog.Logger, c echo.Context, err error) (core.Code, int, string) {
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		err = fromEcho(he)
+	}
+	code := core.ErrorCode(err)
+	status := statusOf(code)
+	msg := core.ErrorMessage(err)
+	if status >= 500 {
+		log.ErrorContext(c.Request().Context(), "request failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+			"code", code, "status", status, "err", err.Error())
+	}
+	if code == core.CodeInternal {
+		msg = "internal error"
+	}
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+		c.Response().Header().Set("Retry-After", retryAfterSeconds(core.RetryAfter(err)))
+	}
+	return code, status, msg
+}
+
+// writeError sends an error body, or only the status to a HEAD request.
+func writeError(log *slog.Logger, c echo.Context, status int, body any) {
+	var err error
+	if c.Request().Method == http.MethodHead {
+		err = c.NoContent(status)
+	} else {
+		err = c.JSON(status, body)
+	}
+	if err != nil {
+		log.WarnContext(c.Request().Context(), "write error response", "err", err)
 	}
 }
 

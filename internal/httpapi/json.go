@@ -19,19 +19,34 @@ import (
 // must be JSON, unknown fields and trailing data are errors, and every
 // failure says what was wrong.
 func decodeJSON(c echo.Context, dst any) error {
+	body, err := readJSON(c)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, dst)
+}
+
+// readJSON reads a request body that must be JSON in valid UTF-8.
+func readJSON(c echo.Context) ([]byte, error) {
 	mt, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
 	if mt != echo.MIMEApplicationJSON {
-		return core.Errorf(core.CodeUnsupportedMedia, "send the body as application/json")
+		return nil, core.Errorf(core.CodeUnsupportedMedia, "send the body as application/json")
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
-		return bodyError(err, "cannot read the request body")
+		return nil, bodyError(err, "cannot read the request body")
 	}
 	// encoding/json silently replaces invalid UTF-8 with U+FFFD; a client
 	// sending garbage should hear about it instead.
 	if !utf8.Valid(body) {
-		return core.Errorf(core.CodeInvalid, "request body is not valid UTF-8")
+		return nil, core.Errorf(core.CodeInvalid, "request body is not valid UTF-8")
 	}
+	return body, nil
+}
+
+// decodeStrict decodes one JSON object into dst: unknown fields and
+// trailing data are errors.
+func decodeStrict(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {

@@ -41,7 +41,9 @@ type Deps struct {
 	// Idempotency makes uploads, feedback, handoffs, key creation and
 	// evaluation runs safe to retry with an Idempotency-Key.
 	Idempotency Idempotency
-	Ops         Ops
+	// OpenAI configures /v1/chat/completions and /v1/models.
+	OpenAI OpenAI
+	Ops    Ops
 }
 
 // Admin is the management API; each nil service leaves its routes out.
@@ -143,6 +145,13 @@ func New(d Deps) *echo.Echo {
 	v1.OPTIONS("/chat", preflight(d.Access.Origins))
 	v1.POST("/chat", handleChat(d.Chat), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
 	v1.POST("/retrieve", handleRetrieve(d.Chat.Answerer), chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
+	// The OpenAI-compatible routes answer errors in OpenAI's shape.
+	oai := openAIErrors(d.Log)
+	v1.POST("/chat/completions", handleCompletions(d.Chat, d.OpenAI), oai, chat, limitClients(d.Chat, d.Log, d.Ops.Metrics), small)
+	v1.GET("/models", handleModels(d.Documents.Library, d.OpenAI), oai, chat)
+	// MCP for agents: the key is checked per HTTP request, the rate per
+	// tool call.
+	e.POST("/mcp", handleMCP(d), chat, small)
 	v1.GET("/kbs", handleListKBs(d.Documents.Library), ingest)
 	v1.GET("/kbs/:kb/documents", handleListDocuments(d.Documents.Library), ingest)
 	v1.POST("/kbs/:kb/documents", handleUpload(d.Documents.Library), ingest, upload, idem)

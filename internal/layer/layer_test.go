@@ -61,7 +61,7 @@ func rules() map[string]rule {
 		"internal/eval": {layer: 4, may: []string{core, "internal/assistant", "internal/llm", "internal/prompt", store, "internal/text"}},
 		// Front doors and background work.
 		"internal/httpapi": {layer: 5, may: []string{core, "internal/assistant", "internal/auth", "internal/eval",
-			"internal/ingest", store, "web"}},
+			"internal/ingest", "internal/prompt", store, "web"}},
 		"internal/jobs": {layer: 5, may: []string{"internal/eval", store}},
 		"internal/bench": {layer: 5, may: []string{core, embed, "internal/eval", "internal/ingest", "internal/llm",
 			"internal/prompt", "internal/retrieve", store}},
