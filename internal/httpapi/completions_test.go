@@ -164,3 +164,22 @@ type openAIErrorBody struct {
 		Code    string  `json:"code"`
 	} `json:"error"`
 }
+
+// A completion stream that degrades says so in a chunk before the text
+// that stands in for the model's, as /v1/chat's status event does.
+func TestCompletionStreamSaysWhenItDegrades(t *testing.T) {
+	t.Parallel()
+	model := newHeldModel(t)
+	_, tune := manualTicks(t, 5*time.Second)
+	kit, _ := testkit.NewDemo(t, testkit.Options{Models: []string{model.url},
+		Gateway: llm.GatewayParams{FirstToken: time.Second, Total: time.Minute, MaxAttempts: 3}})
+	b := serve(t, kit, tune, withOpenAI)
+	chunks := decodeChunks(t, b.streamCompletion(t, completionBody(`,"stream":true`)))
+	require.JSONEq(t, `{"mode":"extractive","degraded_reason":"first_token_timeout"}`, string(chunks[0]["supportd"]))
+	require.JSONEq(t, `[{"index":0,"delta":{"role":"assistant"},"finish_reason":null,"logprobs":null}]`, string(chunks[0]["choices"]))
+	var ext extension
+	require.NoError(t, json.Unmarshal(chunks[len(chunks)-1]["supportd"], &ext))
+	require.Equal(t, "extractive", ext.Mode)
+	require.Equal(t, "first_token_timeout", ext.DegradedReason)
+	require.Equal(t, 1, model.Count("/chat/completions"), "the stalled model is not asked again")
+}
