@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"cmp"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"html/template"
@@ -34,10 +35,11 @@ type Demo struct {
 	PublicURL string
 }
 
-// asset is an embedded file with its validator, read once at start-up.
+// asset is an embedded file with its validator, read and gzipped once at
+// start-up.
 type asset struct {
-	body []byte
-	etag string
+	body, gz    []byte
+	etag, gzTag string
 }
 
 // loadAsset reads an embedded file; go:embed already failed the build if
@@ -47,8 +49,26 @@ func loadAsset(name string) asset {
 	if err != nil {
 		panic("web: " + name + " is not embedded: " + err.Error())
 	}
+	var gz bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression) // a valid level cannot fail
+	_, _ = w.Write(body)                                   // a bytes.Buffer does not fail
+	_ = w.Close()
 	sum := sha256.Sum256(body)
-	return asset{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	tag := hex.EncodeToString(sum[:8])
+	return asset{body: body, gz: gz.Bytes(), etag: `"` + tag + `"`, gzTag: `"` + tag + `-gzip"`}
+}
+
+// acceptsGzip reports whether the request's Accept-Encoding allows gzip
+// (listed without q=0).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get(echo.HeaderAcceptEncoding), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			q := strings.ReplaceAll(params, " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
 }
 
 // handleStatic serves an embedded file any page may load: cached for five
@@ -57,15 +77,21 @@ func handleStatic(a asset, contentType string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Response().Header()
 		h.Set(echo.HeaderCacheControl, "public, max-age=300")
-		h.Set("ETag", a.etag)
+		h.Set(echo.HeaderVary, echo.HeaderAcceptEncoding)
+		body, etag := a.body, a.etag
+		if acceptsGzip(c.Request()) {
+			body, etag = a.gz, a.gzTag
+			h.Set(echo.HeaderContentEncoding, "gzip")
+		}
+		h.Set("ETag", etag)
 		// Help-centre pages on other sites load the script.
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-		if slices.Contains(strings.Split(c.Request().Header.Get("If-None-Match"), ", "), a.etag) {
+		if slices.Contains(strings.Split(c.Request().Header.Get("If-None-Match"), ", "), etag) {
 			return c.NoContent(http.StatusNotModified)
 		}
 		// Known up front, so HEAD says it too.
-		h.Set(echo.HeaderContentLength, strconv.Itoa(len(a.body)))
-		return c.Blob(http.StatusOK, contentType, a.body)
+		h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+		return c.Blob(http.StatusOK, contentType, body)
 	}
 }
 

@@ -1,6 +1,9 @@
 package httpapi_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"strconv"
 	"testing"
@@ -27,6 +30,44 @@ func TestWidgetScriptIsServedWithAValidator(t *testing.T) {
 	again := b.do(t, http.MethodGet, "/widget.js", "", nil, "If-None-Match", res.header.Get("ETag"))
 	require.Equal(t, http.StatusNotModified, again.status)
 	require.Empty(t, again.body)
+}
+
+// Text assets go out gzipped to clients that accept it, and as they are to
+// the others; caches keep the two apart (Vary, one ETag each).
+func TestStaticAssetsAreGzipped(t *testing.T) {
+	t.Parallel()
+	b := newSite(t).bundle
+	for _, name := range []string{"widget.js", "demo.css"} {
+		want, err := web.FS.ReadFile(name)
+		require.NoError(t, err)
+		plain := b.do(t, http.MethodGet, "/"+name, "", nil, "Accept-Encoding", "identity")
+		require.Equal(t, http.StatusOK, plain.status)
+		require.Empty(t, plain.header.Get("Content-Encoding"))
+		require.Equal(t, "Accept-Encoding", plain.header.Get("Vary"))
+		require.Equal(t, want, plain.body)
+
+		gz := b.do(t, http.MethodGet, "/"+name, "", nil, "Accept-Encoding", "br, gzip")
+		require.Equal(t, http.StatusOK, gz.status)
+		require.Equal(t, "gzip", gz.header.Get("Content-Encoding"))
+		require.Equal(t, "Accept-Encoding", gz.header.Get("Vary"))
+		require.NotEqual(t, plain.header.Get("ETag"), gz.header.Get("ETag"))
+		require.Equal(t, strconv.Itoa(len(gz.body)), gz.header.Get("Content-Length"))
+		r, err := gzip.NewReader(bytes.NewReader(gz.body))
+		require.NoError(t, err)
+		got, err := io.ReadAll(r)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		t.Logf("%s: %d bytes, %d gzipped", name, len(want), len(gz.body))
+
+		head := b.do(t, http.MethodHead, "/"+name, "", nil, "Accept-Encoding", "gzip")
+		require.Equal(t, http.StatusOK, head.status)
+		require.Empty(t, head.body)
+		require.Equal(t, "gzip", head.header.Get("Content-Encoding"))
+		require.Equal(t, gz.header.Get("Content-Length"), head.header.Get("Content-Length"))
+
+		again := b.do(t, http.MethodGet, "/"+name, "", nil, "Accept-Encoding", "gzip", "If-None-Match", gz.header.Get("ETag"))
+		require.Equal(t, http.StatusNotModified, again.status)
+	}
 }
 
 func TestDemoPage(t *testing.T) {
@@ -76,9 +117,10 @@ func TestHeadAnswersLikeGetWithoutABody(t *testing.T) {
 		{"/demo", false}, {"/healthz", false}, {"/readyz", false}, {"/openapi.json", false}, {"/docs", false},
 	} {
 		t.Run(tc.path, func(t *testing.T) {
-			get := b.do(t, http.MethodGet, tc.path, "", nil)
+			// Set by hand, so the client leaves gzipped bodies as sent.
+			get := b.do(t, http.MethodGet, tc.path, "", nil, "Accept-Encoding", "gzip")
 			require.Equal(t, http.StatusOK, get.status)
-			head := b.do(t, http.MethodHead, tc.path, "", nil)
+			head := b.do(t, http.MethodHead, tc.path, "", nil, "Accept-Encoding", "gzip")
 			require.Equal(t, http.StatusOK, head.status)
 			require.Empty(t, head.body)
 			require.Equal(t, get.header.Get("Content-Type"), head.header.Get("Content-Type"))
