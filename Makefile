@@ -62,9 +62,9 @@ bench-ingest: db build ## ingestion throughput with the built-in embedder (10k c
 bench-retrieval: db build ## hybrid retrieval latency p50/p95 and HNSW recall@10 over 100k chunks
 	@$(BIN) bench retrieval --chunks 100000
 
-bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual and developer-docs sets (vector, full text, hybrid)
-	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10
-	@$(BIN) bench quality --dataset ../shared/datasets/anthropic-docs
+bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual and developer-docs sets (vector, full text, hybrid), then end to end with hard negatives
+	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10 --negatives internal/bench/testdata/negatives/emanual-s10.jsonl
+	@$(BIN) bench quality --dataset ../shared/datasets/anthropic-docs --negatives internal/bench/testdata/negatives/anthropic-docs.jsonl
 
 FUZZTIME ?= 10s
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s; CI uses 4s)

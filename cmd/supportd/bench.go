@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"supportd/internal/app"
+	"supportd/internal/assistant"
 	"supportd/internal/bench"
 	"supportd/internal/config"
+	"supportd/internal/core"
 	"supportd/internal/fakellm"
 	"supportd/internal/httpapi"
 	"supportd/internal/llm"
@@ -83,8 +85,9 @@ func runBenchRetrieval(ctx context.Context, env *environment, args []string) err
 
 func runBenchQuality(ctx context.Context, env *environment, args []string) error {
 	var p bench.QualityParams
-	cfg, err := benchConfig(env, "quality", "[--dataset DIR]", args, func(fs *flag.FlagSet) {
+	cfg, err := benchConfig(env, "quality", "[--dataset DIR] [--negatives FILE]", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&p.Dataset, "dataset", bench.DefaultDataset, "folder holding corpus.jsonl and qa.jsonl (or s10_corpus.jsonl and s10_qa.jsonl)")
+		fs.StringVar(&p.Negatives, "negatives", "", "JSONL file of questions the dataset does not answer (qid, question, kind product|out-of-domain)")
 	})
 	if err != nil {
 		return err
@@ -95,7 +98,18 @@ func runBenchQuality(ctx context.Context, env *environment, args []string) error
 		fmt.Fprintf(env.stdout, "skipped: %v\n", err)
 		return nil
 	}
-	return runReport(ctx, env, cfg, func(_ *app.App, d bench.Deps) (report, error) { return bench.Quality(ctx, d, p) })
+	return runReport(ctx, env, cfg, func(a *app.App, d bench.Deps) (report, error) {
+		d.Answerer = benchAnswerer{a.Assistant}
+		return bench.Quality(ctx, d, p)
+	})
+}
+
+// benchAnswerer asks the assistant an evaluation question for the quality
+// benchmark, which may not import the assistant.
+type benchAnswerer struct{ a *assistant.Assistant }
+
+func (b benchAnswerer) Answer(ctx context.Context, tenant, kb, question string) (core.Answer, error) {
+	return b.a.Answer(ctx, assistant.Turn{Tenant: tenant, KB: kb, Question: question, Purpose: core.PurposeEvaluation})
 }
 
 // benchSettings are the configuration areas every benchmark reads.

@@ -24,12 +24,17 @@ func TestBenchQualityCommand(t *testing.T) {
 {"doc_id":"s2","title":"Camera","text":"Tap the shutter button to take a picture."}
 `), 0o644))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "s10_qa.jsonl"), []byte(
-			`{"qid":"q1","question":"How do I make the battery last longer?","candidate_section_ids":["s1"]}
-{"qid":"q2","question":"How do I take a picture?","candidate_section_ids":["s2"]}
+			`{"qid":"q1","question":"How do I make the battery last longer?","candidate_section_ids":["s1"],"answer":"Power saving mode makes the battery last longer."}
+{"qid":"q2","question":"How do I take a picture?","candidate_section_ids":["s2"],"answer":"Tap the shutter button to take a picture."}
 `), 0o644))
-		r := runCmd(t, environ("DATABASE_URL="+dbtest.NewURL(t)), "bench", "quality", "--dataset", dir)
+		negatives := filepath.Join(dir, "negatives.jsonl")
+		require.NoError(t, os.WriteFile(negatives, []byte(
+			`{"qid":"n1","question":"How much does a replacement screen cost?","kind":"product"}
+{"qid":"n2","question":"How do I open a savings account?","kind":"out-of-domain"}
+`), 0o644))
+		r := runCmd(t, environ("DATABASE_URL="+dbtest.NewURL(t)), "bench", "quality", "--dataset", dir, "--negatives", negatives)
 		require.NoError(t, r.err, r.stderr)
-		require.Contains(t, r.stdout, "command: `supportd bench quality --dataset "+dir+"`")
+		require.Contains(t, r.stdout, "command: `supportd bench quality --dataset "+dir+" --negatives "+negatives+"`")
 		require.Contains(t, r.stdout, "| method ")
 		for _, row := range []string{"vector", "text", "hybrid (Retrieve, configured fusion)", "configured fusion, re-scored",
 			"RRF k=60", "RRF k=10", "RRF k=60, text ×1.5 (former default)", "RRF k=60, vector ×0.5", "RRF k=60, vector ×0.25",
@@ -38,6 +43,13 @@ func TestBenchQualityCommand(t *testing.T) {
 		}
 		require.Contains(t, r.stdout, "\nbest: ")
 		require.Contains(t, r.stdout, "\ngoal, default never below its best single list (text): MRR@10 1.000 vs 1.000 (+0.000, met), hit@5 1.00 vs 1.00 (+0.00, met)\n")
+		for _, row := range []string{"right section cited (any citation)", "ROUGE-L vs expert answers (mean, all questions)",
+			"in-KB false handoffs", "out-of-KB (same product) handed off", "out-of-domain handed off",
+			"out-of-domain answered at confidence ≥ 0.7"} {
+			require.Contains(t, r.stdout, "| "+row+" ", row)
+		}
+		require.Contains(t, r.stdout, "| confidence ")
+		require.Regexp(t, `\| out-of-domain handed off +\| 1\.000 \(1/1\) +\|`, r.stdout)
 	})
 	t.Run("dataset absent", func(t *testing.T) {
 		t.Parallel()

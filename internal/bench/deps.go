@@ -50,8 +50,11 @@ type Deps struct {
 	Embedder  embed.Embedder
 	Chunker   *ingest.Chunker
 	Retriever Retriever
-	Tenant    string
-	Settings  Settings
+	// Answerer, when set, answers the quality benchmark's questions end
+	// to end.
+	Answerer Answerer
+	Tenant   string
+	Settings Settings
 	// Progress receives a line per step of a long run; nil discards them.
 	Progress io.Writer
 }

@@ -20,6 +20,9 @@ import (
 // QualityParams is one retrieval quality benchmark.
 type QualityParams struct {
 	Dataset string // folder holding corpus.jsonl and qa.jsonl (see LoadDataset)
+	// Negatives is a JSONL file of questions the dataset does not answer
+	// (see LoadNegatives); empty for none.
+	Negatives string
 }
 
 // DefaultDataset is where the S10 e-manual set lives beside the repository.
@@ -27,6 +30,9 @@ const DefaultDataset = "../shared/datasets/emanual-s10"
 
 // Command is the command line that repeats the run.
 func (p QualityParams) Command() string {
+	if p.Negatives != "" {
+		return fmt.Sprintf("supportd bench quality --dataset %s --negatives %s", p.Dataset, p.Negatives)
+	}
 	return fmt.Sprintf("supportd bench quality --dataset %s", p.Dataset)
 }
 
@@ -115,6 +121,8 @@ type QualityReport struct {
 	// over the same questions; below 1 the vector and hybrid rows lose hits
 	// to the approximate index.
 	Recall RecallRun
+	// Answers is the end-to-end run, when Deps has an Answerer.
+	Answers *AnswerRun
 }
 
 // Quality ingests the dataset's sections, one document each, through the
@@ -173,7 +181,17 @@ func Quality(ctx context.Context, d Deps, p QualityParams) (QualityReport, error
 	for i, q := range ds.Questions {
 		queries[i] = Query{Text: q.Question}
 	}
-	rep.Recall, err = d.recall(ctx, kb, queries)
+	if rep.Recall, err = d.recall(ctx, kb, queries); err != nil || d.Answerer == nil {
+		return rep, err
+	}
+	var negs []Negative
+	if p.Negatives != "" {
+		if negs, err = LoadNegatives(p.Negatives); err != nil {
+			return rep, err
+		}
+	}
+	run, err := d.answerAll(ctx, kb, ds, negs)
+	rep.Answers = &run
 	return rep, err
 }
 
@@ -278,6 +296,9 @@ func (r QualityReport) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "\n%d Retrieve calls overran the retrieval deadline and count as misses\n", r.Overruns)
 	}
 	fmt.Fprintf(w, "\nvector search recall@10 against an exact scan, same questions: %.3f (below 1, the vector and hybrid rows lose hits to the approximate index)\n", r.Recall.Mean)
+	if r.Answers != nil {
+		r.Answers.writeMarkdown(w, r.Params.Negatives)
+	}
 }
 
 // hybridRow names the row of Retrieve's default method.

@@ -1,0 +1,222 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+
+	"supportd/internal/core"
+	"supportd/internal/eval"
+	"supportd/internal/store"
+)
+
+// Answerer answers one evaluation question end to end, as the chat API
+// does; the composition root adapts the assistant to it, because bench
+// must not import the assistant.
+type Answerer interface {
+	// Answer fails only when the turn cannot be recorded or the client
+	// went away; weak retrieval is a handoff, not an error.
+	Answer(ctx context.Context, tenant, kb, question string) (core.Answer, error)
+}
+
+// Negative is a question the knowledge base does not answer: about the
+// same product ("product", a hard negative) or about something else
+// ("out-of-domain").
+type Negative struct {
+	QID      string `json:"qid"`
+	Question string `json:"question"`
+	Kind     string `json:"kind"`
+}
+
+// Kinds of Negative.
+const (
+	KindProduct     = "product"
+	KindOutOfDomain = "out-of-domain"
+)
+
+// LoadNegatives reads a JSONL file of negatives; every line needs a
+// question and a known kind.
+func LoadNegatives(path string) ([]Negative, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read negatives: %w", err)
+	}
+	defer f.Close()
+	var ns []Negative
+	for dec := json.NewDecoder(f); dec.More(); {
+		var n Negative
+		if err := dec.Decode(&n); err != nil {
+			return nil, fmt.Errorf("read negatives %s: %w", path, err)
+		}
+		ns = append(ns, n)
+	}
+	for _, n := range ns {
+		if n.Question == "" || n.Kind != KindProduct && n.Kind != KindOutOfDomain {
+			return nil, fmt.Errorf("negatives %s: %s needs a question and kind %q or %q", path, n.QID, KindProduct, KindOutOfDomain)
+		}
+	}
+	return ns, nil
+}
+
+// confidentConfidence is the confidence at or above which an answer to an
+// out-of-domain question counts as confidently wrong.
+const confidentConfidence = 0.7
+
+// reliabilityBins is how many equal-width confidence bins the
+// reliability table has.
+const reliabilityBins = 10
+
+// AnswerRun is the end-to-end outcome of the dataset's questions and the
+// negatives, through the assistant.
+type AnswerRun struct {
+	Modes map[core.Mode]int
+	// InKB are the dataset's questions: Cited counts answers citing one of
+	// the question's sections, Handoffs the questions handed off, and
+	// Rouge sums ROUGE-L of every answer body against the expert answer.
+	InKB, Cited, InKBHandoffs int
+	Rouge                     float64
+	// Product and OutOfDomain are the negatives of each kind, with the
+	// number handed off (or refused) and, out of domain, answered at
+	// confidence ≥ confidentConfidence.
+	Product, ProductHandoffs int
+	OutOfDomain, OODHandoffs int
+	OODConfident             int
+	Points                   []Point
+}
+
+// Point is one question's confidence and whether the knowledge base
+// answers it.
+type Point struct {
+	Confidence float64
+	Answerable bool
+}
+
+// answerAll runs every question and negative through the assistant.
+func (d Deps) answerAll(ctx context.Context, kb store.KB, ds Dataset, negs []Negative) (AnswerRun, error) {
+	run := AnswerRun{Modes: map[core.Mode]int{}}
+	ask := func(q string) (core.Answer, error) {
+		ans, err := d.Answerer.Answer(ctx, d.Tenant, kb.Name, q)
+		if err != nil {
+			return ans, fmt.Errorf("answer %q: %w", q, err)
+		}
+		run.Modes[ans.Mode]++
+		return ans, nil
+	}
+	for i, q := range ds.Questions {
+		ans, err := ask(q.Question)
+		if err != nil {
+			return run, err
+		}
+		run.InKB++
+		run.Points = append(run.Points, Point{ans.Confidence, true})
+		if declined(ans) {
+			run.InKBHandoffs++
+		}
+		if slices.ContainsFunc(ans.Citations, func(c core.Citation) bool { return slices.Contains(q.Candidates, c.Document) }) {
+			run.Cited++
+		}
+		run.Rouge += eval.RougeL(ans.Text, q.Answer)
+		if (i+1)%100 == 0 {
+			d.progress("answered %d/%d questions", i+1, len(ds.Questions))
+		}
+	}
+	for _, n := range negs {
+		ans, err := ask(n.Question)
+		if err != nil {
+			return run, err
+		}
+		run.Points = append(run.Points, Point{ans.Confidence, false})
+		if n.Kind == KindProduct {
+			run.Product++
+			run.ProductHandoffs += count(declined(ans))
+			continue
+		}
+		run.OutOfDomain++
+		run.OODHandoffs += count(declined(ans))
+		run.OODConfident += count(!declined(ans) && ans.Confidence >= confidentConfidence)
+	}
+	return run, nil
+}
+
+func declined(a core.Answer) bool { return a.Mode == core.ModeHandoff || a.Mode == core.ModeRefused }
+
+func count(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func ratio(n, of int) string {
+	if of == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f (%d/%d)", float64(n)/float64(of), n, of)
+}
+
+// Bin is one row of a reliability table.
+type Bin struct {
+	Low, High      float64
+	N              int
+	MeanConfidence float64
+	Accuracy       float64 // share of the bin's questions the KB answers
+}
+
+// Reliability bins the points by confidence and returns the bins with
+// points and the expected calibration error: the count-weighted mean gap
+// between a bin's mean confidence and its share of answerable questions.
+func Reliability(points []Point, bins int) ([]Bin, float64) {
+	all := make([]Bin, bins)
+	for i := range all {
+		all[i].Low, all[i].High = float64(i)/float64(bins), float64(i+1)/float64(bins)
+	}
+	for _, p := range points {
+		i := min(bins-1, max(0, int(p.Confidence*float64(bins))))
+		all[i].N++
+		all[i].MeanConfidence += p.Confidence
+		all[i].Accuracy += float64(count(p.Answerable))
+	}
+	var out []Bin
+	ece := 0.0
+	for _, b := range all {
+		if b.N == 0 {
+			continue
+		}
+		b.MeanConfidence /= float64(b.N)
+		b.Accuracy /= float64(b.N)
+		ece += float64(b.N) / float64(len(points)) * math.Abs(b.MeanConfidence-b.Accuracy)
+		out = append(out, b)
+	}
+	return out, ece
+}
+
+// writeMarkdown prints the end-to-end rows and the reliability table.
+func (r AnswerRun) writeMarkdown(w io.Writer, negatives string) {
+	fmt.Fprintf(w, "\n### End to end through the assistant (answers: %v)\n\n", r.Modes)
+	if negatives != "" {
+		fmt.Fprintf(w, "negatives: %s\n\n", negatives)
+	}
+	t := newTable("metric", "value")
+	t.add("right section cited (any citation)", ratio(r.Cited, r.InKB))
+	rouge := "—"
+	if r.InKB > 0 {
+		rouge = fmt.Sprintf("%.3f", r.Rouge/float64(r.InKB))
+	}
+	t.add("ROUGE-L vs expert answers (mean, all questions)", rouge)
+	t.add("in-KB false handoffs", ratio(r.InKBHandoffs, r.InKB))
+	t.add("out-of-KB (same product) handed off", ratio(r.ProductHandoffs, r.Product))
+	t.add("out-of-domain handed off", ratio(r.OODHandoffs, r.OutOfDomain))
+	t.add(fmt.Sprintf("out-of-domain answered at confidence ≥ %.1f", confidentConfidence), ratio(r.OODConfident, r.OutOfDomain))
+	t.write(w)
+	bins, ece := Reliability(r.Points, reliabilityBins)
+	fmt.Fprintf(w, "\nreliability of confidence as P(the KB answers this), dataset questions against negatives; ECE %.3f\n\n", ece)
+	rt := newTable("confidence", "questions", "mean confidence", "answerable share")
+	for _, b := range bins {
+		rt.add(fmt.Sprintf("%.1f–%.1f", b.Low, b.High), fmt.Sprint(b.N), fmt.Sprintf("%.3f", b.MeanConfidence), fmt.Sprintf("%.3f", b.Accuracy))
+	}
+	rt.write(w)
+}
