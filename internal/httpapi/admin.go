@@ -104,16 +104,12 @@ func handleRevokeKey(keys Keys) echo.HandlerFunc {
 // the next page, absent on the last.
 func handleAuditLog(log AuditLog) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		limit, err := intParam(c, "limit", 50, 1, 500)
-		if err != nil {
-			return err
-		}
-		before, err := intParam(c, "before", 0, 0, 1<<62)
+		limit, before, err := pageParams(c, 50, 500)
 		if err != nil {
 			return err
 		}
 		entries, err := log.AuditPage(c.Request().Context(), store.AuditFilter{Tenant: principal(c).Tenant,
-			Action: c.QueryParam("action"), Before: int64(before), Limit: limit})
+			Action: c.QueryParam("action"), Before: before, Limit: limit})
 		if err != nil {
 			return err
 		}

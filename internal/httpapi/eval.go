@@ -43,15 +43,11 @@ type evalRunSummary struct {
 func handleListEvalRuns(runs EvalRuns) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		tenant := principal(c).Tenant
-		limit, err := intParam(c, "limit", 20, 1, 100)
+		limit, before, err := pageParams(c, 20, 100)
 		if err != nil {
 			return err
 		}
-		before, err := intParam(c, "before", 0, 0, 1<<62)
-		if err != nil {
-			return err
-		}
-		list, err := runs.List(c.Request().Context(), store.EvalRunFilter{Tenant: tenant, KB: c.QueryParam("kb"), Before: int64(before), Limit: limit})
+		list, err := runs.List(c.Request().Context(), store.EvalRunFilter{Tenant: tenant, KB: c.QueryParam("kb"), Before: before, Limit: limit})
 		if err != nil {
 			return err
 		}
@@ -122,6 +118,16 @@ func handleAcceptEvalRun(runs EvalRuns) echo.HandlerFunc {
 		}
 		return c.JSON(http.StatusOK, evalRunSummary{Meta: run.Meta, Summary: run.Summary})
 	}
+}
+
+// pageParams reads a keyset page: ?limit= (1 to max, default def) and
+// ?before= (an id; 0, the default, starts at the newest).
+func pageParams(c echo.Context, def, max int) (limit int, before int64, err error) {
+	if limit, err = intParam(c, "limit", def, 1, max); err != nil {
+		return 0, 0, err
+	}
+	b, err := intParam(c, "before", 0, 0, 1<<62)
+	return limit, int64(b), err
 }
 
 func intParam(c echo.Context, name string, def, lo, hi int) (int, error) {

@@ -95,16 +95,12 @@ func handleReviewQueue(r Reviews) echo.HandlerFunc {
 		if status != "" && status != "pending" && status != "resolved" {
 			return core.Errorf(core.CodeInvalid, `status must be "pending" or "resolved"`)
 		}
-		limit, err := intParam(c, "limit", 50, 1, 500)
-		if err != nil {
-			return err
-		}
-		before, err := intParam(c, "before", 0, 0, 1<<62)
+		limit, before, err := pageParams(c, 50, 500)
 		if err != nil {
 			return err
 		}
 		items, err := r.ReviewItems(c.Request().Context(), store.ReviewFilter{Tenant: principal(c).Tenant, Status: status,
-			Before: int64(before), Limit: limit})
+			Before: before, Limit: limit})
 		if err != nil {
 			return err
 		}
