@@ -54,17 +54,34 @@ lint: ## gofmt, go vet, go mod tidy -diff, golangci-lint (pinned, installed into
 	$(GOLANGCI) run ./...
 	$(GO) test -count=1 ./internal/layer
 
-bench: bench-ingest bench-retrieval bench-quality bench-gateway bench-eval ## every benchmark in README
+BENCH_OUT := $(CURDIR)/bench-out
+# TABLE, when set, is the file each benchmark appends its rows of the one
+# table to (make bench sets it).
+table = $(if $(TABLE),--table $(TABLE))
+
+bench: db build ## every benchmark; prints ONE table (supportd, its bare baseline in the same run, the ratio, the machine and load); each full report goes to bench-out/NAME.md
+	@rm -rf $(BENCH_OUT) && mkdir -p $(BENCH_OUT)
+	@for b in ingest retrieval quality gateway eval; do \
+		echo "make bench: $$b (report in bench-out/$$b.md)" >&2; \
+		$(MAKE) -s --no-print-directory bench-$$b TABLE=$(BENCH_OUT)/rows.jsonl > $(BENCH_OUT)/$$b.md || exit 1; \
+	done
+	@$(BIN) bench table --rows $(BENCH_OUT)/rows.jsonl
 
 bench-ingest: db build ## ingestion throughput with the built-in embedder (10k chunks)
-	@$(BIN) bench ingest --chunks 10000
+	@$(BIN) bench ingest --chunks 10000 $(table)
 
 bench-retrieval: db build ## hybrid retrieval latency p50/p95 and HNSW recall@10 over 100k chunks
-	@$(BIN) bench retrieval --chunks 100000
+	@$(BIN) bench retrieval --chunks 100000 $(table)
 
 bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual and developer-docs sets (vector, full text, hybrid), then end to end with hard negatives
-	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10 --negatives internal/bench/testdata/negatives/emanual-s10.jsonl
-	@$(BIN) bench quality --dataset ../shared/datasets/anthropic-docs --negatives internal/bench/testdata/negatives/anthropic-docs.jsonl
+	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10 --negatives internal/bench/testdata/negatives/emanual-s10.jsonl $(table)
+	@$(BIN) bench quality --dataset ../shared/datasets/anthropic-docs --negatives internal/bench/testdata/negatives/anthropic-docs.jsonl $(table)
+
+bench-gateway: db build ## LLM path: what supportd adds beyond retrieval and model, cache-hit requests/s against a bare Echo handler, answers during a model outage
+	@$(BIN) bench gateway $(table)
+
+bench-eval: db build ## evaluation throughput on the demo golden set
+	@$(BIN) bench eval $(table)
 
 FUZZTIME ?= 10s
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s; CI uses 4s)

@@ -29,6 +29,7 @@ func benchmarks() []command {
 		{"gateway", "LLM path overhead, cache-hit throughput against a bare handler, answers during a model outage", runBenchGateway},
 		{"eval", "evaluation throughput on the demo golden set", runBenchEval},
 		{"faults", "answer latency under each injected model fault against the first-token budget", runBenchFaults},
+		{"table", "print the one table of supportd against its bare baselines from the rows of --table runs", runBenchTable},
 	}
 }
 
@@ -58,19 +59,23 @@ func benchUsage(w io.Writer) {
 
 func runBenchIngest(ctx context.Context, env *environment, args []string) error {
 	var p bench.IngestParams
-	cfg, err := benchConfig(env, "ingest", "[--chunks N] [--seed S]", args, func(fs *flag.FlagSet) {
+	var table string
+	cfg, err := benchConfig(env, "ingest", "[--chunks N] [--seed S] [--table FILE]", args, func(fs *flag.FlagSet) {
+		tableFlag(fs, &table)
 		fs.IntVar(&p.Chunks, "chunks", 10000, "target chunk count of the synthetic corpus")
 		fs.Uint64Var(&p.Seed, "seed", 1, "seed of the synthetic corpus")
 	})
 	if err != nil {
 		return err
 	}
-	return runReport(ctx, env, cfg, func(_ *app.App, d bench.Deps) (report, error) { return bench.Ingest(ctx, d, p) })
+	return runReport(ctx, env, cfg, table, func(_ *app.App, d bench.Deps) (report, error) { return bench.Ingest(ctx, d, p) })
 }
 
 func runBenchRetrieval(ctx context.Context, env *environment, args []string) error {
 	var p bench.RetrievalParams
-	cfg, err := benchConfig(env, "retrieval", "[--chunks N] [--queries Q] [--recall-queries R] [--seed S] [--reseed]", args, func(fs *flag.FlagSet) {
+	var table string
+	cfg, err := benchConfig(env, "retrieval", "[--chunks N] [--queries Q] [--recall-queries R] [--seed S] [--reseed] [--table FILE]", args, func(fs *flag.FlagSet) {
+		tableFlag(fs, &table)
 		fs.IntVar(&p.Chunks, "chunks", 100000, "target chunk count of the synthetic corpus")
 		fs.IntVar(&p.Queries, "queries", 500, "generated questions to time")
 		fs.IntVar(&p.RecallQueries, "recall-queries", 100, "of those, how many also measure HNSW recall against an exact scan")
@@ -80,12 +85,14 @@ func runBenchRetrieval(ctx context.Context, env *environment, args []string) err
 	if err != nil {
 		return err
 	}
-	return runReport(ctx, env, cfg, func(_ *app.App, d bench.Deps) (report, error) { return bench.Retrieval(ctx, d, p) })
+	return runReport(ctx, env, cfg, table, func(_ *app.App, d bench.Deps) (report, error) { return bench.Retrieval(ctx, d, p) })
 }
 
 func runBenchQuality(ctx context.Context, env *environment, args []string) error {
 	var p bench.QualityParams
-	cfg, err := benchConfig(env, "quality", "[--dataset DIR] [--negatives FILE]", args, func(fs *flag.FlagSet) {
+	var table string
+	cfg, err := benchConfig(env, "quality", "[--dataset DIR] [--negatives FILE] [--table FILE]", args, func(fs *flag.FlagSet) {
+		tableFlag(fs, &table)
 		fs.StringVar(&p.Dataset, "dataset", bench.DefaultDataset, "folder holding corpus.jsonl and qa.jsonl (or s10_corpus.jsonl and s10_qa.jsonl)")
 		fs.StringVar(&p.Negatives, "negatives", "", "JSONL file of questions the dataset does not answer (qid, question, kind product|out-of-domain)")
 	})
@@ -98,7 +105,7 @@ func runBenchQuality(ctx context.Context, env *environment, args []string) error
 		fmt.Fprintf(env.stdout, "skipped: %v\n", err)
 		return nil
 	}
-	return runReport(ctx, env, cfg, func(a *app.App, d bench.Deps) (report, error) {
+	return runReport(ctx, env, cfg, table, func(a *app.App, d bench.Deps) (report, error) {
 		d.Answerer = benchAnswerer{a.Assistant}
 		return bench.Quality(ctx, d, p)
 	})
@@ -130,9 +137,15 @@ func benchConfig(env *environment, name, synopsis string, args []string, own fun
 // report is what every benchmark returns.
 type report interface{ WriteMarkdown(w io.Writer) }
 
+// tableFlag registers --table, the file a benchmark appends its rows of
+// the benchmark table to (see `supportd bench table`).
+func tableFlag(fs *flag.FlagSet, path *string) {
+	fs.StringVar(path, "table", "", "append this run's rows of the benchmark table (ours, bare baseline, ratio) to FILE as JSON lines")
+}
+
 // runReport wires the application, runs one benchmark over it and prints
-// the report.
-func runReport(ctx context.Context, env *environment, cfg config.Config, measure func(*app.App, bench.Deps) (report, error)) error {
+// the report; with a table file it appends the report's ratio rows to it.
+func runReport(ctx context.Context, env *environment, cfg config.Config, table string, measure func(*app.App, bench.Deps) (report, error)) error {
 	a, err := app.Build(ctx, cfg, newLogger(env.stderr, cfg.LogLevel))
 	if err != nil {
 		return err
@@ -152,12 +165,36 @@ func runReport(ctx context.Context, env *environment, cfg config.Config, measure
 		return err
 	}
 	rep.WriteMarkdown(env.stdout)
+	if r, ok := rep.(bench.RatioReporter); ok && table != "" {
+		return bench.AppendRatioRows(table, r.RatioRows())
+	}
+	return nil
+}
+
+// runBenchTable prints the one benchmark table from the rows the other
+// benchmarks appended with --table.
+func runBenchTable(_ context.Context, env *environment, args []string) error {
+	c := newCmdline(env, "bench table", "--rows FILE", "")
+	rows := c.String("rows", "", "the JSON-lines file the benchmarks appended their rows to with --table")
+	if err := c.parseArgs(args); err != nil {
+		return err
+	}
+	if *rows == "" || c.NArg() > 0 {
+		return c.misuse("needs --rows FILE and no arguments")
+	}
+	rs, err := bench.ReadRatioRows(*rows)
+	if err != nil {
+		return err
+	}
+	bench.WriteRatioTable(env.stdout, bench.ThisMachine(), rs)
 	return nil
 }
 
 func runBenchGateway(ctx context.Context, env *environment, args []string) error {
 	var p bench.GatewayParams
-	cfg, _, err := loadConfig(env, "bench gateway", "[--requests N] [--concurrency C] [--duration D]", benchSettings|config.Answer|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+	var table string
+	cfg, _, err := loadConfig(env, "bench gateway", "[--requests N] [--concurrency C] [--duration D] [--table FILE]", benchSettings|config.Answer|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+		tableFlag(fs, &table)
 		fs.IntVar(&p.Requests, "requests", 300, "sequential requests for the overhead and outage measurements")
 		fs.IntVar(&p.Concurrency, "concurrency", 16, "clients for the cache-hit throughput")
 		fs.DurationVar(&p.Duration, "duration", 5*time.Second, "length of each throughput run")
@@ -173,7 +210,7 @@ func runBenchGateway(ctx context.Context, env *environment, args []string) error
 	if err != nil {
 		return err
 	}
-	return runReport(ctx, env, cfg, func(a *app.App, d bench.Deps) (report, error) {
+	return runReport(ctx, env, cfg, table, func(a *app.App, d bench.Deps) (report, error) {
 		return bench.Gateway(ctx, bench.GatewayDeps{Deps: d, API: httpapi.New(a.API()), Model: model, Outage: outage{fake},
 			Prompts: a.Prompts, Product: cfg.ProductName, TopK: cfg.TopK, MaxTokens: cfg.LLMMaxTokens, FirstToken: cfg.FirstTokenTimeout}, p)
 	})
@@ -181,7 +218,9 @@ func runBenchGateway(ctx context.Context, env *environment, args []string) error
 
 func runBenchFaults(ctx context.Context, env *environment, args []string) error {
 	var p bench.FaultsParams
-	cfg, _, err := loadConfig(env, "bench faults", "[--n N] [--first-token D] [--total D]", benchSettings|config.Answer|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+	var table string
+	cfg, _, err := loadConfig(env, "bench faults", "[--n N] [--first-token D] [--total D] [--table FILE]", benchSettings|config.Answer|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+		tableFlag(fs, &table)
 		fs.IntVar(&p.N, "n", 20, "questions asked under each fault")
 		fs.DurationVar(&p.FirstToken, "first-token", time.Second, "the server's first-token deadline")
 		fs.DurationVar(&p.Total, "total", 3*time.Second, "the server's whole-answer deadline (bounds the hanging model)")
@@ -205,7 +244,7 @@ func runBenchFaults(ctx context.Context, env *environment, args []string) error 
 		{Name: "HTTP 500", Inject: inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 500})},
 		{Name: "HTTP 429, Retry-After 1 s", Inject: inject(fakellm.Fault{Kind: fakellm.KindStatus, Status: 429, RetryAfter: 1})},
 	}
-	return runReport(ctx, env, cfg, func(a *app.App, d bench.Deps) (report, error) {
+	return runReport(ctx, env, cfg, table, func(a *app.App, d bench.Deps) (report, error) {
 		return bench.Faults(ctx, bench.FaultsDeps{Deps: d, API: httpapi.New(a.API()), Faults: faults, Calls: outage{fake}.Calls}, p)
 	})
 }
@@ -230,7 +269,9 @@ func (o outage) Calls() int { return o.Count("/chat/completions") }
 
 func runBenchEval(ctx context.Context, env *environment, args []string) error {
 	var p bench.EvalParams
-	cfg, _, err := loadConfig(env, "bench eval", "[--concurrency C] [--rounds R]", benchSettings|config.Answer|config.LLM|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+	var table string
+	cfg, _, err := loadConfig(env, "bench eval", "[--concurrency C] [--rounds R] [--table FILE]", benchSettings|config.Answer|config.LLM|config.Eval|config.Demo, args, func(fs *flag.FlagSet) {
+		tableFlag(fs, &table)
 		fs.IntVar(&p.Concurrency, "concurrency", 4, "cases in flight")
 		fs.IntVar(&p.Rounds, "rounds", 3, "runs of the golden set")
 	})
@@ -238,7 +279,7 @@ func runBenchEval(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	p.Corpus, p.Golden, cfg.LogLevel = cfg.DemoCorpus, cfg.EvalGolden, "error"
-	return runReport(ctx, env, cfg, func(a *app.App, d bench.Deps) (report, error) {
+	return runReport(ctx, env, cfg, table, func(a *app.App, d bench.Deps) (report, error) {
 		return bench.Eval(ctx, bench.EvalDeps{Deps: d, Runner: a.EvalRunner(), Runs: a}, p)
 	})
 }

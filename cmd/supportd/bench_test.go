@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/bench"
 	"supportd/internal/dbtest"
 )
 
@@ -58,4 +59,23 @@ func TestBenchQualityCommand(t *testing.T) {
 		require.NoError(t, r.err)
 		require.Equal(t, "skipped: dataset not found at "+missing+"\n", r.stdout, "no database is needed to skip")
 	})
+}
+
+// TestBenchTableCommand prints the one table from rows that separate
+// benchmark runs appended, without a database.
+func TestBenchTableCommand(t *testing.T) {
+	t.Parallel()
+	rows := filepath.Join(t.TempDir(), "rows.jsonl")
+	require.NoError(t, bench.AppendRatioRows(rows, []bench.RatioRow{
+		bench.NewRatioRow("/v1/chat cache hit, throughput", "requests/s", 5000, "bare Echo handler, fixed JSON", 10000, bench.RatioAtLeast(0.5)),
+	}))
+	r := runCmd(t, environ(unreachableDB), "bench", "table", "--rows", rows)
+	require.NoError(t, r.err, r.stderr)
+	require.Contains(t, r.stdout, "machine: ")
+	require.Contains(t, r.stdout, "load average (1/5/15 min)")
+	require.Regexp(t, `\| /v1/chat cache hit, throughput +\| 5000 requests/s +\| 10000 requests/s \(bare Echo handler, fixed JSON\) +\| 0\.500 +\| ≥ 0\.5× +\| yes +\|`, r.stdout)
+
+	r = runCmd(t, environ(unreachableDB), "bench", "table")
+	require.Error(t, r.err)
+	require.Contains(t, r.stderr, "needs --rows FILE")
 }

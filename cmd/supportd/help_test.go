@@ -60,7 +60,7 @@ func TestHelpListsOnlyTheFlagsACommandUses(t *testing.T) {
 		{[]string{"serve", "--help"}, "usage: supportd serve\n",
 			[]string{"addr", "auth", "llm-provider", "eval-schedule", "embedder", "demo-kb"},
 			nil},
-		{[]string{"bench", "faults", "--help"}, "usage: supportd bench faults [--n N] [--first-token D] [--total D]\n",
+		{[]string{"bench", "faults", "--help"}, "usage: supportd bench faults [--n N] [--first-token D] [--total D] [--table FILE]\n",
 			[]string{"n", "first-token", "total", "database-url"},
 			[]string{"addr", "llm-provider", "eval-schedule"}},
 		{[]string{"simulate", "--help"}, "usage: supportd simulate [--url URL] [--key KEY] [--kb NAME] [--normal N] [--shifted N]\n",

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"runtime"
-	"strings"
 
 	"supportd/internal/core"
 	"supportd/internal/embed"
@@ -100,9 +98,8 @@ func (d Deps) setup(ctx context.Context) (string, error) {
 // benchmarks share the machine with whatever else runs, and a busy machine
 // explains slow figures.
 func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
-		return ", load average " + f[0] + " at start"
+	if l := loadNow(); l != "" {
+		return ", load average " + l + " at start"
 	}
 	return ""
 }

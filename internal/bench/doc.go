@@ -10,6 +10,11 @@
 // seeded knowledge base, marked with what it holds, so that reruns skip
 // the seeding; the ingestion benchmark deletes its own at the end.
 //
+// A report may also contribute rows to the one table `make bench` prints
+// (RatioRow: our figure, a bare baseline measured in the same run, their
+// ratio and the goal); each benchmark run appends its rows to a file and
+// WriteRatioTable prints them under the machine's description and load.
+//
 // Figures are wall-clock times of one machine; tests here check the
 // generator, the statistics and the metrics, never timings.
 //

@@ -227,8 +227,11 @@ func (g *gateway) overhead(ctx context.Context) ([]LatencyRow, error) {
 		return LatencyRow{Name: name, P50: Percentile(xs, 50), P99: Percentile(xs, 99)}
 	}
 	return []LatencyRow{row("/v1/chat end to end", total), row("retrieval alone", retr),
-		row("direct call to the fake LLM", direct), row("added by supportd (end to end − retrieval − model)", over)}, nil
+		row("direct call to the fake LLM", direct), row(addedRow, over)}, nil
 }
+
+// addedRow names the overhead row of what supportd adds.
+const addedRow = "added by supportd (end to end − retrieval − model)"
 
 // prompt renders the messages the assistant would send for q.
 func (g *gateway) prompt(q string, ps []core.Passage) ([]llm.Message, error) {
@@ -345,4 +348,19 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // machine describes where a benchmark ran.
 func machine() string {
 	return fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+}
+
+// RatioRows are the gateway's rows of the benchmark table: the cache-hit
+// throughput against a bare Echo handler under the same load, and the
+// p99 that supportd adds beyond retrieval and the model.
+func (r GatewayReport) RatioRows() []RatioRow {
+	secs := r.Params.Duration.Seconds()
+	rows := []RatioRow{NewRatioRow("/v1/chat cache hit, throughput", "requests/s", float64(len(r.Hits.Latencies))/secs,
+		"bare Echo handler, fixed JSON", float64(len(r.Bare.Latencies))/secs, RatioAtLeast(0.5))}
+	for _, o := range r.Overhead {
+		if o.Name == addedRow {
+			rows = append(rows, NewRatioRow("added by supportd beyond retrieval and model, p99", "ms", ms(o.P99), "", 0, AtMost(1)))
+		}
+	}
+	return rows
 }

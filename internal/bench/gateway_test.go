@@ -62,6 +62,13 @@ func TestGatewayMeasuresEveryPath(t *testing.T) {
 	require.Positive(t, rep.Outage.ModelCalls)
 	require.LessOrEqual(t, rep.Outage.ModelCalls, 2, "the breaker opens after two failures")
 
+	rows := rep.RatioRows()
+	require.Len(t, rows, 2)
+	require.Equal(t, "bare Echo handler, fixed JSON", rows[0].Baseline)
+	require.Positive(t, rows[0].Ours)
+	require.Positive(t, rows[0].Bare)
+	require.Equal(t, AtMost(1), rows[1].Goal, "the added p99 is bounded by 1 ms")
+
 	var md bytes.Buffer
 	rep.WriteMarkdown(&md)
 	for _, h := range []string{"`supportd bench gateway --requests 4 --concurrency 2 --duration 200ms`",
