@@ -63,7 +63,7 @@ func SettingsFrom(cfg config.Config) (Settings, error) {
 			ReviewConfidence: cfg.ReviewConfidence, InjectionAction: cfg.InjectionAction,
 			InjectionThreshold: cfg.InjectionThreshold, RedactStored: cfg.RedactStored,
 		},
-		Gateway: llm.GatewayParams{FirstToken: cfg.FirstTokenTimeout, Total: cfg.LLMTimeout, MaxAttempts: cfg.LLMMaxAttempts,
+		Gateway: llm.GatewayParams{FirstToken: cfg.FirstTokenTimeout, Total: cfg.LLMTimeout, MaxAttempts: cfg.LLMMaxAttempts, OpeningTokens: cfg.LLMOpeningTokens,
 			BreakerFailures: cfg.BreakerFailures, BreakerCooldown: cfg.BreakerCooldown},
 		ModelRate:   limit.Rate{Limit: cfg.ProviderRPM, Period: time.Minute},
 		ModelTokens: limit.Rate{Limit: cfg.ProviderTPM, Period: time.Minute},

@@ -281,6 +281,7 @@ func (a *Assistant) answer(ctx context.Context, t Turn, start time.Time) (core.A
 		return core.Answer{}, err
 	}
 	w := newWork(t, kb, question, a.p.MaxPastedChars)
+	w.began = start
 	o, err := a.settle(ctx, w, history)
 	if err != nil {
 		return core.Answer{}, err
@@ -342,18 +343,19 @@ func (a *Assistant) settle(ctx context.Context, w *work, history []store.Turn) (
 	if err := a.checkBudget(ctx, w.turn); err != nil {
 		return outcome{}, err
 	}
+	standIn := a.hedge(w, passages)
 	g, err := a.generate(ctx, w, passages)
 	if err != nil {
 		return outcome{}, err
 	}
-	return a.fromModel(ctx, w, passages, confidence, g), nil
+	return a.fromModel(ctx, w, standIn, confidence, g), nil
 }
 
 // fromModel turns what the model chain produced into the outcome: its
 // answer, or a handoff or extractive answer when it may not stand.
 // Streamed text that cannot stand is completed honestly: a notice, then
 // the extractive answer.
-func (a *Assistant) fromModel(ctx context.Context, w *work, passages []core.Passage, confidence float64, g generation) outcome {
+func (a *Assistant) fromModel(ctx context.Context, w *work, standIn *standIn, confidence float64, g generation) outcome {
 	var o outcome
 	switch g.verdict {
 	case verdictBlocked:
@@ -364,13 +366,13 @@ func (a *Assistant) fromModel(ctx context.Context, w *work, passages []core.Pass
 		o = handoff("model_declined", confidence)
 	case verdictUncited:
 		// An answer that cites nothing in its context is not grounded.
-		o = a.extractive(w, passages, "uncited_answer")
+		o = extractiveFrom(standIn.result(), "uncited_answer")
 		if g.streamed {
 			o = o.after(g.text, uncitedNotice)
 		}
 		o.dropped = g.dropped
 	case verdictFailed:
-		o = a.extractive(w, passages, g.reason)
+		o = extractiveFrom(standIn.result(), g.reason)
 		o.detail = g.detail
 		if g.streamed {
 			o = o.after(g.text, interruptedNotice)
@@ -389,6 +391,7 @@ func (a *Assistant) fromModel(ctx context.Context, w *work, passages []core.Pass
 // work is one turn in progress: what the stages read, and what they spent.
 type work struct {
 	turn     Turn
+	began    time.Time // when the turn arrived: the model's deadlines count from it
 	kb       store.KB
 	question string // as asked, trimmed: stored, and scored for injection whole
 	// message is the question split into the customer's words and what

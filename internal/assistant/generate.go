@@ -69,6 +69,7 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passa
 		Messages:    []llm.Message{{Role: "system", Content: sys}, {Role: "user", Content: user}},
 		MaxTokens:   a.p.MaxTokens,
 		Temperature: a.p.Temperature,
+		Elapsed:     a.d.Now().Sub(w.began),
 	}
 	// A streamed answer passes the output filter on its way to the client:
 	// a canary split across tokens is caught before it is sent. The filter
@@ -269,7 +270,8 @@ func (a *Assistant) condense(ctx context.Context, w *work, history []store.Turn)
 		a.d.Log.WarnContext(ctx, "render condense prompt", "err", err)
 		return "", false
 	}
-	res, err := a.d.Generator.Generate(ctx, llm.Request{Messages: []llm.Message{{Role: "user", Content: text}}, MaxTokens: 128})
+	res, err := a.d.Generator.Generate(ctx, llm.Request{Messages: []llm.Message{{Role: "user", Content: text}}, MaxTokens: 128,
+		Elapsed: a.d.Now().Sub(w.began)})
 	a.account(w, res)
 	if err != nil {
 		a.d.Log.WarnContext(ctx, "condense follow-up", "err", err)

@@ -52,7 +52,11 @@ func refusal(reason string) outcome {
 // answered ("" when none is configured). When the passages cannot answer
 // either, the extractive answerer hands off.
 func (a *Assistant) extractive(w *work, passages []core.Passage, reason string) outcome {
-	res := a.d.Extractor.AnswerAt(w.focus, passages, a.minConfidence(w.kb))
+	return extractiveFrom(a.d.Extractor.AnswerAt(w.focus, passages, a.minConfidence(w.kb)), reason)
+}
+
+// extractiveFrom is the outcome of an extractive result already computed.
+func extractiveFrom(res extract.Result, reason string) outcome {
 	o := outcome{text: res.Text, citations: res.Citations, confidence: res.Confidence, mode: core.ModeExtractive,
 		reason: reason, unsent: []string{res.Text}}
 	if res.Handoff {

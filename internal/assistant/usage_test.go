@@ -90,7 +90,8 @@ func TestFailedGenerationsAreBilled(t *testing.T) {
 // A streamed failure spends the budget like any other answer.
 func TestStreamedFailureSpendsTheBudget(t *testing.T) {
 	t.Parallel()
-	b := setupLLM(t, 1, testkit.Options{Assistant: assistant.Params{DailyTokenBudget: 100}})
+	// An opening of one token: the cut stream had been shown.
+	b := setupLLM(t, 1, testkit.Options{Assistant: assistant.Params{DailyTokenBudget: 100}, Gateway: llm.GatewayParams{OpeningTokens: 1}})
 	b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindCut, Tokens: 2, Times: 1})
 	ans, err := b.kit.Assistant.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo",
 		Question: refundQuestion, ClientID: "c1", OnToken: func(context.Context, string) error { return nil }})

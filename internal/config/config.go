@@ -60,6 +60,7 @@ type Config struct {
 	FirstTokenTimeout time.Duration
 	LLMTimeout        time.Duration
 	LLMMaxAttempts    int
+	LLMOpeningTokens  int
 	LLMMaxTokens      int
 	LLMTemperature    float64
 	BreakerFailures   int
@@ -374,8 +375,9 @@ func Vars() []Var {
 		{Env: "SUPPORTD_LLM_FALLBACK_MODEL", Area: LLM, Default: "", Help: "secondary model name", set: str(func(c *Config) *string { return &c.FallbackModel })},
 		{Env: "SUPPORTD_LLM_FALLBACK_BASE_URL", Area: LLM, Default: "", Help: "secondary model's endpoint", set: str(func(c *Config) *string { return &c.FallbackBaseURL })},
 		{Env: "SUPPORTD_LLM_FALLBACK_API_KEY", Area: LLM, Default: "", Secret: true, Help: "secondary model's API key", set: str(func(c *Config) *string { return &c.FallbackAPIKey })},
-		{Env: "SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT", Area: LLM, Default: "5s", Help: "the answer's first-token deadline: a model with no token by then is abandoned (not retried) for the fallback model or the extractive answer", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.FirstTokenTimeout })},
+		{Env: "SUPPORTD_LLM_FIRST_TOKEN_TIMEOUT", Area: LLM, Default: "5s", Help: "the answer's first-token deadline, counted from the request's arrival: a model whose opening has not arrived by then is abandoned (not retried) for the fallback model or the extractive answer", set: duration(10*time.Millisecond, 5*time.Minute, func(c *Config) *time.Duration { return &c.FirstTokenTimeout })},
 		{Env: "SUPPORTD_LLM_TIMEOUT", Area: LLM, Default: "20s", Help: "whole model answer, retries and fallback model included", set: duration(10*time.Millisecond, 10*time.Minute, func(c *Config) *time.Duration { return &c.LLMTimeout })},
+		{Env: "SUPPORTD_LLM_OPENING_TOKENS", Area: LLM, Default: "16", Help: "streamed tokens that make an answer's opening: it must arrive by the first-token deadline (a model that trickles slower is abandoned like a stall) and is held back from the client until it has", set: integer(1, 1000, func(c *Config) *int { return &c.LLMOpeningTokens })},
 		{Env: "SUPPORTD_LLM_MAX_ATTEMPTS", Area: LLM, Default: "3", Help: "attempts per model for retryable failures (timeouts, 429, 5xx)", set: integer(1, 10, func(c *Config) *int { return &c.LLMMaxAttempts })},
 		{Env: "SUPPORTD_LLM_MAX_TOKENS", Area: LLM, Default: "512", Help: "longest model answer in tokens", set: integer(16, 32000, func(c *Config) *int { return &c.LLMMaxTokens })},
 		{Env: "SUPPORTD_LLM_TEMPERATURE", Area: LLM, Default: "0", Help: "sampling temperature (0..2)", set: func(c *Config, v string) error {

@@ -106,3 +106,23 @@ func TestStreamSaysWhenItDegrades(t *testing.T) {
 	require.True(t, strings.HasSuffix(ans.text(), "[1]"), ans.text())
 	require.Equal(t, 1, model.Count("/chat/completions"), "the stalled model is not asked again")
 }
+
+// A model that streams a trickle is abandoned at the first-token deadline
+// like a silent one: the stream says so first, and no model text precedes
+// the help centre's answer.
+func TestStreamSaysWhenATricklingModelIsAbandoned(t *testing.T) {
+	t.Parallel()
+	model := newFakeModel(t, fakellm.Options{})
+	model.Inject(fakellm.Fault{Kind: fakellm.KindHang}) // a token every 100 ms
+	_, tune := manualTicks(t, 5*time.Second)
+	kit, _ := testkit.NewDemo(t, testkit.Options{Models: []string{model.url},
+		Gateway: llm.GatewayParams{FirstToken: time.Second, Total: time.Minute, OpeningTokens: 100}})
+	b := serve(t, kit, tune)
+	_, events := b.stream(t, refundQuestion)
+	ans := requireAnswerEvents(t, events)
+	require.Equal(t, &statusEvent{Mode: "extractive", DegradedReason: "slow_stream"}, ans.status)
+	require.Zero(t, ans.statusAt, "the status comes before any text")
+	require.NotContains(t, ans.text(), "interrupted")
+	require.True(t, strings.HasSuffix(ans.text(), "[1]"), ans.text())
+	require.Equal(t, 1, model.Count("/chat/completions"))
+}

@@ -307,7 +307,8 @@ func TestChatStreamErrorsBeforeTheFirstEventGetAStatus(t *testing.T) {
 
 func TestChatStreamCutMidwayEndsWithMarkedExtractiveAnswer(t *testing.T) {
 	t.Parallel()
-	b, model := setupLLM(t, llm.GatewayParams{})
+	// An opening of two tokens: the cut stream had been shown.
+	b, model := setupLLM(t, llm.GatewayParams{OpeningTokens: 2})
 	model.Inject(fakellm.Fault{Kind: fakellm.KindCut, Tokens: 3})
 
 	_, events := b.stream(t, refundQuestion)
@@ -330,7 +331,7 @@ func TestChatStreamCutMidwayEndsWithMarkedExtractiveAnswer(t *testing.T) {
 
 func TestChatStreamThatNeverEndsTimesOut(t *testing.T) {
 	t.Parallel()
-	b, model := setupLLM(t, llm.GatewayParams{Total: 800 * time.Millisecond})
+	b, model := setupLLM(t, llm.GatewayParams{Total: 800 * time.Millisecond, OpeningTokens: 1})
 	model.Inject(fakellm.Fault{Kind: fakellm.KindHang})
 
 	_, events := b.stream(t, refundQuestion)
@@ -404,7 +405,7 @@ func logTo(l *logBuffer) func(*httpapi.Deps) {
 func TestChatStreamClientDisconnectStopsTheModel(t *testing.T) {
 	t.Parallel()
 	logs := &logBuffer{}
-	b, model := setupLLM(t, llm.GatewayParams{}, logTo(logs))
+	b, model := setupLLM(t, llm.GatewayParams{OpeningTokens: 1}, logTo(logs))
 	model.Inject(fakellm.Fault{Kind: fakellm.KindHang})
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -445,7 +446,7 @@ func TestChatStreamReportsLateFailureAsErrorEvent(t *testing.T) {
 	// database between the first token and the turn's write.
 	model.Inject(fakellm.Fault{Kind: fakellm.KindHang})
 	kit := testkit.WireWith(t, st, testkit.Options{Models: []string{model.url},
-		Gateway: llm.GatewayParams{Total: 1500 * time.Millisecond}})
+		Gateway: llm.GatewayParams{Total: 1500 * time.Millisecond, OpeningTokens: 1}})
 	b := serve(t, kit)
 	cut := newOutage(t, dbURL)
 

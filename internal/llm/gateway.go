@@ -30,13 +30,19 @@ type Member struct {
 
 // GatewayParams tunes a Gateway.
 type GatewayParams struct {
-	// FirstToken is the request's first-token deadline, default 5 s: an
-	// attempt, a retry or the next model starts only before it, and a
-	// model that has not sent a token by then is abandoned, not retried.
-	FirstToken  time.Duration
-	Total       time.Duration // whole generation across attempts; default 20 s
-	MaxAttempts int           // per provider; default 3
-	BackoffBase time.Duration // default 100 ms, doubling, ±50% jitter
+	// FirstToken is the request's first-token deadline, default 5 s,
+	// counted from the request's start (Request.Elapsed): an attempt, a
+	// retry or the next model starts only before it, and a model whose
+	// opening has not arrived by then is abandoned, not retried.
+	FirstToken time.Duration
+	// OpeningTokens is how many streamed chunks make the answer's opening,
+	// which must arrive by the first-token deadline and is held back from
+	// the caller until it has; default DefaultOpeningTokens. A stream that
+	// has begun but trickles slower than this is abandoned like a stall.
+	OpeningTokens int
+	Total         time.Duration // whole generation across attempts; default 20 s
+	MaxAttempts   int           // per provider; default 3
+	BackoffBase   time.Duration // default 100 ms, doubling, ±50% jitter
 	// BreakerFailures consecutive failures open a provider's breaker for
 	// BreakerCooldown. Defaults 5 and 30 s.
 	BreakerFailures int
@@ -80,6 +86,7 @@ func NewGateway(chain []Member, p GatewayParams) (*Gateway, error) {
 		return nil, errors.New("llm gateway: no provider")
 	}
 	p.FirstToken = cmp.Or(p.FirstToken, 5*time.Second)
+	p.OpeningTokens = cmp.Or(p.OpeningTokens, DefaultOpeningTokens)
 	p.Total = cmp.Or(p.Total, 20*time.Second)
 	p.MaxAttempts = cmp.Or(p.MaxAttempts, 3)
 	p.BackoffBase = cmp.Or(p.BackoffBase, 100*time.Millisecond)
@@ -180,7 +187,7 @@ func (e *ChainError) Unwrap() error { return e.Last }
 func (g *Gateway) Generate(ctx context.Context, req Request) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, g.p.Total)
 	defer cancel()
-	firstBy := time.Now().Add(g.p.FirstToken)
+	firstBy := time.Now().Add(g.p.FirstToken - req.Elapsed)
 	res := Result{}
 	var last *Error
 	for i, m := range g.chain {
@@ -298,28 +305,44 @@ func deadlineBackoff(ctx context.Context, firstBy time.Time, next retry.Backoff,
 }
 
 // attempt is one upstream call with the first-token deadline firstBy: a
-// timer cancels the call unless a token arrives first.
+// timer cancels the call unless the answer's opening (see opening) arrives
+// first. The opening is held back from the caller until it is whole.
 func (g *Gateway) attempt(ctx context.Context, p Provider, req Request, firstBy time.Time) (Response, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	timer := time.AfterFunc(time.Until(firstBy), func() { cancel(errFirstToken) })
+	o := &opening{need: g.p.OpeningTokens}
+	timer := time.AfterFunc(time.Until(firstBy), func() {
+		if cause := o.expire(); cause != nil {
+			cancel(cause)
+		}
+	})
 	defer timer.Stop()
 	inner := req
 	shown := false // whether the caller has seen text of this attempt
 	began, first := time.Now(), true
-	inner.OnToken = func(ctx context.Context, text string) error {
-		timer.Stop()
-		if first {
-			first = false
-			g.p.Observe("llm_first_token", time.Since(began))
-		}
-		if req.OnToken == nil {
+	pass := func(ctx context.Context, text string) error {
+		if text == "" || req.OnToken == nil {
 			return nil
 		}
 		shown = true
 		return req.OnToken(ctx, text)
 	}
+	inner.OnToken = func(ctx context.Context, text string) error {
+		if first {
+			first = false
+			g.p.Observe("llm_first_token", time.Since(began))
+		}
+		release, ok := o.add(text)
+		if !ok {
+			return context.Cause(ctx)
+		}
+		return pass(ctx, release)
+	}
 	resp, err := p.Generate(ctx, inner)
+	if err == nil {
+		timer.Stop()
+		err = pass(ctx, o.finish())
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		// Text the caller never saw can be discarded and retried.

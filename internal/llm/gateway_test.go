@@ -130,7 +130,9 @@ func TestNeverEndingStreamIsCutAtTheDeadline(t *testing.T) {
 	t.Parallel()
 	srv, p := fake(t, "hang")
 	srv.Inject(fakellm.Fault{Kind: fakellm.KindHang})
-	g := gateway(t, llm.GatewayParams{FirstToken: time.Second, Total: 400 * time.Millisecond}, llm.Member{Provider: p})
+	// An opening of two tokens: the stream has begun for the caller when
+	// the total deadline ends it.
+	g := gateway(t, llm.GatewayParams{FirstToken: time.Second, Total: 400 * time.Millisecond, OpeningTokens: 2}, llm.Member{Provider: p})
 	var mu sync.Mutex
 	var got strings.Builder
 	req := request()
@@ -151,9 +153,10 @@ func TestCutStream(t *testing.T) {
 	t.Parallel()
 	srv, p := fake(t, "cut")
 	srv.Inject(fakellm.Fault{Kind: fakellm.KindCut, Tokens: 3})
-	g := gateway(t, llm.GatewayParams{MaxAttempts: 2}, llm.Member{Provider: p})
+	g := gateway(t, llm.GatewayParams{MaxAttempts: 2, OpeningTokens: 2}, llm.Member{Provider: p})
 
-	// Streaming to a caller: the cut text was shown, so no silent retry.
+	// Streaming to a caller: the cut text was shown (the opening is two
+	// tokens), so no silent retry.
 	req := request()
 	req.OnToken = func(context.Context, string) error { return nil }
 	_, err := g.Generate(context.Background(), req)

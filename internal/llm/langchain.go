@@ -165,7 +165,7 @@ func billed(e *Error) bool {
 	case e.Status != 0:
 		return false
 	}
-	return e.Kind == KindFirstToken || e.Kind == KindTimeout || e.Kind == KindCanceled
+	return e.Kind == KindFirstToken || e.Kind == KindSlowStream || e.Kind == KindTimeout || e.Kind == KindCanceled
 }
 
 func toLangChain(msgs []Message) []llms.MessageContent {
@@ -227,6 +227,8 @@ func (l *LangChain) classify(ctx context.Context, call *callInfo, err error, str
 	switch {
 	case errors.Is(context.Cause(ctx), errFirstToken):
 		e.Kind = KindFirstToken
+	case errors.Is(context.Cause(ctx), errSlowStream):
+		e.Kind = KindSlowStream
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		e.Kind = KindTimeout
 	case ctx.Err() != nil:

@@ -21,6 +21,10 @@ type Request struct {
 	// OnToken, when set, receives the answer's text as it streams in.
 	// Returning an error aborts the generation.
 	OnToken func(ctx context.Context, text string) error
+	// Elapsed is how long the caller's request has already run: the
+	// first-token deadline counts from the request's start, so time spent
+	// before the model call (retrieval) is not granted twice.
+	Elapsed time.Duration
 }
 
 // Usage counts tokens of one completion.
@@ -74,6 +78,7 @@ type Kind string
 const (
 	KindTimeout         Kind = "timeout"
 	KindFirstToken      Kind = "first_token_timeout"
+	KindSlowStream      Kind = "slow_stream" // began, but its opening missed the first-token deadline
 	KindRateLimited     Kind = "rate_limited"
 	KindServer          Kind = "server_error"
 	KindClient          Kind = "client_error"
