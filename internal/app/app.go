@@ -190,7 +190,11 @@ func (a *App) wireAnswers(s Settings, onReview func(context.Context, core.Review
 	a.Retriever = retrieve.New(a.Store, a.Embedder, s.Retrieve)
 	a.Extractor = extract.New(s.Extract)
 	a.ClientLimit = limit.New(s.ClientRate, a.Redis, "supportd:rl:client:")
-	deps := assistant.Deps{KBs: a.Store, Retriever: a.Retriever, Extractor: a.Extractor, Turns: a.Store, Log: a.Log,
+	// Closed before the store (closers run last first): queued turns are
+	// written before the pool goes.
+	writer := store.NewTurnWriter(a.Store, store.TurnWriterParams{})
+	a.closers = append(a.closers, writer.Close)
+	deps := assistant.Deps{KBs: a.Store, Retriever: a.Retriever, Extractor: a.Extractor, Turns: turnLog{a.Store, writer}, Log: a.Log,
 		Observer: a.Metrics, Tracer: a.Tracer.Tracer("supportd"), OnReview: a.ReviewObserver().Queued}
 	if onReview != nil {
 		deps.OnReview = onReview
@@ -219,6 +223,18 @@ func (a *App) wireAnswers(s Settings, onReview func(context.Context, core.Review
 	}
 	a.Assistant = assistant.New(deps, s.Assistant)
 	return nil
+}
+
+// turnLog reads turns from the store and records them through the
+// group-committing writer.
+type turnLog struct {
+	*store.Store
+	writer *store.TurnWriter
+}
+
+// SaveTurn returns once the turn's batch has committed.
+func (t turnLog) SaveTurn(ctx context.Context, w store.TurnWrite) (int64, error) {
+	return t.writer.SaveTurn(ctx, w)
 }
 
 // Close releases what New opened (not what the caller handed in), last

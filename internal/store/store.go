@@ -19,6 +19,9 @@ type querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+	// SendBatch sends queries in one round trip; outside a transaction
+	// they run in one implicit transaction.
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 	// Begin starts a transaction, or a savepoint inside one.
 	Begin(ctx context.Context) (pgx.Tx, error)
 }

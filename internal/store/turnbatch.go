@@ -1,0 +1,275 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"supportd/internal/core"
+)
+
+// TurnWriter records turns with group commit: one goroutine takes every
+// turn that is waiting when it is free and writes them together, in one
+// round trip and one transaction, with one multi-row statement per tenant
+// after setting that tenant (app.tenant_id) for it. SaveTurn returns only
+// once the turn's batch has committed, so an acknowledged turn is stored;
+// Close stops taking turns and writes the ones already queued first.
+type TurnWriter struct {
+	s       *Store
+	queue   chan turnRequest
+	timeout time.Duration
+	max     int
+
+	mu     sync.RWMutex // held for reading while sending, for writing to close
+	closed bool
+	done   chan struct{}
+}
+
+// TurnWriterParams configures NewTurnWriter.
+type TurnWriterParams struct {
+	// MaxBatch bounds the turns written together; default 256.
+	MaxBatch int
+	// Timeout bounds one batch's write; default 10 s.
+	Timeout time.Duration
+}
+
+type turnRequest struct {
+	t     TurnWrite
+	reply chan turnReply
+}
+
+type turnReply struct {
+	id  int64
+	err error
+}
+
+// NewTurnWriter starts the writer over s; Close stops it.
+func NewTurnWriter(s *Store, p TurnWriterParams) *TurnWriter {
+	w := &TurnWriter{s: s, max: cmp.Or(p.MaxBatch, 256), timeout: cmp.Or(p.Timeout, 10*time.Second),
+		done: make(chan struct{})}
+	w.queue = make(chan turnRequest, w.max)
+	go w.run()
+	return w
+}
+
+// SaveTurn queues t and waits until its batch has committed; it returns the
+// turn's id, core.CodeNotFound for a conversation of another tenant, and
+// core.CodeUnavailable once the writer is closed. A caller that stops
+// waiting (ctx) gets ctx's error, and its turn is still written.
+func (w *TurnWriter) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
+	req := turnRequest{t: t, reply: make(chan turnReply, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return 0, core.Errorf(core.CodeUnavailable, "the server is shutting down")
+	}
+	select {
+	case w.queue <- req:
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return 0, translate(ctx.Err(), "save turn")
+	}
+	w.mu.RUnlock()
+	select {
+	case r := <-req.reply:
+		return r.id, r.err
+	case <-ctx.Done():
+		return 0, translate(ctx.Err(), "save turn")
+	}
+}
+
+// Close stops taking turns, writes every queued one and returns when the
+// last batch has committed (or failed). It is safe to call twice.
+func (w *TurnWriter) Close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		close(w.queue)
+	}
+	w.mu.Unlock()
+	<-w.done
+}
+
+// run writes batches until the queue is closed and empty.
+func (w *TurnWriter) run() {
+	defer close(w.done)
+	batch := make([]turnRequest, 0, w.max)
+	for req := range w.queue {
+		batch = append(batch[:0], req)
+	fill:
+		for len(batch) < w.max {
+			select {
+			case r, ok := <-w.queue:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		w.write(batch)
+	}
+}
+
+// write stores a batch and answers each request. When the batch as a whole
+// fails, each turn is written alone, so one bad turn fails only itself.
+func (w *TurnWriter) write(batch []turnRequest) {
+	ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
+	defer cancel()
+	turns := make([]TurnWrite, len(batch))
+	for i, r := range batch {
+		turns[i] = r.t
+	}
+	ids, err := w.s.SaveTurns(ctx, turns)
+	if err != nil && len(batch) > 1 {
+		for _, r := range batch {
+			id, err := w.s.SaveTurn(ctx, r.t)
+			r.reply <- turnReply{id: id, err: err}
+		}
+		return
+	}
+	for i, r := range batch {
+		switch {
+		case err != nil:
+			r.reply <- turnReply{err: err}
+		case ids[i] == 0:
+			r.reply <- turnReply{err: core.Errorf(core.CodeNotFound, "conversation %s does not exist", r.t.ConversationID)}
+		default:
+			r.reply <- turnReply{id: ids[i]}
+		}
+	}
+}
+
+// SaveTurns records turns in one round trip and one transaction: per
+// tenant, in the order tenants first appear, the tenant is set for the
+// transaction and one statement writes that tenant's turns, their new
+// conversations, review items and usage. It returns each turn's id, 0 for
+// a turn whose conversation belongs to another tenant (nothing of it is
+// written).
+func (s *Store) SaveTurns(ctx context.Context, turns []TurnWrite) ([]int64, error) {
+	groups := map[string][]int{}
+	var order []string
+	for i, t := range turns {
+		if _, ok := groups[t.Tenant]; !ok {
+			order = append(order, t.Tenant)
+		}
+		groups[t.Tenant] = append(groups[t.Tenant], i)
+	}
+	b := &pgx.Batch{}
+	for _, tenant := range order {
+		b.Queue(`SELECT set_config('app.tenant_id', $1, true)`, tenant)
+		args, err := turnColumns(turns, groups[tenant])
+		if err != nil {
+			return nil, err
+		}
+		b.Queue(saveTurnsSQL, append([]any{tenant}, args...)...)
+	}
+	// A batch runs in one implicit transaction: it commits whole, when the
+	// results are closed, or not at all.
+	br := s.db.SendBatch(ctx, b)
+	ids := make([]int64, len(turns))
+	for _, tenant := range order {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, translate(err, "save turns")
+		}
+		rows, err := br.Query()
+		if err != nil {
+			br.Close()
+			return nil, translate(err, "save turns")
+		}
+		idx := groups[tenant]
+		var ord, id int64
+		_, err = pgx.ForEachRow(rows, []any{&ord, &id}, func() error {
+			ids[idx[ord-1]] = id
+			return nil
+		})
+		if err != nil {
+			br.Close()
+			return nil, translate(err, "save turns")
+		}
+	}
+	return ids, translate(br.Close(), "save turns")
+}
+
+// turnColumns lays out the chosen turns column by column, as
+// saveTurnsSQL's arrays $2 to $24.
+func turnColumns(turns []TurnWrite, idx []int) ([]any, error) {
+	n := len(idx)
+	conv, citations, question, answer := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	mode, reason, client, promptVersion := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	model, cacheKey, topDoc, endUser := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	review, purpose := make([]string, n), make([]string, n)
+	kb, latency, promptTok, complTok, dropped := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	confidence, cost, injection := make([]float64, n), make([]float64, n), make([]float64, n)
+	estimated := make([]bool, n)
+	for j, i := range idx {
+		t := turns[i]
+		cs := t.Citations
+		if cs == nil {
+			cs = []core.Citation{}
+		}
+		raw, err := json.Marshal(cs)
+		if err != nil {
+			return nil, core.Errorf(core.CodeInternal, "encode citations: %v", err)
+		}
+		conv[j], citations[j], question[j], answer[j] = t.ConversationID, string(raw), t.Question, t.Answer
+		mode[j], reason[j], client[j], promptVersion[j] = string(t.Mode), t.DegradedReason, t.ClientID, t.PromptVersion
+		model[j], cacheKey[j], topDoc[j], endUser[j] = t.Model, t.CacheKey, t.TopDocument, t.EndUserID
+		review[j], purpose[j] = t.Review, string(cmp.Or(t.Purpose, core.PurposeSupport))
+		kb[j], latency[j], promptTok[j], complTok[j] = t.KBID, t.Latency.Milliseconds(), int64(t.PromptTokens), int64(t.CompletionTokens)
+		dropped[j], confidence[j], cost[j], injection[j] = int64(t.DroppedCitations), t.Confidence, t.CostUSD, t.InjectionScore
+		estimated[j] = t.UsageEstimated
+	}
+	return []any{conv, kb, question, answer, citations, confidence, mode, reason, latency, client, promptVersion, model,
+		promptTok, complTok, cost, dropped, cacheKey, injection, topDoc, endUser, review, purpose, estimated}, nil
+}
+
+// saveTurnsSQL is saveTurnSQL for many turns of one tenant ($1): the
+// turns' ids are drawn first so that each comes back with its position
+// (ord); conversations are created once each; turns whose conversation
+// belongs to another tenant match no conversation row and are skipped.
+const saveTurnsSQL = `
+WITH input AS MATERIALIZED (
+	SELECT i.*, nextval(pg_get_serial_sequence('turns', 'id')) AS id
+	FROM unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::text[], $9::text[],
+	            $10::bigint[], $11::text[], $12::text[], $13::text[], $14::bigint[], $15::bigint[], $16::float8[],
+	            $17::bigint[], $18::text[], $19::float8[], $20::text[], $21::text[], $22::text[], $23::text[], $24::bool[])
+	     WITH ORDINALITY AS i(conversation_id, kb_id, question, answer, citations, confidence, mode, degraded_reason,
+	            latency_ms, client_id, prompt_version, model, prompt_tokens, completion_tokens, cost_usd,
+	            dropped_citations, cache_key, injection_score, top_document, end_user_id, review, purpose,
+	            usage_estimated, ord)
+), conv AS (
+	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id)
+	SELECT DISTINCT ON (conversation_id) conversation_id, $1, kb_id, nullif(end_user_id, '')
+	FROM input ORDER BY conversation_id, ord
+	ON CONFLICT (id) DO UPDATE SET end_user_id = coalesce(conversations.end_user_id, EXCLUDED.end_user_id)
+	WHERE conversations.tenant_id = EXCLUDED.tenant_id
+	RETURNING id
+), ok AS (
+	SELECT input.* FROM input JOIN conv ON conv.id = input.conversation_id
+), ins AS (
+	INSERT INTO turns (id, tenant_id, conversation_id, kb_id, question, answer, citations,
+	                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
+	                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key,
+	                   injection_score, top_document, end_user_id, purpose, usage_estimated)
+	OVERRIDING SYSTEM VALUE
+	SELECT id, $1, conversation_id, kb_id, question, answer, citations::jsonb, confidence, mode, degraded_reason,
+	       latency_ms, client_id, prompt_version, model, prompt_tokens, completion_tokens, cost_usd,
+	       dropped_citations, cache_key, injection_score, top_document, nullif(end_user_id, ''), purpose, usage_estimated
+	FROM ok ORDER BY ord
+), review AS (
+	INSERT INTO review_items (tenant_id, turn_id, reason) SELECT $1, id, review FROM ok WHERE review <> ''
+), usage AS (
+	INSERT INTO usage_daily (tenant_id, client_id, day, tokens, cost_usd)
+	SELECT $1, client_id, (now() AT TIME ZONE 'UTC')::date, sum(prompt_tokens + completion_tokens), sum(cost_usd)
+	FROM ok WHERE prompt_tokens + completion_tokens > 0 GROUP BY client_id
+	ON CONFLICT (tenant_id, client_id, day)
+	DO UPDATE SET tokens = usage_daily.tokens + EXCLUDED.tokens, cost_usd = usage_daily.cost_usd + EXCLUDED.cost_usd
+)
+SELECT ord, id FROM ok`

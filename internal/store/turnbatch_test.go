@@ -1,0 +1,151 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/core"
+	"supportd/internal/dbtest"
+	"supportd/internal/store"
+)
+
+// recordTenantSetting makes every turn insert note the app.tenant_id the
+// transaction had set, as row-level security will read it.
+func recordTenantSetting(t *testing.T, s *store.Store) {
+	t.Helper()
+	_, err := s.Pool().Exec(context.Background(), `
+		CREATE TABLE turn_tenant_seen (turn_id bigint, tenant_id text, setting text);
+		CREATE FUNCTION note_turn_tenant() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			INSERT INTO turn_tenant_seen VALUES (NEW.id, NEW.tenant_id, current_setting('app.tenant_id', true));
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER note_turn_tenant AFTER INSERT ON turns FOR EACH ROW EXECUTE FUNCTION note_turn_tenant();`)
+	require.NoError(t, err)
+}
+
+func TestSaveTurnsWritesATenantGroupPerStatement(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	_, err := s.Pool().Exec(ctx, `INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')`)
+	require.NoError(t, err)
+	recordTenantSetting(t, s)
+	taken := uuid.NewString()
+	_, err = s.SaveTurn(ctx, store.TurnWrite{Tenant: "default", ConversationID: taken, KBID: kb.ID, Question: "first", Mode: core.ModeLLM})
+	require.NoError(t, err)
+
+	shared := uuid.NewString()
+	turns := []store.TurnWrite{
+		{Tenant: "default", ConversationID: shared, KBID: kb.ID, Question: "q0", Answer: "a0", Mode: core.ModeLLM,
+			ClientID: "c1", PromptTokens: 10, CompletionTokens: 5, CostUSD: 0.5, EndUserID: "u1",
+			Citations: []core.Citation{{DocumentID: 1, Document: "refunds.md"}}},
+		{Tenant: "acme", ConversationID: uuid.NewString(), KBID: kb.ID, Question: "q1", Mode: core.ModeHandoff, Review: "handoff"},
+		{Tenant: "default", ConversationID: shared, KBID: kb.ID, Question: "q2", Mode: core.ModeCache, ClientID: "c1",
+			PromptTokens: 1, CompletionTokens: 1, CostUSD: 0.25},
+		{Tenant: "acme", ConversationID: taken, KBID: kb.ID, Question: "not yours", Mode: core.ModeLLM},
+	}
+	ids, err := s.SaveTurns(ctx, turns)
+	require.NoError(t, err)
+	require.Len(t, ids, 4)
+	require.Zero(t, ids[3], "another tenant's conversation takes no turn")
+	for i, id := range ids[:3] {
+		var q, tenant string
+		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT question, tenant_id FROM turns WHERE id = $1`, id).Scan(&q, &tenant))
+		require.Equal(t, turns[i].Question, q, "turn %d came back with its own id", i)
+		require.Equal(t, turns[i].Tenant, tenant)
+	}
+
+	got, err := s.ConversationTurns(ctx, "default", shared, 10)
+	require.NoError(t, err)
+	require.Len(t, got, 2, "both turns joined one conversation")
+	require.Equal(t, "refunds.md", got[0].Citations[0].Document)
+	var endUser string
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT end_user_id FROM conversations WHERE id = $1`, shared).Scan(&endUser))
+	require.Equal(t, "u1", endUser)
+	var tokens int64
+	var cost float64
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT tokens, cost_usd::float8 FROM usage_daily WHERE tenant_id = 'default' AND client_id = 'c1'`).Scan(&tokens, &cost))
+	require.Equal(t, int64(17), tokens)
+	require.InDelta(t, 0.75, cost, 1e-9)
+	var reason string
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT reason FROM review_items WHERE turn_id = $1`, ids[1]).Scan(&reason))
+	require.Equal(t, "handoff", reason)
+
+	var mismatched, seen int
+	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE setting IS DISTINCT FROM tenant_id), count(*)
+		FROM turn_tenant_seen WHERE turn_id = ANY ($1)`, ids[:3]).Scan(&mismatched, &seen))
+	require.Equal(t, 3, seen)
+	require.Zero(t, mismatched, "each group ran with its own tenant set")
+}
+
+func TestTurnWriterAcknowledgesEveryTurnAfterCommit(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	w := store.NewTurnWriter(s, store.TurnWriterParams{MaxBatch: 8})
+	const n = 40
+	ids := make([]int64, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id, err := w.SaveTurn(ctx, store.TurnWrite{Tenant: "default", ConversationID: uuid.NewString(), KBID: kb.ID,
+				Question: fmt.Sprintf("q%d", i), Mode: core.ModeCache})
+			require.NoError(t, err)
+			ids[i] = id
+		})
+	}
+	wg.Wait()
+	w.Close()
+	for i, id := range ids {
+		var q string
+		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT question FROM turns WHERE id = $1`, id).Scan(&q))
+		require.Equal(t, fmt.Sprintf("q%d", i), q, "an acknowledged turn is stored under its id")
+	}
+	_, err := w.SaveTurn(ctx, store.TurnWrite{Tenant: "default", ConversationID: uuid.NewString(), KBID: kb.ID, Mode: core.ModeCache})
+	require.Equal(t, core.CodeUnavailable, core.ErrorCode(err), "a closed writer takes no turn")
+	w.Close()
+}
+
+func TestTurnWriterIsolatesABadTurn(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	w := store.NewTurnWriter(s, store.TurnWriterParams{})
+	t.Cleanup(w.Close)
+	// A batch whose one turn breaks a constraint fails as a whole; the
+	// writer then writes each alone.
+	ids, err := s.SaveTurns(ctx, []store.TurnWrite{
+		{Tenant: "default", ConversationID: uuid.NewString(), KBID: kb.ID, Mode: core.ModeCache},
+		{Tenant: "nobody", ConversationID: uuid.NewString(), KBID: kb.ID, Mode: core.ModeCache},
+	})
+	require.Error(t, err)
+	require.Nil(t, ids)
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Go(func() {
+			tenant := "default"
+			if i == 3 {
+				tenant = "nobody" // no such tenant: a foreign-key violation
+			}
+			_, errs[i] = w.SaveTurn(ctx, store.TurnWrite{Tenant: tenant, ConversationID: uuid.NewString(), KBID: kb.ID, Mode: core.ModeCache})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if i == 3 {
+			require.Error(t, err)
+			continue
+		}
+		require.NoError(t, err, "turn %d", i)
+	}
+}
