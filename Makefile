@@ -4,7 +4,7 @@ export DATABASE_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslm
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz detector-model detector-report drift-report clean
+.PHONY: replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz detector-model detector-report drift-report clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -21,7 +21,7 @@ run: db build ## provision Postgres+pgvector, migrate, ingest the demo KB and se
 	echo "  ask the API: curl -s localhost:8080/v1/chat -H 'Authorization: Bearer $$key' -H 'Content-Type: application/json' -d '{\"kb\":\"demo\",\"question\":\"How do I get a refund on an annual plan?\"}'" && \
 	echo && SUPPORTD_DEMO_KEY=$$pk exec $(BIN) serve
 
-test: db redis chromium node ## provision PostgreSQL, Redis, Chromium and Node.js, then run every test with the race detector
+test: db redis chromium node replica ## provision PostgreSQL (and its streaming read replica), Redis, Chromium and Node.js, then run every test with the race detector
 	$(GO) test -race -count=1 ./...
 
 build: ## build bin/supportd
@@ -29,6 +29,9 @@ build: ## build bin/supportd
 
 db: ## install/start PostgreSQL with pgvector when needed (idempotent)
 	@scripts/db.sh
+
+replica: db ## create/start a streaming read replica of the local PostgreSQL on port 5433 with pg_basebackup (idempotent; the read-routing tests use it)
+	@scripts/replica.sh
 
 redis: ## install/start Redis when needed (idempotent; tests of the shared tier use it)
 	@scripts/redis.sh

@@ -143,6 +143,7 @@ func (a *App) connect(ctx context.Context, s Settings) error {
 	if a.Metrics == nil {
 		a.Metrics = metrics.New()
 	}
+	a.Metrics.DBReads(a.Store.ReadCounts)
 	a.ReviewHook = notify.New(notify.Params{URL: cfg.ReviewWebhookURL, Log: a.Log})
 	a.DriftHook = notify.New(notify.Params{URL: cfg.DriftWebhookURL, Log: a.Log})
 	a.DigestHook = notify.New(notify.Params{URL: cfg.DigestWebhookURL, Log: a.Log})

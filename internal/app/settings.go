@@ -49,7 +49,8 @@ func SettingsFrom(cfg config.Config) (Settings, error) {
 		return Settings{}, fmt.Errorf("SUPPORTD_LLM_PRICES: %w", err)
 	}
 	s := Settings{
-		Store: store.Params{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns), EfSearch: cfg.HNSWEfSearch},
+		Store: store.Params{URL: cfg.DatabaseURL, MaxConns: int32(cfg.DBMaxConns), EfSearch: cfg.HNSWEfSearch,
+			ReadURL: cfg.DatabaseReadURL, ReadMaxLag: cfg.ReadMaxLag},
 		Embed: embed.Params{Provider: cfg.Embedder, Model: cfg.EmbedModel, Dimension: cfg.EmbedDim, BaseURL: cfg.EmbedBaseURL,
 			APIKey: cfg.EmbedAPIKey, BatchSize: cfg.EmbedBatchSize, Timeout: cfg.EmbedTimeout},
 		Chunker: ingest.ChunkerParams{Size: cfg.ChunkTokens, Overlap: cfg.ChunkOverlap},

@@ -17,6 +17,8 @@ import (
 // Config is every setting of supportd.
 type Config struct {
 	DatabaseURL     string
+	DatabaseReadURL string
+	ReadMaxLag      time.Duration
 	DBMaxConns      int
 	HNSWEfSearch    int
 	Addr            string
@@ -327,18 +329,31 @@ func oneOf(choices []string, dst func(*Config) *string) func(*Config, string) er
 	}
 }
 
+// postgresURL sets a PostgreSQL connection URL; empty leaves it unset.
+func postgresURL(dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v == "" {
+			*dst(c) = ""
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return errors.New("must be a postgres:// URL")
+		}
+		*dst(c) = v
+		return nil
+	}
+}
+
 // Vars returns the registry of settings in documentation order.
 func Vars() []Var {
 	return []Var{
 		{Env: "DATABASE_URL", Area: Database, Default: "postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable", Secret: true,
-			Help: "PostgreSQL (with pgvector) connection URL", set: func(c *Config, v string) error {
-				u, err := url.Parse(v)
-				if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-					return errors.New("must be a postgres:// URL")
-				}
-				c.DatabaseURL = v
-				return nil
-			}},
+			Help: "PostgreSQL (with pgvector) connection URL", set: postgresURL(func(c *Config) *string { return &c.DatabaseURL })},
+		{Env: "SUPPORTD_DATABASE_READ_URL", Area: Database, Secret: true,
+			Help: "a streaming read replica of DATABASE_URL: retrieval reads from it while it is up and within SUPPORTD_READ_MAX_LAG, the primary otherwise (and always for what must read its own writes)",
+			set:  postgresURL(func(c *Config) *string { return &c.DatabaseReadURL })},
+		{Env: "SUPPORTD_READ_MAX_LAG", Area: Database, Default: "5s", Help: "replication lag beyond which reads leave the replica for the primary until it catches up", set: duration(time.Millisecond, time.Hour, func(c *Config) *time.Duration { return &c.ReadMaxLag })},
 		{Env: "SUPPORTD_DB_MAX_CONNS", Area: Database, Default: "10", Help: "connection pool size", set: integer(1, 1000, func(c *Config) *int { return &c.DBMaxConns })},
 		{Env: "SUPPORTD_HNSW_EF_SEARCH", Area: Database, Default: "100", Help: "HNSW candidate list size at query time (recall vs. latency)", set: integer(1, 1000, func(c *Config) *int { return &c.HNSWEfSearch })},
 		{Env: "SUPPORTD_ADDR", Area: HTTP, Default: ":8080", Help: "HTTP listen address", set: str(func(c *Config) *string { return &c.Addr })},

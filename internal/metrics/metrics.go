@@ -198,3 +198,18 @@ func (m *Metrics) Drift(kb, signal string, value float64, alert bool) {
 
 // SpansDropped counts spans an exporter failed to deliver.
 func (m *Metrics) SpansDropped(n int) { m.spansDropped.Add(float64(n)) }
+
+// DBReads exports how many lag-tolerant reads (retrieval) went to the read
+// replica and how many to the primary, as supportd_db_reads_total{target};
+// counts is read at every scrape (store.Store.ReadCounts). Metrics shared
+// by several apps export the first one's counts.
+func (m *Metrics) DBReads(counts func() (replica, primary uint64)) {
+	for i, target := range []string{"replica", "primary"} {
+		_ = m.reg.Register(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "supportd_db_reads_total",
+			Help:        "Reads that tolerate replication lag, by the database that served them (a replica that is down or lagging sends them to the primary).",
+			ConstLabels: prometheus.Labels{"target": target}}, func() float64 {
+			r, p := counts()
+			return float64([]uint64{r, p}[i])
+		}))
+	}
+}

@@ -168,7 +168,7 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, err
 		return err
 	}
 	if !p.Exact {
-		return out, translate(run(s.db), "search")
+		return out, translate(run(s.reader()), "search")
 	}
 	err := s.inTx(ctx, "exact search", func(tx pgx.Tx) error {
 		// A cached generic plan would keep the index whatever the setting.

@@ -29,8 +29,9 @@ type querier interface {
 // Store is the PostgreSQL-backed system of record. Every method runs on
 // db: the pool, or in a Store that InTx hands out, one transaction.
 type Store struct {
-	pool *pgxpool.Pool
-	db   querier
+	pool    *pgxpool.Pool
+	db      querier
+	replica *replica // nil without Params.ReadURL
 }
 
 // Params configures Open.
@@ -44,6 +45,14 @@ type Params struct {
 	ConnectTimeout time.Duration
 	// Tracer, when set, sees every query (tests count them with it).
 	Tracer pgx.QueryTracer
+	// ReadURL, when set, is a streaming read replica of URL. Reads that
+	// tolerate replication lag (retrieval, read-only listings) go to it
+	// while it answers and trails by at most ReadMaxLag (default 5 s),
+	// checked every ReadCheckEvery (default 1 s); otherwise, and for
+	// everything that must read its own writes, the primary.
+	ReadURL        string
+	ReadMaxLag     time.Duration
+	ReadCheckEvery time.Duration
 }
 
 // Open connects a pool, registers pgvector's types on every connection and
@@ -53,19 +62,22 @@ func Open(ctx context.Context, p Params) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	cfg.MaxConns = cmp.Or(p.MaxConns, 10)
-	cfg.ConnConfig.ConnectTimeout = cmp.Or(p.ConnectTimeout, 5*time.Second)
-	cfg.ConnConfig.Tracer = p.Tracer
-	efSearch := cmp.Or(p.EfSearch, 100)
-	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
-		// Iterative scans keep HNSW results complete when the knowledge
-		// base filter removes most of what the index returns first.
-		if _, err := conn.Exec(ctx, fmt.Sprintf(
-			"SET hnsw.ef_search = %d; SET hnsw.iterative_scan = relaxed_order", efSearch)); err != nil {
-			return fmt.Errorf("set hnsw options: %w", err)
+	configure := func(cfg *pgxpool.Config) {
+		cfg.MaxConns = cmp.Or(p.MaxConns, 10)
+		cfg.ConnConfig.ConnectTimeout = cmp.Or(p.ConnectTimeout, 5*time.Second)
+		cfg.ConnConfig.Tracer = p.Tracer
+		efSearch := cmp.Or(p.EfSearch, 100)
+		cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+			// Iterative scans keep HNSW results complete when the knowledge
+			// base filter removes most of what the index returns first.
+			if _, err := conn.Exec(ctx, fmt.Sprintf(
+				"SET hnsw.ef_search = %d; SET hnsw.iterative_scan = relaxed_order", efSearch)); err != nil {
+				return fmt.Errorf("set hnsw options: %w", err)
+			}
+			return pgxvec.RegisterTypes(ctx, conn)
 		}
-		return pgxvec.RegisterTypes(ctx, conn)
 	}
+	configure(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
@@ -75,12 +87,23 @@ func Open(ctx context.Context, p Params) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	if p.ReadURL != "" {
+		if s.replica, err = openReplica(ctx, p, configure); err != nil {
+			pool.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
-// Close waits for borrowed connections to return and closes the pool; call
+// Close waits for borrowed connections to return and closes the pools; call
 // it on the Store Open returned.
-func (s *Store) Close() { s.pool.Close() }
+func (s *Store) Close() {
+	if s.replica != nil {
+		s.replica.close()
+	}
+	s.pool.Close()
+}
 
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
@@ -102,7 +125,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // The Store fn gets is valid only until fn returns. The error is fn's, or
 // a coded core.Error when the transaction cannot begin or commit.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.inTx(ctx, "transaction", func(tx pgx.Tx) error { return fn(&Store{pool: s.pool, db: tx}) })
+	return s.inTx(ctx, "transaction", func(tx pgx.Tx) error { return fn(&Store{pool: s.pool, db: tx, replica: s.replica}) })
 }
 
 // inTx runs fn in a transaction (a savepoint when s is already in one),
