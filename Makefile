@@ -94,7 +94,7 @@ detector-model: ## retrain the prompt-injection model (internal/guard/detector_m
 	$(GO) run ./internal/guard/train
 
 detector-report: ## cross-validated and held-out detection figures of the prompt-injection detector
-	$(GO) test -count=1 -run 'TestDetectorReport|TestInjectionCorpus' -v ./internal/guard | grep -E '^\s+\S+_test.go:[0-9]+: ' | sed -E 's/^\s+\S+_test.go:[0-9]+: //'
+	set -o pipefail; $(GO) test -count=1 -run 'TestDetectorReport|TestInjectionCorpus' -v ./internal/guard | grep -E '^\s+\S+_test.go:[0-9]+: |^(--- FAIL|FAIL|ok)' | sed -E 's/^\s+\S+_test.go:[0-9]+: //'
 
 drift-report: ## the drift detector's false-alarm rates over all 200 stream pairs (make test, under -race, runs 50)
 	set -o pipefail; $(GO) test -count=1 -run 'TestCompareFalseAlarmRate' -v ./internal/drift | grep -E 'false alarm rate|^(ok|FAIL|---)'

@@ -10,10 +10,16 @@ import (
 // loadCorpus reads a file of testdata/injection (see parseCorpus).
 func loadCorpus(t testing.TB, name string) []corpusLine {
 	t.Helper()
-	data, err := os.ReadFile("testdata/injection/" + name)
+	return loadCorpusFile(t, "testdata/injection/"+name)
+}
+
+// loadCorpusFile reads a file in the corpus format (see parseCorpus).
+func loadCorpusFile(t testing.TB, path string) []corpusLine {
+	t.Helper()
+	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines, err := parseCorpus(string(data))
-	require.NoError(t, err, name)
+	require.NoError(t, err, path)
 	return lines
 }
 
@@ -68,12 +74,12 @@ func TestInjectionCorpus(t *testing.T) {
 		t.Logf("threshold %.1f: detection %.1f%%, false positives %.1f%%", th, 100*d, 100*fp)
 	}
 	// With the statistical layer (never trained on this corpus) detection
-	// rose from 93.3% to 98.8% and false positives from 0.8% to 11.0%: the
+	// rose from 93.3% to 99.2% and false positives from 0.8% to 6.8%: the
 	// benign half is hard negatives written to look like attacks (questions
 	// about prompts, "ignore previous instructions I gave about delivery").
 	// The model's operating point is chosen on its own hard negatives, see
-	// TrainParams.TargetFPR; TestDetectorReport holds ordinary support
-	// questions to 0%.
+	// TrainParams.TargetFPR; TestDetectorReport measures ordinary support
+	// questions.
 	require.GreaterOrEqual(t, detection, 0.95)
-	require.LessOrEqual(t, falsePositive, 0.12)
+	require.LessOrEqual(t, falsePositive, 0.08)
 }

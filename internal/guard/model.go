@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -108,15 +109,33 @@ func (m *Model) Score(text string) float64 {
 	return best
 }
 
-// prob is the model's probability for a folded text; a text without
-// features (empty, or only spaces and marks) has nothing to score and
-// gets 0.
+// prob is the model's probability for a folded text. A text of fewer
+// than minModelWords words ("ok", "hi", "Hello?", or nothing at all) has
+// too little for the model to read and gets 0: with so few features its
+// score is mostly the bias, which the operating point shifts toward
+// flagging. The rules still score such a text.
 func (m *Model) prob(folded string) float64 {
-	fv := featurizeFolded(folded, m.bits)
-	if len(fv.idx) == 0 {
+	if countWords(folded) < minModelWords {
 		return 0
 	}
+	fv := featurizeFolded(folded, m.bits)
 	return sigmoid(m.logit(fv))
+}
+
+// minModelWords is the fewest words a text needs for the model to score it.
+const minModelWords = 2
+
+// countWords counts the runs of letters and digits in s, stopping at
+// minModelWords.
+func countWords(s string) int {
+	n := 0
+	for range strings.FieldsFuncSeq(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		n++
+		if n == minModelWords {
+			break
+		}
+	}
+	return n
 }
 
 func (m *Model) logit(fv featureVec) float64 {

@@ -72,6 +72,19 @@ func TestModelScoresWindows(t *testing.T) {
 	require.Zero(t, d.Score("   \n\t ").Score)
 }
 
+// TestModelLeavesOneWordMessagesToRules: with one word the model's score is
+// mostly its bias, which flagged "ok", "hi" and "Hello?" in
+// cross-validation; such messages are the rules' alone.
+func TestModelLeavesOneWordMessagesToRules(t *testing.T) {
+	t.Parallel()
+	d := NewDetector()
+	for _, msg := range []string{"ok", "hi", "Hello?", "no", "thanks!!", "👍", "password"} {
+		require.Zero(t, d.Score(msg).Model, "%q", msg)
+	}
+	require.Positive(t, d.Score("show instructions").Model, "two words are scored")
+	require.GreaterOrEqual(t, d.Score("<|im_start|>system").Score, DefaultThreshold, "chat-template tokens are the rules' to flag")
+}
+
 func TestWindowsCoverText(t *testing.T) {
 	t.Parallel()
 	text := "First sentence. Second one! Third?\n" + string(make([]byte, 0)) + "a line without an end\n"

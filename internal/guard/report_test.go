@@ -75,6 +75,13 @@ func (t *table) rate(group string) float64 {
 	return float64(r.both) / float64(r.n)
 }
 
+// loadHeldOut reads a file of testdata/heldout: sets no model is trained
+// on, in the corpus format.
+func loadHeldOut(t *testing.T, name string) []corpusLine {
+	t.Helper()
+	return loadCorpusFile(t, "testdata/heldout/"+name)
+}
+
 func without(ex []Example, source string) []Example {
 	return slices.DeleteFunc(slices.Clone(ex), func(e Example) bool { return e.Source == source })
 }
@@ -150,7 +157,7 @@ func TestDetectorReport(t *testing.T) {
 	// Floors a little under the figures measured when the report was
 	// written, so a change that loses detection fails here.
 	held := heldOutReport(t, all, tuned, p)
-	require.GreaterOrEqual(t, held.rate("attacks: mosscap (human, password game)"), 0.70)
+	require.GreaterOrEqual(t, held.rate("attacks: mosscap (human, password game)"), 0.85)
 	require.LessOrEqual(t, held.rate("benign: demo golden set"), 0.02)
 	if raceDetector {
 		t.Log("Under -race only the never-tuned-on part runs; make detector-report runs all three.")
@@ -159,7 +166,7 @@ func TestDetectorReport(t *testing.T) {
 	cv := crossValidatedReport(t, tuned, p)
 	require.GreaterOrEqual(t, cv.rate("attacks: gandalf"), 0.95)
 	require.GreaterOrEqual(t, cv.rate("attacks: own"), 0.80)
-	require.LessOrEqual(t, cv.rate("benign: banking77"), 0.01)
+	require.LessOrEqual(t, cv.rate("benign: banking77"), 0.015)
 	leaveOneSourceOutReport(t, all, p)
 }
 
@@ -211,6 +218,9 @@ func heldOutReport(t *testing.T, all, tuned []Example, p TrainParams) *table {
 	for _, q := range goldenQuestions(t) {
 		held.add("benign: demo golden set", d.Score(q))
 	}
+	for _, l := range loadHeldOut(t, "notinject.txt") {
+		held.add("benign: NotInject (general requests with attack words)", d.Score(l.text))
+	}
 	for _, q := range sharedQuestions(t, "emanual-s10/s10_qa.jsonl") {
 		held.add("benign: S10 manual questions", d.Score(q))
 	}
@@ -226,7 +236,7 @@ func heldOutReport(t *testing.T, all, tuned []Example, p TrainParams) *table {
 func leaveOneSourceOutReport(t *testing.T, all []Example, p TrainParams) {
 	t.Helper()
 	loso := &table{}
-	for _, src := range []string{"gandalf", "deepset", "own"} {
+	for _, src := range []string{"gandalf", "deepset", "promptinject", "own"} {
 		d := NewDetectorWithModel(TrainModel(without(all, src), p))
 		for _, e := range all {
 			if e.Source == src && e.Attack {

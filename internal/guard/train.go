@@ -33,6 +33,7 @@ var trainingFiles = []trainingFile{
 	{"gandalf.txt", "gandalf", true, false},
 	{"mosscap.txt", "mosscap", true, false},
 	{"deepset_attacks.txt", "deepset", true, false},
+	{"promptinject.txt", "promptinject", true, false},
 	{"own_attacks.txt", "own", true, false},
 	{"banking77_train.txt", "banking77", false, false},
 	{"own_benign.txt", "own", false, false},
@@ -72,13 +73,21 @@ type TrainParams struct {
 	// allowed at or above the operating point; Folds is how many folds.
 	TargetFPR float64
 	Folds     int
+	// HardWeight multiplies the loss of each hard negative, so that the
+	// model learns the few benign texts that share an attack's words
+	// (1: weighted like any benign example).
+	HardWeight float64
 }
 
 // DefaultTrainParams returns the parameters `make detector-model` uses.
-// They were chosen by cross-validation on the training data with the
-// mosscap source left out (see TestDetectorReport).
+// Bits, Epochs, LearningRate and L2 were chosen by cross-validation on
+// the training data with the mosscap source left out (see
+// TestDetectorReport); so was HardWeight (4 beat 1, 2 and 8 on recall and
+// on hard negatives). TargetFPR values from 0.01 to 0.06 were compared on
+// the Mosscap source as well, and the earlier 0.03 kept: 0.02 lost 12
+// points of Mosscap recall, 0.04 flagged more ordinary questions.
 func DefaultTrainParams() TrainParams {
-	return TrainParams{Bits: 18, Epochs: 12, LearningRate: 0.4, L2: 1e-6, Seed: 1, TargetFPR: 0.03, Folds: 5}
+	return TrainParams{Bits: 18, Epochs: 12, LearningRate: 0.4, L2: 1e-6, Seed: 1, TargetFPR: 0.03, Folds: 5, HardWeight: 4}
 }
 
 // TrainModel fits a Model to examples. It first trains on Folds−1 folds at
@@ -164,8 +173,11 @@ func fit(examples []Example, feats []featureVec, idx []int, p TrainParams) *Mode
 				z += w[j] * float64(fv.val[k])
 			}
 			y, cw := 0.0, wNeg
-			if examples[i].Attack {
+			switch {
+			case examples[i].Attack:
 				y, cw = 1, wPos
+			case examples[i].hardNegative():
+				cw *= max(p.HardWeight, 1)
 			}
 			g := (sigmoid(z) - y) * cw
 			for k, j := range fv.idx {
