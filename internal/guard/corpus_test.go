@@ -74,7 +74,7 @@ func TestInjectionCorpus(t *testing.T) {
 		t.Logf("threshold %.1f: detection %.1f%%, false positives %.1f%%", th, 100*d, 100*fp)
 	}
 	// With the statistical layer (never trained on this corpus) detection
-	// rose from 93.3% to 99.2% and false positives from 0.8% to 6.8%: the
+	// rose from 93.3% to 98.8% and false positives from 0.8% to 6.8%: the
 	// benign half is hard negatives written to look like attacks (questions
 	// about prompts, "ignore previous instructions I gave about delivery").
 	// The model's operating point is chosen on its own hard negatives, see

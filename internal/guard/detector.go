@@ -42,10 +42,17 @@ const (
 	SignalClassifier = "classifier"
 )
 
+// modelHintFloor is the least model score that adds to the rules' score.
+// The model's probability is shifted so that 0.5 is its operating point; a
+// score far below it says "benign", and adding it by noisy-OR would let a
+// rule just under the threshold cross it on the model's doubt alone.
+const modelHintFloor = 0.2
+
 // Detection is the verdict on one text.
 type Detection struct {
 	// Score is in [0, 1]: the noisy-OR of the rule score and the model
-	// score, 1 − (1 − Rules)(1 − Model). Compare it with DefaultThreshold.
+	// score, 1 − (1 − Rules)(1 − Model), or Rules alone when Model is under
+	// modelHintFloor. Compare it with DefaultThreshold.
 	Score float64
 	// Rules is the noisy-OR of the weights of the patterns that fired,
 	// 1 − ∏(1 − wᵢ), counting each group of equivalent patterns once.
@@ -105,7 +112,10 @@ func (d *Detector) Score(text string) Detection {
 	det.Rules = det.Score
 	if d.model != nil {
 		det.Model = d.model.Score(text)
-		det.Score = 1 - (1-det.Rules)*(1-det.Model)
+		det.Score = det.Rules
+		if det.Model >= modelHintFloor {
+			det.Score = 1 - (1-det.Rules)*(1-det.Model)
+		}
 		if det.Model >= DefaultThreshold {
 			det.Signals = append(det.Signals, SignalClassifier)
 			slices.Sort(det.Signals)

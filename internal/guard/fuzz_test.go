@@ -144,7 +144,11 @@ func FuzzDetector(f *testing.F) {
 		require.GreaterOrEqual(t, det.Score, 0.0)
 		require.LessOrEqual(t, det.Score, 1.0)
 		require.True(t, slices.IsSorted(det.Signals))
-		require.InDelta(t, 1-(1-det.Rules)*(1-det.Model), det.Score, 1e-9)
+		combined := det.Rules
+		if det.Model >= modelHintFloor {
+			combined = 1 - (1-det.Rules)*(1-det.Model)
+		}
+		require.InDelta(t, combined, det.Score, 1e-9)
 		require.Equal(t, det.Model >= DefaultThreshold, slices.Contains(det.Signals, SignalClassifier))
 		rules := slices.DeleteFunc(slices.Clone(det.Signals), func(s string) bool { return s == SignalClassifier })
 		require.Equal(t, det.Rules > 0, len(rules) > 0)
