@@ -191,16 +191,23 @@ func upsertDocuments(ctx context.Context, tx pgx.Tx, kb KB, docs []DocumentWrite
 }
 
 // removeChunks deletes the chunks of the given documents and takes their
-// lexemes out of the BM25 statistics.
+// lexemes out of the BM25 statistics and postings. Each posting's impact
+// is recomputed from the chunk's tsvector exactly as insertChunks stored
+// it, so it is deleted by its full key.
 func removeChunks(ctx context.Context, tx pgx.Tx, kb KB, docIDs []int64) error {
 	_, err := tx.Exec(ctx, `
 		WITH old AS (
-			DELETE FROM chunks WHERE kb_id = $1 AND document_id = ANY($2) RETURNING tsv, lexemes
+			DELETE FROM chunks WHERE kb_id = $1 AND document_id = ANY($2) RETURNING id, tsv, lexemes
 		), terms AS (
 			SELECT u.lexeme, count(*)::int AS n FROM old, unnest(old.tsv) AS u GROUP BY u.lexeme
 		), dec AS (
 			UPDATE kb_terms t SET df = t.df - terms.n FROM terms
 			WHERE t.kb_id = $1 AND t.lexeme = terms.lexeme
+		), unpost AS (
+			DELETE FROM kb_postings p USING (
+				SELECT old.id, u.lexeme, bm25_impact(coalesce(array_length(u.positions, 1), 1), old.lexemes, k.bm25_avgdl) AS impact
+				FROM old, knowledge_bases k, unnest(old.tsv) AS u WHERE k.id = $1) x
+			WHERE p.kb_id = $1 AND p.lexeme = x.lexeme AND p.impact = x.impact AND p.chunk_id = x.id
 		)
 		UPDATE knowledge_bases
 		SET chunk_count = chunk_count - (SELECT count(*) FROM old),
@@ -241,16 +248,27 @@ func insertChunks(ctx context.Context, tx pgx.Tx, kb KB) error {
 			SELECT $1, s.document_id, s.ordinal, s.heading, s.text, s.token_count, v.tsv, lexeme_count(v.tsv), $2, s.embedding
 			FROM chunk_staging s, LATERAL (SELECT setweight(to_tsvector($3::regconfig, s.title), 'A') ||
 				setweight(to_tsvector($3::regconfig, s.heading), 'B') || to_tsvector($3::regconfig, s.text) AS tsv) v
-			RETURNING tsv, lexemes
+			RETURNING id, tsv, lexemes
 		), terms AS (
 			SELECT u.lexeme, count(*)::int AS n FROM ins, unnest(ins.tsv) AS u GROUP BY u.lexeme
 		), inc AS (
 			INSERT INTO kb_terms (kb_id, lexeme, df) SELECT $1, lexeme, n FROM terms ORDER BY lexeme
 			ON CONFLICT (kb_id, lexeme) DO UPDATE SET df = kb_terms.df + EXCLUDED.df
+		), ref AS (
+			-- The reference length is set by the first chunks and then kept
+			-- (see migration 00018).
+			SELECT coalesce((SELECT bm25_avgdl FROM knowledge_bases WHERE id = $1),
+				(SELECT avg(lexemes) FROM ins), 1)::float8 AS avgdl
+		), post AS (
+			INSERT INTO kb_postings (kb_id, lexeme, impact, chunk_id)
+			SELECT $1, u.lexeme, bm25_impact(coalesce(array_length(u.positions, 1), 1), ins.lexemes, ref.avgdl), ins.id
+			FROM ins, ref, unnest(ins.tsv) AS u
+			ORDER BY 2, 3
 		)
 		UPDATE knowledge_bases
 		SET chunk_count = chunk_count + (SELECT count(*) FROM ins),
 		    lexeme_total = lexeme_total + (SELECT coalesce(sum(lexemes), 0) FROM ins),
+		    bm25_avgdl = coalesce(bm25_avgdl, (SELECT avg(lexemes) FROM ins)::float8),
 		    content_version = content_version + 1, updated_at = now()
 		WHERE id = $1`, kb.ID, kb.EmbedDim, kb.FTSConfig)
 	if err != nil {

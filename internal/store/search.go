@@ -26,6 +26,15 @@ type SearchParams struct {
 	SkipVector, SkipText bool
 	// Exact replaces the HNSW index with an exact scan, to measure recall.
 	Exact bool
+	// ExactText scores every chunk holding a query term, whatever the
+	// knowledge base's size: the reference the top-postings path is
+	// measured against.
+	ExactText bool
+	// PostingsFrom is the chunk count from which an unfiltered text list
+	// is read from the top postings of each query term; a smaller
+	// knowledge base, or a filtered search, scores every chunk holding a
+	// query term. Default 5,000.
+	PostingsFrom int
 	// Fields weighs an occurrence of a word in the document's title or the
 	// chunk's heading against one in its text; the zero value is
 	// DefaultFields.
@@ -47,18 +56,34 @@ type Fields struct {
 // in the text, so an occurrence counts once wherever it is.
 var DefaultFields = Fields{Title: 1, Heading: 1}
 
-// BM25 parameters, the usual defaults.
+// BM25 parameters, the usual defaults. Migration 00018's bm25_impact
+// holds them too.
 const (
 	bm25K1 = 1.2
 	bm25B  = 0.75
+)
+
+// The top-postings path reads postingsPerTerm × candidates postings of
+// each query term and scores rescored × candidates chunks exactly.
+// Measured at 100k chunks (README, "Retrieval latency at 100k chunks").
+const (
+	postingsPerTerm = 8
+	rescored        = 4
 )
 
 // searchSQL finds candidates in one round trip: the nearest neighbours by
 // cosine distance through the dimension's HNSW index, and full-text matches
 // of any query lexeme (OR semantics) ranked by BM25 with IDF from the
 // knowledge base's own term statistics, each term's frequency weighted by
-// the fields it occurs in (the tsvector's weights: A title, B heading). It returns the union with each
-// chunk's rank in either list; the caller fuses them.
+// the fields it occurs in (the tsvector's weights: A title, B heading). It
+// returns the union with each chunk's rank in either list; the caller
+// fuses them.
+//
+// The full-text matches are either every chunk holding a query term or,
+// in a large knowledge base, the chunks among the highest-impact postings
+// of each term (kb_postings, migration 00018): reading a few hundred
+// postings per term instead of scoring every chunk that says "account" is
+// what keeps BM25 fast at 100k chunks. Both are scored exactly.
 //
 // The dimension and the knowledge base id are formatted into the text
 // because the typed cast and the knowledge base's partial HNSW index need
@@ -83,32 +108,36 @@ WITH kb AS (
 	FROM kb, unnest(to_tsvector(kb.fts_config, $2)) AS q
 	JOIN kb_terms t ON t.kb_id = $1 AND t.lexeme = q.lexeme
 	WHERE NOT $7
-), rare AS (
-	-- In a large knowledge base (5,000 chunks or more) candidates come
-	-- from the question's rarer terms only (in at most a quarter of the
-	-- chunks; at least the rarest one): a chunk holding only common terms
-	-- would rank low anyway, and matching every chunk that says "account"
-	-- is what makes a large knowledge base slow. Scoring still uses every
-	-- term.
-	SELECT lexeme FROM qterms, kb WHERE kb.n < 5000 -- small: every term, exact BM25
-	UNION ALL
-	SELECT lexeme FROM (
-		SELECT q.lexeme, q.idf FROM qterms q, kb WHERE q.idf >= ln(1 + (kb.n * 0.75 + 0.5) / (kb.n * 0.25 + 0.5))
-		UNION
-		(SELECT lexeme, idf FROM qterms ORDER BY idf DESC, lexeme LIMIT 1)
-	) r, kb WHERE kb.n >= 5000 ORDER BY 1 LIMIT 64
 ), tsq AS (
 	-- Lexemes are already normalised: quote them for tsquery (doubling
 	-- quotes, escaping backslashes) rather than parse them again.
-	SELECT string_agg('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery AS q FROM rare
+	SELECT string_agg('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''', ' | ')::tsquery AS q FROM qterms
+), top_postings AS (
+	-- When $11: each term's $12 highest-impact postings, summed per chunk;
+	-- the best $13 chunks go on to exact scoring.
+	SELECT p.chunk_id AS id
+	FROM qterms q CROSS JOIN LATERAL (
+		SELECT p.chunk_id, p.impact FROM kb_postings p
+		WHERE p.kb_id = $1 AND p.lexeme = q.lexeme
+		ORDER BY p.impact DESC LIMIT $12) p
+	WHERE $11
+	GROUP BY p.chunk_id
+	ORDER BY sum(q.idf * p.impact) DESC, p.chunk_id
+	LIMIT $13
+), matches AS (
+	-- Otherwise every chunk holding a query term (in the filter's documents).
+	SELECT c.id FROM chunks c, tsq
+	WHERE NOT $11 AND c.kb_id = $1 AND c.tsv @@ tsq.q AND (NOT $8 OR c.document_id IN (SELECT id FROM allowed))
+	UNION ALL
+	SELECT id FROM top_postings
 ), text_hits AS (
 	SELECT c.id, sum(qt.idf * u.tf * %[2]g / (u.tf + %[3]g * (1 - %[4]g + %[4]g * c.lexemes / kb.avgdl))) AS bm25
-	FROM kb, tsq, chunks c
+	FROM kb, matches m
+	JOIN chunks c ON c.id = m.id
 	CROSS JOIN LATERAL (SELECT x.lexeme, coalesce(array_length(x.positions, 1), 1)
 		+ %[6]g * coalesce(cardinality(array_positions(x.weights, 'A')), 0)
 		+ %[7]g * coalesce(cardinality(array_positions(x.weights, 'B')), 0) AS tf FROM unnest(c.tsv) AS x) u
 	JOIN qterms qt ON qt.lexeme = u.lexeme
-	WHERE c.kb_id = $1 AND NOT $7 AND c.tsv @@ tsq.q AND (NOT $8 OR c.document_id IN (SELECT id FROM allowed))
 	GROUP BY c.id
 	ORDER BY bm25 DESC, c.id
 	LIMIT $4
@@ -156,8 +185,10 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, err
 		}
 		meta = m
 	}
-	args := []any{p.KB.ID, p.Query, pgvector.NewVector(p.Vector), cmp.Or(p.Candidates, 50), meta, p.SkipVector, p.SkipText,
-		!f.IsZero(), prefix, ids}
+	candidates := cmp.Or(p.Candidates, 50)
+	postings := !p.ExactText && f.IsZero() && p.KB.ChunkCount >= int64(cmp.Or(p.PostingsFrom, 5000))
+	args := []any{p.KB.ID, p.Query, pgvector.NewVector(p.Vector), candidates, meta, p.SkipVector, p.SkipText,
+		!f.IsZero(), prefix, ids, postings, postingsPerTerm * candidates, rescored * candidates}
 	var out []core.Passage
 	run := func(q querier) error {
 		rows, err := q.Query(ctx, sql, args...)

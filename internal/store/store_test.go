@@ -98,6 +98,13 @@ func requireStats(t *testing.T, s *store.Store, kb store.KB, chunks int64) {
 		SELECT count(*) FROM real FULL JOIN (SELECT lexeme, df FROM kb_terms WHERE kb_id = $1) k USING (lexeme)
 		WHERE real.df IS DISTINCT FROM k.df`, kb.ID).Scan(&wrong))
 	require.Zero(t, wrong, "kb_terms disagrees with the chunks")
+	require.NoError(t, s.Pool().QueryRow(ctx, `
+		WITH real AS (
+			SELECT u.lexeme, bm25_impact(coalesce(array_length(u.positions, 1), 1), c.lexemes, k.bm25_avgdl) AS impact, c.id AS chunk_id
+			FROM chunks c JOIN knowledge_bases k ON k.id = c.kb_id, unnest(c.tsv) u WHERE c.kb_id = $1)
+		SELECT count(*) FROM real FULL JOIN (SELECT lexeme, impact, chunk_id FROM kb_postings WHERE kb_id = $1) p USING (lexeme, impact, chunk_id)
+		WHERE real.chunk_id IS NULL OR p.chunk_id IS NULL`, kb.ID).Scan(&wrong))
+	require.Zero(t, wrong, "kb_postings disagrees with the chunks")
 }
 
 func TestSearchRanksByBM25AndVector(t *testing.T) {

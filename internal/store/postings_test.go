@@ -1,0 +1,96 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"supportd/internal/core"
+	"supportd/internal/dbtest"
+	"supportd/internal/store"
+)
+
+// TestTopPostingsScoreLikeTheExactScan checks the top-postings path against
+// scoring every matching chunk, on a knowledge base small enough that each
+// term's postings all fit in what the path reads: the two lists must then
+// be the same chunks with the same scores, field weights included, and
+// must follow replaced and deleted documents.
+func TestTopPostingsScoreLikeTheExactScan(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	words := strings.Fields("refund invoice charge plan annual seat account login password reset export billing card tax receipt")
+	rng := rand.New(rand.NewPCG(1, 2))
+	text := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(words[rng.IntN(len(words))] + " ")
+		}
+		return b.String()
+	}
+	var docs []store.DocumentWrite
+	for i := range 12 {
+		d := doc(fmt.Sprintf("d%02d.md", i), text(2), fmt.Sprint(i), text(5+rng.IntN(20)), text(5+rng.IntN(20)))
+		d.Chunks[1].Heading = text(2)
+		docs = append(docs, d)
+	}
+	require.NoError(t, s.WriteDocuments(ctx, kb, docs))
+	requireSameText(t, s, kb)
+
+	require.NoError(t, s.WriteDocuments(ctx, kb, []store.DocumentWrite{doc("d03.md", "refund", "x", "refund refund tax", "seat")}))
+	_, err := s.DeleteDocuments(ctx, kb, []string{"d04.md", "d05.md"})
+	require.NoError(t, err)
+	requireStats(t, s, kb, 20)
+	requireSameText(t, s, kb)
+
+	// The path really reads the postings, and only from PostingsFrom on.
+	_, err = s.Pool().Exec(ctx, `DELETE FROM kb_postings WHERE kb_id = $1`, kb.ID)
+	require.NoError(t, err)
+	kb, err = s.KB(ctx, "default", "help") // PostingsFrom compares with its chunk count
+	require.NoError(t, err)
+	p := store.SearchParams{KB: kb, Query: "refund", Vector: []float32{1, 0, 0, 0}, SkipVector: true, PostingsFrom: 1}
+	got, err := s.Search(ctx, p)
+	require.NoError(t, err)
+	require.Empty(t, got)
+	p.PostingsFrom = 0
+	got, err = s.Search(ctx, p)
+	require.NoError(t, err)
+	require.NotEmpty(t, got, "a knowledge base under 5,000 chunks scores every match")
+}
+
+// requireSameText compares the text list of the top-postings path with
+// the exact scan's for a few queries and field weights.
+func requireSameText(t *testing.T, s *store.Store, kb store.KB) {
+	t.Helper()
+	ctx := context.Background()
+	kb, err := s.KB(ctx, "default", kb.Name)
+	require.NoError(t, err)
+	for _, q := range []string{"refund", "annual plan refund", "reset password for my account", "tax receipt export card", "nothing matches"} {
+		for _, fields := range []store.Fields{store.DefaultFields, {Title: 3, Heading: 2}} {
+			p := store.SearchParams{KB: kb, Query: q, Vector: []float32{1, 0, 0, 0}, SkipVector: true, Candidates: 30, Fields: fields, PostingsFrom: 1}
+			got, err := s.Search(ctx, p)
+			require.NoError(t, err)
+			p.ExactText = true
+			want, err := s.Search(ctx, p)
+			require.NoError(t, err)
+			require.Equal(t, textList(want), textList(got), "%q, %+v", q, fields)
+			if q == "refund" {
+				require.NotEmpty(t, got)
+			}
+		}
+	}
+}
+
+// textList is each chunk's text rank and BM25 score, by chunk id.
+func textList(ps []core.Passage) map[int64]string {
+	out := map[int64]string{}
+	for _, p := range ps {
+		out[p.ChunkID] = fmt.Sprintf("%d %.9f", p.TextRank, p.BM25)
+	}
+	return out
+}
