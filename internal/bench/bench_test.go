@@ -174,6 +174,13 @@ func TestRetrievalReusesSeededCorpus(t *testing.T) {
 	}
 	require.Equal(t, 4, first.Recall.Queries)
 	require.Greater(t, first.Recall.Mean, 0.0)
+	require.Equal(t, 4, first.Recall.Bare.N)
+	require.Equal(t, 4, first.Recall.TextExact.N)
+	require.Equal(t, 1.0, first.Recall.TextMean, "a small knowledge base's text list is exact BM25")
+	var out strings.Builder
+	first.WriteMarkdown(&out)
+	require.Contains(t, out.String(), "| hybrid retrieval p95 vs vector-only p95")
+	require.Contains(t, out.String(), "| BM25 top-10 overlap with exact BM25")
 
 	second, err := Retrieval(context.Background(), d, p)
 	require.NoError(t, err)

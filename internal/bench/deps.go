@@ -28,6 +28,9 @@ type Store interface {
 	// ExactNeighbours returns the ids of the k chunks nearest to vec by an
 	// exact scan.
 	ExactNeighbours(ctx context.Context, kb store.KB, vec []float32, k int) ([]int64, error)
+	// Neighbours returns the ids of the k chunks nearest to vec through
+	// the HNSW index, in one bare query.
+	Neighbours(ctx context.Context, kb store.KB, vec []float32, k int) ([]int64, error)
 	// ServerVersion names the database and pgvector versions.
 	ServerVersion(ctx context.Context) (string, error)
 }

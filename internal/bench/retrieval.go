@@ -77,12 +77,21 @@ type MethodRun struct {
 	SourceHit float64
 }
 
-// RecallRun compares the HNSW index with an exact scan on the vector list.
+// RecallRun compares the HNSW index with an exact scan on the vector list,
+// and the text list (top postings in a large knowledge base) with exact
+// BM25 over every chunk holding a query term.
 type RecallRun struct {
 	Queries     int
 	Mean, Min   float64
 	Full        int // queries whose top ten matched exactly
 	HNSW, Exact Latency
+	// Bare is one bare HNSW query through pgx (Store.Neighbours): the
+	// floor any retrieval is measured against.
+	Bare Latency
+	// TextMean and TextMin are the share of exact BM25's top ten that the
+	// text list's top ten holds; Text and TextExact their latencies.
+	TextMean, TextMin float64
+	Text, TextExact   Latency
 }
 
 // Retrieval seeds a knowledge base with about p.Chunks synthetic chunks
@@ -226,15 +235,23 @@ func (d Deps) retrieve(ctx context.Context, kb store.KB, question, method string
 
 // recall runs each query's vector search through the HNSW index, as
 // Retrieve does (store.Search without the text list), and compares its top
-// ten chunks with an exact scan's.
+// ten chunks with an exact scan's; times a bare HNSW query; and compares
+// the text list's top ten with exact BM25's.
 //
 // The reference is Store.ExactNeighbours rather than store.Search with
 // Exact set: Search's Exact turns index scans off for its transaction, but
 // once the connection has cached a generic plan for the search statement
 // the cached plan, HNSW index and all, is used regardless.
 func (d Deps) recall(ctx context.Context, kb store.KB, queries []Query) (RecallRun, error) {
-	run := RecallRun{Queries: len(queries), Min: 1}
-	var hnswTimes, exactTimes []time.Duration
+	run := RecallRun{Queries: len(queries), Min: 1, TextMin: 1}
+	var times [5][]time.Duration // HNSW, exact, bare, text, exact text
+	timed := func(i int, f func() ([]int64, error)) ([]int64, error) {
+		start := time.Now()
+		ids, err := f()
+		times[i] = append(times[i], time.Since(start))
+		return ids, err
+	}
+	_, candidates := d.Retriever.Settings(kb)
 	for i, q := range queries {
 		if i%25 == 0 {
 			d.progress("recall: query %d/%d", i, len(queries))
@@ -243,34 +260,54 @@ func (d Deps) recall(ctx context.Context, kb store.KB, queries []Query) (RecallR
 		if err != nil {
 			return run, err
 		}
-		start := time.Now()
-		ps, err := d.Store.Search(ctx, store.SearchParams{KB: kb, Query: q.Text, Vector: vec, Candidates: 10, SkipText: true})
+		search := func(p store.SearchParams) func() ([]int64, error) {
+			p.KB, p.Query, p.Vector = kb, q.Text, vec
+			return func() ([]int64, error) { return d.topTen(ctx, p) }
+		}
+		got, err := timed(0, search(store.SearchParams{Candidates: 10, SkipText: true}))
 		if err != nil {
 			return run, err
 		}
-		hnswTimes = append(hnswTimes, time.Since(start))
-		var got []int64
-		for _, p := range ps {
-			if p.VectorRank > 0 && p.VectorRank <= 10 {
-				got = append(got, p.ChunkID)
-			}
-		}
-		start = time.Now()
-		want, err := d.Store.ExactNeighbours(ctx, kb, vec, 10)
+		want, err := timed(1, func() ([]int64, error) { return d.Store.ExactNeighbours(ctx, kb, vec, 10) })
 		if err != nil {
 			return run, err
 		}
-		exactTimes = append(exactTimes, time.Since(start))
 		r := Recall(got, want)
 		run.Mean += r
 		run.Min = min(run.Min, r)
 		if r == 1 {
 			run.Full++
 		}
+		if _, err := timed(2, func() ([]int64, error) { return d.Store.Neighbours(ctx, kb, vec, 10) }); err != nil {
+			return run, err
+		}
+		if got, err = timed(3, search(store.SearchParams{Candidates: candidates, SkipVector: true})); err != nil {
+			return run, err
+		}
+		if want, err = timed(4, search(store.SearchParams{Candidates: candidates, SkipVector: true, ExactText: true})); err != nil {
+			return run, err
+		}
+		r = Recall(got, want)
+		run.TextMean += r
+		run.TextMin = min(run.TextMin, r)
 	}
-	run.Mean /= float64(max(len(queries), 1))
-	run.HNSW, run.Exact = Summarize(hnswTimes), Summarize(exactTimes)
+	n := float64(max(len(queries), 1))
+	run.Mean /= n
+	run.TextMean /= n
+	run.HNSW, run.Exact, run.Bare, run.Text, run.TextExact = Summarize(times[0]), Summarize(times[1]), Summarize(times[2]), Summarize(times[3]), Summarize(times[4])
 	return run, nil
+}
+
+// topTen returns the ids of the top ten of the one list p searches.
+func (d Deps) topTen(ctx context.Context, p store.SearchParams) ([]int64, error) {
+	ps, err := d.Store.Search(ctx, p)
+	var ids []int64
+	for _, c := range ps {
+		if rank := max(c.VectorRank, c.TextRank); rank > 0 && rank <= 10 {
+			ids = append(ids, c.ChunkID)
+		}
+	}
+	return ids, err
 }
 
 // WriteMarkdown prints the report.
@@ -298,4 +335,33 @@ func (r RetrievalReport) WriteMarkdown(w io.Writer) {
 	t.add("exact scan (reference)", fmt.Sprintf("%d", rc.Queries), "1", "1", fmt.Sprintf("%d", rc.Queries), millis(rc.Exact.P50), millis(rc.Exact.P95))
 	t.write(w)
 	fmt.Fprintln(w, "\nrecall@10: share of the exact top-10 chunk ids (Store.ExactNeighbours, a full scan) that the index path (store.Search with SkipText) also returns.")
+	fmt.Fprintln(w)
+	t = newTable("text list, top 10", "queries", "overlap@10 mean", "overlap@10 min", "p50 ms", "p95 ms")
+	t.add("BM25 as searched (top postings from 5,000 chunks)", fmt.Sprintf("%d", rc.Queries), fmt.Sprintf("%.4f", rc.TextMean), share(rc.TextMin),
+		millis(rc.Text.P50), millis(rc.Text.P95))
+	t.add("exact BM25 (reference)", fmt.Sprintf("%d", rc.Queries), "1", "1", millis(rc.TextExact.P50), millis(rc.TextExact.P95))
+	t.write(w)
+	fmt.Fprintln(w, "\noverlap@10: share of exact BM25's top-10 chunk ids (every chunk holding a query term scored) that the text list (store.Search with SkipVector) also ranks in its top ten.")
+	fmt.Fprintln(w)
+	r.writeGoals(w)
+}
+
+// writeGoals prints the goal rows: each figure against a baseline measured
+// in the same run.
+func (r RetrievalReport) writeGoals(w io.Writer) {
+	p95 := map[string]time.Duration{}
+	for _, m := range r.Methods {
+		p95[m.Method] = m.Latency.P95
+	}
+	ratio := func(a, b time.Duration) string {
+		if b <= 0 {
+			return "—"
+		}
+		return fmt.Sprintf("%.2f×", a.Seconds()/b.Seconds())
+	}
+	t := newTable("goal row", "figure", "baseline, same run", "ratio", "goal")
+	t.add("hybrid retrieval p95 vs vector-only p95", millis(p95["hybrid"])+" ms", millis(p95["vector"])+" ms", ratio(p95["hybrid"], p95["vector"]), "≤ 2×")
+	t.add("hybrid retrieval p95 vs a bare HNSW query through pgx", millis(p95["hybrid"])+" ms", millis(r.Recall.Bare.P95)+" ms", ratio(p95["hybrid"], r.Recall.Bare.P95), "—")
+	t.add("BM25 top-10 overlap with exact BM25", fmt.Sprintf("%.3f", r.Recall.TextMean), "1", "—", "≥ 0.95")
+	t.write(w)
 }

@@ -37,18 +37,29 @@ func (s *Store) ServerVersion(ctx context.Context) (string, error) {
 // HNSW index's recall. The "+ 0" keeps the ordering out of reach of any
 // index whatever the session's planner settings or cached plans.
 func (s *Store) ExactNeighbours(ctx context.Context, kb KB, vec []float32, k int) ([]int64, error) {
+	return s.neighbours(ctx, kb, vec, k, "+ 0, c.id")
+}
+
+// Neighbours returns the ids of kb's k chunks nearest to vec through its
+// HNSW index, in one bare query: the baseline retrieval latency is
+// measured against.
+func (s *Store) Neighbours(ctx context.Context, kb KB, vec []float32, k int) ([]int64, error) {
+	return s.neighbours(ctx, kb, vec, k, "")
+}
+
+func (s *Store) neighbours(ctx context.Context, kb KB, vec []float32, k int, order string) ([]int64, error) {
 	if len(vec) != kb.EmbedDim {
 		return nil, core.Errorf(core.CodeEmbeddingMismatch,
 			"query vector has %d dimensions; knowledge base %q stores %d", len(vec), kb.Name, kb.EmbedDim)
 	}
 	rows, err := s.db.Query(ctx, fmt.Sprintf(`
 		SELECT c.id FROM chunks c
-		WHERE c.kb_id = $1 AND c.embed_dim = %[1]d
-		ORDER BY (c.embedding::vector(%[1]d) <=> $2::vector(%[1]d)) + 0, c.id
-		LIMIT $3`, kb.EmbedDim), kb.ID, pgvector.NewVector(vec), k)
+		WHERE c.kb_id = %[2]d AND c.embed_dim = %[1]d
+		ORDER BY (c.embedding::vector(%[1]d) <=> $1::vector(%[1]d)) %[3]s
+		LIMIT $2`, kb.EmbedDim, kb.ID, order), pgvector.NewVector(vec), k)
 	if err != nil {
-		return nil, translate(err, "exact nearest neighbours")
+		return nil, translate(err, "nearest neighbours")
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	return ids, translate(err, "exact nearest neighbours")
+	return ids, translate(err, "nearest neighbours")
 }
