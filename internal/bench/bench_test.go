@@ -150,6 +150,14 @@ func TestIngestSkipsUnchangedOnResync(t *testing.T) {
 	require.Zero(t, rep.Again.Chunks)
 	require.Positive(t, rep.First.Embed)
 	require.Positive(t, rep.First.Database)
+	require.Positive(t, rep.Bare)
+	var out strings.Builder
+	rep.WriteMarkdown(&out)
+	require.Contains(t, out.String(), "| first sync vs a bare COPY + CREATE INDEX of the same rows")
+	var leftover bool
+	require.NoError(t, d.Store.(*store.Store).Pool().QueryRow(context.Background(),
+		`SELECT to_regclass('bench_bare_load') IS NOT NULL`).Scan(&leftover))
+	require.False(t, leftover, "the bare baseline's table is rolled back")
 	_, err = d.Store.KB(context.Background(), d.Tenant, rep.Params.KBName())
 	require.Equal(t, core.CodeKBNotFound, core.ErrorCode(err), "the knowledge base is deleted after the run")
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"time"
 
 	"supportd/internal/core"
 	"supportd/internal/embed"
@@ -31,6 +32,9 @@ type Store interface {
 	// Neighbours returns the ids of the k chunks nearest to vec through
 	// the HNSW index, in one bare query.
 	Neighbours(ctx context.Context, kb store.KB, vec []float32, k int) ([]int64, error)
+	// BareLoad times a bare COPY of (text, vector) rows and an HNSW index
+	// built over them, in a table rolled back after.
+	BareLoad(ctx context.Context, dim int, texts []string, vecs [][]float32) (time.Duration, error)
 	// ServerVersion names the database and pgvector versions.
 	ServerVersion(ctx context.Context) (string, error)
 }

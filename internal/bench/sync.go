@@ -18,12 +18,14 @@ type SyncRun struct {
 	Chunks    int // chunks written
 	Total     time.Duration
 	// Embed and Database are the time spent inside the embedder's
-	// EmbedDocuments and the store's DocumentHashes and WriteDocuments; the
-	// rest of Total is reading, parsing and chunking the files.
+	// EmbedDocuments and the store (DocumentHashes, WriteDocuments and the
+	// vector index); Sync reads, chunks and embeds the next batch while it
+	// writes one, so the two overlap each other and the reading.
 	Embed, Database time.Duration
 }
 
-// LoadAndChunk is the time Sync spent outside the embedder and the store.
+// LoadAndChunk is the part of Sync's wall time spent neither in the
+// embedder nor in the store: reading and chunking that nothing overlapped.
 func (r SyncRun) LoadAndChunk() time.Duration { return r.Total - r.Embed - r.Database }
 
 // timedEmbedder adds the time spent embedding documents to spent. Sync calls
@@ -39,10 +41,30 @@ func (e timedEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]
 	return e.Embedder.EmbedDocuments(ctx, texts)
 }
 
-// timedWriter adds the time spent in the store to spent.
+// timedWriter adds the time spent in the store to spent, and keeps the
+// chunks written in rows when rows is set.
 type timedWriter struct {
 	ingest.Writer
 	spent *time.Duration
+	rows  *chunkRows
+}
+
+// chunkRows are written chunks' texts and vectors, for the bare baseline.
+type chunkRows struct {
+	texts []string
+	vecs  [][]float32
+}
+
+func (w timedWriter) DeferVectorIndex(ctx context.Context, kb store.KB) (bool, error) {
+	start := time.Now()
+	defer func() { *w.spent += time.Since(start) }()
+	return w.Writer.DeferVectorIndex(ctx, kb)
+}
+
+func (w timedWriter) EnsureVectorIndex(ctx context.Context, kb store.KB) error {
+	start := time.Now()
+	defer func() { *w.spent += time.Since(start) }()
+	return w.Writer.EnsureVectorIndex(ctx, kb)
 }
 
 func (w timedWriter) DocumentHashes(ctx context.Context, kb store.KB) (map[string]string, error) {
@@ -53,8 +75,17 @@ func (w timedWriter) DocumentHashes(ctx context.Context, kb store.KB) (map[strin
 
 func (w timedWriter) WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error {
 	start := time.Now()
-	defer func() { *w.spent += time.Since(start) }()
-	return w.Writer.WriteDocuments(ctx, kb, docs)
+	err := w.Writer.WriteDocuments(ctx, kb, docs)
+	*w.spent += time.Since(start)
+	if w.rows != nil && err == nil {
+		for _, d := range docs {
+			for _, c := range d.Chunks {
+				w.rows.texts = append(w.rows.texts, c.Text)
+				w.rows.vecs = append(w.rows.vecs, c.Embedding)
+			}
+		}
+	}
+	return err
 }
 
 // sync runs the real Syncer over files with its embedder and store timed,
@@ -62,8 +93,13 @@ func (w timedWriter) WriteDocuments(ctx context.Context, kb store.KB, docs []sto
 // seconds. Any failed file fails
 // the run: figures over a partial corpus would mislead.
 func (d Deps) sync(ctx context.Context, kb store.KB, files []ingest.File, what string) (SyncRun, error) {
+	return d.syncKeeping(ctx, kb, files, what, nil)
+}
+
+// syncKeeping is sync, keeping the chunks written in rows when set.
+func (d Deps) syncKeeping(ctx context.Context, kb store.KB, files []ingest.File, what string, rows *chunkRows) (SyncRun, error) {
 	run := SyncRun{Documents: len(files)}
-	syncer := ingest.NewSyncer(timedWriter{d.Store, &run.Database}, timedEmbedder{d.Embedder, &run.Embed}, d.Chunker, ingest.SyncerParams{})
+	syncer := ingest.NewSyncer(timedWriter{d.Store, &run.Database, rows}, timedEmbedder{d.Embedder, &run.Embed}, d.Chunker, ingest.SyncerParams{})
 	start := time.Now()
 	step := max(len(files)/10, 1)
 	rep, err := syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files, Progress: func(done, total int, _ ingest.Result) {

@@ -5,8 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"supportd/internal/core"
 	"supportd/internal/embed"
@@ -23,6 +28,11 @@ type Writer interface {
 	WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error
 	// DeleteDocuments removes documents by source URI and says how many existed.
 	DeleteDocuments(ctx context.Context, kb store.KB, uris []string) (int, error)
+	// DeferVectorIndex drops kb's vector index when kb is empty, for a bulk
+	// load, and says whether it did.
+	DeferVectorIndex(ctx context.Context, kb store.KB) (bool, error)
+	// EnsureVectorIndex builds kb's vector index when it is missing.
+	EnsureVectorIndex(ctx context.Context, kb store.KB) error
 }
 
 // Syncer brings a knowledge base in line with a set of source files:
@@ -112,12 +122,27 @@ type SyncParams struct {
 // or parsed is reported by name and skipped; the rest continue. A failed
 // batch write is reported for each of its documents. The returned error is
 // for failures that stop the whole run (database down, cancelled).
-func (s *Syncer) Sync(ctx context.Context, p SyncParams) (Report, error) {
-	var rep Report
+//
+// A sync of more than one batch into an empty knowledge base is a bulk
+// load: the vector index is dropped first and built once at the end, which
+// is several times cheaper than growing it chunk by chunk. Every sync ends
+// by making sure the index exists, so one that stopped half way is
+// repaired by the next.
+func (s *Syncer) Sync(ctx context.Context, p SyncParams) (rep Report, err error) {
 	known, err := s.store.DocumentHashes(ctx, p.KB)
 	if err != nil {
 		return rep, err
 	}
+	if len(known) == 0 && len(p.Files) > s.batch {
+		if _, err := s.store.DeferVectorIndex(ctx, p.KB); err != nil {
+			return rep, err
+		}
+	}
+	defer func() {
+		// Built even when the sync failed or was cancelled: a knowledge
+		// base must not be left without its index.
+		err = errors.Join(err, s.store.EnsureVectorIndex(context.WithoutCancel(ctx), p.KB))
+	}()
 	total := len(p.Files)
 	done := 0
 	settle := func(res Result) {
@@ -128,28 +153,26 @@ func (s *Syncer) Sync(ctx context.Context, p SyncParams) (Report, error) {
 			p.Progress(done, total, res)
 		}
 	}
-	var pending []Document
-	for _, f := range p.Files {
-		if err := ctx.Err(); err != nil {
+	// Two stages: this goroutine writes one batch while the next is read,
+	// chunked and embedded, so the database and Go work side by side.
+	batches := make(chan batch, 1)
+	var producer sync.WaitGroup
+	defer producer.Wait() // after cancel: a producer blocked on sending sees it
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	producer.Go(func() { s.produce(ctx, p.Files, maps.Clone(known), batches) })
+	for b := range batches {
+		for _, res := range b.settled {
+			settle(res)
+		}
+		if b.err != nil {
+			return rep, b.err
+		}
+		if err := s.write(ctx, p.KB, b, known, settle); err != nil {
 			return rep, err
 		}
-		doc, err := loadFile(f)
-		switch {
-		case err != nil:
-			settle(Result{SourceURI: f.SourceURI, Outcome: Failed, Error: core.ErrorMessage(err)})
-		case known[doc.SourceURI] == doc.ContentHash:
-			settle(Result{SourceURI: doc.SourceURI, Outcome: Unchanged})
-		default:
-			pending = append(pending, doc)
-		}
-		if len(pending) >= s.batch {
-			if err := s.flush(ctx, p.KB, pending, known, settle); err != nil {
-				return rep, err
-			}
-			pending = nil
-		}
 	}
-	if err := s.flush(ctx, p.KB, pending, known, settle); err != nil {
+	if err := ctx.Err(); err != nil {
 		return rep, err
 	}
 	if p.Prune {
@@ -180,14 +203,72 @@ func (s *Syncer) Upsert(ctx context.Context, kb store.KB, doc Document) (Result,
 	return res, err
 }
 
-// flush embeds and writes one batch. An embedding failure marks the batch's
+// batch is one step of a sync: sources settled without a write (failed to
+// load, unchanged), then documents prepared for one write. err stops the
+// run.
+type batch struct {
+	settled []Result
+	docs    []Document
+	writes  []store.DocumentWrite
+	prepErr error // chunking or embedding failed: the documents fail
+	err     error
+}
+
+// produce loads files, skips those known unchanged and sends batches of
+// prepared documents, closing out when done or ctx is cancelled.
+func (s *Syncer) produce(ctx context.Context, files []File, known map[string]string, out chan<- batch) {
+	defer close(out)
+	send := func(b batch) bool {
+		if len(b.docs) > 0 {
+			b.writes, b.prepErr = s.prepare(ctx, b.docs)
+		}
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	var b batch
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			send(batch{settled: b.settled, err: err})
+			return
+		}
+		doc, err := loadFile(f)
+		switch {
+		case err != nil:
+			b.settled = append(b.settled, Result{SourceURI: f.SourceURI, Outcome: Failed, Error: core.ErrorMessage(err)})
+		case known[doc.SourceURI] == doc.ContentHash:
+			b.settled = append(b.settled, Result{SourceURI: doc.SourceURI, Outcome: Unchanged})
+		default:
+			b.docs = append(b.docs, doc)
+		}
+		if len(b.docs) >= s.batch {
+			if !send(b) {
+				return
+			}
+			b = batch{}
+		}
+	}
+	send(b)
+}
+
+// flush prepares and writes one batch (the upload API's path).
+func (s *Syncer) flush(ctx context.Context, kb store.KB, docs []Document, known map[string]string, settle func(Result)) error {
+	b := batch{docs: docs}
+	b.writes, b.prepErr = s.prepare(ctx, docs)
+	return s.write(ctx, kb, b, known, settle)
+}
+
+// write stores one prepared batch. An embedding failure marks the batch's
 // documents as failed and the run goes on; a database outage or
 // cancellation stops it.
-func (s *Syncer) flush(ctx context.Context, kb store.KB, docs []Document, known map[string]string, settle func(Result)) error {
+func (s *Syncer) write(ctx context.Context, kb store.KB, b batch, known map[string]string, settle func(Result)) error {
+	docs, writes, err := b.docs, b.writes, b.prepErr
 	if len(docs) == 0 {
 		return nil
 	}
-	writes, err := s.prepare(ctx, docs)
 	if err == nil {
 		err = s.store.WriteDocuments(ctx, kb, writes)
 	}
@@ -216,18 +297,29 @@ func fatal(ctx context.Context, err error) bool {
 	return ctx.Err() != nil || core.ErrorCode(err) == core.CodeUnavailable || errors.Is(err, context.Canceled)
 }
 
-// prepare chunks the documents and embeds every chunk in one call per batch.
+// prepare chunks the documents, on every core, and embeds every chunk in
+// one call per batch.
 func (s *Syncer) prepare(ctx context.Context, docs []Document) ([]store.DocumentWrite, error) {
 	writes := make([]store.DocumentWrite, len(docs))
-	var texts []string
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, d := range docs {
-		w := store.DocumentWrite{SourceURI: d.SourceURI, Title: d.Title, ContentHash: d.ContentHash, Metadata: d.Metadata,
-			Flags: guard.InstructionLike(d.Text)}
-		for _, c := range s.chunker.Split(d) {
-			w.Chunks = append(w.Chunks, store.ChunkWrite{Ordinal: c.Ordinal, Heading: c.Heading, Text: c.Text, Tokens: c.Tokens})
-			texts = append(texts, IndexText(d.Title, c.Heading, c.Text))
+		g.Go(func() error {
+			w := store.DocumentWrite{SourceURI: d.SourceURI, Title: d.Title, ContentHash: d.ContentHash, Metadata: d.Metadata,
+				Flags: guard.InstructionLike(d.Text)}
+			for _, c := range s.chunker.Split(d) {
+				w.Chunks = append(w.Chunks, store.ChunkWrite{Ordinal: c.Ordinal, Heading: c.Heading, Text: c.Text, Tokens: c.Tokens})
+			}
+			writes[i] = w
+			return nil
+		})
+	}
+	_ = g.Wait() // the workers return no errors
+	var texts []string
+	for i, w := range writes {
+		for _, c := range w.Chunks {
+			texts = append(texts, IndexText(docs[i].Title, c.Heading, c.Text))
 		}
-		writes[i] = w
 	}
 	vecs, err := s.embedder.EmbedDocuments(ctx, texts)
 	if err != nil {

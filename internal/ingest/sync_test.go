@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/ingest"
+	"supportd/internal/store"
 	"supportd/internal/testkit"
 )
 
@@ -143,4 +145,49 @@ func TestSyncFlagsTextAimedAtTheModel(t *testing.T) {
 			require.Empty(t, d.Flags)
 		}
 	}
+}
+
+// TestBulkLoadBuildsTheVectorIndexOnce: a sync of more than one batch into
+// an empty knowledge base drops its HNSW index and builds it afresh at the
+// end; a sync into a knowledge base with chunks keeps the index it has.
+func TestBulkLoadBuildsTheVectorIndexOnce(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	ctx := context.Background()
+	first := t.TempDir()
+	write(t, first, "seed.md", "# Seed\n\nA first document.\n")
+	kb, _ := kit.Ingest(t, "bulk", true, first)
+	_, err := kit.Store.DeleteDocuments(ctx, kb, []string{"seed.md"})
+	require.NoError(t, err)
+	index := func() (oid uint32) {
+		t.Helper()
+		require.NoError(t, kit.Store.Pool().QueryRow(ctx, `SELECT c.oid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid
+			WHERE c.relname = $1 AND i.indisvalid`, fmt.Sprintf("chunks_hnsw_kb_%d", kb.ID)).Scan(&oid))
+		return oid
+	}
+	before := index()
+
+	bulk := t.TempDir()
+	for i := range 40 {
+		write(t, bulk, fmt.Sprintf("doc%02d.md", i), fmt.Sprintf("# Page %d\n\nRefunds for plan %d take %d days.\n", i, i, i))
+	}
+	kb, rep := kit.Ingest(t, "bulk", false, bulk)
+	require.Equal(t, 40, rep.Counts[ingest.Added])
+	rebuilt := index()
+	require.NotEqual(t, before, rebuilt, "the index was dropped for the load and built again")
+
+	more := t.TempDir()
+	for i := range 40 {
+		write(t, more, fmt.Sprintf("more%02d.md", i), fmt.Sprintf("# More %d\n\nInvoices for plan %d.\n", i, i))
+	}
+	kit.Ingest(t, "bulk", false, more)
+	require.Equal(t, rebuilt, index(), "a knowledge base with chunks keeps its index")
+	require.Equal(t, int64(80), mustKB(t, kit, "bulk").ChunkCount)
+}
+
+func mustKB(t *testing.T, kit *testkit.Kit, name string) store.KB {
+	t.Helper()
+	kb, err := kit.Store.KB(context.Background(), testkit.Tenant, name)
+	require.NoError(t, err)
+	return kb
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -62,4 +63,29 @@ func (s *Store) neighbours(ctx context.Context, kb KB, vec []float32, k int, ord
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	return ids, translate(err, "nearest neighbours")
+}
+
+// BareLoad times the floor of ingestion for rows of (text, vector): a COPY
+// into a table of its own and an HNSW index built over it with the memory
+// EnsureVectorIndex gives its builds. The table is rolled back.
+func (s *Store) BareLoad(ctx context.Context, dim int, texts []string, vecs [][]float32) (time.Duration, error) {
+	rows := make([][]any, len(texts))
+	for i := range texts {
+		rows[i] = []any{texts[i], pgvector.NewVector(vecs[i])}
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, translate(err, "bare load")
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	start := time.Now()
+	_, err = tx.Exec(ctx, fmt.Sprintf(`SET LOCAL maintenance_work_mem = '512MB';
+		CREATE TABLE bench_bare_load (id bigint GENERATED ALWAYS AS IDENTITY, text text, embedding vector(%d))`, dim))
+	if err == nil {
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"bench_bare_load"}, []string{"text", "embedding"}, pgx.CopyFromRows(rows))
+	}
+	if err == nil {
+		_, err = tx.Exec(ctx, `CREATE INDEX ON bench_bare_load USING hnsw (embedding vector_cosine_ops)`)
+	}
+	return time.Since(start), translate(err, "bare load")
 }

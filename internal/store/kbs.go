@@ -110,6 +110,40 @@ func ensureVectorIndex(ctx context.Context, tx pgx.Tx, kb KB) error {
 
 func vectorIndex(kbID int64) string { return fmt.Sprintf("chunks_hnsw_kb_%d", kbID) }
 
+// DeferVectorIndex drops kb's HNSW index when kb holds no chunks, so that a
+// bulk load into it pays for one index build at the end (EnsureVectorIndex)
+// instead of an insertion into the graph per chunk; it reports whether it
+// did. Until the index is back, vector search scans the knowledge base.
+func (s *Store) DeferVectorIndex(ctx context.Context, kb KB) (bool, error) {
+	var dropped bool
+	err := s.inTx(ctx, "defer vector index", func(tx pgx.Tx) error {
+		if err := lockKB(ctx, tx, kb); err != nil {
+			return err
+		}
+		var empty bool
+		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT FROM chunks WHERE kb_id = $1)`, kb.ID).Scan(&empty); err != nil || !empty {
+			return err
+		}
+		dropped = true
+		_, err := tx.Exec(ctx, `DROP INDEX IF EXISTS `+vectorIndex(kb.ID))
+		return err
+	})
+	return dropped, err
+}
+
+// EnsureVectorIndex builds kb's HNSW index when it is missing (after
+// DeferVectorIndex, or a load that stopped half way); otherwise it does
+// nothing. The build gets more memory than the default so that the graph
+// of a large knowledge base fits in it.
+func (s *Store) EnsureVectorIndex(ctx context.Context, kb KB) error {
+	return s.inTx(ctx, "build vector index", func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
+			return err
+		}
+		return ensureVectorIndex(ctx, tx, kb)
+	})
+}
+
 // KB returns the tenant's knowledge base by name, or core.CodeKBNotFound.
 func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {
 	kb, err := scanKB(s.db.QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
