@@ -151,9 +151,9 @@ func TestIngestSkipsUnchangedOnResync(t *testing.T) {
 	require.Positive(t, rep.First.Embed)
 	require.Positive(t, rep.First.Database)
 	require.Positive(t, rep.Bare)
-	var out strings.Builder
-	rep.WriteMarkdown(&out)
-	require.Contains(t, out.String(), "| first sync vs a bare COPY + CREATE INDEX of the same rows")
+	rows := rep.RatioRows()
+	require.Len(t, rows, 2)
+	require.Equal(t, rep.Bare.Seconds(), rows[1].Bare)
 	var leftover bool
 	require.NoError(t, d.Store.(*store.Store).Pool().QueryRow(context.Background(),
 		`SELECT to_regclass('bench_bare_load') IS NOT NULL`).Scan(&leftover))
@@ -185,10 +185,10 @@ func TestRetrievalReusesSeededCorpus(t *testing.T) {
 	require.Equal(t, 4, first.Recall.Bare.N)
 	require.Equal(t, 4, first.Recall.TextExact.N)
 	require.Equal(t, 1.0, first.Recall.TextMean, "a small knowledge base's text list is exact BM25")
-	var out strings.Builder
-	first.WriteMarkdown(&out)
-	require.Contains(t, out.String(), "| hybrid retrieval p95 vs vector-only p95")
-	require.Contains(t, out.String(), "| BM25 top-10 overlap with exact BM25")
+	rows := first.RatioRows()
+	require.Len(t, rows, 3)
+	require.Equal(t, 1.0, rows[2].Ours)
+	require.True(t, rows[2].Met())
 
 	second, err := Retrieval(context.Background(), d, p)
 	require.NoError(t, err)
