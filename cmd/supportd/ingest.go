@@ -42,7 +42,7 @@ func runIngest(ctx context.Context, env *environment, args []string) error {
 		return err
 	}
 	defer a.Close()
-	kb, err := a.Store.EnsureKB(ctx, store.KBParams{Tenant: cfg.Tenant, Name: kbName, Model: a.Embedder.Model(), Dim: a.Embedder.Dimension()})
+	kb, err := a.Store.EnsureKB(ctx, a.Library.KBParams(cfg.Tenant, kbName))
 	if err != nil {
 		return err
 	}

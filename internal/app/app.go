@@ -180,7 +180,7 @@ func (a *App) wireIngest(s Settings) error {
 		}
 	}
 	a.Syncer = ingest.NewSyncer(a.Store, a.Embedder, a.Chunker, s.Syncer)
-	a.Library = ingest.NewLibrary(a.Store, a.Syncer, a.Embedder)
+	a.Library = ingest.NewLibrary(a.Store, a.Syncer, a.Embedder, s.Retrieve.Defaults(a.Embedder.Model()))
 	return nil
 }
 

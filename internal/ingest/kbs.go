@@ -19,7 +19,7 @@ func (l *Library) CreateKB(ctx context.Context, tenant, name, actor string) (sto
 		if core.ErrorCode(err) != core.CodeKBNotFound {
 			return err
 		}
-		if kb, err = tx.EnsureKB(ctx, store.KBParams{Tenant: tenant, Name: name, Model: l.model, Dim: l.dim}); err != nil {
+		if kb, err = tx.EnsureKB(ctx, l.KBParams(tenant, name)); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, store.AuditEntry{Tenant: tenant, Actor: actor, Action: "kb.create", Target: name,

@@ -39,19 +39,27 @@ type Catalog interface {
 // Library serves knowledge bases to the API: listing, uploading and
 // deleting documents, each change audited.
 type Library struct {
-	store  Catalog
-	syncer *Syncer
-	model  string
-	dim    int
+	store    Catalog
+	syncer   *Syncer
+	model    string
+	dim      int
+	defaults store.Retrieval
 }
 
-// NewLibrary returns a Library that creates knowledge bases for e and
-// stores uploads through s.
-func NewLibrary(c Catalog, s *Syncer, e embed.Embedder) *Library {
+// NewLibrary returns a Library that creates knowledge bases for e, with
+// the retrieval settings defaults on record, and stores uploads through s.
+func NewLibrary(c Catalog, s *Syncer, e embed.Embedder, defaults store.Retrieval) *Library {
 	if c == nil || s == nil || e == nil {
 		panic("ingest.NewLibrary: nil dependency")
 	}
-	return &Library{store: c, syncer: s, model: e.Model(), dim: e.Dimension()}
+	return &Library{store: c, syncer: s, model: e.Model(), dim: e.Dimension(), defaults: defaults}
+}
+
+// KBParams are the parameters that create the tenant's knowledge base
+// name for the library's embedder with its default retrieval settings.
+func (l *Library) KBParams(tenant, name string) store.KBParams {
+	r := l.defaults
+	return store.KBParams{Tenant: tenant, Name: name, Model: l.model, Dim: l.dim, Retrieval: &r}
 }
 
 // KBs lists the tenant's knowledge bases by name.
@@ -150,7 +158,7 @@ func (l *Library) Upload(ctx context.Context, p UploadParams) (Report, error) {
 		return Report{}, err
 	}
 	err = l.store.InTx(ctx, func(tx *store.Store) error {
-		kb, err := tx.EnsureKB(ctx, store.KBParams{Tenant: p.Tenant, Name: p.KB, Model: l.model, Dim: l.dim})
+		kb, err := tx.EnsureKB(ctx, l.KBParams(p.Tenant, p.KB))
 		if err != nil {
 			return err
 		}

@@ -53,11 +53,24 @@ func New(s Searcher, e embed.Embedder, p Params) *Retriever {
 	return &Retriever{
 		search:     s,
 		embedder:   e,
-		candidates: cmp.Or(p.Candidates, 50),
+		candidates: cmp.Or(p.Candidates, defaultCandidates),
 		timeout:    cmp.Or(p.Timeout, 3*time.Second),
 		fusion:     p.fusion(e.Model()),
 		observe:    p.Observe,
 	}
+}
+
+// defaultCandidates is Params.Candidates' default.
+const defaultCandidates = 50
+
+// Defaults are the settings a knowledge base filled by model starts with,
+// recorded when it is created: FusionFor model with p's overrides, and
+// p's candidates per list. The handoff threshold is left to the
+// configuration (0).
+func (p Params) Defaults(model string) store.Retrieval {
+	f := p.fusion(model)
+	return store.Retrieval{RRFK: f.K, VectorWeight: f.VectorWeight, TextWeight: f.TextWeight,
+		Candidates: cmp.Or(p.Candidates, defaultCandidates)}
 }
 
 // fusion is FusionFor model with the parameters set in p.

@@ -35,6 +35,10 @@ type KBParams struct {
 	Name   string
 	Model  string
 	Dim    int
+	// Retrieval, when set, is recorded with a knowledge base this call
+	// creates (the configured defaults, so the settings in force are on
+	// record from the start); an existing one keeps its own.
+	Retrieval *Retrieval
 }
 
 // validKBName mirrors the knowledge_bases.name check constraint, so a bad
@@ -62,9 +66,9 @@ func (s *Store) EnsureKB(ctx context.Context, p KBParams) (KB, error) {
 	var kb KB
 	err := s.inTx(ctx, "create knowledge base", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO knowledge_bases (tenant_id, name, embed_model, embed_dim)
-			VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, name) DO NOTHING`,
-			p.Tenant, p.Name, p.Model, p.Dim)
+			INSERT INTO knowledge_bases (tenant_id, name, embed_model, embed_dim, retrieval)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, name) DO NOTHING`,
+			p.Tenant, p.Name, p.Model, p.Dim, p.Retrieval)
 		if err != nil {
 			return err
 		}

@@ -147,8 +147,7 @@ func (k *Kit) KB(t testing.TB, name string) store.KB {
 
 // ensureKB creates (or returns) a's named knowledge base for its embedder.
 func ensureKB(a *app.App, name string) (store.KB, error) {
-	return a.Store.EnsureKB(context.Background(), store.KBParams{
-		Tenant: Tenant, Name: name, Model: a.Embedder.Model(), Dim: a.Embedder.Dimension()})
+	return a.Store.EnsureKB(context.Background(), a.Library.KBParams(Tenant, name))
 }
 
 // Ingest syncs the files under paths into the named knowledge base and

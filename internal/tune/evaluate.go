@@ -80,7 +80,7 @@ func (e *evaluator) retrieve(k retrievalKey) retrieval {
 			r.rr[i] = eval.ReciprocalRank(q.c.ExpectedSources, docs[:min(len(docs), 10)])
 			r.hit5[i] = indicator(eval.RecallAtK(q.c.ExpectedSources, docs, 5) > 0)
 		}
-		r.confidence[i] = e.d.Confidence(q.c.Question, ps[:min(len(ps), e.p.TopK)])
+		r.confidence[i] = e.d.Confidence(q.focus, ps[:min(len(ps), e.p.TopK)])
 	}
 	e.seen[k] = r
 	return r

@@ -11,6 +11,8 @@ import (
 	"supportd/internal/core"
 	"supportd/internal/embed"
 	"supportd/internal/eval"
+	"supportd/internal/guard"
+	"supportd/internal/paste"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
 )
@@ -236,7 +238,12 @@ func settings(thresholds []float64) []Setting {
 
 // searched is one question's search at the largest candidate count.
 type searched struct {
-	c     eval.Case
+	c eval.Case
+	// focus is what confidence scores the passages against: the
+	// assistant's focus question (paste.Message.Focus), not the raw
+	// message, so the tuned threshold applies to the figure the assistant
+	// compares with it.
+	focus string
 	found []core.Passage
 }
 
@@ -244,15 +251,20 @@ func searchAll(ctx context.Context, d Deps, p Params) ([]searched, error) {
 	most := max(slices.Max(gridCandidates), p.Current.Candidates)
 	out := make([]searched, len(p.Golden.Cases))
 	for i, c := range p.Golden.Cases {
-		vec, err := d.Embedder.EmbedQuery(ctx, c.Question)
+		// The assistant retrieves on the question and the salient lines
+		// of anything pasted, and scores against its focus (assistant.settle).
+		m := paste.Split(c.Question)
+		asked, _ := guard.NormalizeQuestion(m.Question)
+		query := m.Query(asked)
+		vec, err := d.Embedder.EmbedQuery(ctx, query)
 		if err != nil {
 			return nil, fmt.Errorf("case %s: embed the question: %w", c.ID, err)
 		}
-		found, err := d.Store.Search(ctx, store.SearchParams{KB: p.KB, Query: c.Question, Vector: vec, Candidates: most})
+		found, err := d.Store.Search(ctx, store.SearchParams{KB: p.KB, Query: query, Vector: vec, Candidates: most})
 		if err != nil {
 			return nil, fmt.Errorf("case %s: search: %w", c.ID, err)
 		}
-		out[i] = searched{c: c, found: found}
+		out[i] = searched{c: c, focus: m.Focus(asked), found: found}
 	}
 	return out, nil
 }
