@@ -142,6 +142,15 @@ func (d Deps) answerAll(ctx context.Context, kb store.KB, ds Dataset, negs []Neg
 	return run, nil
 }
 
+// ROCPoint is the answer decision as a classifier of "the knowledge base
+// answers this": the share of the dataset's questions answered (true
+// positive rate) and of the negatives answered (false positive rate).
+func (r AnswerRun) ROCPoint() (tpr, fpr float64) {
+	negatives := r.Product + r.OutOfDomain
+	answered := negatives - r.ProductHandoffs - r.OODHandoffs
+	return float64(r.InKB-r.InKBHandoffs) / float64(max(r.InKB, 1)), float64(answered) / float64(max(negatives, 1))
+}
+
 func declined(a core.Answer) bool { return a.Mode == core.ModeHandoff || a.Mode == core.ModeRefused }
 
 func count(b bool) int {
@@ -211,6 +220,8 @@ func (r AnswerRun) writeMarkdown(w io.Writer, negatives string) {
 	t.add("out-of-KB (same product) handed off", ratio(r.ProductHandoffs, r.Product))
 	t.add("out-of-domain handed off", ratio(r.OODHandoffs, r.OutOfDomain))
 	t.add(fmt.Sprintf("out-of-domain answered at confidence ≥ %.1f", confidentConfidence), ratio(r.OODConfident, r.OutOfDomain))
+	tpr, fpr := r.ROCPoint()
+	t.add("ROC point at the handoff threshold: answerable answered (TPR) / negatives answered (FPR)", fmt.Sprintf("%.3f / %.3f", tpr, fpr))
 	t.write(w)
 	bins, ece := Reliability(r.Points, reliabilityBins)
 	fmt.Fprintf(w, "\nreliability of confidence as P(the KB answers this), dataset questions against negatives; ECE %.3f\n\n", ece)

@@ -61,3 +61,14 @@ func roundBins(bs []Bin) []Bin {
 	}
 	return bs
 }
+
+func TestROCPoint(t *testing.T) {
+	t.Parallel()
+	r := AnswerRun{InKB: 50, InKBHandoffs: 3, Product: 104, ProductHandoffs: 94, OutOfDomain: 102, OODHandoffs: 98}
+	tpr, fpr := r.ROCPoint()
+	require.InDelta(t, 47.0/50, tpr, 1e-9)
+	require.InDelta(t, 14.0/206, fpr, 1e-9)
+	tpr, fpr = AnswerRun{}.ROCPoint()
+	require.Zero(t, tpr)
+	require.Zero(t, fpr)
+}

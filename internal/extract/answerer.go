@@ -8,7 +8,7 @@ const (
 	DefaultMaxSentences = 3
 	// DefaultMinConfidence is the default for Params.MinConfidence; the
 	// package documentation says how it was chosen.
-	DefaultMinConfidence = 0.35
+	DefaultMinConfidence = 0.40
 	// DefaultMaxPassages is the default for Params.MaxPassages.
 	DefaultMaxPassages = 3
 )

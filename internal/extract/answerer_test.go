@@ -206,8 +206,8 @@ func TestAnswerKeepsListItemsAndErrorLinesWhole(t *testing.T) {
 func TestNewDefaults(t *testing.T) {
 	t.Parallel()
 
-	require.Equal(t, Params{MaxSentences: 3, MinConfidence: 0.35, MaxPassages: 3}, New(Params{}).p)
-	require.Equal(t, Params{MaxSentences: 3, MinConfidence: 0.35, MaxPassages: 3}, New(Params{MaxSentences: -1, MinConfidence: -2, MaxPassages: -3}).p)
+	require.Equal(t, Params{MaxSentences: 3, MinConfidence: 0.4, MaxPassages: 3}, New(Params{}).p)
+	require.Equal(t, Params{MaxSentences: 3, MinConfidence: 0.4, MaxPassages: 3}, New(Params{MaxSentences: -1, MinConfidence: -2, MaxPassages: -3}).p)
 	require.Equal(t, Params{MaxSentences: 5, MinConfidence: 0.5, MaxPassages: 2}, New(Params{MaxSentences: 5, MinConfidence: 0.5, MaxPassages: 2}).p)
 }
 

@@ -18,6 +18,9 @@ const (
 	newDocumentCost = 0.20 // a later pick that would add a citation
 	minGain         = 0.30 // a later pick must gain at least this much
 	maxSteps        = 12   // longest procedure quoted whole
+	// corroboration is the share of the first pick's relevance that the
+	// best unit of another considered passage must hold to be quoted too.
+	corroboration = 0.7
 )
 
 // selection is the chosen candidates and how many sentences they count as
@@ -53,17 +56,55 @@ func (a *analysis) choose(limit int) []int {
 		}
 		a.take(sel, next)
 	}
+	a.corroborate(sel, a.relevance(&a.cands[first]))
 	slices.Sort(sel.picked)
 	return sel.picked
 }
 
+// corroborate adds, from each considered passage not yet quoted, its most
+// relevant unit (a step brings its procedure) when that holds at least
+// corroboration of the first pick's relevance: a second passage that
+// answers as well is quoted and cited rather than dropped. It may take the
+// answer past Params.MaxSentences, by at most one unit or procedure per
+// passage.
+func (a *analysis) corroborate(sel *selection, top float64) {
+	used := map[int]bool{}
+	for _, j := range sel.picked {
+		used[a.cands[j].passage] = true
+	}
+	for p := range a.passages {
+		if used[p] {
+			continue
+		}
+		best, bestRel := -1, 0.0
+		for i := range a.cands {
+			if c := &a.cands[i]; c.passage == p && c.quoted {
+				if r := a.relevance(c); r > bestRel {
+					best, bestRel = i, r
+				}
+			}
+		}
+		if best >= 0 && bestRel >= corroboration*top {
+			a.take(sel, best)
+		}
+	}
+}
+
 // take adds candidate i or, for a numbered step, its whole procedure (at
-// most maxSteps steps around i).
+// most maxSteps steps around i); a sentence introducing a list brings the
+// list's first item (and so a whole procedure), since a lead-in alone
+// answers nothing.
 func (a *analysis) take(sel *selection, i int) {
 	sel.slots++
 	c := a.cands[i]
 	if c.kind != kindStep {
-		sel.picked = append(sel.picked, i)
+		if !slices.Contains(sel.picked, i) {
+			sel.picked = append(sel.picked, i)
+		}
+		if n := a.quotable(i, 1); n >= 0 && a.cands[n].leadIn == i && !slices.Contains(sel.picked, n) {
+			a.take(sel, n)
+			sel.slots--
+		}
 		return
 	}
 	var steps []int

@@ -56,7 +56,10 @@ func s10OffTopic() []string {
 // first, followed by the two best other sections, and how often off-topic
 // questions are handed off when given the sections retrieval would return.
 // The floors sit slightly below the figures measured when the defaults
-// were chosen: mean F1 0.745, 1 handoff in 50, 10 off-topic handoffs in 10.
+// were chosen: mean F1 0.745, 1 handoff in 50, 10 off-topic handoffs in 10;
+// since a second passage that answers as well is quoted too (which lifts
+// the cited-section rate end to end, README), mean F1 is 0.693 and 9 of the
+// 10 off-topic questions are handed off.
 func TestS10(t *testing.T) {
 	t.Parallel()
 	corpus, questions := loadS10(t)
@@ -68,7 +71,7 @@ func TestS10(t *testing.T) {
 	t.Logf("S10: %d questions, mean token F1 %.3f (a handoff scores 0), F1 when answered %.3f, handoff share %.2f; off-topic handoff share %.2f",
 		len(questions), meanF1, answeredF1, inHandoff, offShare)
 
-	require.GreaterOrEqual(t, meanF1, 0.72)
+	require.GreaterOrEqual(t, meanF1, 0.68)
 	require.LessOrEqual(t, inHandoff, 0.04)
 	require.GreaterOrEqual(t, offShare, 0.9)
 }
