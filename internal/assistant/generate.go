@@ -31,7 +31,7 @@ const (
 	verdictAnswered verdict = iota // a grounded, cited answer
 	verdictBlocked                 // the output filter stopped it
 	verdictDeclined                // the model said it does not know
-	verdictUncited                 // it cites nothing in its context
+	verdictUncited                 // a claim cites nothing in its context
 	verdictFailed                  // no model answered
 )
 
@@ -101,7 +101,10 @@ func (a *Assistant) generate(ctx context.Context, w *work, passages []core.Passa
 		return g, nil
 	}
 	g.citations, g.dropped = citations(g.text, passages)
-	if len(g.citations) == 0 {
+	// Every claim must cite a passage that was given: an answer citing
+	// an id not in its context, or with a paragraph citing nothing, is
+	// not grounded as a whole.
+	if len(g.citations) == 0 || g.dropped > 0 || !everyClaimCited(g.text) {
 		g.verdict = verdictUncited
 	}
 	return g, nil

@@ -3,6 +3,7 @@ package assistant_test
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -351,4 +352,50 @@ func TestATricklingModelIsNeverShown(t *testing.T) {
 	require.Equal(t, ans.Text, got, "the client saw the help centre's answer only")
 	require.NotContains(t, got, "interrupted")
 	require.Equal(t, 1, b.fakes[0].Count("/chat/completions"))
+}
+
+// A model answer may draw on several passages: it stands when every
+// paragraph cites a passage it was given, and each cited passage's
+// document becomes a citation in order of first use. An id it was not
+// given, or a paragraph citing nothing, sends the turn to the extractive
+// answer (uncited_answer), the model's text unused.
+func TestModelAnswersCiteEachPassageTheyUse(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{})
+	asked := 0
+	ask := func(reply string) core.Answer {
+		t.Helper()
+		b.fakes[0].Inject(fakellm.Fault{Kind: fakellm.KindReply, Message: reply, Times: 1})
+		asked++ // a question of its own each time: a cached answer would not ask the model
+		return b.ask(t, strings.Repeat("Hello, ", asked)+refundQuestion)
+	}
+
+	multi := "Annual plans are refunded pro rata [P1].\n\nTo stop renewing, cancel the plan [P3]."
+	ans := ask(multi)
+	require.Equal(t, core.ModeLLM, ans.Mode, ans.DegradedReason)
+	require.Equal(t, multi, ans.Text)
+	var want []string
+	for _, p := range []core.Passage{ans.Retrieved[0], ans.Retrieved[2]} {
+		if !slices.Contains(want, p.SourceURI) {
+			want = append(want, p.SourceURI)
+		}
+	}
+	var got, markers []string
+	for _, c := range ans.Citations {
+		got, markers = append(got, c.Document), append(markers, c.Marker)
+	}
+	require.Equal(t, want, got)
+	require.Equal(t, []string{"[P1]", "[P3]"}[:len(want)], markers)
+
+	for name, reply := range map[string]string{
+		"an id it was not given":     "Annual plans are refunded pro rata [P1]. Gift cards are refunded too [P9].",
+		"a paragraph citing nothing": "Annual plans are refunded pro rata [P1].\n\nRefunds also come with a free month.",
+	} {
+		ans := ask(reply)
+		require.Equal(t, core.ModeExtractive, ans.Mode, name)
+		require.Equal(t, "uncited_answer", ans.DegradedReason, name)
+		require.NotContains(t, ans.Text, "[P", name)
+		_, _, _, _, dropped, _ := b.storedTurn(t, ans.TurnID)
+		require.Equal(t, strings.Count(reply, "[P9]"), dropped, name)
+	}
 }

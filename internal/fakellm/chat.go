@@ -72,6 +72,8 @@ func answerWith(text string, f *Fault) string {
 		return a
 	case f.Kind == KindEmpty:
 		return ""
+	case f.Kind == KindReply:
+		return f.Message
 	case f.Kind == KindCite:
 		bogus := "[" + freeID(f.Cite, ids(text)) + "]"
 		if cited != "" {

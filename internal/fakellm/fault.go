@@ -42,6 +42,10 @@ const (
 	// KindLeak answers with the system message verbatim, as a model
 	// tricked into revealing its instructions would.
 	KindLeak Kind = "leak"
+	// KindReply answers with Fault.Message verbatim: a scripted model
+	// answer, such as one citing several passages, for tests of what the
+	// assistant accepts.
+	KindReply Kind = "reply"
 )
 
 // Endpoint names which requests a queued Fault applies to.
@@ -87,7 +91,8 @@ type Fault struct {
 	Status int
 	// RetryAfter is the Retry-After header of a 429, in seconds.
 	RetryAfter int
-	// Message replaces the error message of KindStatus.
+	// Message replaces the error message of KindStatus, and is the answer
+	// of KindReply (required there).
 	Message string
 	// Tokens is how many answer tokens KindCut streams before closing.
 	Tokens int
@@ -140,7 +145,7 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 // Validate reports the first field of f that the server cannot act on.
 func (f Fault) Validate() error {
 	switch f.Kind {
-	case KindLatency, KindStatus, KindMalformed, KindCut, KindHang, KindEmpty, KindCite, KindLeak:
+	case KindLatency, KindStatus, KindMalformed, KindCut, KindHang, KindEmpty, KindCite, KindLeak, KindReply:
 	case "":
 		return errors.New("fault kind is required")
 	default:
@@ -157,6 +162,8 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("fault status %d is not an HTTP error status", f.Status)
 	case f.RetryAfter < 0 || f.Tokens < 0:
 		return errors.New("fault retry_after and tokens must not be negative")
+	case f.Kind == KindReply && f.Message == "":
+		return errors.New("a reply fault needs the message to answer with")
 	}
 	return nil
 }

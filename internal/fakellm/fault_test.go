@@ -393,3 +393,19 @@ func kinds(reqs []fakellm.Request) []fakellm.Kind {
 	}
 	return out
 }
+
+func TestFaultReplyAnswersTheScriptedText(t *testing.T) {
+	t.Parallel()
+	b := setup(t, fakellm.Options{})
+	const reply = "Refunds take 14 days [P2]. Reset your password from the sign-in page [P3]."
+	b.fake.Inject(fakellm.Fault{Kind: fakellm.KindReply, Message: reply, Times: 2})
+
+	got, err := b.ask(t, refundPrompt)
+	require.NoError(t, err)
+	require.Equal(t, reply, got)
+	chunks, _, err := b.stream(t.Context(), refundPrompt)
+	require.NoError(t, err)
+	require.Equal(t, reply, strings.Join(chunks, ""))
+
+	require.ErrorContains(t, fakellm.Fault{Kind: fakellm.KindReply}.Validate(), "message")
+}

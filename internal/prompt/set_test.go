@@ -77,7 +77,7 @@ Cancel any time from Settings, then Billing.
 
 <question>How long do refunds take?</question>
 
-Answer only from the passages above, cite passage ids in square brackets like [P1], and reply exactly "I don't know." if they do not contain the answer.`
+Answer only from the passages above and reply exactly "I don't know." if they do not contain the answer. Cite the passage id of each claim in square brackets right after it, like [P1]; when the answer draws on several passages, cite each where it is used, like [P1] and [P3]. Every paragraph and every list needs a citation.`
 	require.Equal(t, want, got)
 }
 
