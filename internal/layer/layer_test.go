@@ -65,7 +65,8 @@ func rules() map[string]rule {
 		"internal/jobs": {layer: 5, may: []string{"internal/eval", store}},
 		"internal/bench": {layer: 5, may: []string{core, embed, "internal/eval", "internal/ingest", "internal/llm",
 			"internal/prompt", "internal/retrieve", store}},
-		"internal/tune":   {layer: 5, may: []string{core, embed, "internal/eval", "internal/retrieve", store}},
+		"internal/tune": {layer: 5, may: []string{core, embed, "internal/eval", "internal/guard", "internal/paste",
+			"internal/retrieve", store}},
 		"internal/digest": {layer: 5, may: []string{core, "internal/drift", "internal/eval", store}},
 		// Test support.
 		"internal/redistest":   {layer: 1, test: true},

@@ -4,6 +4,7 @@
 // in use by a paired bootstrap over the questions, and records the winner
 // with the knowledge base only when it is better beyond the interval.
 // It imports the core nouns, embed, eval (golden sets and the bootstrap),
-// retrieve (fusion) and store; it must not import the assistant, the HTTP
-// layer or the composition root.
+// guard and paste (to score the question the assistant would: normalised,
+// split from anything pasted), retrieve (fusion) and store; it must not
+// import the assistant, the HTTP layer or the composition root.
 package tune
