@@ -236,7 +236,7 @@ func TestRetentionPurgeDeletesExactlyTheOldTurns(t *testing.T) {
 	old1 := p.ask(t, "u-1", "", askRefund, "llm")
 	old2 := p.ask(t, "u-1", old1.ConversationID, askCard, "llm")
 	mixedOld := p.ask(t, "u-2", "", askPassword, "llm")
-	mixedNew := p.ask(t, "u-2", mixedOld.ConversationID, "And if I no longer have access to my email?", "llm")
+	mixedNew := p.ask(t, "u-2", mixedOld.ConversationID, "And how long is the reset link valid?", "llm")
 	recent := p.ask(t, "u-3", "", askTwoFA, "llm")
 	p.rate(t, old1, "down")
 	p.rate(t, mixedOld, "down")

@@ -390,7 +390,7 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	b := setupReview(t, testkit.Options{})
 	// The refund question follows another in the same conversation: the
 	// item carries that history, and so does its golden case.
-	first := b.chat(t, "demo", "How do I invite a teammate?", "")
+	first := b.chat(t, "demo", "How do I turn on two-factor authentication?", "")
 	refund := b.chat(t, "demo", refundQuestion, first.ConversationID)
 	b.rate(t, refund, `"rating":"down","reason":"wrong","comment":"It is 30 days."`, true)
 	handoff := b.chat(t, "demo", weatherQuestion, "")
@@ -401,7 +401,7 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	resetItem, handoffItem, refundItem := items[0], items[1], items[2]
 	require.Equal(t, []int64{reset.TurnID, handoff.TurnID, refund.TurnID},
 		[]int64{resetItem.TurnID, handoffItem.TurnID, refundItem.TurnID})
-	require.Equal(t, []store.Exchange{{Question: "How do I invite a teammate?", Answer: first.Answer}}, refundItem.History)
+	require.Equal(t, []store.Exchange{{Question: "How do I turn on two-factor authentication?", Answer: first.Answer}}, refundItem.History)
 	require.Equal(t, refund.ConversationID, refundItem.ConversationID)
 	require.Equal(t, "It is 30 days.", refundItem.FeedbackComment)
 	refundID, handoffID, resetID := fmt.Sprint(refundItem.ID), fmt.Sprint(handoffItem.ID), fmt.Sprint(resetItem.ID)
@@ -485,7 +485,7 @@ func TestReviewItemsAreResolvedAndExportedAsGoldenCases(t *testing.T) {
 	require.NoError(t, err, "export: %s", res.body)
 	require.Equal(t, []eval.Case{
 		{ID: "review-" + refundID, Question: refundQuestion, ReferenceAnswer: corrected,
-			History:       []eval.Message{{Role: "user", Content: "How do I invite a teammate?"}, {Role: "assistant", Content: eval.StripMarkers(first.Answer)}},
+			History:       []eval.Message{{Role: "user", Content: "How do I turn on two-factor authentication?"}, {Role: "assistant", Content: eval.StripMarkers(first.Answer)}},
 			RequiredFacts: []string{"30 days", "re:in full"}, ExpectedSources: []string{"billing/refunds.md"},
 			Tags: []string{"reviewed", "incorrect", "thumbs_down", "kb:demo"}, Line: 1},
 		{ID: "review-" + handoffID, Question: weatherQuestion, RequiredFacts: []string{}, ExpectedSources: []string{}, ShouldHandoff: true,
