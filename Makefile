@@ -1,6 +1,9 @@
 # supportd — `make help` lists the targets.
 SHELL := /bin/bash
-export DATABASE_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable
+# Two roles (scripts/db.sh creates both): serve connects as the application
+# role, which row-level security binds; migrations run as the owner.
+export DATABASE_URL ?= postgres://supportd_app:supportd_app@127.0.0.1:5432/supportd?sslmode=disable
+export SUPPORTD_DATABASE_OWNER_URL ?= postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable
 GO ?= go
 BIN := bin/supportd
 

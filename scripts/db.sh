@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Provision the PostgreSQL + pgvector that supportd and its tests need.
 #
-#   scripts/db.sh            make sure the database at DATABASE_URL is usable
+#   scripts/db.sh            make sure the database is usable by both roles
+#
+# Two roles: the owner (SUPPORTD_DATABASE_OWNER_URL, else DATABASE_URL, else
+# supportd) owns the schema, runs migrations and creates the test databases;
+# the application role (DATABASE_URL when the owner is named separately,
+# else supportd_app) is what serve connects as: LOGIN, no superuser, no
+# BYPASSRLS, owner of nothing, so row-level security binds it.
 #
 # Idempotent: every step checks before it acts, so a second run does nothing
 # but the checks. What it does, in order:
@@ -9,12 +15,19 @@
 #   2. Otherwise, on a local address, as root on Debian/Ubuntu: install
 #      PostgreSQL from the distribution when absent, start its cluster, build
 #      pgvector from the newer Debian release's source package when the
-#      extension is missing, and create the supportd role and databases.
+#      extension is missing, and create both roles and the databases.
 #   3. Otherwise, with a Docker engine: run the pgvector/pgvector image.
 #   4. Otherwise: stop and say what to do.
 set -euo pipefail
 
-DATABASE_URL=${DATABASE_URL:-postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable}
+# The rest of this script provisions DATABASE_URL as the owner's URL.
+if [[ -n ${SUPPORTD_DATABASE_OWNER_URL:-} ]]; then
+	APP_URL=${DATABASE_URL:?DATABASE_URL names the application role when SUPPORTD_DATABASE_OWNER_URL is set}
+	DATABASE_URL=$SUPPORTD_DATABASE_OWNER_URL
+else
+	DATABASE_URL=${DATABASE_URL:-postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable}
+	APP_URL=""
+fi
 # The Debian release whose pgvector source package is built when this
 # machine's release has none. Overridable for releases after it.
 PGVECTOR_SUITE=${PGVECTOR_SUITE:-trixie}
@@ -40,6 +53,16 @@ parse_url() {
 	DB_USER=${DB_USER:-postgres}
 	DB_NAME=${DB_NAME:-supportd}
 	DB_HOST=${DB_HOST:-127.0.0.1}
+	# The application role: DATABASE_URL's when the owner is named apart.
+	APP_USER=supportd_app APP_PASS=supportd_app
+	if [[ -n $APP_URL ]]; then
+		local app=${APP_URL#*://}
+		app=${app%%@*}
+		APP_USER=${app%%:*}
+		APP_PASS=""
+		[[ $app == *:* ]] && APP_PASS=${app#*:}
+	fi
+	APP_URL="postgres://$APP_USER:$APP_PASS@$DB_HOST:$DB_PORT/$DB_NAME?sslmode=disable"
 }
 
 is_local() { [[ $DB_HOST == 127.0.0.1 || $DB_HOST == localhost || $DB_HOST == ::1 ]]; }
@@ -52,7 +75,30 @@ server_up() { have pg_isready && pg_isready -q -h "$DB_HOST" -p "$DB_PORT" -t 2;
 target_ready() {
 	have psql || return 1
 	psql "$DATABASE_URL" -Atqc "select 1 from pg_extension where extname = 'vector'" 2>/dev/null | grep -q 1 &&
-		psql "$DATABASE_URL" -Atqc "select 1 from pg_database where datname = '${DB_NAME}_test'" 2>/dev/null | grep -q 1
+		psql "$DATABASE_URL" -Atqc "select 1 from pg_database where datname = '${DB_NAME}_test'" 2>/dev/null | grep -q 1 &&
+		app_ready
+}
+
+# True when the application role logs in, row-level security binds it, and
+# the owner is a member of it (tests cut its connections, as the owner).
+app_ready() {
+	psql "$APP_URL" -Atqc "select not (rolsuper or rolbypassrls) from pg_roles where rolname = current_user" 2>/dev/null | grep -q t &&
+		psql "$DATABASE_URL" -Atqc "select pg_has_role(current_user, '$APP_USER', 'MEMBER')" 2>/dev/null | grep -q t
+}
+
+# The SQL that creates the application role when it is missing: it may log
+# in and nothing else (NOBYPASSRLS is the point; migrations grant it rows).
+# The owner becomes a member, so it may end the role's sessions; that
+# gives the application role nothing.
+app_role_sql() {
+	cat <<-EOF
+		DO \$\$ BEGIN
+		  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$APP_USER') THEN
+		    CREATE ROLE "$APP_USER" LOGIN PASSWORD '${APP_PASS:-$APP_USER}' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+		  END IF;
+		END \$\$;
+		GRANT "$APP_USER" TO "$DB_USER";
+	EOF
 }
 
 # Run SQL as the cluster's superuser over the local socket.
@@ -171,6 +217,7 @@ create_databases() {
 		fi
 		as_super -d "$db" -c "create extension if not exists vector"
 	done
+	app_ready || { say "creating role $APP_USER (the application role)"; app_role_sql | as_super -d postgres; }
 }
 
 provision_local() {
@@ -189,10 +236,28 @@ provision_docker() {
 	for _ in $(seq 1 60); do psql "$DATABASE_URL" -Atqc 'select 1' >/dev/null 2>&1 && break; sleep 1; done
 	psql "$DATABASE_URL" -qc "create extension if not exists vector" -c "create database \"${DB_NAME}_test\"" >/dev/null
 	psql "${DATABASE_URL/\/$DB_NAME/\/${DB_NAME}_test}" -qc "create extension if not exists vector" >/dev/null
+	app_role_sql | psql "$DATABASE_URL" -q >/dev/null
+}
+
+# The databases are there but the application role is not (a machine
+# provisioned before it existed): create it as the cluster's superuser, or
+# as the owner when the owner may create roles (the Docker image's user).
+provision_app_role() {
+	if is_local && is_root && have runuser && id postgres >/dev/null 2>&1; then
+		say "creating role $APP_USER (the application role)"
+		app_role_sql | as_super -d postgres
+	elif app_role_sql | psql "$DATABASE_URL" -q >/dev/null 2>&1; then
+		say "created role $APP_USER (the application role)"
+	else
+		die "the application role $APP_USER cannot log in at $DB_HOST:$DB_PORT: create it (LOGIN NOBYPASSRLS, not a superuser) or set DATABASE_URL to one"
+	fi
 }
 
 main() {
 	parse_url
+	if ! target_ready && psql "$DATABASE_URL" -Atqc 'select 1' >/dev/null 2>&1 && ! app_ready; then
+		provision_app_role
+	fi
 	if target_ready; then
 		say "PostgreSQL with pgvector is ready at $DB_HOST:$DB_PORT/$DB_NAME"
 		return 0

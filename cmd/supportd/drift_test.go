@@ -47,7 +47,7 @@ func seedDrift(t *testing.T, dbURL, kb string, n int) {
 	for i, q := range s.Normal(n) {
 		old = append(old, save(q, fmt.Sprintf("doc-%d.md", i%4), core.ModeExtractive, 0.8))
 	}
-	_, err = st.Pool().Exec(ctx, `UPDATE turns SET created_at = now() - interval '48 hours' WHERE id = ANY($1)`, old)
+	_, err = dbtest.Owner(t, st).Exec(ctx, `UPDATE turns SET created_at = now() - interval '48 hours' WHERE id = ANY($1)`, old)
 	require.NoError(t, err)
 	for _, q := range s.Shifted(n) {
 		save(q, "", core.ModeHandoff, 0.05)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/dbtest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
 )
@@ -89,7 +90,7 @@ func TestEvalAcceptPinsTheBaseline(t *testing.T) {
 	st, err := store.Open(context.Background(), store.Params{URL: dbURL, MaxConns: 1})
 	require.NoError(t, err)
 	defer st.Close()
-	require.NoError(t, st.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, st).QueryRow(context.Background(),
 		`SELECT count(*) FROM audit_log WHERE action = 'eval.accept' AND actor = 'cli' AND target = '2'`).Scan(&audited))
 	require.Equal(t, 1, audited)
 }

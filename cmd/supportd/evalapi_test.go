@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/dbtest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
 )
@@ -115,7 +116,7 @@ func TestEvalRunsAreQueuedAndWorkedFromTheAPI(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	var audited int
-	require.NoError(t, st.Pool().QueryRow(context.Background(), `SELECT count(*) FROM audit_log
+	require.NoError(t, dbtest.Owner(t, st).QueryRow(context.Background(), `SELECT count(*) FROM audit_log
 		WHERE action = 'eval.queue' AND target = 'demo' AND actor LIKE 'key:%' AND details->>'golden' = 'support'`).Scan(&audited))
 	require.Equal(t, 1, audited)
 }

@@ -222,7 +222,7 @@ func storedURIs(t *testing.T, dbURL, kb string) []string {
 	st, err := store.Open(ctx, store.Params{URL: dbURL, MaxConns: 1})
 	require.NoError(t, err)
 	defer st.Close()
-	rows, err := st.Pool().Query(ctx, `SELECT d.source_uri FROM documents d
+	rows, err := dbtest.Owner(t, st).Query(ctx, `SELECT d.source_uri FROM documents d
 		JOIN knowledge_bases k ON k.id = d.kb_id WHERE k.name = $1 ORDER BY 1`, kb)
 	require.NoError(t, err)
 	uris, err := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -364,8 +364,10 @@ func latestMigration(t *testing.T) int64 {
 
 func TestMigrateBringsAFreshDatabaseUp(t *testing.T) {
 	t.Parallel()
+	// As provisioned: serve's role is bound by row-level security, and
+	// migrations run as the owner, who grants that role its rights.
 	dbURL := dbtest.NewEmptyURL(t)
-	getenv := environ("DATABASE_URL=" + dbURL)
+	getenv := environ("DATABASE_URL="+dbURL, "SUPPORTD_DATABASE_OWNER_URL="+dbtest.OwnerURL(dbURL))
 	latest := latestMigration(t)
 	dir := t.TempDir()
 	writeFiles(t, dir, "a.md", "# A\n\nSome text to ingest.\n")
@@ -581,6 +583,6 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	var n int
-	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT count(*) FROM turns WHERE id = $1`, reply.TurnID).Scan(&n))
+	require.NoError(t, dbtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM turns WHERE id = $1`, reply.TurnID).Scan(&n))
 	require.Equal(t, 1, n)
 }

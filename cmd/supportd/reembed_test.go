@@ -8,6 +8,7 @@ import (
 	"github.com/pgvector/pgvector-go"
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/dbtest"
 	"supportd/internal/embed"
 	"supportd/internal/ingest"
 	"supportd/internal/store"
@@ -27,9 +28,9 @@ func TestReembedRevivesAKnowledgeBaseOfAnOlderRecipe(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	// What the previous release left: another model name, other vectors.
-	_, err = st.Pool().Exec(ctx, `UPDATE knowledge_bases SET embed_model = 'hash-v1-384' WHERE name = 'demo'`)
+	_, err = dbtest.Owner(t, st).Exec(ctx, `UPDATE knowledge_bases SET embed_model = 'hash-v1-384' WHERE name = 'demo'`)
 	require.NoError(t, err)
-	_, err = st.Pool().Exec(ctx, `UPDATE chunks SET embedding = (SELECT embedding FROM chunks ORDER BY id LIMIT 1)`)
+	_, err = dbtest.Owner(t, st).Exec(ctx, `UPDATE chunks SET embedding = (SELECT embedding FROM chunks ORDER BY id LIMIT 1)`)
 	require.NoError(t, err)
 
 	r := runCmd(t, getenv, "ingest", "--kb", "demo", testkit.DemoCorpus())
@@ -52,10 +53,10 @@ func TestReembedRevivesAKnowledgeBaseOfAnOlderRecipe(t *testing.T) {
 		want, err := h.EmbedQuery(ctx, ingest.IndexText(c.Title, c.Heading, c.Text))
 		require.NoError(t, err)
 		var got pgvector.Vector
-		require.NoError(t, st.Pool().QueryRow(ctx, `SELECT embedding FROM chunks WHERE id = $1`, c.ID).Scan(&got))
+		require.NoError(t, dbtest.Owner(t, st).QueryRow(ctx, `SELECT embedding FROM chunks WHERE id = $1`, c.ID).Scan(&got))
 		require.InDeltaSlice(t, want, got.Slice(), 1e-6, "chunk %d", c.ID)
 	}
-	rows, err := st.Pool().Query(ctx, `SELECT action FROM audit_log WHERE target = 'demo' ORDER BY id`)
+	rows, err := dbtest.Owner(t, st).Query(ctx, `SELECT action FROM audit_log WHERE target = 'demo' ORDER BY id`)
 	require.NoError(t, err)
 	actions, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	require.NoError(t, err)

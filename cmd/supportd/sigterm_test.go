@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/dbtest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
 )
@@ -148,7 +149,7 @@ func TestSIGTERMLosesNoTurn(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	var stored, matched int
-	require.NoError(t, st.Pool().QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE id = ANY ($1)) FROM turns`, acked).
+	require.NoError(t, dbtest.Owner(t, st).QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE id = ANY ($1)) FROM turns`, acked).
 		Scan(&stored, &matched))
 	require.Equal(t, len(acked), matched, "every acknowledged turn is stored")
 	require.Equal(t, len(acked), stored, "and nothing else")

@@ -155,7 +155,7 @@ func TestWeeklyLoop(t *testing.T) {
 	defer st.Close()
 	var baseID int64
 	var cases int
-	require.NoError(t, st.Pool().QueryRow(context.Background(), `SELECT (comparison->>'base_id')::bigint, (summary->>'cases')::int
+	require.NoError(t, dbtest.Owner(t, st).QueryRow(context.Background(), `SELECT (comparison->>'base_id')::bigint, (summary->>'cases')::int
 		FROM eval_runs WHERE trigger = 'schedule' AND status = 'complete' ORDER BY id LIMIT 1`).Scan(&baseID, &cases))
 	require.EqualValues(t, 1, baseID)
 	require.Equal(t, 67, cases)
@@ -182,7 +182,7 @@ func moveBack(t *testing.T, dbURL string, d time.Duration) {
 	st, err := store.Open(context.Background(), store.Params{URL: dbURL, MaxConns: 1})
 	require.NoError(t, err)
 	defer st.Close()
-	_, err = st.Pool().Exec(context.Background(), `UPDATE turns SET created_at = created_at - $1::interval`, d.String())
+	_, err = dbtest.Owner(t, st).Exec(context.Background(), `UPDATE turns SET created_at = created_at - $1::interval`, d.String())
 	require.NoError(t, err)
 }
 

@@ -131,6 +131,7 @@ func (a *App) connect(ctx context.Context, s Settings) error {
 		}
 		a.Store = st
 		a.closers = append(a.closers, st.Close)
+		a.warnRowSecurity(ctx)
 	}
 	if a.Redis == nil && cfg.RedisURL != "" {
 		rdb, err := openRedis(ctx, cfg.RedisURL, a.Log)
@@ -319,4 +320,17 @@ func (r reviewObserver) Queued(_ context.Context, q core.ReviewQueued) {
 	r.m.ReviewItem(q.Reason)
 	r.hook.Send("review.queued", map[string]any{"turn_id": q.TurnID, "conversation_id": q.ConversationID,
 		"user_id": q.EndUserID, "reason": q.Reason, "console_url": r.publicURL + "/console/conversations/" + q.ConversationID})
+}
+
+// warnRowSecurity says so when the database role bypasses row-level
+// security (a superuser, BYPASSRLS or the tables' owner): the tenant
+// filters in the store's queries are then the only wall.
+func (a *App) warnRowSecurity(ctx context.Context) {
+	on, role, err := a.Store.RowSecurity(ctx)
+	switch {
+	case err != nil:
+		a.Log.Warn("could not check row-level security", "err", err)
+	case !on:
+		a.Log.Warn("row-level security does not bind this database role: set DATABASE_URL to the application role and SUPPORTD_DATABASE_OWNER_URL to the owner", "role", role)
+	}
 }

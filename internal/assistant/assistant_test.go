@@ -11,6 +11,7 @@ import (
 
 	"supportd/internal/assistant"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/extract"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
@@ -43,7 +44,7 @@ func (b bundle) with(r assistant.Retriever) *assistant.Assistant {
 func countTurns(t *testing.T, b bundle) int {
 	t.Helper()
 	var n int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM turns`).Scan(&n))
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT count(*) FROM turns`).Scan(&n))
 	return n
 }
 

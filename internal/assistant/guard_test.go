@@ -9,6 +9,7 @@ import (
 
 	"supportd/internal/assistant"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/extract"
 	"supportd/internal/fakellm"
 	"supportd/internal/testkit"
@@ -37,7 +38,7 @@ func TestInjectionAttemptsAreHandledPerPolicy(t *testing.T) {
 			require.Equal(t, tc.wantText, ans.Text)
 			require.Zero(t, b.fakes[0].Count("/chat/completions"), "an attack never reaches the model")
 			var score float64
-			require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+			require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(),
 				`SELECT injection_score FROM turns WHERE id = $1`, ans.TurnID).Scan(&score))
 			require.GreaterOrEqual(t, score, 0.5)
 		})
@@ -66,7 +67,7 @@ func TestLeakedSystemPromptIsBlocked(t *testing.T) {
 	require.NotContains(t, got, "cnry-0123456789abcdef")
 	require.NotContains(t, strings.ToLower(got), "internal reference", "the canary's line is never shown")
 	var stored string
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(),
 		`SELECT string_agg(answer, ' ') FROM turns`).Scan(&stored))
 	require.NotContains(t, stored, "cnry-0123456789abcdef")
 }
@@ -76,6 +77,6 @@ func TestStoredTurnsArePIIRedacted(t *testing.T) {
 	b := setupLLM(t, 1, testkit.Options{Assistant: assistant.Params{RedactStored: true}})
 	ans := b.ask(t, "I'm jane.doe@example.com, card 4111 1111 1111 1111 - how do I get a refund on an annual plan?")
 	var q string
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT question FROM turns WHERE id = $1`, ans.TurnID).Scan(&q))
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT question FROM turns WHERE id = $1`, ans.TurnID).Scan(&q))
 	require.Equal(t, "I'm [email], card [card] - how do I get a refund on an annual plan?", q)
 }

@@ -13,6 +13,7 @@ import (
 
 	"supportd/internal/assistant"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/extract"
 	"supportd/internal/fakellm"
 	"supportd/internal/ingest"
@@ -68,7 +69,7 @@ func (b llmBundle) streamed(t *testing.T, q string) (core.Answer, string) {
 
 func (b llmBundle) storedTurn(t *testing.T, id int64) (mode, reason, model, promptVersion string, dropped, tokens int) {
 	t.Helper()
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `
 		SELECT mode, degraded_reason, model, prompt_version, dropped_citations, prompt_tokens + completion_tokens
 		FROM turns WHERE id = $1`, id).Scan(&mode, &reason, &model, &promptVersion, &dropped, &tokens))
 	return

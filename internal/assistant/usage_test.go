@@ -8,6 +8,7 @@ import (
 
 	"supportd/internal/assistant"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/fakellm"
 	"supportd/internal/llm"
 	"supportd/internal/testkit"
@@ -26,7 +27,7 @@ type billed struct {
 func (b llmBundle) billed(t *testing.T, id int64, client string) billed {
 	t.Helper()
 	var r billed
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `
 		SELECT model, prompt_tokens + completion_tokens, cost_usd::float8, usage_estimated FROM turns WHERE id = $1`, id).
 		Scan(&r.model, &r.tokens, &r.cost, &r.estimated))
 	daily, err := b.kit.Store.TokensToday(context.Background(), testkit.Tenant, client)

@@ -16,15 +16,18 @@ import (
 
 // Config is every setting of supportd.
 type Config struct {
-	DatabaseURL     string
-	DatabaseReadURL string
-	ReadMaxLag      time.Duration
-	DBMaxConns      int
-	HNSWEfSearch    int
-	Addr            string
-	Tenant          string
-	LogLevel        string
-	ShutdownTimeout time.Duration
+	DatabaseURL string
+	// DatabaseOwnerURL connects as the schema's owner, for migrations;
+	// empty means DatabaseURL.
+	DatabaseOwnerURL string
+	DatabaseReadURL  string
+	ReadMaxLag       time.Duration
+	DBMaxConns       int
+	HNSWEfSearch     int
+	Addr             string
+	Tenant           string
+	LogLevel         string
+	ShutdownTimeout  time.Duration
 
 	Embedder       string
 	EmbedModel     string
@@ -348,8 +351,12 @@ func postgresURL(dst func(*Config) *string) func(*Config, string) error {
 // Vars returns the registry of settings in documentation order.
 func Vars() []Var {
 	return []Var{
-		{Env: "DATABASE_URL", Area: Database, Default: "postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable", Secret: true,
-			Help: "PostgreSQL (with pgvector) connection URL", set: postgresURL(func(c *Config) *string { return &c.DatabaseURL })},
+		{Env: "DATABASE_URL", Area: Database, Default: "postgres://supportd_app:supportd_app@127.0.0.1:5432/supportd?sslmode=disable", Secret: true,
+			Help: "PostgreSQL (with pgvector) connection URL of the application role, which row-level security binds (not the tables' owner, not a superuser, no BYPASSRLS)",
+			set:  postgresURL(func(c *Config) *string { return &c.DatabaseURL })},
+		{Env: "SUPPORTD_DATABASE_OWNER_URL", Area: Database, Default: "", Secret: true,
+			Help: "connection URL of the role that owns the schema, used by supportd migrate, which also grants the application role its rights; empty: DATABASE_URL",
+			set:  postgresURL(func(c *Config) *string { return &c.DatabaseOwnerURL })},
 		{Env: "SUPPORTD_DATABASE_READ_URL", Area: Database, Secret: true,
 			Help: "a streaming read replica of DATABASE_URL: retrieval reads from it while it is up and within SUPPORTD_READ_MAX_LAG, the primary otherwise (and always for what must read its own writes)",
 			set:  postgresURL(func(c *Config) *string { return &c.DatabaseReadURL })},

@@ -1,6 +1,7 @@
 package dbtest
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -24,8 +25,17 @@ import (
 	"supportd/migrations"
 )
 
-// DefaultURL is where scripts/db.sh provisions the database.
+// DefaultURL is where scripts/db.sh provisions the database, as the role
+// that owns it (and creates the test databases).
 const DefaultURL = "postgres://supportd:supportd@127.0.0.1:5432/supportd?sslmode=disable"
+
+// DefaultAppUser and DefaultAppPassword are the application role that
+// scripts/db.sh provisions: the role tests connect as, so that row-level
+// security binds them as it binds serve.
+const (
+	DefaultAppUser     = "supportd_app"
+	DefaultAppPassword = "supportd_app"
+)
 
 // templateOnce guards the one migration of the template per test binary.
 var templateOnce struct {
@@ -34,12 +44,45 @@ var templateOnce struct {
 	err  error
 }
 
-// BaseURL returns DATABASE_URL or DefaultURL.
+// BaseURL returns the owner's URL: SUPPORTD_DATABASE_OWNER_URL, else
+// DATABASE_URL, else DefaultURL. Databases are created and migrated as
+// this role.
 func BaseURL() string {
-	if u := os.Getenv("DATABASE_URL"); u != "" {
-		return u
+	return cmp.Or(os.Getenv("SUPPORTD_DATABASE_OWNER_URL"), os.Getenv("DATABASE_URL"), DefaultURL)
+}
+
+// appUser returns the application role's credentials: DATABASE_URL's when
+// SUPPORTD_DATABASE_OWNER_URL names the owner separately, otherwise the
+// provisioned DefaultAppUser.
+func appUser() *url.Userinfo {
+	if os.Getenv("SUPPORTD_DATABASE_OWNER_URL") != "" {
+		if u, err := url.Parse(os.Getenv("DATABASE_URL")); err == nil && u.User != nil {
+			return u.User
+		}
 	}
-	return DefaultURL
+	return url.UserPassword(DefaultAppUser, DefaultAppPassword)
+}
+
+// AppURL returns dbURL connecting as the application role.
+func AppURL(dbURL string) string { return withUser(dbURL, appUser()) }
+
+// OwnerURL returns dbURL connecting as the owner role, for tests of what
+// only the owner does (migrations).
+func OwnerURL(dbURL string) string {
+	base, err := url.Parse(BaseURL())
+	if err != nil {
+		panic(fmt.Sprintf("dbtest: bad database URL: %v", err))
+	}
+	return withUser(dbURL, base.User)
+}
+
+func withUser(dbURL string, user *url.Userinfo) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		panic(fmt.Sprintf("dbtest: bad database URL: %v", err))
+	}
+	u.User = user
+	return u.String()
 }
 
 // withDB returns base with its database name replaced.
@@ -61,7 +104,7 @@ func baseName(base string) string {
 }
 
 // NewURL creates a fresh migrated database for t, drops it when t ends, and
-// returns its URL.
+// returns its URL, which connects as the application role.
 func NewURL(t testing.TB) string {
 	t.Helper()
 	tmpl, err := template()
@@ -73,14 +116,14 @@ func NewURL(t testing.TB) string {
 
 // NewEmptyURL creates a database with pgvector but no schema (what
 // provisioning gives a fresh install) for t, drops it when t ends, and
-// returns its URL.
+// returns its URL as the application role (OwnerURL migrates it).
 func NewEmptyURL(t testing.TB) string {
 	t.Helper()
 	return cloneURL(t, baseName(BaseURL())+"_test")
 }
 
 // cloneURL creates a database for t from the template tmpl, drops it when
-// t ends, and returns its URL.
+// t ends, and returns its URL as the application role.
 func cloneURL(t testing.TB, tmpl string) string {
 	t.Helper()
 	name := "supportd_t_" + randomHex(6)
@@ -96,11 +139,11 @@ func cloneURL(t testing.TB, tmpl string) string {
 			t.Errorf("dbtest: drop database %s: %v", name, err)
 		}
 	})
-	return withDB(BaseURL(), name)
+	return AppURL(withDB(BaseURL(), name))
 }
 
-// New returns a store on a fresh migrated database, closed and dropped when
-// t ends.
+// New returns a store on a fresh migrated database, as the application
+// role, closed and dropped when t ends.
 func New(t testing.TB) *store.Store {
 	t.Helper()
 	return open(t, NewURL(t))
@@ -165,6 +208,9 @@ func ensureTemplate() (string, error) {
 	if err == nil {
 		err = jobs.Migrate(ctx, s.Pool())
 	}
+	if err == nil {
+		err = s.GrantApp(ctx, appUser().Username())
+	}
 	s.Close()
 	if err != nil {
 		return "", fmt.Errorf("migrate template: %w", err)
@@ -199,6 +245,8 @@ func migrationsHash() (string, error) {
 	h := sha256.New()
 	// The template also holds River's tables: name them in the hash.
 	h.Write([]byte("river " + riverVersion()))
+	// And the grants to the application role.
+	h.Write([]byte("app " + appUser().Username()))
 	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

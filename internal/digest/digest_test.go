@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/digest"
 	"supportd/internal/drift"
 	"supportd/internal/eval"
@@ -98,7 +99,7 @@ func TestBuild(t *testing.T) {
 		return id
 	}
 	old := []int64{save("How do I reset my password?", core.ModeExtractive, 0.9, ""), save("Refund please", core.ModeHandoff, 0.1, "")}
-	_, err := st.Pool().Exec(ctx, `UPDATE turns SET created_at = now() - interval '8 days' WHERE id = ANY($1)`, old)
+	_, err := dbtest.Owner(t, st).Exec(ctx, `UPDATE turns SET created_at = now() - interval '8 days' WHERE id = ANY($1)`, old)
 	require.NoError(t, err)
 	for range 3 {
 		save("QuillPad will not pair", core.ModeHandoff, 0.1, "handoff")

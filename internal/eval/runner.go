@@ -26,8 +26,8 @@ type Answerer interface {
 // Runs is the storage of runs and results.
 type Runs interface {
 	CreateEvalRun(ctx context.Context, r store.EvalRunRow) (int64, error)
-	SaveEvalResult(ctx context.Context, runID int64, r store.EvalResultRow) error
-	FinishEvalRun(ctx context.Context, runID int64, status string, finished time.Time,
+	SaveEvalResult(ctx context.Context, tenant string, runID int64, r store.EvalResultRow) error
+	FinishEvalRun(ctx context.Context, tenant string, runID int64, status string, finished time.Time,
 		summary, comparison json.RawMessage) error
 	AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Duration) (int64, error)
 	EvalRun(ctx context.Context, tenant string, id int64) (store.EvalRunRow, []store.EvalResultRow, error)
@@ -99,7 +99,7 @@ func (r *Runner) Run(ctx context.Context, p RunParams) (Run, error) {
 	if err != nil {
 		return Run{}, err
 	}
-	meta := RunMeta{StartedAt: r.now().UTC(), Status: "running", Trigger: p.Trigger, GoldenPath: p.Golden.Path,
+	meta := RunMeta{Tenant: p.Tenant, StartedAt: r.now().UTC(), Status: "running", Trigger: p.Trigger, GoldenPath: p.Golden.Path,
 		GoldenHash: p.Golden.Hash, KB: p.KB.Name, ContentVersion: p.KB.ContentVersion, PromptVersions: p.Prompts,
 		Model: p.Model, GitCommit: p.GitCommit, Config: p.Config}
 	meta.ID, err = r.runs.CreateEvalRun(ctx, store.EvalRunRow{Tenant: p.Tenant, KB: meta.KB, Trigger: meta.Trigger,
@@ -143,7 +143,7 @@ func (r *Runner) Finish(ctx context.Context, run Run, cmpn *Comparison) error {
 	if run.Meta.FinishedAt != nil {
 		finished = *run.Meta.FinishedAt
 	}
-	return r.runs.FinishEvalRun(ctx, run.Meta.ID, run.Meta.Status, finished, summary, comparison)
+	return r.runs.FinishEvalRun(ctx, run.Meta.Tenant, run.Meta.ID, run.Meta.Status, finished, summary, comparison)
 }
 
 // cases runs the golden set; results come back in golden-file order.
@@ -162,7 +162,7 @@ func (r *Runner) cases(ctx context.Context, p RunParams, runID int64, uris map[s
 			if gctx.Err() != nil && res.Status == StatusError {
 				return gctx.Err() // cut short by the cancellation, not a real result
 			}
-			if err := r.save(gctx, runID, res); err != nil {
+			if err := r.save(gctx, p.Tenant, runID, res); err != nil {
 				return err
 			}
 			mu.Lock()
@@ -243,12 +243,12 @@ func observe(ans core.Answer, err error) Observation {
 	return o
 }
 
-func (r *Runner) save(ctx context.Context, runID int64, res CaseResult) error {
+func (r *Runner) save(ctx context.Context, tenant string, runID int64, res CaseResult) error {
 	obs, err := json.Marshal(res.Obs)
 	if err != nil {
 		return err
 	}
-	return r.runs.SaveEvalResult(ctx, runID, store.EvalResultRow{CaseID: res.CaseID, Tags: res.Tags, Status: res.Status,
+	return r.runs.SaveEvalResult(ctx, tenant, runID, store.EvalResultRow{CaseID: res.CaseID, Tags: res.Tags, Status: res.Status,
 		Pass: res.Pass, Metrics: res.Metrics, Failures: res.Failures, Observation: obs})
 }
 
@@ -273,7 +273,7 @@ func (r *Runner) Load(ctx context.Context, tenant string, id int64) (Run, *Compa
 }
 
 func fromRow(row store.EvalRunRow) (Run, *Comparison, error) {
-	run := Run{Meta: RunMeta{ID: row.ID, StartedAt: row.StartedAt, FinishedAt: row.FinishedAt, Status: row.Status,
+	run := Run{Meta: RunMeta{ID: row.ID, Tenant: row.Tenant, StartedAt: row.StartedAt, FinishedAt: row.FinishedAt, Status: row.Status,
 		Trigger: row.Trigger, GoldenPath: row.GoldenPath, GoldenHash: row.GoldenHash, KB: row.KB,
 		ContentVersion: row.ContentVersion, PromptVersions: row.PromptVersions, Model: row.Model,
 		GitCommit: row.GitCommit, Config: row.Config, AcceptedAt: row.AcceptedAt, AcceptedBy: row.AcceptedBy}}

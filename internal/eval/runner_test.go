@@ -16,6 +16,7 @@ import (
 
 	"supportd/internal/assistant"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/eval"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
@@ -94,7 +95,7 @@ func TestRunScoresTheDemoGoldenSet(t *testing.T) {
 	require.True(t, stored.Meta.FinishedAt.Equal(*run.Meta.FinishedAt))
 
 	var evalTurns int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(),
 		`SELECT count(*) FROM turns WHERE client_id = 'eval'`).Scan(&evalTurns))
 	require.Equal(t, len(b.golden.Cases), evalTurns, "every case went through the real pipeline and was recorded")
 }
@@ -167,7 +168,7 @@ func TestRegressionGateFiresOnADegradedPipelineOnly(t *testing.T) {
 	require.Equal(t, worse.Run.Meta.ID, third.Comparison.BaseID)
 	require.False(t, third.Comparison.Regressed)
 	var audited int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM audit_log
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT count(*) FROM audit_log
 		WHERE action = 'eval.accept' AND actor = 'cli' AND target = $1`, fmt.Sprint(worse.Run.Meta.ID)).Scan(&audited))
 	require.Equal(t, 1, audited)
 }
@@ -249,7 +250,7 @@ func TestAbandonedRunsAreMarkedIncomplete(t *testing.T) {
 	id, err := b.kit.Store.CreateEvalRun(ctx, store.EvalRunRow{Tenant: testkit.Tenant, KB: "demo", Trigger: "test",
 		GoldenPath: "g", GoldenHash: "h", Model: "m"})
 	require.NoError(t, err)
-	_, err = b.kit.Store.Pool().Exec(ctx, `UPDATE eval_runs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`, id)
+	_, err = dbtest.Owner(t, b.kit.Store).Exec(ctx, `UPDATE eval_runs SET heartbeat_at = now() - interval '1 hour' WHERE id = $1`, id)
 	require.NoError(t, err)
 	n, err := b.kit.Store.AbandonStaleEvalRuns(ctx, 15*time.Minute)
 	require.NoError(t, err)

@@ -140,7 +140,9 @@ type Summary struct {
 
 // RunMeta identifies what a run measured.
 type RunMeta struct {
-	ID             int64             `json:"id"`
+	ID int64 `json:"id"`
+	// Tenant owns the run; the store writes its results under it.
+	Tenant         string            `json:"-"`
 	StartedAt      time.Time         `json:"started_at"`
 	FinishedAt     *time.Time        `json:"finished_at,omitempty"`
 	Status         string            `json:"status"`  // "running", "complete", "incomplete"

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/httpapi"
 	"supportd/internal/testkit"
 )
@@ -173,7 +174,7 @@ type turnRow struct {
 func (b *bundle) turn(t *testing.T, id int64) turnRow {
 	t.Helper()
 	var r turnRow
-	err := b.kit.Store.Pool().QueryRow(context.Background(), `
+	err := dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `
 		SELECT t.conversation_id::text, kb.name, t.question, t.answer, t.citations, t.confidence, t.mode, t.degraded_reason
 		FROM turns t JOIN knowledge_bases kb ON kb.id = t.kb_id WHERE t.id = $1`, id).
 		Scan(&r.ConversationID, &r.KBName, &r.Question, &r.Answer, &r.Citations, &r.Confidence, &r.Mode, &r.DegradedReason)
@@ -184,7 +185,7 @@ func (b *bundle) turn(t *testing.T, id int64) turnRow {
 func (b *bundle) countTurns(t *testing.T) int {
 	t.Helper()
 	var n int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM turns`).Scan(&n))
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT count(*) FROM turns`).Scan(&n))
 	return n
 }
 
@@ -224,7 +225,7 @@ func TestChatAnswersWithCitationsAndRecordsTurns(t *testing.T) {
 	require.Greater(t, next.TurnID, ans.TurnID)
 	b.requireStored(t, "demo", q2, next)
 	var n int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(),
 		`SELECT count(*) FROM turns WHERE conversation_id = $1`, ans.ConversationID).Scan(&n))
 	require.Equal(t, 2, n)
 	require.Equal(t, 2, b.countTurns(t))

@@ -21,6 +21,7 @@ import (
 	"supportd/internal/assistant"
 	"supportd/internal/auth"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
 	"supportd/internal/ingest"
@@ -124,7 +125,7 @@ func (b *bundle) call(t *testing.T, method, path string, body any, header ...str
 func (b *bundle) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
 	var n int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), query, args...).Scan(&n), query)
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), query, args...).Scan(&n), query)
 	return n
 }
 
@@ -249,7 +250,7 @@ func (f *fixtures) reviewItem(t *testing.T) int64 {
 	require.NoError(t, err)
 	require.True(t, added.Queued)
 	var id int64
-	require.NoError(t, f.b.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, f.b.kit.Store).QueryRow(context.Background(),
 		`SELECT id FROM review_items WHERE turn_id = $1`, turn.TurnID).Scan(&id))
 	return id
 }
@@ -557,6 +558,12 @@ func TestAuthzTableCoversEveryRoute(t *testing.T) {
 func TestAuthzMatrix(t *testing.T) {
 	t.Parallel()
 	kit, _ := testkit.NewDemo(t, testkit.Options{})
+	runAuthzMatrix(t, kit)
+}
+
+// runAuthzMatrix presents every credential to every endpoint of the API
+// over kit, a kit on the demo corpus.
+func runAuthzMatrix(t *testing.T, kit *testkit.Kit) {
 	b := serve(t, kit, secured(kit))
 	creds := credentials(t, kit.Store)
 	f := newFixtures(t, b)

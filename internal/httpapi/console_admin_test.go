@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"supportd/internal/dbtest"
 )
 
 // upload posts files as the console's multipart form, with the page's
@@ -78,7 +80,7 @@ func TestConsoleKeys(t *testing.T) {
 	helpdesk := b.browser(t)
 	helpdesk.signIn(plain[1])
 	var id string
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT id FROM api_keys WHERE name = 'helpdesk'`).Scan(&id))
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT id FROM api_keys WHERE name = 'helpdesk'`).Scan(&id))
 	require.True(t, strings.HasPrefix(plain[1], "sk_"+id+"_"))
 	p = br.post("/console/keys/"+id+"/revoke", nil)
 	require.Equal(t, http.StatusSeeOther, p.status)

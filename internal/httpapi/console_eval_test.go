@@ -12,6 +12,7 @@ import (
 
 	"supportd/internal/app"
 	"supportd/internal/auth"
+	"supportd/internal/dbtest"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
 	"supportd/internal/testkit"
@@ -87,7 +88,7 @@ func TestConsoleEvaluationAndDrift(t *testing.T) {
 	require.Contains(t, p.body, `aria-label="recall@k over the last runs`)
 
 	var id int64
-	require.NoError(t, kit.Store.Pool().QueryRow(context.Background(), `SELECT max(id) FROM eval_runs`).Scan(&id))
+	require.NoError(t, dbtest.Owner(t, kit.Store).QueryRow(context.Background(), `SELECT max(id) FROM eval_runs`).Scan(&id))
 	p = br.get("/console/eval/runs/" + itoa(int(id)) + "/report")
 	require.Equal(t, http.StatusOK, p.status)
 	require.Equal(t, "default-src 'none'; style-src 'unsafe-inline'; img-src data:", p.header.Get("Content-Security-Policy"))

@@ -123,6 +123,15 @@ func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.T
 
 func (q *queryCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// A batch (a statement behind its tenant's set_config) is one round trip.
+func (q *queryCounter) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	q.n.Add(1)
+	return ctx
+}
+
+func (q *queryCounter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (q *queryCounter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
 // The inbox reads a page in a bounded number of queries however many
 // conversations there are: 10,000 handed off, each page two queries (the
 // session and the page), every page.
@@ -135,7 +144,7 @@ func TestConsoleInboxQueriesAreBounded(t *testing.T) {
 	kit := testkit.Wire(t, st)
 	b := &consoleBundle{bundle: serve(t, kit, withConsole(kit))}
 	b.agent, _ = issueKey(t, st, nil, authAgent())
-	_, err = st.Pool().Exec(context.Background(), `
+	_, err = dbtest.Owner(t, st).Exec(context.Background(), `
 		WITH c AS (INSERT INTO conversations (id, tenant_id, end_user_id)
 		           SELECT gen_random_uuid(), 'default', 'user-' || g FROM generate_series(1, 10000) g RETURNING id)
 		INSERT INTO turns (tenant_id, conversation_id, question, answer, confidence, mode, latency_ms)
@@ -157,7 +166,7 @@ func TestConsoleInboxQueriesAreBounded(t *testing.T) {
 		next, pages = strings.ReplaceAll(m[1], "&amp;", "&"), pages+1
 	}
 	var id string
-	require.NoError(t, st.Pool().QueryRow(context.Background(), `SELECT id::text FROM conversations LIMIT 1`).Scan(&id))
+	require.NoError(t, dbtest.Owner(t, st).QueryRow(context.Background(), `SELECT id::text FROM conversations LIMIT 1`).Scan(&id))
 	before := counter.n.Load()
 	require.Equal(t, http.StatusOK, br.get("/console/conversations/"+id).status)
 	require.Equal(t, int64(4), counter.n.Load()-before, "session, conversation, turns, feedback")

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/app"
+	"supportd/internal/dbtest"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
 	"supportd/internal/testkit"
@@ -158,7 +159,7 @@ func TestConsoleGoldenFailureExportsNothing(t *testing.T) {
 	require.Len(t, logged, 1)
 	require.Contains(t, logged[0], golden)
 	var exports int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(),
 		`SELECT (SELECT count(*) FROM review_exports) + (SELECT count(*) FROM review_items WHERE export_id IS NOT NULL)`).Scan(&exports))
 	require.Zero(t, exports)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"supportd/internal/auth"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/drift"
 	"supportd/internal/fakellm"
 	"supportd/internal/store"
@@ -97,7 +99,7 @@ func (p *privacyBundle) userRows(t *testing.T, turns []int64, conversations []st
 func (p *privacyBundle) tablesContaining(t *testing.T, s string) []string {
 	t.Helper()
 	ctx := context.Background()
-	rows, err := p.kit.Store.Pool().Query(ctx, `SELECT table_name FROM information_schema.tables
+	rows, err := dbtest.Owner(t, p.kit.Store).Query(ctx, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`)
 	require.NoError(t, err)
 	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -191,7 +193,7 @@ func TestDeletingConversationsAndEndUsersLeavesNothingBehind(t *testing.T) {
 	require.Equal(t, []string{"turns"}, p.tablesContaining(t, askTwoFA))
 
 	// usage_daily keeps token totals per client and day, never content.
-	rows, err := p.kit.Store.Pool().Query(context.Background(), `SELECT column_name FROM information_schema.columns
+	rows, err := dbtest.Owner(t, p.kit.Store).Query(context.Background(), `SELECT column_name FROM information_schema.columns
 		WHERE table_schema = 'public' AND table_name = 'usage_daily' ORDER BY ordinal_position`)
 	require.NoError(t, err)
 	columns, err := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -218,10 +220,10 @@ func TestDeletingConversationsAndEndUsersLeavesNothingBehind(t *testing.T) {
 func (p *privacyBundle) age(t *testing.T, days int, conversation string, turns ...int64) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := p.kit.Store.Pool().Exec(ctx, `UPDATE turns SET created_at = now() - make_interval(days => $1) WHERE id = ANY($2)`, days, turns)
+	_, err := dbtest.Owner(t, p.kit.Store).Exec(ctx, `UPDATE turns SET created_at = now() - make_interval(days => $1) WHERE id = ANY($2)`, days, turns)
 	require.NoError(t, err)
 	if conversation != "" {
-		_, err = p.kit.Store.Pool().Exec(ctx, `UPDATE conversations SET created_at = now() - make_interval(days => $1) WHERE id = $2`,
+		_, err = dbtest.Owner(t, p.kit.Store).Exec(ctx, `UPDATE conversations SET created_at = now() - make_interval(days => $1) WHERE id = $2`,
 			days, conversation)
 		require.NoError(t, err)
 	}
@@ -249,7 +251,7 @@ func TestRetentionPurgeDeletesExactlyTheOldTurns(t *testing.T) {
 	purged := []int64{old1.TurnID, old2.TurnID, mixedOld.TurnID}
 	kept := []int64{mixedNew.TurnID, recent.TurnID}
 	var wantKeys []string
-	require.NoError(t, p.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, p.kit.Store).QueryRow(context.Background(),
 		`SELECT array_agg(DISTINCT cache_key) FROM turns WHERE id = ANY($1) AND cache_key <> ''`, purged).Scan(&wantKeys))
 	require.Len(t, wantKeys, 3)
 	keptConvs := []string{mixedOld.ConversationID, recent.ConversationID}
@@ -272,8 +274,10 @@ func TestRetentionPurgeDeletesExactlyTheOldTurns(t *testing.T) {
 		require.Empty(t, p.tablesContaining(t, q), "%q outlived the retention period", q)
 	}
 
-	log, err := p.kit.Store.AuditLog(context.Background(), "*", 10)
+	// Each tenant is purged under its own tenant, and audited in its log.
+	log, err := p.kit.Store.AuditLog(context.Background(), tenantA, 10)
 	require.NoError(t, err)
+	log = slices.DeleteFunc(log, func(e store.AuditEntry) bool { return e.Action != "retention.purge" })
 	require.Len(t, log, 1)
 	require.Equal(t, "system", log[0].Actor)
 	require.Equal(t, "retention.purge", log[0].Action)

@@ -13,6 +13,7 @@ import (
 
 	"supportd/internal/app"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
 	"supportd/internal/testkit"
@@ -69,7 +70,7 @@ func TestEvalRunsAreServed(t *testing.T) {
 	require.NotNil(t, accepted.Meta.AcceptedAt)
 	require.Equal(t, "key:dev", accepted.Meta.AcceptedBy)
 	var audited int
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT count(*) FROM audit_log
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT count(*) FROM audit_log
 		WHERE action = 'eval.accept' AND actor = 'key:dev' AND target = $1`, strconv.FormatInt(run.Meta.ID, 10)).Scan(&audited))
 	require.Equal(t, 1, audited)
 	pinned, ok, err := runner.Baseline(context.Background(), testkit.Tenant, "demo", eval.BaselinePinned, 0)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 )
 
 func TestHandoffRequest(t *testing.T) {
@@ -52,7 +53,7 @@ func TestHandoffRequest(t *testing.T) {
 	rows := s.count(t, `SELECT count(*) FROM handoff_requests WHERE turn_id = $1`, turn.TurnID)
 	require.Equal(t, 2, rows)
 	var reason, status string
-	require.NoError(t, s.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, s.kit.Store).QueryRow(context.Background(),
 		`SELECT reason, status FROM review_items WHERE turn_id = $1`, turn.TurnID).Scan(&reason, &status))
 	require.Equal(t, "handoff_requested", reason)
 	require.Equal(t, "pending", status)

@@ -15,6 +15,7 @@ import (
 
 	"supportd/internal/auth"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/httpapi"
 	"supportd/internal/store"
 	"supportd/internal/testclock"
@@ -133,7 +134,7 @@ func TestARetriedKeyCreationMintsOneKey(t *testing.T) {
 	require.NoError(t, json.Unmarshal(first.body, &created))
 	require.NotEmpty(t, created.Secret)
 	var stored []byte
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT key_sha256 || response_body FROM idempotency_keys`).Scan(&stored))
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT key_sha256 || response_body FROM idempotency_keys`).Scan(&stored))
 	require.NotContains(t, string(stored), created.Secret)
 	require.NotContains(t, string(stored), idemKey)
 	require.NotContains(t, string(stored), "ci-retry")

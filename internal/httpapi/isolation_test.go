@@ -12,6 +12,7 @@ import (
 
 	"supportd/internal/auth"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/fakellm"
 	"supportd/internal/testkit"
 )
@@ -98,7 +99,7 @@ func (b *bundle) citedTenants(t *testing.T, cites []core.Citation) []string {
 	var owners []string
 	for _, c := range cites {
 		var owner, uri string
-		require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(), `SELECT k.tenant_id, d.source_uri
+		require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT k.tenant_id, d.source_uri
 			FROM documents d JOIN knowledge_bases k ON k.id = d.kb_id WHERE d.id = $1`, c.DocumentID).Scan(&owner, &uri))
 		require.Equal(t, c.Document, uri, "a citation names another document than its id")
 		owners = append(owners, owner)
@@ -276,9 +277,9 @@ func TestAnswerCacheIsPerTenant(t *testing.T) {
 	require.Equal(t, "cache", ask(bk).Mode)
 	require.Equal(t, n+1, calls(), "cache hits call no model")
 	var keyA, keyB string
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(),
 		`SELECT cache_key FROM turns WHERE id = $1`, first.TurnID).Scan(&keyA))
-	require.NoError(t, b.kit.Store.Pool().QueryRow(context.Background(),
+	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(),
 		`SELECT cache_key FROM turns WHERE id = $1`, ofB.TurnID).Scan(&keyB))
 	require.True(t, strings.HasPrefix(keyA, tenantA+"/"), keyA)
 	require.True(t, strings.HasPrefix(keyB, tenantB+"/"), keyB)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
 )
@@ -28,7 +29,8 @@ type outage struct {
 // is undone when t ends, before the database is dropped.
 func newOutage(t *testing.T, dbURL string) *outage {
 	t.Helper()
-	u, err := url.Parse(dbURL)
+	// Only the database's owner may refuse its connections.
+	u, err := url.Parse(dbtest.OwnerURL(dbURL))
 	require.NoError(t, err)
 	db := strings.TrimPrefix(u.Path, "/")
 	u.Path = "/postgres"

@@ -20,6 +20,7 @@ import (
 	"supportd/internal/app"
 	"supportd/internal/assistant"
 	"supportd/internal/core"
+	"supportd/internal/dbtest"
 	"supportd/internal/eval"
 	"supportd/internal/httpapi"
 	"supportd/internal/metrics"
@@ -183,7 +184,7 @@ type feedbackRow struct {
 
 func (b *bundle) feedbackRows(t *testing.T) []feedbackRow {
 	t.Helper()
-	rows, err := b.kit.Store.Pool().Query(context.Background(),
+	rows, err := dbtest.Owner(t, b.kit.Store).Query(context.Background(),
 		`SELECT turn_id, rating, reason, comment FROM feedback ORDER BY id`)
 	require.NoError(t, err)
 	defer rows.Close()

@@ -21,6 +21,7 @@ import (
 	"supportd/internal/app"
 	"supportd/internal/auth"
 	"supportd/internal/browsertest"
+	"supportd/internal/dbtest"
 	"supportd/internal/eval"
 	"supportd/internal/fakellm"
 	"supportd/internal/guard"
@@ -318,7 +319,7 @@ func TestWidgetHandsOffHonestly(t *testing.T) {
 		widgetJS[string](b, `root.querySelector(".card.handoff [role=status]").textContent`))
 
 	var stored string
-	require.NoError(t, s.kit.Store.Pool().QueryRow(context.Background(), `SELECT email FROM handoff_requests`).Scan(&stored))
+	require.NoError(t, dbtest.Owner(t, s.kit.Store).QueryRow(context.Background(), `SELECT email FROM handoff_requests`).Scan(&stored))
 	require.Equal(t, guard.PlaceholderEmail, stored, "stored redacted")
 	sent := hook.sent()
 	require.Len(t, sent, 1)
@@ -326,7 +327,7 @@ func TestWidgetHandsOffHonestly(t *testing.T) {
 	data := sent[0]["data"].(map[string]any)
 	require.Equal(t, "visitor@example.com", data["email"], "the helpdesk gets the address to reply to")
 	var conv, user string
-	require.NoError(t, s.kit.Store.Pool().QueryRow(context.Background(), `SELECT t.conversation_id::text, coalesce(t.end_user_id, '')
+	require.NoError(t, dbtest.Owner(t, s.kit.Store).QueryRow(context.Background(), `SELECT t.conversation_id::text, coalesce(t.end_user_id, '')
 		FROM handoff_requests h JOIN turns t ON t.id = h.turn_id`).Scan(&conv, &user))
 	require.Equal(t, conv, data["conversation_id"])
 	require.Equal(t, user, data["user_id"])

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/dbtest"
 	"supportd/internal/ingest"
 	"supportd/internal/store"
 	"supportd/internal/testkit"
@@ -33,7 +34,7 @@ func outcomes(rep ingest.Report) map[string]ingest.Outcome {
 func chunkCount(t *testing.T, kit *testkit.Kit, kbName, uri string) int {
 	t.Helper()
 	var n int
-	require.NoError(t, kit.Store.Pool().QueryRow(context.Background(), `
+	require.NoError(t, dbtest.Owner(t, kit.Store).QueryRow(context.Background(), `
 		SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id
 		JOIN knowledge_bases k ON k.id = d.kb_id WHERE k.name = $1 AND d.source_uri = $2`, kbName, uri).Scan(&n))
 	return n

@@ -57,7 +57,7 @@ func TestScheduleEnqueuesOneRunPerPeriodAcrossWorkers(t *testing.T) {
 	require.Eventually(t, func() bool { return ran.Load() >= 3 }, 20*time.Second, 100*time.Millisecond)
 
 	var jobsInserted, periods int
-	require.NoError(t, st.Pool().QueryRow(context.Background(), `
+	require.NoError(t, dbtest.Owner(t, st).QueryRow(context.Background(), `
 		SELECT count(*), count(DISTINCT date_trunc('second', created_at)) FROM river_job WHERE kind = 'eval_golden'`).
 		Scan(&jobsInserted, &periods))
 	require.Equal(t, periods, jobsInserted, "never two evaluations in one period")

@@ -29,12 +29,12 @@ func audit(ctx context.Context, q querier, e AuditEntry) error {
 
 // Audit records an action.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return translate(audit(ctx, s.db, e), "write audit log")
+	return translate(audit(ctx, s.as(e.Tenant), e), "write audit log")
 }
 
 // AuditLog returns the tenant's most recent entries, newest first.
 func (s *Store) AuditLog(ctx context.Context, tenant string, limit int) ([]AuditEntry, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, tenant_id, actor, action, target, details, created_at
+	rows, err := s.as(tenant).Query(ctx, `SELECT id, tenant_id, actor, action, target, details, created_at
 		FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2`, tenant, max(limit, 1))
 	if err != nil {
 		return nil, translate(err, "read audit log")
@@ -55,7 +55,7 @@ type AuditFilter struct {
 
 // AuditPage returns one page of the tenant's audit log, newest first.
 func (s *Store) AuditPage(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, tenant_id, actor, action, target, details, created_at
+	rows, err := s.as(f.Tenant).Query(ctx, `SELECT id, tenant_id, actor, action, target, details, created_at
 		FROM audit_log WHERE tenant_id = $1 AND ($2 = '' OR action = $2) AND ($3 = 0 OR id < $3)
 		ORDER BY id DESC LIMIT $4`, f.Tenant, f.Action, f.Before, max(f.Limit, 1))
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // turns that referred to it keep their rows with the reference cleared. The
 // benchmarks use it to start each run from an empty knowledge base.
 func (s *Store) DeleteKB(ctx context.Context, tenant, name string) (bool, error) {
-	_, ok, err := dropKB(ctx, s.db, tenant, name)
+	_, ok, err := dropKB(ctx, s.as(tenant), tenant, name)
 	return ok, translate(err, "delete knowledge base")
 }
 
@@ -53,7 +53,7 @@ func (s *Store) neighbours(ctx context.Context, kb KB, vec []float32, k int, ord
 		return nil, core.Errorf(core.CodeEmbeddingMismatch,
 			"query vector has %d dimensions; knowledge base %q stores %d", len(vec), kb.Name, kb.EmbedDim)
 	}
-	rows, err := s.db.Query(ctx, fmt.Sprintf(`
+	rows, err := s.as(kb.TenantID).Query(ctx, fmt.Sprintf(`
 		SELECT c.id FROM chunks c
 		WHERE c.kb_id = %[2]d AND c.embed_dim = %[1]d
 		ORDER BY (c.embedding::vector(%[1]d) <=> $1::vector(%[1]d)) %[3]s

@@ -34,7 +34,7 @@ type CandidateFilter struct {
 // Candidates returns qualifying turns, newest first, one per distinct
 // question, skipping evaluation traffic.
 func (s *Store) Candidates(ctx context.Context, f CandidateFilter) ([]Candidate, error) {
-	rows, err := s.db.Query(ctx, `
+	rows, err := s.as(f.Tenant).Query(ctx, `
 		SELECT * FROM (
 		SELECT DISTINCT ON (lower(t.question)) t.id, coalesce(k.name, ''), t.question, t.answer, t.mode, t.confidence,
 		       coalesce((SELECT array_agg(c->>'document') FROM jsonb_array_elements(t.citations) c), '{}'),

@@ -38,7 +38,7 @@ func (s *Store) Conversations(ctx context.Context, f ConversationFilter) ([]Conv
 	if !f.Since.IsZero() {
 		since = &f.Since
 	}
-	rows, err := s.db.Query(ctx, `
+	rows, err := s.as(f.Tenant).Query(ctx, `
 		SELECT c.id::text, kb.name, c.end_user_id, t.n, c.created_at, t.last, t.first
 		FROM conversations c
 		LEFT JOIN knowledge_bases kb ON kb.id = c.kb_id

@@ -39,36 +39,52 @@ func (s *Store) DeleteEndUser(ctx context.Context, tenant, endUser, actor string
 }
 
 // PurgeTurnsOlderThan deletes turns older than the cutoff (and
-// conversations left empty) for every tenant: the retention policy.
+// conversations left empty) for every tenant: the retention policy. Each
+// tenant is purged in its own transaction, under its own tenant, and
+// audited in its own log.
 func (s *Store) PurgeTurnsOlderThan(ctx context.Context, days int) (Deleted, error) {
-	var d Deleted
-	err := s.inTx(ctx, "purge old turns", func(tx pgx.Tx) error {
-		var err error
-		if d, err = deleteTurns(ctx, tx, `SELECT id FROM turns WHERE created_at < now() - make_interval(days => $1)`, days); err != nil {
+	total := Deleted{CacheKeys: []string{}, Questions: []string{}}
+	err := s.eachTenant(ctx, "purge old turns", func(tenant string, q querier) error {
+		return pgx.BeginFunc(ctx, q, func(tx pgx.Tx) error {
+			d, err := purgeTenantTurns(ctx, tx, tenant, days)
+			total.Turns += d.Turns
+			total.Feedback += d.Feedback
+			total.Conversations += d.Conversations
+			total.CacheKeys = append(total.CacheKeys, d.CacheKeys...)
+			total.Questions = append(total.Questions, d.Questions...)
 			return err
-		}
-		tag, err := tx.Exec(ctx, `DELETE FROM conversations c WHERE NOT EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = c.id)
-			AND c.created_at < now() - make_interval(days => $1)`, days)
-		d.Conversations = int(tag.RowsAffected())
-		if err != nil {
-			return err
-		}
-		// Drift reports quote example questions: they age out with turns.
-		if _, err := tx.Exec(ctx, `DELETE FROM drift_reports WHERE created_at < now() - make_interval(days => $1)`, days); err != nil {
-			return err
-		}
-		if d.Turns == 0 {
-			return nil
-		}
-		return audit(ctx, tx, AuditEntry{Tenant: "*", Actor: "system", Action: "retention.purge",
-			Details: map[string]any{"days": days, "turns": d.Turns, "conversations": d.Conversations}})
+		})
 	})
-	return d, err
+	return total, err
+}
+
+// purgeTenantTurns is PurgeTurnsOlderThan for one tenant, in tx.
+func purgeTenantTurns(ctx context.Context, tx pgx.Tx, tenant string, days int) (Deleted, error) {
+	d, err := deleteTurns(ctx, tx, `SELECT id FROM turns WHERE tenant_id = $1 AND created_at < now() - make_interval(days => $2)`, tenant, days)
+	if err != nil {
+		return d, err
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM conversations c WHERE c.tenant_id = $1
+		AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.conversation_id = c.id)
+		AND c.created_at < now() - make_interval(days => $2)`, tenant, days)
+	d.Conversations = int(tag.RowsAffected())
+	if err != nil {
+		return d, err
+	}
+	// Drift reports quote example questions: they age out with turns.
+	if _, err := tx.Exec(ctx, `DELETE FROM drift_reports WHERE tenant_id = $1 AND created_at < now() - make_interval(days => $2)`, tenant, days); err != nil {
+		return d, err
+	}
+	if d.Turns == 0 {
+		return d, nil
+	}
+	return d, audit(ctx, tx, AuditEntry{Tenant: tenant, Actor: "system", Action: "retention.purge",
+		Details: map[string]any{"days": days, "turns": d.Turns, "conversations": d.Conversations}})
 }
 
 func (s *Store) deleteConversations(ctx context.Context, tenant, actor, action, target, selectIDs string, args ...any) (Deleted, error) {
 	var d Deleted
-	err := s.inTx(ctx, "delete conversations", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, tenant, "delete conversations", func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, selectIDs, args...)
 		if err != nil {
 			return err

@@ -52,7 +52,7 @@ type Document struct {
 // DocumentHashes maps each stored source URI of kb to its content hash, so a
 // sync can skip unchanged documents without reading them.
 func (s *Store) DocumentHashes(ctx context.Context, kb KB) (map[string]string, error) {
-	rows, err := s.db.Query(ctx, `SELECT source_uri, content_hash FROM documents WHERE kb_id = $1`, kb.ID)
+	rows, err := s.as(kb.TenantID).Query(ctx, `SELECT source_uri, content_hash FROM documents WHERE kb_id = $1`, kb.ID)
 	if err != nil {
 		return nil, translate(err, "read document hashes")
 	}
@@ -72,7 +72,7 @@ const documentSelect = `SELECT d.id, d.source_uri, d.title, d.content_hash, d.me
 
 // Documents lists kb's documents by source URI.
 func (s *Store) Documents(ctx context.Context, kb KB) ([]Document, error) {
-	rows, err := s.db.Query(ctx, documentSelect+` WHERE d.kb_id = $1 ORDER BY d.source_uri`, kb.ID)
+	rows, err := s.as(kb.TenantID).Query(ctx, documentSelect+` WHERE d.kb_id = $1 ORDER BY d.source_uri`, kb.ID)
 	if err != nil {
 		return nil, translate(err, "list documents")
 	}
@@ -90,7 +90,7 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 	if len(docs) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, "write documents", func(tx pgx.Tx) error {
+	return s.inTx(ctx, kb.TenantID, "write documents", func(tx pgx.Tx) error {
 		if err := lockKB(ctx, tx, kb); err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 // returns how many existed.
 func (s *Store) DeleteDocuments(ctx context.Context, kb KB, uris []string) (int, error) {
 	var n int
-	err := s.inTx(ctx, "delete documents", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, kb.TenantID, "delete documents", func(tx pgx.Tx) error {
 		if err := lockKB(ctx, tx, kb); err != nil {
 			return err
 		}

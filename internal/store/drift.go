@@ -36,9 +36,9 @@ func (s *Store) DriftQuestions(ctx context.Context, w DriftWindow) ([]DriftQuest
 	var rows pgx.Rows
 	var err error
 	if w.Count > 0 {
-		rows, err = s.db.Query(ctx, q+` ORDER BY t.id DESC LIMIT $3 OFFSET $4`, w.Tenant, w.KB, w.Count, w.Skip)
+		rows, err = s.as(w.Tenant).Query(ctx, q+` ORDER BY t.id DESC LIMIT $3 OFFSET $4`, w.Tenant, w.KB, w.Count, w.Skip)
 	} else {
-		rows, err = s.db.Query(ctx, q+` AND t.created_at >= $3 AND t.created_at < $4 ORDER BY t.id DESC LIMIT 100000`,
+		rows, err = s.as(w.Tenant).Query(ctx, q+` AND t.created_at >= $3 AND t.created_at < $4 ORDER BY t.id DESC LIMIT 100000`,
 			w.Tenant, w.KB, w.From, w.To)
 	}
 	if err != nil {
@@ -61,14 +61,14 @@ type DriftReportRow struct {
 // SaveDriftReport stores a report and returns its id.
 func (s *Store) SaveDriftReport(ctx context.Context, tenant, kb string, alert bool, report json.RawMessage) (int64, error) {
 	var id int64
-	err := s.db.QueryRow(ctx, `INSERT INTO drift_reports (tenant_id, kb, alert, report) VALUES ($1, $2, $3, $4) RETURNING id`,
+	err := s.as(tenant).QueryRow(ctx, `INSERT INTO drift_reports (tenant_id, kb, alert, report) VALUES ($1, $2, $3, $4) RETURNING id`,
 		tenant, kb, alert, report).Scan(&id)
 	return id, translate(err, "save drift report")
 }
 
 // DriftReports lists the tenant's reports of kb ("" for all), newest first.
 func (s *Store) DriftReports(ctx context.Context, tenant, kb string, limit int) ([]DriftReportRow, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, kb, alert, report, created_at FROM drift_reports
+	rows, err := s.as(tenant).Query(ctx, `SELECT id, kb, alert, report, created_at FROM drift_reports
 		WHERE tenant_id = $1 AND ($2 = '' OR kb = $2) ORDER BY id DESC LIMIT $3`, tenant, kb, max(limit, 1))
 	if err != nil {
 		return nil, translate(err, "list drift reports")

@@ -66,7 +66,7 @@ func (s *Store) CreateEvalRun(ctx context.Context, r EvalRunRow) (int64, error) 
 		started = &r.StartedAt
 	}
 	var id int64
-	err := s.db.QueryRow(ctx, `
+	err := s.as(r.Tenant).QueryRow(ctx, `
 		INSERT INTO eval_runs (tenant_id, kb, status, trigger, golden_path, golden_hash, content_version,
 		                       prompt_versions, model, git_commit, config, started_at)
 		VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11, now())) RETURNING id`,
@@ -91,8 +91,8 @@ func nonNilAny(m map[string]any) map[string]any {
 
 // SaveEvalResult stores one case's result as soon as it is known and
 // marks the run alive, so a crash leaves every finished case behind.
-func (s *Store) SaveEvalResult(ctx context.Context, runID int64, r EvalResultRow) error {
-	return s.inTx(ctx, "save eval result", func(tx pgx.Tx) error {
+func (s *Store) SaveEvalResult(ctx context.Context, tenant string, runID int64, r EvalResultRow) error {
+	return s.inTx(ctx, tenant, "save eval result", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO eval_results (run_id, case_id, tags, status, pass, metrics, failures, observation)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -116,9 +116,9 @@ func nonNilSlice(s []string) []string {
 
 // FinishEvalRun closes a run, finished at the given time, with its final
 // status, summary and comparison.
-func (s *Store) FinishEvalRun(ctx context.Context, runID int64, status string, finished time.Time,
+func (s *Store) FinishEvalRun(ctx context.Context, tenant string, runID int64, status string, finished time.Time,
 	summary, comparison json.RawMessage) error {
-	_, err := s.db.Exec(ctx, `
+	_, err := s.as(tenant).Exec(ctx, `
 		UPDATE eval_runs SET status = $2, summary = $3, comparison = $4, finished_at = $5, heartbeat_at = now()
 		WHERE id = $1`, runID, status, summary, comparison, finished)
 	return translate(err, "finish eval run")
@@ -128,22 +128,27 @@ func (s *Store) FinishEvalRun(ctx context.Context, runID int64, status string, f
 // older than staleAfter as incomplete: their process died. It returns how
 // many it marked.
 func (s *Store) AbandonStaleEvalRuns(ctx context.Context, staleAfter time.Duration) (int64, error) {
-	tag, err := s.db.Exec(ctx, `
-		UPDATE eval_runs SET status = 'incomplete', finished_at = now()
-		WHERE status = 'running' AND heartbeat_at < now() - $1::interval`, staleAfter.String())
-	return tag.RowsAffected(), translate(err, "abandon stale eval runs")
+	var n int64
+	err := s.eachTenant(ctx, "abandon stale eval runs", func(tenant string, q querier) error {
+		tag, err := q.Exec(ctx, `
+			UPDATE eval_runs SET status = 'incomplete', finished_at = now()
+			WHERE tenant_id = $1 AND status = 'running' AND heartbeat_at < now() - $2::interval`, tenant, staleAfter.String())
+		n += tag.RowsAffected()
+		return err
+	})
+	return n, err
 }
 
 // EvalRun reads the tenant's run with its results.
 func (s *Store) EvalRun(ctx context.Context, tenant string, id int64) (EvalRunRow, []EvalResultRow, error) {
-	run, err := scanEvalRun(s.db.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs WHERE tenant_id = $1 AND id = $2`, tenant, id))
+	run, err := scanEvalRun(s.as(tenant).QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs WHERE tenant_id = $1 AND id = $2`, tenant, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return run, nil, core.Errorf(core.CodeNotFound, "eval run %d does not exist", id)
 	}
 	if err != nil {
 		return run, nil, translate(err, "read eval run")
 	}
-	rows, err := s.db.Query(ctx, `
+	rows, err := s.as(tenant).Query(ctx, `
 		SELECT case_id, tags, status, pass, metrics, failures, observation
 		FROM eval_results WHERE run_id = $1 ORDER BY case_id`, id)
 	if err != nil {
@@ -170,7 +175,7 @@ func (s *Store) EvalRuns(ctx context.Context, f EvalRunFilter) ([]EvalRunRow, er
 	if f.Oldest {
 		order = "ASC"
 	}
-	rows, err := s.db.Query(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
+	rows, err := s.as(f.Tenant).Query(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
 		WHERE tenant_id = $1 AND ($2 = '' OR kb = $2) AND ($3 = '' OR status = $3) AND ($4 = 0 OR id < $4)
 		ORDER BY id `+order+` LIMIT $5`, f.Tenant, f.KB, f.Status, f.Before, max(f.Limit, 1))
 	if err != nil {
@@ -183,7 +188,7 @@ func (s *Store) EvalRuns(ctx context.Context, f EvalRunFilter) ([]EvalRunRow, er
 // AcceptedEvalRun returns the run of kb accepted most recently; ok is
 // false when none has been.
 func (s *Store) AcceptedEvalRun(ctx context.Context, tenant, kb string) (run EvalRunRow, ok bool, err error) {
-	run, err = scanEvalRun(s.db.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
+	run, err = scanEvalRun(s.as(tenant).QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
 		WHERE tenant_id = $1 AND kb = $2 AND accepted_at IS NOT NULL ORDER BY accepted_at DESC, id DESC LIMIT 1`, tenant, kb))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return run, false, nil
@@ -196,7 +201,7 @@ func (s *Store) AcceptedEvalRun(ctx context.Context, tenant, kb string) (run Eva
 // run that is not complete is core.CodeConflict.
 func (s *Store) AcceptEvalRun(ctx context.Context, tenant string, id int64, actor string) (EvalRunRow, error) {
 	var run EvalRunRow
-	err := s.inTx(ctx, "accept eval run", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, tenant, "accept eval run", func(tx pgx.Tx) error {
 		var err error
 		run, err = scanEvalRun(tx.QueryRow(ctx, `SELECT `+evalRunColumns+` FROM eval_runs
 			WHERE tenant_id = $1 AND id = $2 FOR UPDATE`, tenant, id))

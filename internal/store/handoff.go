@@ -34,7 +34,7 @@ type HandoffTurn struct {
 // another conversation or tenant, is core.CodeNotFound.
 func (s *Store) AddHandoffRequest(ctx context.Context, tenant string, h HandoffRequest) (HandoffTurn, error) {
 	var out HandoffTurn
-	err := s.inTx(ctx, "add handoff request", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, tenant, "add handoff request", func(tx pgx.Tx) error {
 		var err error
 		if out.KB, out.EndUser, err = conversationTurn(ctx, tx, tenant, h.TurnID, h.ConversationID); err != nil {
 			return err

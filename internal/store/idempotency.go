@@ -53,7 +53,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, c IdempotencyClaim) (cl
 	// A retry can find the earlier claim released between the two
 	// statements; it then claims again.
 	for range 3 {
-		tag, err := s.db.Exec(ctx, `
+		tag, err := s.as(c.ID.Tenant).Exec(ctx, `
 			INSERT INTO idempotency_keys AS k (tenant_id, principal, key_sha256, route, fingerprint, status, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, $7)
 			ON CONFLICT (tenant_id, principal, key_sha256) DO UPDATE
@@ -69,7 +69,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, c IdempotencyClaim) (cl
 		}
 		var status string
 		var code *int
-		err = s.db.QueryRow(ctx, `SELECT route, fingerprint, status, response_status, response_headers, response_body
+		err = s.as(c.ID.Tenant).QueryRow(ctx, `SELECT route, fingerprint, status, response_status, response_headers, response_body
 			FROM idempotency_keys WHERE tenant_id = $1 AND principal = $2 AND key_sha256 = $3`,
 			c.ID.Tenant, c.ID.Principal, c.ID.KeySHA256).Scan(&rec.Route, &rec.Fingerprint, &status, &code, &rec.Response.Header, &rec.Response.Body)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -90,7 +90,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, c IdempotencyClaim) (cl
 // CompleteIdempotencyKey stores the response of the request that claimed
 // the key, for its retries.
 func (s *Store) CompleteIdempotencyKey(ctx context.Context, id IdempotencyID, r IdempotentResponse) error {
-	_, err := s.db.Exec(ctx, `UPDATE idempotency_keys SET status = 'done', response_status = $4, response_headers = $5, response_body = $6
+	_, err := s.as(id.Tenant).Exec(ctx, `UPDATE idempotency_keys SET status = 'done', response_status = $4, response_headers = $5, response_body = $6
 		WHERE tenant_id = $1 AND principal = $2 AND key_sha256 = $3 AND status = 'in_flight'`,
 		id.Tenant, id.Principal, id.KeySHA256, r.Status, r.Header, r.Body)
 	return translate(err, "store idempotent response")
@@ -99,16 +99,18 @@ func (s *Store) CompleteIdempotencyKey(ctx context.Context, id IdempotencyID, r 
 // ReleaseIdempotencyKey forgets a claim whose request failed in a way a
 // retry may fix (5xx, 429): the retry does the work.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, id IdempotencyID) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND principal = $2 AND key_sha256 = $3 AND status = 'in_flight'`,
+	_, err := s.as(id.Tenant).Exec(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND principal = $2 AND key_sha256 = $3 AND status = 'in_flight'`,
 		id.Tenant, id.Principal, id.KeySHA256)
 	return translate(err, "release idempotency key")
 }
 
 // PurgeIdempotencyKeys deletes the keys expired by now.
 func (s *Store) PurgeIdempotencyKeys(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := s.db.Exec(ctx, `DELETE FROM idempotency_keys WHERE expires_at <= $1`, now)
-	if err != nil {
-		return 0, translate(err, "purge idempotency keys")
-	}
-	return tag.RowsAffected(), nil
+	var n int64
+	err := s.eachTenant(ctx, "purge idempotency keys", func(tenant string, q querier) error {
+		tag, err := q.Exec(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND expires_at <= $2`, tenant, now)
+		n += tag.RowsAffected()
+		return err
+	})
+	return n, err
 }

@@ -48,7 +48,7 @@ type InboxEntry struct {
 // query whatever the page size. The condition repeats the predicate of the
 // partial index conversations_inbox so the planner can use it.
 func (s *Store) Inbox(ctx context.Context, f InboxFilter) ([]InboxEntry, error) {
-	rows, err := s.db.Query(ctx, `
+	rows, err := s.as(f.Tenant).Query(ctx, `
 		SELECT c.id::text, coalesce(k.name, ''), coalesce(c.end_user_id, ''), c.last_turn_id, c.last_mode,
 		       coalesce(t.question, ''), coalesce(t.degraded_reason, ''), coalesce(t.created_at, c.created_at),
 		       (SELECT count(*) FROM turns n WHERE n.conversation_id = c.id)::int, c.handled_at, c.handled_by,
@@ -107,7 +107,7 @@ const maxConversationTurns = 200
 // core.CodeNotFound.
 func (s *Store) ConversationDetail(ctx context.Context, tenant, id string) (ConversationDetail, error) {
 	c := ConversationDetail{ID: id}
-	err := s.db.QueryRow(ctx, `SELECT coalesce(k.name, ''), coalesce(c.end_user_id, ''), coalesce(c.last_mode, ''),
+	err := s.as(tenant).QueryRow(ctx, `SELECT coalesce(k.name, ''), coalesce(c.end_user_id, ''), coalesce(c.last_mode, ''),
 		c.handled_at, c.handled_by, c.created_at,
 		coalesce((SELECT json_agg(json_build_object('turn_id', h.turn_id, 'email', h.email, 'created_at', h.created_at) ORDER BY h.id)
 		          FROM handoff_requests h JOIN turns t ON t.id = h.turn_id
@@ -124,7 +124,7 @@ func (s *Store) ConversationDetail(ctx context.Context, tenant, id string) (Conv
 	if c.Turns, err = s.ConversationTurns(ctx, tenant, id, maxConversationTurns); err != nil && core.ErrorCode(err) != core.CodeNotFound {
 		return c, err
 	}
-	rows, err := s.db.Query(ctx, `SELECT f.turn_id, f.rating, f.reason, f.comment, f.created_at
+	rows, err := s.as(tenant).Query(ctx, `SELECT f.turn_id, f.rating, f.reason, f.comment, f.created_at
 		FROM feedback f JOIN turns t ON t.id = f.turn_id
 		WHERE t.conversation_id = $2 AND f.tenant_id = $1 ORDER BY f.id`, tenant, id)
 	if err != nil {
@@ -138,7 +138,7 @@ func (s *Store) ConversationDetail(ctx context.Context, tenant, id string) (Conv
 // conversation, and audits it; an unknown one is core.CodeNotFound. The
 // conversation's next turn reopens it.
 func (s *Store) MarkHandled(ctx context.Context, tenant, id, actor string) error {
-	return s.inTx(ctx, "mark conversation handled", func(tx pgx.Tx) error {
+	return s.inTx(ctx, tenant, "mark conversation handled", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE conversations SET handled_at = coalesce(handled_at, now()),
 			handled_by = CASE WHEN handled_at IS NULL THEN $3 ELSE handled_by END
 			WHERE tenant_id = $1 AND id = $2`, tenant, id, actor)

@@ -64,7 +64,7 @@ func (s *Store) EnsureKB(ctx context.Context, p KBParams) (KB, error) {
 			"knowledge base name %q is invalid: use a-z, 0-9, '.', '_' and '-', starting with a letter or digit, up to 63 characters", p.Name)
 	}
 	var kb KB
-	err := s.inTx(ctx, "create knowledge base", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, p.Tenant, "create knowledge base", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			INSERT INTO knowledge_bases (tenant_id, name, embed_model, embed_dim, retrieval)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, name) DO NOTHING`,
@@ -104,11 +104,11 @@ func CheckEmbedder(kb KB, model string, dim int) error {
 // its kb_id, over a typed cast of the dimension-less embedding column. One
 // index per knowledge base keeps a small knowledge base fast beside a large
 // one: a shared index would make every search walk the large one's graph
-// and filter it away. The ids are formatted into the DDL because indexes
-// and their predicates take literals; both come from the database row.
+// and filter it away. Only the tables' owner may create indexes, so the
+// owner's create_vector_index (migration 00020) does it, for a knowledge
+// base of the transaction's tenant only.
 func ensureVectorIndex(ctx context.Context, tx pgx.Tx, kb KB) error {
-	_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON chunks
-		USING hnsw ((embedding::vector(%d)) vector_cosine_ops) WHERE kb_id = %d`, vectorIndex(kb.ID), kb.EmbedDim, kb.ID))
+	_, err := tx.Exec(ctx, `SELECT create_vector_index($1)`, kb.ID)
 	return err
 }
 
@@ -120,7 +120,7 @@ func vectorIndex(kbID int64) string { return fmt.Sprintf("chunks_hnsw_kb_%d", kb
 // did. Until the index is back, vector search scans the knowledge base.
 func (s *Store) DeferVectorIndex(ctx context.Context, kb KB) (bool, error) {
 	var dropped bool
-	err := s.inTx(ctx, "defer vector index", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, kb.TenantID, "defer vector index", func(tx pgx.Tx) error {
 		if err := lockKB(ctx, tx, kb); err != nil {
 			return err
 		}
@@ -129,7 +129,10 @@ func (s *Store) DeferVectorIndex(ctx context.Context, kb KB) (bool, error) {
 			return err
 		}
 		dropped = true
-		_, err := tx.Exec(ctx, `DROP INDEX IF EXISTS `+vectorIndex(kb.ID))
+		// Only the owner may drop indexes on chunks: drop_vector_index
+		// (migration 00020) drops this one for an empty knowledge base of
+		// the transaction's tenant.
+		_, err := tx.Exec(ctx, `SELECT drop_vector_index($1)`, kb.ID)
 		return err
 	})
 	return dropped, err
@@ -140,7 +143,7 @@ func (s *Store) DeferVectorIndex(ctx context.Context, kb KB) (bool, error) {
 // nothing. The build gets more memory than the default so that the graph
 // of a large knowledge base fits in it.
 func (s *Store) EnsureVectorIndex(ctx context.Context, kb KB) error {
-	return s.inTx(ctx, "build vector index", func(tx pgx.Tx) error {
+	return s.inTx(ctx, kb.TenantID, "build vector index", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
 			return err
 		}
@@ -150,7 +153,7 @@ func (s *Store) EnsureVectorIndex(ctx context.Context, kb KB) error {
 
 // KB returns the tenant's knowledge base by name, or core.CodeKBNotFound.
 func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {
-	kb, err := scanKB(s.db.QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
+	kb, err := scanKB(s.as(tenant).QueryRow(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
 		WHERE tenant_id = $1 AND name = $2`, tenant, name))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return KB{}, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", name)
@@ -160,7 +163,7 @@ func (s *Store) KB(ctx context.Context, tenant, name string) (KB, error) {
 
 // KBs lists the tenant's knowledge bases by name.
 func (s *Store) KBs(ctx context.Context, tenant string) ([]KB, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
+	rows, err := s.as(tenant).Query(ctx, `SELECT `+kbColumns+` FROM knowledge_bases
 		WHERE tenant_id = $1 ORDER BY name`, tenant)
 	if err != nil {
 		return nil, translate(err, "list knowledge bases")
@@ -187,7 +190,7 @@ func (s *Store) KBStats(ctx context.Context, tenant, name string) (KBStats, erro
 		return KBStats{}, err
 	}
 	st := KBStats{KB: kb, Chunks: kb.ChunkCount}
-	err = s.db.QueryRow(ctx, `SELECT
+	err = s.as(tenant).QueryRow(ctx, `SELECT
 		(SELECT count(*) FROM documents WHERE kb_id = $1),
 		(SELECT count(*) FROM conversations WHERE kb_id = $1),
 		(SELECT count(*) FROM turns WHERE kb_id = $1),
@@ -200,7 +203,7 @@ func (s *Store) KBStats(ctx context.Context, tenant, name string) (KBStats, erro
 // and vector index, and audits it, in one transaction. Conversations and
 // turns stay, no longer tied to it. An unknown one is core.CodeKBNotFound.
 func (s *Store) RemoveKB(ctx context.Context, tenant, name, actor string) error {
-	return s.inTx(ctx, "delete knowledge base", func(tx pgx.Tx) error {
+	return s.inTx(ctx, tenant, "delete knowledge base", func(tx pgx.Tx) error {
 		chunks, ok, err := dropKB(ctx, tx, tenant, name)
 		if err != nil {
 			return err
@@ -225,6 +228,6 @@ func dropKB(ctx context.Context, q querier, tenant, name string) (chunks int64, 
 	if err != nil {
 		return 0, false, err
 	}
-	_, err = q.Exec(ctx, `DROP INDEX IF EXISTS `+vectorIndex(id))
+	_, err = q.Exec(ctx, `SELECT drop_vector_index($1)`, id)
 	return chunks, true, err
 }

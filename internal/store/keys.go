@@ -32,7 +32,7 @@ const keyColumns = `id, tenant_id, name, kind, secret_sha256, scopes, allowed_or
 // CreateAPIKey stores a key (creating its tenant on first use) and audits
 // it, in one transaction.
 func (s *Store) CreateAPIKey(ctx context.Context, k APIKey, actor string) error {
-	return s.inTx(ctx, "create api key", func(tx pgx.Tx) error {
+	return s.inTx(ctx, k.Tenant, "create api key", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, name) VALUES ($1, $1) ON CONFLICT DO NOTHING`, k.Tenant); err != nil {
 			return err
 		}
@@ -50,7 +50,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k APIKey, actor string) error 
 // APIKeyByID reads a key of any tenant by its public id, or
 // core.CodeUnauthorized when there is none (callers authenticate with it).
 func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id)
+	rows, err := s.asKeyOwner(id).Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id)
 	if err != nil {
 		return APIKey{}, translate(err, "read api key")
 	}
@@ -64,7 +64,7 @@ func (s *Store) APIKeyByID(ctx context.Context, id string) (APIKey, error) {
 // TouchAPIKey records a key's use, at most once a minute per key so that
 // authentication does not write on every request.
 func (s *Store) TouchAPIKey(ctx context.Context, id string) error {
-	_, err := s.db.Exec(ctx, `UPDATE api_keys SET last_used_at = now()
+	_, err := s.asKeyOwner(id).Exec(ctx, `UPDATE api_keys SET last_used_at = now()
 		WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`, id)
 	return translate(err, "record api key use")
 }
@@ -72,7 +72,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string) error {
 // RevokeAPIKey revokes the tenant's key and audits it; an unknown key is
 // core.CodeNotFound.
 func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id, actor string) error {
-	return s.inTx(ctx, "revoke api key", func(tx pgx.Tx) error {
+	return s.inTx(ctx, tenant, "revoke api key", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
 			WHERE tenant_id = $1 AND id = $2`, tenant, id)
 		if err != nil {
@@ -87,7 +87,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id, actor string) erro
 
 // APIKeys lists the tenant's keys, newest first.
 func (s *Store) APIKeys(ctx context.Context, tenant string) ([]APIKey, error) {
-	rows, err := s.db.Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenant)
+	rows, err := s.as(tenant).Query(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenant)
 	if err != nil {
 		return nil, translate(err, "list api keys")
 	}
@@ -96,10 +96,11 @@ func (s *Store) APIKeys(ctx context.Context, tenant string) ([]APIKey, error) {
 }
 
 // WidgetOriginAllowed reports whether any live widget key admits origin.
-// CORS preflights carry no credentials, so they are answered on this.
+// CORS preflights carry no credentials, so they are answered on this,
+// across tenants, by the owner's widget_origin_allowed (migration 00020),
+// which says yes or no and nothing else.
 func (s *Store) WidgetOriginAllowed(ctx context.Context, origin string) (bool, error) {
 	var ok bool
-	err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM api_keys WHERE kind = 'widget' AND revoked_at IS NULL
-		AND (expires_at IS NULL OR expires_at > now()) AND $1 = ANY (allowed_origins))`, origin).Scan(&ok)
+	err := s.db.QueryRow(ctx, `SELECT widget_origin_allowed($1)`, origin).Scan(&ok)
 	return ok, translate(err, "check widget origin")
 }

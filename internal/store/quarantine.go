@@ -50,7 +50,7 @@ func quarantine(ctx context.Context, tx pgx.Tx, kb KB, ids []int64) error {
 
 // QuarantinedDocuments lists kb's quarantined documents by source URI.
 func (s *Store) QuarantinedDocuments(ctx context.Context, kb KB) ([]Document, error) {
-	rows, err := s.db.Query(ctx, documentSelect+` WHERE d.kb_id = $1 AND `+quarantinedSQL+` ORDER BY d.source_uri`, kb.ID)
+	rows, err := s.as(kb.TenantID).Query(ctx, documentSelect+` WHERE d.kb_id = $1 AND `+quarantinedSQL+` ORDER BY d.source_uri`, kb.ID)
 	if err != nil {
 		return nil, translate(err, "list quarantined documents")
 	}
@@ -66,7 +66,7 @@ func (s *Store) QuarantinedDocuments(ctx context.Context, kb KB) ([]Document, er
 // quarantined, core.CodeConflict.
 func (s *Store) ReleaseDocument(ctx context.Context, kb KB, id int64, actor string) (Document, error) {
 	var doc Document
-	err := s.inTx(ctx, "release document", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, kb.TenantID, "release document", func(tx pgx.Tx) error {
 		var quarantined bool
 		err := tx.QueryRow(ctx, `SELECT `+quarantinedSQL+` FROM documents d WHERE d.id = $1 AND d.kb_id = $2 FOR UPDATE`,
 			id, kb.ID).Scan(&quarantined)

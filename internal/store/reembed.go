@@ -22,7 +22,7 @@ type ChunkText struct {
 // ChunkTexts returns every chunk of kb with its document's title, in id
 // order: what Reembed needs to embed them again.
 func (s *Store) ChunkTexts(ctx context.Context, kb KB) ([]ChunkText, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.id, d.title, c.heading, c.text FROM chunks c
+	rows, err := s.as(kb.TenantID).Query(ctx, `SELECT c.id, d.title, c.heading, c.text FROM chunks c
 		JOIN documents d ON d.id = c.document_id WHERE c.kb_id = $1 ORDER BY c.id`, kb.ID)
 	if err != nil {
 		return nil, translate(err, "read chunk texts")
@@ -48,7 +48,7 @@ func (s *Store) Reembed(ctx context.Context, kb KB, model string, ids []int64, v
 		}
 	}
 	var out KB
-	err := s.inTx(ctx, "re-embed knowledge base", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, kb.TenantID, "re-embed knowledge base", func(tx pgx.Tx) error {
 		var total int64
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM chunks WHERE kb_id = $1`, kb.ID).Scan(&total); err != nil {
 			return err

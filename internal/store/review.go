@@ -36,7 +36,7 @@ type FeedbackAdded struct {
 // turn is core.CodeNotFound.
 func (s *Store) AddFeedback(ctx context.Context, tenant string, f Feedback) (FeedbackAdded, error) {
 	var out FeedbackAdded
-	err := s.inTx(ctx, "add feedback", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, tenant, "add feedback", func(tx pgx.Tx) error {
 		var err error
 		if out.KB, out.EndUser, err = conversationTurn(ctx, tx, tenant, f.TurnID, f.ConversationID); err != nil {
 			return err
@@ -89,7 +89,7 @@ type FeedbackCount struct {
 // FeedbackSummary counts the tenant's ratings per knowledge base and per
 // cited document of kb ("" for every knowledge base).
 func (s *Store) FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, byDoc []FeedbackCount, err error) {
-	rows, err := s.db.Query(ctx, `
+	rows, err := s.as(tenant).Query(ctx, `
 		SELECT coalesce(k.name, ''), count(*) FILTER (WHERE f.rating > 0), count(*) FILTER (WHERE f.rating < 0)
 		FROM feedback f JOIN turns t ON t.id = f.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id
 		WHERE f.tenant_id = $1 AND ($2 = '' OR k.name = $2) GROUP BY 1 ORDER BY 1`, tenant, kb)
@@ -99,7 +99,7 @@ func (s *Store) FeedbackSummary(ctx context.Context, tenant, kb string) (byKB, b
 	if byKB, err = pgx.CollectRows(rows, pgx.RowToStructByPos[FeedbackCount]); err != nil {
 		return nil, nil, translate(err, "summarise feedback")
 	}
-	rows, err = s.db.Query(ctx, `
+	rows, err = s.as(tenant).Query(ctx, `
 		SELECT c->>'document', count(*) FILTER (WHERE f.rating > 0), count(*) FILTER (WHERE f.rating < 0)
 		FROM feedback f JOIN turns t ON t.id = f.turn_id LEFT JOIN knowledge_bases k ON k.id = t.kb_id,
 		     jsonb_array_elements(t.citations) c
@@ -193,7 +193,7 @@ type ReviewFilter struct {
 
 // ReviewItems lists the tenant's queue, newest first.
 func (s *Store) ReviewItems(ctx context.Context, f ReviewFilter) ([]ReviewItem, error) {
-	rows, err := s.db.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND ($2 = '' OR r.status = $2)
+	rows, err := s.as(f.Tenant).Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND ($2 = '' OR r.status = $2)
 		AND ($3 = 0 OR r.id < $3) AND ($5::timestamptz IS NULL OR r.resolved_at >= $5)
 		AND ($6 = '' OR k.name = $6) AND ($7 = '' OR r.reason = $7)
 		AND ($8::timestamptz IS NULL OR r.created_at >= $8) AND ($9::timestamptz IS NULL OR r.created_at < $9)
@@ -229,7 +229,7 @@ type Resolution struct {
 // resolved ones core.CodeConflict.
 func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Resolution) (ReviewItem, error) {
 	var item ReviewItem
-	err := s.inTx(ctx, "resolve review item", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, tenant, "resolve review item", func(tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM review_items WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenant).Scan(&status)
 		if errors.Is(err, pgx.ErrNoRows) {
@@ -269,7 +269,7 @@ func (s *Store) ResolveReview(ctx context.Context, tenant string, id int64, r Re
 func (s *Store) ExportReviews(ctx context.Context, tenant, actor string, deliver func([]ReviewItem) error) (int64, []ReviewItem, error) {
 	var id int64
 	var items []ReviewItem
-	err := s.inTx(ctx, "export review items", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, tenant, "export review items", func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, reviewSelect+` WHERE r.tenant_id = $1 AND r.status = 'resolved' AND r.export_id IS NULL AND r.turn_id IS NOT NULL
 			ORDER BY r.id FOR UPDATE OF r`, tenant)
 		if err != nil {
@@ -310,7 +310,7 @@ func (s *Store) ExportReviews(ctx context.Context, tenant, actor string, deliver
 // ReviewLabels counts the tenant's items of kb resolved in [from, to), per
 // label.
 func (s *Store) ReviewLabels(ctx context.Context, tenant, kb string, from, to time.Time) (map[string]int, error) {
-	rows, err := s.db.Query(ctx, `SELECT r.label, count(*) FROM review_items r JOIN turns t ON t.id = r.turn_id
+	rows, err := s.as(tenant).Query(ctx, `SELECT r.label, count(*) FROM review_items r JOIN turns t ON t.id = r.turn_id
 		JOIN knowledge_bases k ON k.id = t.kb_id
 		WHERE r.tenant_id = $1 AND k.name = $2 AND r.status = 'resolved' AND r.resolved_at >= $3 AND r.resolved_at < $4
 		GROUP BY r.label`, tenant, kb, from, to)

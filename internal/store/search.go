@@ -199,9 +199,9 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, err
 		return err
 	}
 	if !p.Exact {
-		return out, translate(run(s.reader()), "search")
+		return out, translate(run(scoped{db: s.reader(), set: setTenant, arg: p.KB.TenantID, rewrite: s.rewrite}), "search")
 	}
-	err := s.inTx(ctx, "exact search", func(tx pgx.Tx) error {
+	err := s.inTx(ctx, p.KB.TenantID, "exact search", func(tx pgx.Tx) error {
 		// A cached generic plan would keep the index whatever the setting.
 		if _, err := tx.Exec(ctx, "SET LOCAL enable_indexscan = off; SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
 			return err

@@ -29,7 +29,7 @@ func TestSearchFiltersBothListsInsideTheKB(t *testing.T) {
 		withMeta(doc("account/sso.html", "Single sign-on", "h4", "SAML setup carries no charge."),
 			map[string]any{"product": "c", "format": "html"}),
 	}))
-	_, err := s.Pool().Exec(ctx, `INSERT INTO tenants (id, name) VALUES ('other', 'Other')`)
+	_, err := dbtest.Owner(t, s).Exec(ctx, `INSERT INTO tenants (id, name) VALUES ('other', 'Other')`)
 	require.NoError(t, err)
 	other, err := s.EnsureKB(ctx, store.KBParams{Tenant: "other", Name: "help", Model: "test-4", Dim: 4})
 	require.NoError(t, err)

@@ -25,7 +25,7 @@ type ConsoleSession struct {
 
 // CreateConsoleSession stores a sign-in and audits it.
 func (s *Store) CreateConsoleSession(ctx context.Context, cs ConsoleSession) error {
-	return s.inTx(ctx, "create console session", func(tx pgx.Tx) error {
+	return s.inTx(ctx, cs.Tenant, "create console session", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO console_sessions (token_sha256, tenant_id, key_id, csrf_token, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`, cs.TokenSHA256, cs.Tenant, cs.KeyID, cs.CSRFToken, cs.CreatedAt, cs.ExpiresAt); err != nil {
 			return err
@@ -40,7 +40,7 @@ func (s *Store) CreateConsoleSession(ctx context.Context, cs ConsoleSession) err
 func (s *Store) ConsoleSessionByToken(ctx context.Context, sum []byte) (ConsoleSession, error) {
 	var cs ConsoleSession
 	k := &cs.Key
-	err := s.db.QueryRow(ctx, `SELECT s.token_sha256, s.tenant_id, s.key_id, s.csrf_token, s.created_at, s.expires_at,
+	err := s.asSessionOwner(sum).QueryRow(ctx, `SELECT s.token_sha256, s.tenant_id, s.key_id, s.csrf_token, s.created_at, s.expires_at,
 		k.id, k.tenant_id, k.name, k.kind, k.secret_sha256, k.scopes, k.allowed_origins,
 		k.expires_at, k.revoked_at, k.last_used_at, k.created_at
 		FROM console_sessions s JOIN api_keys k ON k.id = s.key_id WHERE s.token_sha256 = $1`, sum).Scan(
@@ -56,6 +56,6 @@ func (s *Store) ConsoleSessionByToken(ctx context.Context, sum []byte) (ConsoleS
 // DeleteConsoleSession ends a session (and any expired one); ending an
 // unknown session is not an error.
 func (s *Store) DeleteConsoleSession(ctx context.Context, sum []byte) error {
-	_, err := s.db.Exec(ctx, `DELETE FROM console_sessions WHERE token_sha256 = $1 OR expires_at < now()`, sum)
+	_, err := s.asSessionOwner(sum).Exec(ctx, `DELETE FROM console_sessions WHERE token_sha256 = $1 OR expires_at < now()`, sum)
 	return translate(err, "end console session")
 }

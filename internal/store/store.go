@@ -32,6 +32,7 @@ type Store struct {
 	pool    *pgxpool.Pool
 	db      querier
 	replica *replica // nil without Params.ReadURL
+	rewrite func(sql string) string
 }
 
 // Params configures Open.
@@ -45,6 +46,11 @@ type Params struct {
 	ConnectTimeout time.Duration
 	// Tracer, when set, sees every query (tests count them with it).
 	Tracer pgx.QueryTracer
+	// RewriteSQL, when set, rewrites the SQL of every lone tenant-scoped
+	// statement before it is sent. It is fault injection for tests (the
+	// row-level security test drops the tenant_id filters, as a buggy
+	// query would); production leaves it nil.
+	RewriteSQL func(sql string) string
 	// ReadURL, when set, is a streaming read replica of URL. Reads that
 	// tolerate replication lag (retrieval, read-only listings) go to it
 	// while it answers and trails by at most ReadMaxLag (default 5 s),
@@ -82,7 +88,7 @@ func Open(ctx context.Context, p Params) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	s := &Store{pool: pool, db: pool}
+	s := &Store{pool: pool, db: pool, rewrite: p.RewriteSQL}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -125,13 +131,15 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // The Store fn gets is valid only until fn returns. The error is fn's, or
 // a coded core.Error when the transaction cannot begin or commit.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.inTx(ctx, "transaction", func(tx pgx.Tx) error { return fn(&Store{pool: s.pool, db: tx, replica: s.replica}) })
+	return s.inTx(ctx, "", "transaction", func(tx pgx.Tx) error {
+		return fn(&Store{pool: s.pool, db: tx, replica: s.replica, rewrite: s.rewrite})
+	})
 }
 
-// inTx runs fn in a transaction (a savepoint when s is already in one),
-// committing when it returns nil.
-func (s *Store) inTx(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
-	err := pgx.BeginFunc(ctx, s.db, fn)
+// inTx runs fn in a transaction of tenant (a savepoint when s is already
+// in one), committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, tenant, what string, fn func(tx pgx.Tx) error) error {
+	err := pgx.BeginFunc(ctx, s.as(tenant), fn)
 	if err != nil {
 		return translate(err, what)
 	}

@@ -87,13 +87,13 @@ func requireStats(t *testing.T, s *store.Store, kb store.KB, chunks int64) {
 	t.Helper()
 	ctx := context.Background()
 	var count, total, recount, retotal int64
-	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT chunk_count, lexeme_total FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&count, &total))
-	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*), coalesce(sum(lexemes), 0) FROM chunks WHERE kb_id = $1`, kb.ID).Scan(&recount, &retotal))
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT chunk_count, lexeme_total FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&count, &total))
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT count(*), coalesce(sum(lexemes), 0) FROM chunks WHERE kb_id = $1`, kb.ID).Scan(&recount, &retotal))
 	require.Equal(t, chunks, count)
 	require.Equal(t, recount, count)
 	require.Equal(t, retotal, total)
 	var wrong int
-	require.NoError(t, s.Pool().QueryRow(ctx, `
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `
 		WITH real AS (SELECT u.lexeme, count(*)::int AS df FROM chunks c, unnest(c.tsv) u WHERE c.kb_id = $1 GROUP BY u.lexeme)
 		SELECT count(*) FROM real FULL JOIN (SELECT lexeme, df FROM kb_terms WHERE kb_id = $1) k USING (lexeme)
 		WHERE real.df IS DISTINCT FROM k.df`, kb.ID).Scan(&wrong))
@@ -155,7 +155,7 @@ func TestSaveTurnScopesConversationToTenant(t *testing.T) {
 	s := dbtest.New(t)
 	ctx := context.Background()
 	kb := newKB(t, s, "help")
-	_, err := s.Pool().Exec(ctx, `INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')`)
+	_, err := dbtest.Owner(t, s).Exec(ctx, `INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')`)
 	require.NoError(t, err)
 
 	conv := uuid.NewString()

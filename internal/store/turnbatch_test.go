@@ -18,7 +18,7 @@ import (
 // transaction had set, as row-level security will read it.
 func recordTenantSetting(t *testing.T, s *store.Store) {
 	t.Helper()
-	_, err := s.Pool().Exec(context.Background(), `
+	_, err := dbtest.Owner(t, s).Exec(context.Background(), `
 		CREATE TABLE turn_tenant_seen (turn_id bigint, tenant_id text, setting text);
 		CREATE FUNCTION note_turn_tenant() RETURNS trigger LANGUAGE plpgsql AS $$
 		BEGIN
@@ -34,7 +34,7 @@ func TestSaveTurnsWritesATenantGroupPerStatement(t *testing.T) {
 	s := dbtest.New(t)
 	ctx := context.Background()
 	kb := newKB(t, s, "help")
-	_, err := s.Pool().Exec(ctx, `INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')`)
+	_, err := dbtest.Owner(t, s).Exec(ctx, `INSERT INTO tenants (id, name) VALUES ('acme', 'Acme')`)
 	require.NoError(t, err)
 	recordTenantSetting(t, s)
 	taken := uuid.NewString()
@@ -57,7 +57,7 @@ func TestSaveTurnsWritesATenantGroupPerStatement(t *testing.T) {
 	require.Zero(t, ids[3], "another tenant's conversation takes no turn")
 	for i, id := range ids[:3] {
 		var q, tenant string
-		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT question, tenant_id FROM turns WHERE id = $1`, id).Scan(&q, &tenant))
+		require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT question, tenant_id FROM turns WHERE id = $1`, id).Scan(&q, &tenant))
 		require.Equal(t, turns[i].Question, q, "turn %d came back with its own id", i)
 		require.Equal(t, turns[i].Tenant, tenant)
 	}
@@ -67,19 +67,19 @@ func TestSaveTurnsWritesATenantGroupPerStatement(t *testing.T) {
 	require.Len(t, got, 2, "both turns joined one conversation")
 	require.Equal(t, "refunds.md", got[0].Citations[0].Document)
 	var endUser string
-	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT end_user_id FROM conversations WHERE id = $1`, shared).Scan(&endUser))
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT end_user_id FROM conversations WHERE id = $1`, shared).Scan(&endUser))
 	require.Equal(t, "u1", endUser)
 	var tokens int64
 	var cost float64
-	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT tokens, cost_usd::float8 FROM usage_daily WHERE tenant_id = 'default' AND client_id = 'c1'`).Scan(&tokens, &cost))
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT tokens, cost_usd::float8 FROM usage_daily WHERE tenant_id = 'default' AND client_id = 'c1'`).Scan(&tokens, &cost))
 	require.Equal(t, int64(17), tokens)
 	require.InDelta(t, 0.75, cost, 1e-9)
 	var reason string
-	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT reason FROM review_items WHERE turn_id = $1`, ids[1]).Scan(&reason))
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT reason FROM review_items WHERE turn_id = $1`, ids[1]).Scan(&reason))
 	require.Equal(t, "handoff", reason)
 
 	var mismatched, seen int
-	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FILTER (WHERE setting IS DISTINCT FROM tenant_id), count(*)
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT count(*) FILTER (WHERE setting IS DISTINCT FROM tenant_id), count(*)
 		FROM turn_tenant_seen WHERE turn_id = ANY ($1)`, ids[:3]).Scan(&mismatched, &seen))
 	require.Equal(t, 3, seen)
 	require.Zero(t, mismatched, "each group ran with its own tenant set")
@@ -106,7 +106,7 @@ func TestTurnWriterAcknowledgesEveryTurnAfterCommit(t *testing.T) {
 	w.Close()
 	for i, id := range ids {
 		var q string
-		require.NoError(t, s.Pool().QueryRow(ctx, `SELECT question FROM turns WHERE id = $1`, id).Scan(&q))
+		require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT question FROM turns WHERE id = $1`, id).Scan(&q))
 		require.Equal(t, fmt.Sprintf("q%d", i), q, "an acknowledged turn is stored under its id")
 	}
 	_, err := w.SaveTurn(ctx, store.TurnWrite{Tenant: "default", ConversationID: uuid.NewString(), KBID: kb.ID, Mode: core.ModeCache})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"supportd/internal/core"
 )
@@ -74,12 +75,16 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		citations = []core.Citation{}
 	}
 	var id int64
-	err := s.db.QueryRow(ctx, saveTurnSQL,
+	err := s.as(t.Tenant).QueryRow(ctx, saveTurnSQL,
 		t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
 		t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
 		t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
 		t.EndUserID, t.Review, string(cmp.Or(t.Purpose, core.PurposeSupport)), t.UsageEstimated).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	// Row-level security refuses to update another tenant's conversation
+	// (insufficient_privilege) before the statement's own tenant check
+	// can skip it: the same answer either way.
+	var pgErr *pgconn.PgError
+	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pgErr) && pgErr.Code == "42501") {
 		return 0, core.Errorf(core.CodeNotFound, "conversation %s does not exist", t.ConversationID)
 	}
 	return id, translate(err, "save turn")
@@ -118,7 +123,7 @@ SELECT id FROM ins`
 // ConversationTurns returns the tenant's conversation, oldest turn first, or
 // core.CodeNotFound when it does not exist for that tenant.
 func (s *Store) ConversationTurns(ctx context.Context, tenant, conversationID string, limit int) ([]Turn, error) {
-	rows, err := s.db.Query(ctx, `
+	rows, err := s.as(tenant).Query(ctx, `
 		SELECT * FROM (
 			SELECT t.id, t.conversation_id::text, t.question, t.answer, t.citations, t.confidence,
 			       t.mode, t.degraded_reason, t.latency_ms, t.created_at
@@ -142,7 +147,7 @@ func (s *Store) ConversationTurns(ctx context.Context, tenant, conversationID st
 // TokensToday returns the tokens the client has spent on the current UTC day.
 func (s *Store) TokensToday(ctx context.Context, tenant, clientID string) (int64, error) {
 	var n int64
-	err := s.db.QueryRow(ctx, `
+	err := s.as(tenant).QueryRow(ctx, `
 		SELECT coalesce(sum(tokens), 0) FROM usage_daily
 		WHERE tenant_id = $1 AND client_id = $2 AND day = (now() AT TIME ZONE 'UTC')::date`,
 		tenant, clientID).Scan(&n)
