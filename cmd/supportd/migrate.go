@@ -41,7 +41,10 @@ func runMigrate(ctx context.Context, env *environment, args []string) error {
 // is the role migrations ran as.
 func grantApp(ctx context.Context, st *store.Store, appURL string) error {
 	u, err := url.Parse(appURL)
-	if err != nil || u.User == nil || u.User.Username() == "" {
+	if err != nil {
+		return fmt.Errorf("DATABASE_URL is not a URL")
+	}
+	if u.User == nil || u.User.Username() == "" {
 		return nil // the driver's default user: the same role as the owner's connection
 	}
 	return st.GrantApp(ctx, u.User.Username())

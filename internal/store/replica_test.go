@@ -51,6 +51,17 @@ func (p *portTracer) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data p
 
 func (p *portTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// Tenant-scoped statements go out in a batch behind their set_config.
+func (p *portTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (p *portTracer) TraceBatchQuery(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	p.TraceQueryStart(ctx, conn, pgx.TraceQueryStartData{SQL: data.SQL})
+}
+
+func (p *portTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
 // last is the port of the latest query recorded.
 func (p *portTracer) last(t *testing.T) uint16 {
 	t.Helper()

@@ -25,7 +25,8 @@ func recordTenantSetting(t *testing.T, s *store.Store) {
 			INSERT INTO turn_tenant_seen VALUES (NEW.id, NEW.tenant_id, current_setting('app.tenant_id', true));
 			RETURN NEW;
 		END $$;
-		CREATE TRIGGER note_turn_tenant AFTER INSERT ON turns FOR EACH ROW EXECUTE FUNCTION note_turn_tenant();`)
+		CREATE TRIGGER note_turn_tenant AFTER INSERT ON turns FOR EACH ROW EXECUTE FUNCTION note_turn_tenant();
+		GRANT INSERT ON turn_tenant_seen TO PUBLIC;`)
 	require.NoError(t, err)
 }
 
