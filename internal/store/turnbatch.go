@@ -244,13 +244,22 @@ WITH input AS MATERIALIZED (
 	            latency_ms, client_id, prompt_version, model, prompt_tokens, completion_tokens, cost_usd,
 	            dropped_citations, cache_key, injection_score, top_document, end_user_id, review, purpose,
 	            usage_estimated, ord)
-), conv AS (
-	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id)
-	SELECT DISTINCT ON (conversation_id) conversation_id, $1, kb_id, nullif(end_user_id, '')
+), first AS (
+	SELECT DISTINCT ON (conversation_id) conversation_id, kb_id, nullif(end_user_id, '') AS end_user_id
 	FROM input ORDER BY conversation_id, ord
-	ON CONFLICT (id) DO UPDATE SET end_user_id = coalesce(conversations.end_user_id, EXCLUDED.end_user_id)
-	WHERE conversations.tenant_id = EXCLUDED.tenant_id
+), existing AS (
+	SELECT c.id FROM conversations c JOIN first ON first.conversation_id = c.id WHERE c.tenant_id = $1
+), adopt AS (
+	UPDATE conversations c SET end_user_id = first.end_user_id FROM first
+	WHERE c.id = first.conversation_id AND c.tenant_id = $1 AND c.end_user_id IS NULL AND first.end_user_id IS NOT NULL
+), created AS (
+	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id)
+	SELECT conversation_id, $1, kb_id, end_user_id FROM first
+	WHERE conversation_id NOT IN (SELECT id FROM existing)
+	ON CONFLICT (id) DO NOTHING
 	RETURNING id
+), conv AS (
+	SELECT id FROM existing UNION ALL SELECT id FROM created
 ), ok AS (
 	SELECT input.* FROM input JOIN conv ON conv.id = input.conversation_id
 ), ins AS (

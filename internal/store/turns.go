@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"supportd/internal/core"
 )
@@ -80,11 +79,7 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 		t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
 		t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
 		t.EndUserID, t.Review, string(cmp.Or(t.Purpose, core.PurposeSupport)), t.UsageEstimated).Scan(&id)
-	// Row-level security refuses to update another tenant's conversation
-	// (insufficient_privilege) before the statement's own tenant check
-	// can skip it: the same answer either way.
-	var pgErr *pgconn.PgError
-	if errors.Is(err, pgx.ErrNoRows) || (errors.As(err, &pgErr) && pgErr.Code == "42501") {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, core.Errorf(core.CodeNotFound, "conversation %s does not exist", t.ConversationID)
 	}
 	return id, translate(err, "save turn")
@@ -97,11 +92,18 @@ func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 // conversation of another tenant matches no row, so nothing is written and
 // no row comes back.
 const saveTurnSQL = `
-WITH conv AS (
-	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id) VALUES ($2, $1, $3, nullif($21, ''))
-	ON CONFLICT (id) DO UPDATE SET end_user_id = coalesce(conversations.end_user_id, EXCLUDED.end_user_id)
-	WHERE conversations.tenant_id = EXCLUDED.tenant_id
+WITH existing AS (
+	SELECT id FROM conversations WHERE id = $2 AND tenant_id = $1
+), adopt AS (
+	UPDATE conversations SET end_user_id = nullif($21, '')
+	WHERE id = $2 AND tenant_id = $1 AND end_user_id IS NULL AND nullif($21, '') IS NOT NULL
+), created AS (
+	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id)
+	SELECT $2, $1, $3, nullif($21, '') WHERE NOT EXISTS (SELECT 1 FROM existing)
+	ON CONFLICT (id) DO NOTHING
 	RETURNING id
+), conv AS (
+	SELECT id FROM existing UNION ALL SELECT id FROM created
 ), ins AS (
 	INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
 	                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
