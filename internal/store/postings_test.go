@@ -49,7 +49,7 @@ func TestTopPostingsScoreLikeTheExactScan(t *testing.T) {
 	requireSameText(t, s, kb)
 
 	// The path really reads the postings, and only from PostingsFrom on.
-	_, err = s.Pool().Exec(ctx, `DELETE FROM kb_postings WHERE kb_id = $1`, kb.ID)
+	_, err = dbtest.Owner(t, s).Exec(ctx, `DELETE FROM kb_postings WHERE kb_id = $1`, kb.ID)
 	require.NoError(t, err)
 	kb, err = s.KB(ctx, "default", "help") // PostingsFrom compares with its chunk count
 	require.NoError(t, err)
