@@ -112,8 +112,6 @@ func ensureVectorIndex(ctx context.Context, tx pgx.Tx, kb KB) error {
 	return err
 }
 
-func vectorIndex(kbID int64) string { return fmt.Sprintf("chunks_hnsw_kb_%d", kbID) }
-
 // DeferVectorIndex drops kb's HNSW index when kb holds no chunks, so that a
 // bulk load into it pays for one index build at the end (EnsureVectorIndex)
 // instead of an insertion into the graph per chunk; it reports whether it
