@@ -162,7 +162,7 @@ func (s *Store) SaveTurns(ctx context.Context, turns []TurnWrite) ([]int64, erro
 	}
 	b := &pgx.Batch{}
 	for _, tenant := range order {
-		b.Queue(`SELECT set_config('app.tenant_id', $1, true)`, tenant)
+		b.Queue(setTenant, tenant)
 		args, err := turnColumns(turns, groups[tenant])
 		if err != nil {
 			return nil, err
