@@ -23,10 +23,9 @@ const DefaultOpeningTokens = 16
 type opening struct {
 	mu      sync.Mutex
 	need    int
-	chunks  int
-	held    []string
-	open    bool // the opening arrived; text now passes straight through
-	expired bool // the deadline passed first
+	held    []string // the chunks received while the opening is incomplete
+	open    bool     // the opening arrived; text now passes straight through
+	expired bool     // the deadline passed first
 }
 
 // add records a chunk and returns the text the caller may now see: none
@@ -41,9 +40,8 @@ func (o *opening) add(text string) (release string, ok bool) {
 	if o.open {
 		return text, true
 	}
-	o.chunks++
 	o.held = append(o.held, text)
-	if o.chunks < o.need {
+	if len(o.held) < o.need {
 		return "", true
 	}
 	return o.release(), true
@@ -73,7 +71,7 @@ func (o *opening) expire() error {
 		return nil
 	}
 	o.expired = true
-	if o.chunks == 0 {
+	if len(o.held) == 0 {
 		return errFirstToken
 	}
 	return errSlowStream
