@@ -14,6 +14,7 @@ import (
 	"supportd/internal/bench"
 	"supportd/internal/config"
 	"supportd/internal/core"
+	"supportd/internal/eval"
 	"supportd/internal/fakellm"
 	"supportd/internal/httpapi"
 	"supportd/internal/llm"
@@ -89,12 +90,14 @@ func runBenchRetrieval(ctx context.Context, env *environment, args []string) err
 }
 
 func runBenchQuality(ctx context.Context, env *environment, args []string) error {
-	var p bench.QualityParams
+	p := bench.QualityParams{Split: eval.SplitAll}
 	var table string
-	cfg, err := benchConfig(env, "quality", "[--dataset DIR] [--negatives FILE] [--table FILE]", args, func(fs *flag.FlagSet) {
+	cfg, err := benchConfig(env, "quality", "[--dataset DIR] [--negatives FILE] [--split all|tune|holdout] [--append WORD] [--table FILE]", args, func(fs *flag.FlagSet) {
 		tableFlag(fs, &table)
 		fs.StringVar(&p.Dataset, "dataset", bench.DefaultDataset, "folder holding corpus.jsonl and qa.jsonl (or s10_corpus.jsonl and s10_qa.jsonl)")
 		fs.StringVar(&p.Negatives, "negatives", "", "JSONL file of questions the dataset does not answer (qid, question, kind product|out-of-domain)")
+		fs.Var(&p.Split, "split", "questions and negatives of one half only, by a hash of their id: tune, holdout or all")
+		fs.StringVar(&p.Append, "append", "", "append this word to every dataset question (a perturbation: how an off-topic word moves the figures)")
 	})
 	if err != nil {
 		return err

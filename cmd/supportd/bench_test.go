@@ -51,6 +51,19 @@ func TestBenchQualityCommand(t *testing.T) {
 		}
 		require.Contains(t, r.stdout, "| confidence ")
 		require.Regexp(t, `\| out-of-domain handed off +\| 1\.000 \(1/1\) +\|`, r.stdout)
+
+		// One half (q1 and n2 by the hash of their ids), each question with
+		// a word appended.
+		r = runCmd(t, environ("DATABASE_URL="+dbtest.NewURL(t)), "bench", "quality", "--dataset", dir, "--negatives", negatives,
+			"--split", "holdout", "--append", "banana")
+		require.NoError(t, r.err, r.stderr)
+		require.Contains(t, r.stdout, "command: `supportd bench quality --dataset "+dir+" --negatives "+negatives+" --split holdout --append banana`")
+		require.Regexp(t, `dataset: 3 sections .*, 1 questions;`, r.stdout)
+		require.Regexp(t, `\| in-KB false handoffs +\| \d\.\d+ \(\d/1\) +\|`, r.stdout)
+		require.Regexp(t, `\| out-of-KB \(same product\) handed off +\| — +\|`, r.stdout)
+		require.Regexp(t, `\| out-of-domain handed off +\| 1\.000 \(1/1\) +\|`, r.stdout)
+		r = runCmd(t, environ(unreachableDB), "bench", "quality", "--dataset", dir, "--split", "train")
+		require.ErrorContains(t, r.err, `split "train": want all, tune or holdout`)
 	})
 	t.Run("dataset absent", func(t *testing.T) {
 		t.Parallel()

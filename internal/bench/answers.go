@@ -2,11 +2,9 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"slices"
 
 	"supportd/internal/core"
@@ -23,44 +21,17 @@ type Answerer interface {
 	Answer(ctx context.Context, tenant, kb, question string) (core.Answer, error)
 }
 
-// Negative is a question the knowledge base does not answer: about the
-// same product ("product", a hard negative) or about something else
-// ("out-of-domain").
-type Negative struct {
-	QID      string `json:"qid"`
-	Question string `json:"question"`
-	Kind     string `json:"kind"`
-}
+// The negatives are eval's (eval.LoadNegatives), shared with tune.
+type Negative = eval.Negative
 
 // Kinds of Negative.
 const (
-	KindProduct     = "product"
-	KindOutOfDomain = "out-of-domain"
+	KindProduct     = eval.KindProduct
+	KindOutOfDomain = eval.KindOutOfDomain
 )
 
-// LoadNegatives reads a JSONL file of negatives; every line needs a
-// question and a known kind.
-func LoadNegatives(path string) ([]Negative, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read negatives: %w", err)
-	}
-	defer f.Close()
-	var ns []Negative
-	for dec := json.NewDecoder(f); dec.More(); {
-		var n Negative
-		if err := dec.Decode(&n); err != nil {
-			return nil, fmt.Errorf("read negatives %s: %w", path, err)
-		}
-		ns = append(ns, n)
-	}
-	for _, n := range ns {
-		if n.Question == "" || n.Kind != KindProduct && n.Kind != KindOutOfDomain {
-			return nil, fmt.Errorf("negatives %s: %s needs a question and kind %q or %q", path, n.QID, KindProduct, KindOutOfDomain)
-		}
-	}
-	return ns, nil
-}
+// LoadNegatives reads a JSONL file of negatives; see eval.LoadNegatives.
+func LoadNegatives(path string) ([]Negative, error) { return eval.LoadNegatives(path) }
 
 // confidentConfidence is the confidence at or above which an answer to an
 // out-of-domain question counts as confidently wrong.

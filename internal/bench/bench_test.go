@@ -275,3 +275,18 @@ func TestQualityKBName(t *testing.T) {
 	long := QualityParams{Dataset: strings.Repeat("x", 100)}.KBName()
 	require.Len(t, long, 63)
 }
+
+// A split keeps the questions of its half by id; --append adds the word to
+// each kept question; both show in the command that repeats the run.
+func TestQualityParamsSplitAndAppend(t *testing.T) {
+	t.Parallel()
+	qs := []DatasetQuestion{{QID: "q1", Question: "How do I charge it? "}, {QID: "q2", Question: "How do I reset it?"}}
+	p := QualityParams{Dataset: "ds", Split: eval.SplitTune, Append: "banana"}
+	require.Equal(t, []DatasetQuestion{{QID: "q2", Question: "How do I reset it? banana"}}, p.questions(qs))
+	require.Equal(t, "supportd bench quality --dataset ds --split tune --append banana", p.Command())
+	p = QualityParams{Dataset: "ds", Negatives: "n.jsonl", Split: eval.SplitHoldout}
+	require.Equal(t, []DatasetQuestion{{QID: "q1", Question: "How do I charge it? "}}, p.questions(qs))
+	require.Equal(t, "supportd bench quality --dataset ds --negatives n.jsonl --split holdout", p.Command())
+	require.Equal(t, qs, QualityParams{Split: eval.SplitAll}.questions(qs))
+	require.Equal(t, "bench-quality-ds", p.KBName(), "both halves use one knowledge base")
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"supportd/internal/core"
+	"supportd/internal/eval"
 	"supportd/internal/ingest"
 	"supportd/internal/retrieve"
 	"supportd/internal/store"
@@ -23,6 +24,13 @@ type QualityParams struct {
 	// Negatives is a JSONL file of questions the dataset does not answer
 	// (see LoadNegatives); empty for none.
 	Negatives string
+	// Split keeps only the questions and negatives of one half (see
+	// eval.Split); the knowledge base holds every section either way.
+	Split eval.Split
+	// Append is a word appended to every dataset question (not to the
+	// negatives), to measure how an off-topic word moves retrieval and
+	// confidence; empty for none.
+	Append string
 }
 
 // DefaultDataset is where the S10 e-manual set lives beside the repository.
@@ -30,10 +38,17 @@ const DefaultDataset = "../shared/datasets/emanual-s10"
 
 // Command is the command line that repeats the run.
 func (p QualityParams) Command() string {
+	cmd := "supportd bench quality --dataset " + p.Dataset
 	if p.Negatives != "" {
-		return fmt.Sprintf("supportd bench quality --dataset %s --negatives %s", p.Dataset, p.Negatives)
+		cmd += " --negatives " + p.Negatives
 	}
-	return fmt.Sprintf("supportd bench quality --dataset %s", p.Dataset)
+	if p.Split != "" && p.Split != eval.SplitAll {
+		cmd += " --split " + string(p.Split)
+	}
+	if p.Append != "" {
+		cmd += " --append " + p.Append
+	}
+	return cmd
 }
 
 // KBName is the knowledge base the dataset is ingested into, named after
@@ -140,6 +155,7 @@ func Quality(ctx context.Context, d Deps, p QualityParams) (QualityReport, error
 	if err != nil {
 		return rep, err
 	}
+	ds.Questions = p.questions(ds.Questions)
 	rep.Sections, rep.Questions = len(ds.Sections), len(ds.Questions)
 	if rep.Setup, err = d.setup(ctx); err != nil {
 		return rep, err
@@ -189,10 +205,23 @@ func Quality(ctx context.Context, d Deps, p QualityParams) (QualityReport, error
 		if negs, err = LoadNegatives(p.Negatives); err != nil {
 			return rep, err
 		}
+		negs = eval.Filter(p.Split, negs, func(n Negative) string { return n.QID })
 	}
 	run, err := d.answerAll(ctx, kb, ds, negs)
 	rep.Answers = &run
 	return rep, err
+}
+
+// questions are the dataset's questions of the split, each with the
+// appended word.
+func (p QualityParams) questions(qs []DatasetQuestion) []DatasetQuestion {
+	out := eval.Filter(p.Split, qs, func(q DatasetQuestion) string { return q.QID })
+	for i := range out {
+		if p.Append != "" {
+			out[i].Question = strings.TrimSpace(out[i].Question) + " " + p.Append
+		}
+	}
+	return out
 }
 
 // ingestDataset upserts each section as one document, as the upload API
