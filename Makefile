@@ -7,7 +7,7 @@ export SUPPORTD_DATABASE_OWNER_URL ?= postgres://supportd:supportd@127.0.0.1:543
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality fuzz detector-model detector-report drift-report clean
+.PHONY: replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality bench-streams fuzz detector-model detector-report drift-report clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -67,7 +67,7 @@ table = $(if $(TABLE),--table $(TABLE))
 
 bench: db build ## every benchmark; prints ONE table (supportd, its bare baseline in the same run, the ratio, the machine and load); each full report goes to bench-out/NAME.md
 	@rm -rf $(BENCH_OUT) && mkdir -p $(BENCH_OUT)
-	@for b in ingest retrieval quality gateway eval; do \
+	@for b in ingest retrieval quality gateway eval streams; do \
 		echo "make bench: $$b (report in bench-out/$$b.md)" >&2; \
 		$(MAKE) -s --no-print-directory bench-$$b TABLE=$(BENCH_OUT)/rows.jsonl > $(BENCH_OUT)/$$b.md || exit 1; \
 	done
@@ -88,6 +88,9 @@ bench-gateway: db build ## LLM path: what supportd adds beyond retrieval and mod
 
 bench-eval: db build ## evaluation throughput on the demo golden set
 	@$(BIN) bench eval $(table)
+
+bench-streams: db build ## RSS, goroutines and heap of supportd serve holding 1,000 concurrent SSE streams, against a bare Echo SSE handler (each server its own process)
+	@$(BIN) bench streams --n 1000 $(table)
 
 FUZZTIME ?= 10s
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s; CI uses 4s)

@@ -30,6 +30,8 @@ func benchmarks() []command {
 		{"gateway", "LLM path overhead, cache-hit throughput against a bare handler, answers during a model outage", runBenchGateway},
 		{"eval", "evaluation throughput on the demo golden set", runBenchEval},
 		{"faults", "answer latency under each injected model fault against the first-token budget", runBenchFaults},
+		{"streams", "RSS, goroutines and heap of supportd serve holding N concurrent SSE streams, against a bare Echo SSE handler", runBenchStreams},
+		{"bare-sse", "serve the bare Echo SSE handler that bench streams measures supportd against", runBenchBareSSE},
 		{"table", "print the one table of supportd against its bare baselines from the rows of --table runs", runBenchTable},
 	}
 }

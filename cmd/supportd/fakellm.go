@@ -19,20 +19,21 @@ const fakeLLMShutdown = 5 * time.Second
 // is cancelled. It is a development tool, so its settings are flags only,
 // not part of the configuration registry.
 func runFakeLLM(ctx context.Context, env *environment, args []string) error {
-	fs := newCmdline(env, "fake-llm", "[--addr 127.0.0.1:8081] [--dim 384]",
+	fs := newCmdline(env, "fake-llm", "[--addr 127.0.0.1:8081] [--dim 384] [--token-delay D]",
 		"Serves a deterministic OpenAI-compatible chat and embeddings API at http://ADDR/v1\n"+
 			"for tests and demos. Inject faults with POST /_fault or a [[fault:KIND]] marker\n"+
 			"in the last user message (see internal/fakellm).")
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address")
 	dim := fs.Int("dim", fakellm.DefaultDim, "embedding dimension")
+	tokenDelay := fs.Duration("token-delay", 0, "pause between streamed tokens (a model's token rate)")
 	if err := fs.parseArgs(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fs.misuse("takes no arguments, got %q", fs.Args())
 	}
-	if *dim < 1 {
-		return fmt.Errorf("--dim must be positive, got %d", *dim)
+	if *dim < 1 || *tokenDelay < 0 {
+		return fmt.Errorf("--dim must be positive and --token-delay not negative, got %d and %s", *dim, *tokenDelay)
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -44,7 +45,7 @@ func runFakeLLM(ctx context.Context, env *environment, args []string) error {
 	base, cancelRequests := context.WithCancel(context.Background())
 	defer cancelRequests()
 	srv := &http.Server{
-		Handler:           fakellm.New(fakellm.Options{Dim: *dim}).Handler(),
+		Handler:           fakellm.New(fakellm.Options{Dim: *dim, TokenDelay: *tokenDelay}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return base },
 	}

@@ -20,8 +20,10 @@
 //
 // The gateway benchmark gets the API as an http.Handler and the model and
 // its outage switch from the caller; the evaluation benchmark gets the
-// runner. It imports ingest, embed, retrieve, store, eval (golden sets and
-// runs), llm and prompt (to call the model directly) and the core nouns;
+// runner. The streams benchmark gets servers running as processes of their
+// own and samples them with soak's process sampler. It imports ingest,
+// embed, retrieve, store, eval (golden sets and runs), llm and prompt (to
+// call the model directly), soak and the core nouns;
 // it must not import the assistant, the HTTP layer or the fake model, and
 // nothing imports it but cmd/supportd.
 package bench

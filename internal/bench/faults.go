@@ -72,7 +72,7 @@ func Faults(ctx context.Context, d FaultsDeps, p FaultsParams) (FaultsReport, er
 		return rep, fmt.Errorf("bench faults: missing dependency or N")
 	}
 	g := &gateway{d: GatewayDeps{Deps: d.Deps}, p: GatewayParams{Corpus: p.Corpus, Golden: p.Golden}, client: &http.Client{}}
-	if err := g.setup(ctx); err != nil {
+	if err := g.setup(ctx, "bench-gateway"); err != nil {
 		return rep, err
 	}
 	g.api = httptest.NewServer(d.API)

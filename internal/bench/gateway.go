@@ -118,7 +118,7 @@ func Gateway(ctx context.Context, d GatewayDeps, p GatewayParams) (GatewayReport
 		return rep, fmt.Errorf("bench gateway: missing dependency")
 	}
 	g := &gateway{d: d, p: p, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}
-	if err := g.setup(ctx); err != nil {
+	if err := g.setup(ctx, "bench-gateway"); err != nil {
 		return rep, err
 	}
 	g.api = httptest.NewServer(d.API)
@@ -134,10 +134,10 @@ func Gateway(ctx context.Context, d GatewayDeps, p GatewayParams) (GatewayReport
 	return rep, err
 }
 
-// setup fills the benchmark's knowledge base with the demo corpus and
-// picks the golden questions that should be answered.
-func (g *gateway) setup(ctx context.Context) error {
-	kb, err := g.d.freshKB(ctx, "bench-gateway")
+// setup fills the benchmark's knowledge base, named name, with the demo
+// corpus and picks the golden questions that should be answered.
+func (g *gateway) setup(ctx context.Context, name string) error {
+	kb, err := g.d.freshKB(ctx, name)
 	if err != nil {
 		return err
 	}

@@ -200,3 +200,19 @@ func TestModels(t *testing.T) {
 			{"id":"fake-embedding","object":"model","created":0,"owned_by":"fakellm"}]}`, raw)
 	}
 }
+
+func TestTokenDelayPacesTheStream(t *testing.T) {
+	t.Parallel()
+	var p pauses
+	b := setup(t, fakellm.Options{TokenDelay: 25 * time.Millisecond, Wait: p.wait})
+
+	chunks, _, err := b.stream(t.Context(), refundPrompt)
+
+	require.NoError(t, err)
+	require.Equal(t, refundTokens(), chunks)
+	want := make([]time.Duration, len(chunks)-1)
+	for i := range want {
+		want[i] = 25 * time.Millisecond
+	}
+	require.Equal(t, want, p.list(), "one pause of TokenDelay between consecutive tokens: a fixed token rate")
+}

@@ -10,7 +10,7 @@
 //	assistant                             one turn end to end
 //	retrieve, ingest, auth, guard/train   built on the collaborators
 //	store, llm, embed, extract, prompt, guard, cache, limit, metrics,
-//	notify, tracing, drift, scenario, paste
+//	notify, tracing, drift, scenario, paste, soak
 //	                                      collaborators: none imports another
 //	core, config, migrations, prompts,    the foundation
 //	web, text

@@ -47,7 +47,7 @@ func rules() map[string]rule {
 		// Collaborators: each stands alone on the foundation.
 		"internal/cache": leaf, "internal/guard": {layer: 1, may: []string{"internal/text"}}, "internal/limit": leaf,
 		"internal/llm": nouns, "internal/notify": leaf, "internal/prompt": leaf, "internal/scenario": leaf,
-		"internal/tracing": leaf, "internal/layer": leaf, "internal/paste": leaf,
+		"internal/tracing": leaf, "internal/layer": leaf, "internal/paste": leaf, "internal/soak": leaf,
 		"internal/drift": {layer: 1, may: []string{core, "internal/text"}}, "internal/embed": {layer: 1, may: []string{core, "internal/text"}}, "internal/extract": {layer: 1, may: []string{core, "internal/text"}}, "internal/metrics": nouns,
 		store: {layer: 1, may: []string{core, "migrations"}},
 		// Built on the store and the embedder; the detector's trainer.
@@ -64,7 +64,7 @@ func rules() map[string]rule {
 			"internal/ingest", "internal/prompt", store, "web"}},
 		"internal/jobs": {layer: 5, may: []string{"internal/eval", store}},
 		"internal/bench": {layer: 5, may: []string{core, embed, "internal/eval", "internal/ingest", "internal/llm",
-			"internal/prompt", "internal/retrieve", store}},
+			"internal/prompt", "internal/retrieve", "internal/soak", store}},
 		"internal/tune": {layer: 5, may: []string{core, embed, "internal/eval", "internal/guard", "internal/paste",
 			"internal/retrieve", store}},
 		"internal/digest": {layer: 5, may: []string{core, "internal/drift", "internal/eval", store}},
