@@ -7,7 +7,7 @@ export SUPPORTD_DATABASE_OWNER_URL ?= postgres://supportd:supportd@127.0.0.1:543
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality bench-streams fuzz detector-model detector-report drift-report clean
+.PHONY: replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality bench-streams soak fuzz detector-model detector-report drift-report clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -91,6 +91,11 @@ bench-eval: db build ## evaluation throughput on the demo golden set
 
 bench-streams: db build ## RSS, goroutines and heap of supportd serve holding 1,000 concurrent SSE streams, against a bare Echo SSE handler (each server its own process)
 	@$(BIN) bench streams --n 1000 $(table)
+
+SOAK_DURATION ?= 10m
+soak: db build ## hold supportd serve and the fake LLM (processes) at half the measured capacity for SOAK_DURATION (default 10m; e.g. 60s) with 80% cache misses, 30% streamed, feedback and background ingestion; prints RSS, goroutines, heap, Postgres connections and p99 every 30 s, then PASS or FAIL
+	@$(BIN) migrate >/dev/null
+	@$(BIN) soak --duration $(SOAK_DURATION)
 
 FUZZTIME ?= 10s
 fuzz: ## run every fuzz target for FUZZTIME each (default 10s; CI uses 4s)

@@ -75,6 +75,7 @@ func commands() []command {
 		{"goldenset", "grow the golden set: export relabelled review items, add cases, draft candidates", runGoldenset},
 		{"bench", "measure ingestion, retrieval latency and retrieval quality", runBench},
 		{"fake-llm", "run the deterministic fake OpenAI-compatible LLM server (tests, demos)", runFakeLLM},
+		{"soak", "hold supportd serve (a process of its own) under a steady realistic load, sampling RSS, goroutines, heap and connections; PASS or FAIL", runSoak},
 	}
 }
 

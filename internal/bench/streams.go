@@ -1,14 +1,11 @@
 package bench
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -109,7 +106,7 @@ func HoldStreams(ctx context.Context, s StreamServer, p StreamsParams) (StreamRu
 			defer mu.Unlock()
 			if err != nil {
 				run.Failed++
-				run.Errors[errorKind(err)]++
+				run.Errors[soak.Failure(err)]++
 				return
 			}
 			run.Completed++
@@ -126,19 +123,6 @@ func HoldStreams(ctx context.Context, s StreamServer, p StreamsParams) (StreamRu
 		_, run.PeakRSS, err = soak.ReadMemory(s.Process.PID)
 	}
 	return run, err
-}
-
-// errorKind is err's message without the details that differ between
-// streams (URLs, request ids), at most 80 characters.
-func errorKind(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, `"request_id"`); i >= 0 {
-		msg = msg[:i]
-	}
-	if _, after, ok := strings.Cut(msg, `": `); ok && strings.HasPrefix(msg, "Post ") {
-		msg = after
-	}
-	return msg[:min(len(msg), 80)]
 }
 
 // watch reads the process's usage every interval until stop, keeping
@@ -201,42 +185,10 @@ func stream(ctx context.Context, c *http.Client, url string, body []byte, opened
 }
 
 // readEvents counts the token events of an event stream and returns the
-// mode of its done event; a stream without one, or with an error event,
-// failed.
+// mode of its done event.
 func readEvents(r io.Reader) (streamResult, error) {
-	var res streamResult
-	sc := bufio.NewScanner(r)
-	event := ""
-	for sc.Scan() {
-		line := sc.Text()
-		if name, ok := strings.CutPrefix(line, "event: "); ok {
-			event = name
-			continue
-		}
-		data, ok := strings.CutPrefix(line, "data: ")
-		if !ok {
-			continue
-		}
-		switch event {
-		case "token":
-			res.tokens++
-		case "error":
-			return res, fmt.Errorf("error event: %s", data)
-		case "done":
-			var done struct {
-				Mode string `json:"mode"`
-			}
-			if err := json.Unmarshal([]byte(data), &done); err != nil {
-				return res, fmt.Errorf("done event: %w", err)
-			}
-			res.mode = done.Mode
-			return res, nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return res, err
-	}
-	return res, fmt.Errorf("stream ended without a done event")
+	done, tokens, err := soak.ReadStream(r)
+	return streamResult{tokens: tokens, mode: done.Mode}, err
 }
 
 // StreamsReport is the outcome of the streams benchmark: supportd and a

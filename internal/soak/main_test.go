@@ -1,0 +1,15 @@
+package soak_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"supportd/internal/dbtest"
+)
+
+// TestMain fails the package when a test leaves a goroutine behind, and
+// drops the demo template database at the end.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.Cleanup(dbtest.Exit))
+}
