@@ -51,6 +51,8 @@ type Options struct {
 	CachePrefix string
 	// Assistant overrides assistant parameters (Product, budgets, ...).
 	Assistant assistant.Params
+	// Retrieve overrides retrieval parameters (its deadline, ...).
+	Retrieve retrieve.Params
 	// Metrics, TracerProvider and OnReview replace the kit's own metrics,
 	// its no-op tracing and its review hook.
 	Metrics        *metrics.Metrics
@@ -120,7 +122,7 @@ func kitConfig() (config.Config, error) {
 func (o Options) tune(t testing.TB) func(*app.Settings) {
 	return func(s *app.Settings) {
 		s.Embed, s.Chunker, s.Syncer = embed.Params{}, ingest.ChunkerParams{}, ingest.SyncerParams{}
-		s.Retrieve, s.Extract, s.Assistant, s.Gateway = retrieve.Params{}, extract.Params{}, o.Assistant, o.Gateway
+		s.Retrieve, s.Extract, s.Assistant, s.Gateway = o.Retrieve, extract.Params{}, o.Assistant, o.Gateway
 		s.Models, s.Cache = nil, nil
 		for i, url := range o.Models {
 			s.Models = append(s.Models, llm.ProviderParams{Kind: llm.OpenAI, Model: "model-" + string(rune('a'+i)),
