@@ -94,3 +94,58 @@ func textList(ps []core.Passage) map[int64]string {
 	}
 	return out
 }
+
+// TestTopPostingsTopTenIsExact reads far fewer postings per term than each
+// term has, on a Zipf-like vocabulary where the best chunks sum several
+// moderate terms: the bounds (MaxScore over the essential terms) must
+// still find exact BM25's top ten, in order, with its scores.
+func TestTopPostingsTopTenIsExact(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	words := strings.Fields("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike " +
+		"november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu")
+	rng := rand.New(rand.NewPCG(3, 4))
+	zipf := rand.NewZipf(rng, 1.1, 2, uint64(len(words)-1))
+	text := func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(words[zipf.Uint64()] + " ")
+		}
+		return b.String()
+	}
+	var docs []store.DocumentWrite
+	for i := range 60 {
+		docs = append(docs, doc(fmt.Sprintf("d%02d.md", i), "", fmt.Sprint(i),
+			text(8+rng.IntN(30)), text(8+rng.IntN(30)), text(8+rng.IntN(30)), text(8+rng.IntN(30)), text(8+rng.IntN(30))))
+	}
+	// One batch: the postings' reference length is then the current
+	// average, so impact scores are BM25 scores.
+	require.NoError(t, s.WriteDocuments(ctx, kb, docs))
+	kb, err := s.KB(ctx, "default", "help")
+	require.NoError(t, err)
+	for i := range 30 {
+		q := text(3 + i%4)
+		p := store.SearchParams{KB: kb, Query: q, Vector: []float32{1, 0, 0, 0}, SkipVector: true,
+			Candidates: 30, PostingsFrom: 1, PostingsRead: 12}
+		got, err := s.Search(ctx, p)
+		require.NoError(t, err)
+		p.ExactText = true
+		want, err := s.Search(ctx, p)
+		require.NoError(t, err)
+		require.Len(t, want, 30)
+		require.Equal(t, topTen(want), topTen(got), "%q", q)
+	}
+}
+
+// topTen is the text list's top ten as textList has it.
+func topTen(ps []core.Passage) map[int64]string {
+	out := textList(ps)
+	for _, p := range ps {
+		if p.TextRank > 10 {
+			delete(out, p.ChunkID)
+		}
+	}
+	return out
+}

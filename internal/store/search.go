@@ -35,6 +35,9 @@ type SearchParams struct {
 	// knowledge base, or a filtered search, scores every chunk holding a
 	// query term. Default 5,000.
 	PostingsFrom int
+	// PostingsRead is how many of each term's highest-impact postings
+	// the first round reads; default 8 × Candidates.
+	PostingsRead int
 	// Fields weighs an occurrence of a word in the document's title or the
 	// chunk's heading against one in its text; the zero value is
 	// DefaultFields.
@@ -69,6 +72,11 @@ const (
 const (
 	postingsPerTerm = 8
 	rescored        = 4
+	// exactTop is how many of the best chunks by impact score the second
+	// round makes exact; secondPerCandidate × candidates is how many more
+	// chunks it scores at most.
+	exactTop           = 10
+	secondPerCandidate = 4
 )
 
 // searchSQL finds candidates in one round trip: the nearest neighbours by
@@ -80,18 +88,34 @@ const (
 // fuses them.
 //
 // The full-text matches are either every chunk holding a query term or,
-// in a large knowledge base, the chunks among the highest-impact postings
-// of each term (kb_postings, migration 00018): reading a few hundred
-// postings per term instead of scoring every chunk that says "account" is
-// what keeps BM25 fast at 100k chunks. Both are scored exactly.
+// in a large knowledge base, found from the impact-ordered postings
+// (kb_postings, migration 00018) in two rounds, so that BM25 never scores
+// every chunk that says "account":
+//
+//  1. each term's highest-impact postings are summed per chunk and the
+//     best chunks scored exactly; the exactTop-th best of their impact
+//     scores (BM25 with the reference length the postings hold) is θ;
+//  2. MaxScore: with each term's bound (IDF × its highest impact), the
+//     terms of lowest bounds that together stay below θ are minor: a
+//     chunk holding none of the other, essential, terms cannot reach θ.
+//     The essential terms' postings are read whole (they are the rarer
+//     terms, so the shorter lists) and each chunk whose essential sum
+//     plus the minor bounds reaches θ is scored exactly too.
+//
+// Every chunk whose impact score reaches θ is thus scored, so the top
+// exactTop by impact score is exact (up to the second round's cap); the
+// final order is BM25 with the current statistics and field weights,
+// which differ from the impact score only as far as the average length
+// has drifted from the reference.
 //
 // The dimension and the knowledge base id are formatted into the text
 // because the typed cast and the knowledge base's partial HNSW index need
 // literals; both come from the knowledge base row.
-const searchSQL = `
+var searchSQL = `
 WITH kb AS (
 	SELECT fts_config, greatest(chunk_count, 1)::float8 AS n,
-	       greatest(lexeme_total::float8 / greatest(chunk_count, 1), 1) AS avgdl
+	       greatest(lexeme_total::float8 / greatest(chunk_count, 1), 1) AS avgdl,
+	       coalesce(bm25_avgdl, 1) AS ref
 	FROM knowledge_bases WHERE id = $1
 ), allowed AS (
 	-- The filter: $9 a source URI prefix, $10 document ids, $5 metadata
@@ -130,16 +154,36 @@ WITH kb AS (
 	WHERE NOT $11 AND c.kb_id = $1 AND c.tsv @@ tsq.q AND (NOT $8 OR c.document_id IN (SELECT id FROM allowed))
 	UNION ALL
 	SELECT id FROM top_postings
+), first AS MATERIALIZED (
+	` + scoreSQL("matches") + `
+), theta AS (
+	-- θ, a hair low so that a tie with it is not lost to rounding.
+	SELECT coalesce((SELECT imp FROM first ORDER BY imp DESC OFFSET $14 - 1 LIMIT 1), 0) * (1 - 1e-9) AS v
+), ladder AS MATERIALIZED (
+	-- When $11: the terms by bound, each with the sum of the bounds up to
+	-- its own; those whose sum stays below θ are minor.
+	SELECT q.lexeme, q.idf, sum(q.idf * m.impact) OVER (ORDER BY q.idf * m.impact, q.lexeme) AS below
+	FROM qterms q CROSS JOIN LATERAL (
+		SELECT p.impact FROM kb_postings p
+		WHERE p.kb_id = $1 AND p.lexeme = q.lexeme
+		ORDER BY p.impact DESC LIMIT 1) m
+	WHERE $11
+), minor AS (
+	SELECT coalesce(max(l.below), 0) AS bound FROM ladder l, theta WHERE l.below < theta.v
+), second AS (
+	-- The chunks of the essential terms that can reach θ, best $15 first.
+	SELECT p.chunk_id AS id
+	FROM theta, ladder l
+	JOIN kb_postings p ON p.kb_id = $1 AND p.lexeme = l.lexeme
+	WHERE l.below >= theta.v
+	GROUP BY p.chunk_id
+	HAVING sum(l.idf * p.impact) + (SELECT bound FROM minor) >= (SELECT v FROM theta)
+	   AND p.chunk_id NOT IN (SELECT id FROM first)
+	ORDER BY sum(l.idf * p.impact) DESC, p.chunk_id
+	LIMIT $15
 ), text_hits AS (
-	SELECT c.id, sum(qt.idf * u.tf * %[2]g / (u.tf + %[3]g * (1 - %[4]g + %[4]g * c.lexemes / kb.avgdl))) AS bm25
-	FROM kb, matches m
-	JOIN chunks c ON c.id = m.id
-	CROSS JOIN LATERAL (SELECT x.lexeme, coalesce(array_length(x.positions, 1), 1)
-		+ %[6]g * coalesce(cardinality(array_positions(x.weights, 'A')), 0)
-		+ %[7]g * coalesce(cardinality(array_positions(x.weights, 'B')), 0) AS tf FROM unnest(c.tsv) AS x) u
-	JOIN qterms qt ON qt.lexeme = u.lexeme
-	GROUP BY c.id
-	ORDER BY bm25 DESC, c.id
+	SELECT id, bm25 FROM (SELECT * FROM first UNION ALL (` + scoreSQL("second") + `)) s
+	ORDER BY bm25 DESC, id
 	LIMIT $4
 ), vec_hits AS (
 	SELECT c.id, c.embedding::vector(%[1]d) <=> $3::vector(%[1]d) AS dist
@@ -159,6 +203,23 @@ FROM ranked r
 JOIN chunks c ON c.id = r.id
 JOIN documents d ON d.id = c.document_id
 WHERE NOT ` + quarantinedSQL
+
+// scoreSQL scores the chunks whose ids the CTE from holds: bm25 is BM25
+// with the current statistics and field weights; imp is the impact score
+// the postings sum to (plain term frequency, the reference length), in
+// which the second round's bounds are.
+func scoreSQL(from string) string {
+	return `SELECT c.id,
+		sum(qt.idf * u.tf * %[2]g / (u.tf + %[3]g * (1 - %[4]g + %[4]g * c.lexemes / kb.avgdl))) AS bm25,
+		sum(qt.idf * bm25_impact(u.n, c.lexemes, kb.ref)) AS imp
+	FROM kb, ` + from + ` m
+	JOIN chunks c ON c.id = m.id
+	CROSS JOIN LATERAL (SELECT x.lexeme, coalesce(array_length(x.positions, 1), 1) AS n, coalesce(array_length(x.positions, 1), 1)
+		+ %[6]g * coalesce(cardinality(array_positions(x.weights, 'A')), 0)
+		+ %[7]g * coalesce(cardinality(array_positions(x.weights, 'B')), 0) AS tf FROM unnest(c.tsv) AS x) u
+	JOIN qterms qt ON qt.lexeme = u.lexeme
+	GROUP BY c.id`
+}
 
 // Search returns the union of the vector and full-text candidates for p,
 // unordered, each with its ranks, cosine similarity and BM25 score.
@@ -188,7 +249,8 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, err
 	candidates := cmp.Or(p.Candidates, 50)
 	postings := !p.ExactText && f.IsZero() && p.KB.ChunkCount >= int64(cmp.Or(p.PostingsFrom, 5000))
 	args := []any{p.KB.ID, p.Query, pgvector.NewVector(p.Vector), candidates, meta, p.SkipVector, p.SkipText,
-		!f.IsZero(), prefix, ids, postings, postingsPerTerm * candidates, rescored * candidates}
+		!f.IsZero(), prefix, ids, postings, cmp.Or(p.PostingsRead, postingsPerTerm*candidates), rescored * candidates,
+		exactTop, secondPerCandidate * candidates}
 	var out []core.Passage
 	run := func(q querier) error {
 		rows, err := q.Query(ctx, sql, args...)
