@@ -48,9 +48,9 @@ type ChunkerParams struct {
 // Chunker splits documents into heading-aware chunks of bounded token
 // count. It is safe for concurrent use.
 type Chunker struct {
-	// encode is the tokenizer (cl100k_base's EncodeOrdinary); tests wrap it
-	// to see what it is given.
-	encode  func(string) []int
+	// count counts cl100k_base tokens (counter.count); tests wrap it to
+	// see what it is given.
+	count   func(string) int
 	size    int
 	overlap int
 }
@@ -68,11 +68,11 @@ func NewChunker(p ChunkerParams) (*Chunker, error) {
 		return nil, core.Errorf(core.CodeInvalid,
 			"chunk overlap %d must be at least 0 and less than chunk size %d", overlap, size)
 	}
-	enc, err := cl100k()
+	counter, err := cl100k()
 	if err != nil {
 		return nil, core.Wrap(core.CodeInternal, err, "loading the cl100k_base token encoding failed")
 	}
-	return &Chunker{encode: enc.EncodeOrdinary, size: size, overlap: overlap}, nil
+	return &Chunker{count: counter.count, size: size, overlap: overlap}, nil
 }
 
 // CountTokens returns the number of cl100k_base tokens in s. Special-token
@@ -89,13 +89,13 @@ func (c *Chunker) CountTokens(s string) int {
 	for len(s) > 0 {
 		start, end := longRun(s, maxRun)
 		if start < 0 {
-			return n + len(c.encode(s))
+			return n + c.count(s)
 		}
 		if start > 0 {
-			n += len(c.encode(s[:start]))
+			n += c.count(s[:start])
 		}
 		for _, part := range byteChunks(s[start:end], maxRun) {
-			n += len(c.encode(part))
+			n += c.count(part)
 		}
 		s = s[end:]
 	}

@@ -360,14 +360,14 @@ func TestSplitLongRunIsLinear(t *testing.T) {
 	cost := func(n int) float64 {
 		c, err := NewChunker(ChunkerParams{})
 		require.NoError(t, err)
-		encode := c.encode
+		count := c.count
 		var mu sync.Mutex
 		var sum float64
-		c.encode = func(s string) []int {
+		c.count = func(s string) int {
 			mu.Lock()
 			sum += float64(len(s)) * float64(len(s))
 			mu.Unlock()
-			return encode(s)
+			return count(s)
 		}
 		kept := 0
 		for _, ch := range c.Split(Document{Title: "x", Text: strings.Repeat("a", n)}) {
