@@ -12,6 +12,8 @@ import (
 	"supportd/internal/guard"
 	"supportd/internal/httpapi"
 	"supportd/internal/limit"
+	"supportd/internal/lookup"
+	"supportd/internal/store"
 )
 
 // API returns the HTTP API's services as the configuration asks: keys
@@ -57,9 +59,27 @@ func (a *App) API() httpapi.Deps {
 		d.Ops.MetricsHandler = a.Metrics.Handler()
 	}
 	if cfg.Auth == "required" {
-		d.Access.Auth = auth.New(a.Store, nil)
+		d.Access.Auth = a.Authenticator()
 	}
 	return d
+}
+
+// Authenticator is the key service that authenticates requests: it reads
+// keys through the lookups, so a request pays no round trip for its key.
+func (a *App) Authenticator() *auth.Service {
+	return auth.New(cachedKeys{a.Store, a.Lookups}, nil)
+}
+
+// cachedKeys is the store with API keys read through the lookups, so that
+// authenticating a request costs no round trip.
+type cachedKeys struct {
+	*store.Store
+	lookups *lookup.Lookups
+}
+
+// APIKeyByID reads the key from the lookups.
+func (k cachedKeys) APIKeyByID(ctx context.Context, id string) (store.APIKey, error) {
+	return k.lookups.APIKeyByID(ctx, id)
 }
 
 // ServeMetrics exposes /metrics on SUPPORTD_METRICS_ADDR (when set) until

@@ -20,6 +20,7 @@ import (
 	"supportd/internal/jobs"
 	"supportd/internal/limit"
 	"supportd/internal/llm"
+	"supportd/internal/lookup"
 	"supportd/internal/metrics"
 	"supportd/internal/notify"
 	"supportd/internal/prompt"
@@ -30,9 +31,12 @@ import (
 
 // App is supportd's object graph, wired from one configuration.
 type App struct {
-	Config    config.Config
-	Log       *slog.Logger
-	Store     *store.Store
+	Config config.Config
+	Log    *slog.Logger
+	Store  *store.Store
+	// Lookups holds in-process copies of API keys and knowledge bases,
+	// kept fresh by the store's change notifications.
+	Lookups   *lookup.Lookups
 	Redis     *redis.Client // nil without REDIS_URL
 	Embedder  embed.Embedder
 	Chunker   *ingest.Chunker
@@ -115,6 +119,9 @@ func New(ctx context.Context, p Params) (a *App, err error) {
 	if err := a.connect(ctx, s); err != nil {
 		return a, err
 	}
+	if err := a.listen(); err != nil {
+		return a, err
+	}
 	if err := a.wireIngest(s); err != nil {
 		return a, err
 	}
@@ -165,6 +172,24 @@ func (a *App) connect(ctx context.Context, s Settings) error {
 	return nil
 }
 
+// listen starts the lookups' listener, which runs until Close (before the
+// store closes, since closers run last first).
+func (a *App) listen() error {
+	l, err := lookup.New(a.Store, lookup.Params{})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = l.Listen(ctx, a.Store, store.ListenParams{})
+	}()
+	a.Lookups = l
+	a.closers = append(a.closers, func() { cancel(); <-done; l.Close() })
+	return nil
+}
+
 // wireIngest builds the embedder, the chunker and what writes through them.
 func (a *App) wireIngest(s Settings) error {
 	var err error
@@ -196,7 +221,7 @@ func (a *App) wireAnswers(s Settings, onReview func(context.Context, core.Review
 	// written before the pool goes.
 	writer := store.NewTurnWriter(a.Store, store.TurnWriterParams{})
 	a.closers = append(a.closers, writer.Close)
-	deps := assistant.Deps{KBs: a.Store, Retriever: a.Retriever, Extractor: a.Extractor, Turns: turnLog{a.Store, writer}, Log: a.Log,
+	deps := assistant.Deps{KBs: a.Lookups, Retriever: a.Retriever, Extractor: a.Extractor, Turns: turnLog{a.Store, writer}, Log: a.Log,
 		Observer: a.Metrics, Tracer: a.Tracer.Tracer("supportd"), OnReview: a.ReviewObserver().Queued}
 	if onReview != nil {
 		deps.OnReview = onReview

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"supportd/internal/core"
@@ -64,6 +65,9 @@ type Keys interface {
 type Service struct {
 	keys Keys
 	now  func() time.Time
+
+	mu      sync.Mutex
+	touched map[string]time.Time // when this process last recorded a key's use
 }
 
 // New returns a Service over the store; now defaults to time.Now.
@@ -74,7 +78,7 @@ func New(keys Keys, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{keys: keys, now: now}
+	return &Service{keys: keys, now: now, touched: map[string]time.Time{}}
 }
 
 // CreateParams describes a key to issue.
@@ -197,8 +201,28 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (Principal
 	if err != nil {
 		return Principal{}, err
 	}
-	_ = s.keys.TouchAPIKey(context.WithoutCancel(ctx), k.ID) // last-used time is best effort
+	if s.touchDue(k.ID) {
+		_ = s.keys.TouchAPIKey(context.WithoutCancel(ctx), k.ID) // last-used time is best effort
+	}
 	return p, nil
+}
+
+// touchInterval is how often a process records a key's use: the store
+// keeps a last-used time to the minute, and a request that writes nothing
+// else should not pay a round trip for it.
+const touchInterval = time.Minute
+
+// touchDue says whether k's use should be recorded now, and notes that it
+// is.
+func (s *Service) touchDue(id string) bool {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.touched[id]; ok && now.Sub(last) < touchInterval {
+		return false
+	}
+	s.touched[id] = now
+	return true
 }
 
 // live returns the principal of a key that is neither revoked nor expired

@@ -53,6 +53,7 @@ func rules() map[string]rule {
 		// Built on the store and the embedder; the detector's trainer.
 		"internal/guard/train": {layer: 2, may: []string{"internal/guard"}},
 		"internal/auth":        {layer: 2, may: []string{core, store}},
+		"internal/lookup":      {layer: 2, may: []string{store}},
 		"internal/ingest":      {layer: 2, may: []string{core, embed, "internal/guard", store, "internal/text"}},
 		"internal/retrieve":    {layer: 2, may: []string{core, embed, store, "internal/text"}},
 		// One turn end to end, through the interfaces it declares.

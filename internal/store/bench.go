@@ -16,6 +16,7 @@ import (
 // turns that referred to it keep their rows with the reference cleared. The
 // benchmarks use it to start each run from an empty knowledge base.
 func (s *Store) DeleteKB(ctx context.Context, tenant, name string) (bool, error) {
+	defer s.changed(Change{Table: TableKBs}) // by name: any of them
 	_, ok, err := dropKB(ctx, s.as(tenant), tenant, name)
 	return ok, translate(err, "delete knowledge base")
 }

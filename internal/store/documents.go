@@ -90,6 +90,7 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 	if len(docs) == 0 {
 		return nil
 	}
+	defer s.changedKB(kb.ID)
 	return s.inTx(ctx, kb.TenantID, "write documents", func(tx pgx.Tx) error {
 		if err := lockKB(ctx, tx, kb); err != nil {
 			return err
@@ -121,6 +122,7 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 // returns how many existed.
 func (s *Store) DeleteDocuments(ctx context.Context, kb KB, uris []string) (int, error) {
 	var n int
+	defer s.changedKB(kb.ID)
 	err := s.inTx(ctx, kb.TenantID, "delete documents", func(tx pgx.Tx) error {
 		if err := lockKB(ctx, tx, kb); err != nil {
 			return err

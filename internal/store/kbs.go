@@ -201,6 +201,7 @@ func (s *Store) KBStats(ctx context.Context, tenant, name string) (KBStats, erro
 // and vector index, and audits it, in one transaction. Conversations and
 // turns stay, no longer tied to it. An unknown one is core.CodeKBNotFound.
 func (s *Store) RemoveKB(ctx context.Context, tenant, name, actor string) error {
+	defer s.changed(Change{Table: TableKBs}) // by name: any of them
 	return s.inTx(ctx, tenant, "delete knowledge base", func(tx pgx.Tx) error {
 		chunks, ok, err := dropKB(ctx, tx, tenant, name)
 		if err != nil {

@@ -72,6 +72,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, id string) error {
 // RevokeAPIKey revokes the tenant's key and audits it; an unknown key is
 // core.CodeNotFound.
 func (s *Store) RevokeAPIKey(ctx context.Context, tenant, id, actor string) error {
+	defer s.changed(Change{Table: TableAPIKeys, ID: id})
 	return s.inTx(ctx, tenant, "revoke api key", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
 			WHERE tenant_id = $1 AND id = $2`, tenant, id)

@@ -66,6 +66,7 @@ func (s *Store) QuarantinedDocuments(ctx context.Context, kb KB) ([]Document, er
 // quarantined, core.CodeConflict.
 func (s *Store) ReleaseDocument(ctx context.Context, kb KB, id int64, actor string) (Document, error) {
 	var doc Document
+	defer s.changedKB(kb.ID)
 	err := s.inTx(ctx, kb.TenantID, "release document", func(tx pgx.Tx) error {
 		var quarantined bool
 		err := tx.QueryRow(ctx, `SELECT `+quarantinedSQL+` FROM documents d WHERE d.id = $1 AND d.kb_id = $2 FOR UPDATE`,

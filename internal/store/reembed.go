@@ -39,6 +39,7 @@ func (s *Store) ChunkTexts(ctx context.Context, kb KB) ([]ChunkText, error) {
 // half in one model's space and half in another's. It returns the updated
 // knowledge base; a missing chunk or a wrong dimension is core.CodeInvalid.
 func (s *Store) Reembed(ctx context.Context, kb KB, model string, ids []int64, vecs [][]float32) (KB, error) {
+	defer s.changedKB(kb.ID)
 	if len(ids) != len(vecs) {
 		return kb, core.Errorf(core.CodeInvalid, "re-embed %q: %d chunk ids but %d vectors", kb.Name, len(ids), len(vecs))
 	}

@@ -30,6 +30,7 @@ type Retrieval struct {
 // SetRetrieval records r as the tenant's knowledge base's retrieval
 // settings, or core.CodeKBNotFound.
 func (s *Store) SetRetrieval(ctx context.Context, tenant, kb string, r Retrieval) error {
+	defer s.changed(Change{Table: TableKBs}) // by name: any of them
 	tag, err := s.as(tenant).Exec(ctx, `UPDATE knowledge_bases SET retrieval = $3, updated_at = now()
 		WHERE tenant_id = $1 AND name = $2`, tenant, kb, r)
 	if err != nil {

@@ -33,6 +33,7 @@ type Store struct {
 	db      querier
 	replica *replica // nil without Params.ReadURL
 	rewrite func(sql string) string
+	changes *changes // this process's own changes, told to OnChange
 }
 
 // Params configures Open.
@@ -88,7 +89,7 @@ func Open(ctx context.Context, p Params) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	s := &Store{pool: pool, db: pool, rewrite: p.RewriteSQL}
+	s := &Store{pool: pool, db: pool, rewrite: p.RewriteSQL, changes: &changes{}}
 	if err := s.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -132,7 +133,7 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // a coded core.Error when the transaction cannot begin or commit.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	return s.inTx(ctx, "", "transaction", func(tx pgx.Tx) error {
-		return fn(&Store{pool: s.pool, db: tx, replica: s.replica, rewrite: s.rewrite})
+		return fn(&Store{pool: s.pool, db: tx, replica: s.replica, rewrite: s.rewrite, changes: s.changes})
 	})
 }
 
