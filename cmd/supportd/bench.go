@@ -11,6 +11,7 @@ import (
 
 	"supportd/internal/app"
 	"supportd/internal/assistant"
+	"supportd/internal/auth"
 	"supportd/internal/bench"
 	"supportd/internal/config"
 	"supportd/internal/core"
@@ -31,6 +32,7 @@ func benchmarks() []command {
 		{"eval", "evaluation throughput on the demo golden set", runBenchEval},
 		{"faults", "answer latency under each injected model fault against the first-token budget", runBenchFaults},
 		{"streams", "RSS, goroutines and heap of supportd serve holding N concurrent SSE streams, against a bare Echo SSE handler", runBenchStreams},
+		{"load", "the load generator of bench gateway: N clients POSTing a body to a URL for D, JSON {rps,p50,p99,errors} out", runBenchLoad},
 		{"bare-sse", "serve the bare Echo SSE handler that bench streams measures supportd against", runBenchBareSSE},
 		{"table", "print the one table of supportd against its bare baselines from the rows of --table runs", runBenchTable},
 	}
@@ -215,9 +217,18 @@ func runBenchGateway(ctx context.Context, env *environment, args []string) error
 	if err != nil {
 		return err
 	}
+	// Keys required, as in production: the cache-hit path authenticates
+	// every request.
+	cfg.Auth = "required"
 	return runReport(ctx, env, cfg, table, func(a *app.App, d bench.Deps) (report, error) {
+		key, _, err := auth.New(a.Store, nil).Create(ctx, auth.CreateParams{Tenant: d.Tenant, Name: "bench-gateway",
+			Scopes: []string{auth.ScopeChat}, TTL: time.Hour, Actor: "bench"})
+		if err != nil {
+			return nil, err
+		}
 		return bench.Gateway(ctx, bench.GatewayDeps{Deps: d, API: httpapi.New(a.API()), Model: model, Outage: outage{fake},
-			Prompts: a.Prompts, Product: cfg.ProductName, TopK: cfg.TopK, MaxTokens: cfg.LLMMaxTokens, FirstToken: cfg.FirstTokenTimeout}, p)
+			Key: key, Load: loadProcess, Prompts: a.Prompts, Product: cfg.ProductName, TopK: cfg.TopK, MaxTokens: cfg.LLMMaxTokens,
+			FirstToken: cfg.FirstTokenTimeout}, p)
 	})
 }
 
