@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -123,4 +126,37 @@ func TestCacheHitSendsOnlyTheTurnWrite(t *testing.T) {
 	require.True(t, strings.HasPrefix(got[1], "WITH input AS MATERIALIZED ("), "the turn write, got %q", got[1])
 	require.Contains(t, got[1], "INSERT INTO turns")
 	require.Equal(t, 1, b.count(t, `SELECT count(*) FROM turns WHERE id = $1 AND mode = 'cache'`, hit.TurnID))
+}
+
+// BenchmarkCacheHit measures one authenticated /v1/chat cache hit through
+// the full stack, for its allocations (-benchmem, -memprofile).
+func BenchmarkCacheHit(b *testing.B) {
+	m := fakellm.New(fakellm.Options{})
+	llmSrv := httptest.NewServer(m.Handler())
+	b.Cleanup(llmSrv.Close)
+	kit, _ := testkit.NewDemo(b, testkit.Options{Models: []string{llmSrv.URL + "/v1"}, Cache: true})
+	d := httpapi.Deps{Log: kit.Log, Access: httpapi.Access{Tenant: testkit.Tenant, Auth: kit.Authenticator()},
+		Chat: httpapi.Chat{Answerer: kit.Assistant}, Ops: httpapi.Ops{Health: kit.Store}}
+	srv := httptest.NewServer(httpapi.New(d))
+	b.Cleanup(srv.Close)
+	key, _, err := auth.New(kit.Store, nil).Create(context.Background(), auth.CreateParams{Tenant: testkit.Tenant,
+		Name: "bench", Scopes: []string{auth.ScopeChat}, Actor: "bench"})
+	require.NoError(b, err)
+	body := []byte(`{"kb":"` + testkit.DemoKB + `","question":"How do I export my data?"}`)
+	ask := func() {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/v1/chat", bytes.NewReader(body))
+		require.NoError(b, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := srv.Client().Do(req)
+		require.NoError(b, err)
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		require.Equal(b, http.StatusOK, res.StatusCode)
+	}
+	ask()
+	b.ReportAllocs()
+	for b.Loop() {
+		ask()
+	}
 }
