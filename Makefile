@@ -7,7 +7,7 @@ export SUPPORTD_DATABASE_OWNER_URL ?= postgres://supportd:supportd@127.0.0.1:543
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality bench-streams soak fuzz detector-model detector-report drift-report clean
+.PHONY: scale-test replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality bench-streams soak fuzz detector-model detector-report drift-report clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -117,6 +117,14 @@ scenario-drift: ## the drift scenario: 500 normal then 500 shifted questions (ab
 
 scenario-week: ## the weekly loop: traffic, relabel, export, grow the golden set, scheduled eval/drift/digest (a minute or two)
 	@scripts/weekly-scenario.sh
+
+# The scale and fault runs use a Redis of their own: what they do to it
+# (and leave in it) must not reach the tests sharing the default one.
+SCALE_REDIS_URL ?= redis://127.0.0.1:6391/0
+
+scale-test: db build ## three replicas sharing Postgres and Redis under round-robin load: global limits and budget, shared cache, jobs once per period, a SIGKILL losing no turn (under 3 minutes)
+	@REDIS_URL=$(SCALE_REDIS_URL) scripts/redis.sh
+	@$(BIN) scale-test --redis-url $(SCALE_REDIS_URL)
 
 clean: ## remove build output
 	rm -rf bin

@@ -25,7 +25,7 @@ func (a *App) API() httpapi.Deps {
 		Log:    a.Log,
 		Access: httpapi.Access{Origins: a.Store, Tenant: cfg.Tenant, TrustedProxies: cfg.TrustedProxies},
 		Chat: httpapi.Chat{Answerer: a.Assistant, ClientLimit: Limiter{a.ClientLimit}, Keepalive: cfg.SSEKeepalive,
-			WidgetLimit: Limiter{limit.New(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, a.Redis, "supportd:rl:widget:")}},
+			WidgetLimit: Limiter{a.limiter(limit.Rate{Limit: cfg.WidgetRPM, Period: time.Minute}, "widget")}},
 		Documents: httpapi.Documents{Library: a.Library, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20},
 		Eval:      EvalRuns{a.EvalRunner()},
 		EvalJobs:  EvalJobs{Store: a.Store, Golden: cfg.EvalGolden},

@@ -216,7 +216,7 @@ func (a *App) wireAnswers(s Settings, onReview func(context.Context, core.Review
 	s.Retrieve.Observe = a.Metrics.Stage
 	a.Retriever = retrieve.New(a.Store, a.Embedder, s.Retrieve)
 	a.Extractor = extract.New(s.Extract)
-	a.ClientLimit = limit.New(s.ClientRate, a.Redis, "supportd:rl:client:")
+	a.ClientLimit = a.limiter(s.ClientRate, "client")
 	// Closed before the store (closers run last first): queued turns are
 	// written before the pool goes.
 	writer := store.NewTurnWriter(a.Store, store.TurnWriterParams{})
@@ -238,6 +238,9 @@ func (a *App) wireAnswers(s Settings, onReview func(context.Context, core.Review
 		deps.Prompts = a.Prompts
 		if s.Cache != nil {
 			s.Cache.Redis = a.Redis
+			if a.Redis != nil {
+				s.Cache.OnRedisChange = a.redisFallback("cache")
+			}
 			if a.Cache, err = cache.New(*s.Cache); err != nil {
 				return err
 			}

@@ -32,6 +32,31 @@ func openRedis(ctx context.Context, url string, log *slog.Logger) (*redis.Client
 	return rdb, nil
 }
 
+// limiter returns the limiter of rate r named name: one limit across the
+// replicas through Redis when there is one, and per replica while Redis
+// fails, with a warning and the supportd_redis_fallback metric.
+func (a *App) limiter(r limit.Rate, name string) limit.Limiter {
+	if r.Unlimited() || a.Redis == nil {
+		return limit.New(r, nil, "")
+	}
+	return limit.NewFailover(limit.NewRedis(a.Redis, r, "supportd:rl:"+name+":"),
+		limit.FailoverParams{OnChange: a.redisFallback("limit:" + name)})
+}
+
+// redisFallback returns what component calls when Redis starts failing
+// (it then runs in process) and when Redis answers again.
+func (a *App) redisFallback(component string) func(down bool, err error) {
+	a.Metrics.RedisFallback(component, false)
+	return func(down bool, err error) {
+		if down {
+			a.Log.Warn("redis fails: running in process until it answers", "component", component, "err", err)
+		} else {
+			a.Log.Info("redis answers again: shared across replicas", "component", component)
+		}
+		a.Metrics.RedisFallback(component, down)
+	}
+}
+
 // loadPrompts reads the templates from dir, or the built-in ones.
 func loadPrompts(dir string) (*prompt.Set, error) {
 	if dir != "" {
@@ -55,8 +80,8 @@ func (a *App) newGateway(s Settings) (*llm.Gateway, error) {
 		}
 		chain = append(chain, llm.Member{
 			Provider: p,
-			Requests: Limiter{limit.New(s.ModelRate, a.Redis, "supportd:rl:provider-rpm:")},
-			Tokens:   Limiter{limit.New(s.ModelTokens, a.Redis, "supportd:rl:provider-tpm:")},
+			Requests: Limiter{a.limiter(s.ModelRate, "provider-rpm")},
+			Tokens:   Limiter{a.limiter(s.ModelTokens, "provider-tpm")},
 		})
 	}
 	g := s.Gateway

@@ -46,6 +46,10 @@ type Params struct {
 	// Now is the clock the local tier expires entries by; tests inject one.
 	// Redis expires its copies by its own clock.
 	Now func() time.Time
+	// OnRedisChange, when set, is told when Redis starts failing (down,
+	// with the error; the cache then works from its local tier alone) and
+	// when it answers again. It must not block.
+	OnRedisChange func(down bool, err error)
 }
 
 // Stats counts what a [Cache] has done since it was made.
@@ -67,6 +71,8 @@ type Cache struct {
 	timeout time.Duration
 
 	localHits, redisHits, misses, redisErrors atomic.Uint64
+	redisDown                                 atomic.Bool
+	onRedisChange                             func(down bool, err error)
 }
 
 // entry carries its own lifetime so that a copy taken from Redis expires
@@ -103,6 +109,8 @@ func New(p Params) (*Cache, error) {
 		ttl:     cmp.Or(p.TTL, DefaultTTL),
 		prefix:  cmp.Or(p.Prefix, DefaultPrefix),
 		timeout: cmp.Or(p.RedisTimeout, DefaultRedisTimeout),
+
+		onRedisChange: p.OnRedisChange,
 	}, nil
 }
 
@@ -137,11 +145,14 @@ func (c *Cache) getRedis(ctx context.Context, key string) (entry, bool) {
 	get := pipe.Get(rctx, c.prefix+key)
 	pttl := pipe.PTTL(rctx, c.prefix+key)
 	if _, err := pipe.Exec(rctx); err != nil {
-		if !errors.Is(err, redis.Nil) {
-			c.redisFailed(ctx)
+		if errors.Is(err, redis.Nil) {
+			c.redisAnswered()
+		} else {
+			c.redisFailed(ctx, err)
 		}
 		return entry{}, false
 	}
+	c.redisAnswered()
 	ttl := c.ttl
 	if left := pttl.Val(); left > 0 && left < ttl {
 		ttl = left
@@ -162,8 +173,10 @@ func (c *Cache) Set(ctx context.Context, key string, val []byte) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 	defer cancel()
 	if err := c.rdb.Set(rctx, c.prefix+key, val, c.ttl).Err(); err != nil {
-		c.redisFailed(ctx)
+		c.redisFailed(ctx, err)
+		return
 	}
+	c.redisAnswered()
 }
 
 // Delete removes keys from both tiers. Other replicas' local tiers keep
@@ -206,7 +219,7 @@ func (c *Cache) DeletePrefix(ctx context.Context, prefix string) {
 		keys, next, err := c.rdb.Scan(rctx, cursor, match, 1000).Result()
 		cancel()
 		if err != nil {
-			c.redisFailed(ctx)
+			c.redisFailed(ctx, err)
 			return
 		}
 		if !c.unlink(ctx, keys) || next == 0 {
@@ -225,16 +238,29 @@ func (c *Cache) unlink(ctx context.Context, full []string) bool {
 	rctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	if err := c.rdb.Unlink(rctx, full...).Err(); err != nil {
-		c.redisFailed(ctx)
+		c.redisFailed(ctx, err)
 		return false
 	}
+	c.redisAnswered()
 	return true
 }
 
-// redisFailed counts a Redis failure, unless it was the caller giving up.
-func (c *Cache) redisFailed(ctx context.Context) {
-	if ctx.Err() == nil {
-		c.redisErrors.Add(1)
+// redisFailed counts a Redis failure, unless it was the caller giving up,
+// and reports the first of a run.
+func (c *Cache) redisFailed(ctx context.Context, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	c.redisErrors.Add(1)
+	if !c.redisDown.Swap(true) && c.onRedisChange != nil {
+		c.onRedisChange(true, err)
+	}
+}
+
+// redisAnswered reports Redis back after a failure.
+func (c *Cache) redisAnswered() {
+	if c.redisDown.Swap(false) && c.onRedisChange != nil {
+		c.onRedisChange(false, nil)
 	}
 }
 

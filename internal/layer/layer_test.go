@@ -68,6 +68,7 @@ func rules() map[string]rule {
 			"internal/prompt", "internal/retrieve", "internal/soak", store}},
 		"internal/tune": {layer: 5, may: []string{core, embed, "internal/eval", "internal/guard", "internal/paste",
 			"internal/retrieve", store}},
+		"internal/scale":  {layer: 1},
 		"internal/digest": {layer: 5, may: []string{core, "internal/drift", "internal/eval", store}},
 		// Test support.
 		"internal/redistest":   {layer: 1, test: true},

@@ -88,3 +88,14 @@ func (l *Local) Len() int {
 	l.keys.CleanUp()
 	return l.keys.EstimatedSize()
 }
+
+// set makes key's allowance remaining units now, as another limiter
+// decided it: [Failover] keeps its in-process limiter in step with Redis.
+func (l *Local) set(key string, remaining int) {
+	if l.rate.Unlimited() {
+		return
+	}
+	b := rate.NewLimiter(l.every, l.rate.Limit)
+	b.AllowN(l.now(), l.rate.Limit-min(max(remaining, 0), l.rate.Limit))
+	l.keys.Set(key, b)
+}

@@ -37,6 +37,7 @@ type Metrics struct {
 	driftAlert    *prometheus.GaugeVec
 	spansDropped  prometheus.Counter
 	droppedCites  prometheus.Counter
+	redisDown     *prometheus.GaugeVec
 }
 
 // latencyBuckets span a cache hit (sub-millisecond) to a slow model answer.
@@ -89,11 +90,14 @@ func New() *Metrics {
 		Help: "1 when the latest drift report of the knowledge base alerts on the signal."}, []string{"kb", "signal"})
 	m.spansDropped = prometheus.NewCounter(prometheus.CounterOpts{Name: "supportd_trace_spans_dropped_total",
 		Help: "Spans the trace exporter could not deliver."})
+	m.redisDown = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "supportd_redis_fallback",
+		Help: "1 while a component that shares state through Redis (the answer cache, each rate limit) runs in process because Redis fails, else 0."},
+		[]string{"component"})
 	m.droppedCites = prometheus.NewCounter(prometheus.CounterOpts{Name: "supportd_dropped_citations_total",
 		Help: "Passage ids a model cited that were not in its context."})
 	for _, c := range []prometheus.Collector{m.httpRequests, m.httpDuration, m.stageDuration, m.answers, m.confidence,
 		m.tokens, m.cost, m.cache, m.breaker, m.configError, m.rateLimited, m.ingestDocs, m.ingestChunks, m.evalScore, m.feedback,
-		m.reviewItems, m.guard, m.drift, m.driftAlert, m.spansDropped, m.droppedCites,
+		m.reviewItems, m.guard, m.drift, m.driftAlert, m.spansDropped, m.droppedCites, m.redisDown,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		f(c)
 	}
@@ -159,6 +163,16 @@ func (m *Metrics) LLMConfigError(provider, model string, failing bool) {
 		v = 1
 	}
 	m.configError.WithLabelValues(provider, model).Set(v)
+}
+
+// RedisFallback records whether component runs in process because Redis
+// fails.
+func (m *Metrics) RedisFallback(component string, down bool) {
+	v := 0.0
+	if down {
+		v = 1
+	}
+	m.redisDown.WithLabelValues(component).Set(v)
 }
 
 // RateLimited records a request a limiter refused or rerouted.

@@ -233,3 +233,14 @@ func TestRegistriesArePrivate(t *testing.T) {
 	require.Equal(t, map[string]float64{`kb="demo",rating="up"`: 1}, series(t, a, "supportd_feedback_total"))
 	require.Empty(t, series(t, b, "supportd_feedback_total"))
 }
+
+func TestRedisFallbackIsOneWhileAComponentRunsInProcess(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	m.RedisFallback("cache", false)
+	m.RedisFallback("limit:client", true)
+	require.Equal(t, map[string]float64{`component="cache"`: 0, `component="limit:client"`: 1},
+		series(t, m, "supportd_redis_fallback"))
+	m.RedisFallback("limit:client", false)
+	require.Equal(t, 0.0, series(t, m, "supportd_redis_fallback")[`component="limit:client"`])
+}

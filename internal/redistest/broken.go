@@ -1,6 +1,8 @@
 package redistest
 
 import (
+	"context"
+	"errors"
 	"net"
 	"sync"
 	"testing"
@@ -56,4 +58,62 @@ func Hung(t testing.TB) *redis.Client {
 		}
 	})
 	return c
+}
+
+// Outage stops a working client's commands from reaching Redis until it
+// is lifted, as if the server had stopped and come back: each command
+// then fails the way a refused connection does.
+type Outage struct {
+	mu   sync.Mutex
+	down bool
+}
+
+// errRefused is what a command fails with during an outage.
+var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused (redistest outage)")}
+
+// NewOutage installs a switchable outage on c, lifted to start with.
+func NewOutage(c *redis.Client) *Outage {
+	o := &Outage{}
+	c.AddHook(o)
+	return o
+}
+
+// Set starts (true) or lifts (false) the outage.
+func (o *Outage) Set(down bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.down = down
+}
+
+func (o *Outage) failing() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.down
+}
+
+// DialHook implements redis.Hook.
+func (o *Outage) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+// ProcessHook implements redis.Hook.
+func (o *Outage) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if o.failing() {
+			cmd.SetErr(errRefused)
+			return errRefused
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// ProcessPipelineHook implements redis.Hook.
+func (o *Outage) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if o.failing() {
+			for _, c := range cmds {
+				c.SetErr(errRefused)
+			}
+			return errRefused
+		}
+		return next(ctx, cmds)
+	}
 }
