@@ -7,7 +7,7 @@ export SUPPORTD_DATABASE_OWNER_URL ?= postgres://supportd:supportd@127.0.0.1:543
 GO ?= go
 BIN := bin/supportd
 
-.PHONY: scale-test replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality bench-streams soak fuzz detector-model detector-report drift-report clean
+.PHONY: scale-test faults replica help run test build db redis chromium node migrate scenario scenario-drift scenario-week bench-gateway bench-eval ingest-demo lint bench bench-ingest bench-retrieval bench-quality bench-streams soak fuzz detector-model detector-report drift-report clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -125,6 +125,9 @@ SCALE_REDIS_URL ?= redis://127.0.0.1:6391/0
 scale-test: db build ## three replicas sharing Postgres and Redis under round-robin load: global limits and budget, shared cache, jobs once per period, a SIGKILL losing no turn (under 3 minutes)
 	@REDIS_URL=$(SCALE_REDIS_URL) scripts/redis.sh
 	@$(BIN) scale-test --redis-url $(SCALE_REDIS_URL)
+
+faults: db build ## under round-robin load over three replicas: model 500s then hanging, Postgres restarted, Redis stopped, a replica killed; accounts for every request after each (a throw-away Postgres on 5440 and Redis on 6392; about 2 minutes)
+	@$(BIN) faults
 
 clean: ## remove build output
 	rm -rf bin

@@ -77,6 +77,7 @@ func commands() []command {
 		{"fake-llm", "run the deterministic fake OpenAI-compatible LLM server (tests, demos)", runFakeLLM},
 		{"soak", "hold supportd serve (a process of its own) under a steady realistic load, sampling RSS, goroutines, heap and connections; PASS or FAIL", runSoak},
 		{"scale-test", "start replicas of this binary sharing Postgres and Redis and check them under load and a SIGKILL", runScaleTest},
+		{"faults", "inject model, Postgres, Redis and replica faults into replicas of this binary under load and account for every request", runFaults},
 	}
 }
 

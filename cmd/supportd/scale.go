@@ -93,3 +93,59 @@ func runScaleTest(ctx context.Context, env *environment, args []string) error {
 	}
 	return nil
 }
+
+// runFaults injects faults into replicas of this binary under load.
+func runFaults(ctx context.Context, env *environment, args []string) error {
+	fs := newCmdline(env, "faults", "[--phase 8s] [--port 18220] [--pg-port 5440] [--redis-port 6392]",
+		"Starts a throw-away PostgreSQL cluster (scripts/throwaway-pg.sh) and Redis (scripts/redis.sh) of\n"+
+			"its own, a fake model and REPLICAS `supportd serve` processes, and while a round-robin load\n"+
+			"runs throughout (most questions new to the cache) makes the model answer 500s, then hang,\n"+
+			"restarts Postgres, stops Redis and brings it back, and SIGKILLs a replica. After each fault\n"+
+			"it accounts for every request (answered, degraded, or refused with 429/503 and Retry-After)\n"+
+			"and checks /readyz, the Redis fallback, the turns and the logs. Exits 1 if a check fails.")
+	sf := addScaleFlags(fs, 18220, "")
+	replicas := fs.Int("replicas", 3, "supportd serve processes")
+	workers := fs.Int("workers", 6, "load clients asking at once")
+	phase := fs.Duration("phase", 8*time.Second, "how long each fault lasts")
+	pgDir := fs.String("pg-dir", "/tmp/supportd-faults-pg", "folder of the throw-away PostgreSQL cluster")
+	pgPort := fs.Int("pg-port", 5440, "port of the throw-away PostgreSQL cluster")
+	redisPort := fs.Int("redis-port", 6392, "port of the throw-away Redis")
+	scripts := fs.String("scripts", "scripts", "folder of throwaway-pg.sh and redis.sh")
+	if err := fs.parseArgs(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fs.misuse("takes no arguments, got %q", fs.Args())
+	}
+	pg := func(cmd string) func(context.Context) error {
+		return scale.Script(*scripts+"/throwaway-pg.sh", cmd, *pgDir, fmt.Sprint(*pgPort))
+	}
+	if err := pg("start")(ctx); err != nil {
+		return err
+	}
+	redisURL := fmt.Sprintf("redis://127.0.0.1:%d/0", *redisPort)
+	startRedis := scale.Script("env", "REDIS_URL="+redisURL, *scripts+"/redis.sh")
+	if err := startRedis(ctx); err != nil {
+		return err
+	}
+	*sf.redis = redisURL
+	base := scale.Database{AppURL: fmt.Sprintf("postgres://supportd_app:supportd_app@127.0.0.1:%d/supportd?sslmode=disable", *pgPort),
+		OwnerURL: fmt.Sprintf("postgres://supportd:supportd@127.0.0.1:%d/supportd?sslmode=disable", *pgPort)}
+	cp, drop, err := sf.cluster(ctx, env, base)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	cp.Replicas = *replicas
+	rep, err := scale.Faults(ctx, scale.FaultsParams{Cluster: cp, Golden: *sf.golden, Workers: *workers, Phase: *phase,
+		RestartPostgres: pg("restart"), StartRedis: startRedis,
+		StopRedis: scale.Script("redis-cli", "-p", fmt.Sprint(*redisPort), "shutdown", "nosave")})
+	if err != nil {
+		return err
+	}
+	rep.Print(env.stdout)
+	if !rep.OK() {
+		return exitCode(1)
+	}
+	return nil
+}

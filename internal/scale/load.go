@@ -61,6 +61,8 @@ type Tally struct {
 	Retried int
 	// PerTarget counts 200s by replica.
 	PerTarget []int
+	// Modes counts 200s by answer mode.
+	Modes map[string]int
 	// Acked are the turn ids of every 200.
 	Acked []int64
 	// Failures describes the first failed requests.
@@ -96,7 +98,7 @@ func (c *Client) Take() Tally {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.tally
-	c.tally = Tally{Outcomes: map[Outcome]int{}, PerTarget: make([]int, len(c.Targets))}
+	c.tally = Tally{Outcomes: map[Outcome]int{}, Modes: map[string]int{}, PerTarget: make([]int, len(c.Targets))}
 	return t
 }
 
@@ -235,6 +237,7 @@ func (c *Client) record(question string, r *Reply) {
 		}
 		c.tally.Acked = append(c.tally.Acked, r.TurnID)
 		c.tally.PerTarget[r.Target]++
+		c.tally.Modes[r.Mode]++
 	}
 	c.tally.Sent++
 	c.tally.Outcomes[r.Outcome]++
@@ -246,15 +249,20 @@ func (c *Client) record(question string, r *Reply) {
 // Load keeps workers asking questions until ctx ends; requests in flight
 // then finish, so that every request sent is accounted for. Each worker is
 // a client of its own address, changing address every perClient requests
-// so that no load client reaches its rate limit or budget.
-func (c *Client) Load(ctx context.Context, workers, perClient int, questions []string) {
+// so that no load client reaches its rate limit or budget. A share miss of
+// the questions are made new (numbered), so that no cache holds them.
+func (c *Client) Load(ctx context.Context, workers, perClient int, questions []string, miss float64) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(w), 1))
 			for i := 0; ctx.Err() == nil; i++ {
 				ip := fmt.Sprintf("10.%d.%d.%d", 1+w, (i/perClient)/250, 1+(i/perClient)%250)
-				r := c.Ask(context.WithoutCancel(ctx), questions[rng.IntN(len(questions))], ip)
+				q := questions[rng.IntN(len(questions))]
+				if rng.Float64() < miss {
+					q = fmt.Sprintf("%s (case %d-%d)", q, w, i)
+				}
+				r := c.Ask(context.WithoutCancel(ctx), q, ip)
 				if r.Outcome == Limited || r.Outcome == Unavailable {
 					select { // a polite client waits a little before the next
 					case <-ctx.Done():

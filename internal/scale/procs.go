@@ -161,3 +161,21 @@ func Panics(dir string) ([]string, error) {
 	}
 	return found, nil
 }
+
+// countLines counts the lines of the file at path that contain s.
+func countLines(path, s string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), s) {
+			n++
+		}
+	}
+	return n
+}

@@ -3,6 +3,8 @@ package scale
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -58,6 +60,14 @@ func (r *Report) Print(w io.Writer) {
 			len(t.Acked), p.Lost, strings.Join(per, "/"))
 	}
 	_ = tw.Flush()
+	fmt.Fprintln(w)
+	for _, p := range r.Phases {
+		modes := slices.Sorted(maps.Keys(p.Tally.Modes))
+		for i, m := range modes {
+			modes[i] = fmt.Sprintf("%s %d", m, p.Tally.Modes[m])
+		}
+		fmt.Fprintf(w, "%s: answers by mode: %s\n", p.Name, strings.Join(modes, ", "))
+	}
 	fmt.Fprintln(w)
 	for _, c := range r.Checks {
 		mark := "PASS"

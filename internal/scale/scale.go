@@ -78,7 +78,7 @@ func Run(ctx context.Context, p Params) (*Report, error) {
 
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	var load sync.WaitGroup
-	load.Go(func() { client.Load(loadCtx, p.Workers, 20, questions) })
+	load.Go(func() { client.Load(loadCtx, p.Workers, 20, questions, 0) })
 	if cp.RedisURL != "" {
 		var checks sync.WaitGroup
 		var rate, budget Report
