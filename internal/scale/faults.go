@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -277,9 +278,9 @@ func (f *faultRun) fallbacks(ctx context.Context) map[string]float64 {
 				continue
 			}
 			comp, val, _ := strings.Cut(rest, `"} `)
-			var v float64
-			fmt.Sscan(val, &v)
-			sum[comp] += v
+			if v, err := strconv.ParseFloat(strings.TrimSpace(val), 64); err == nil {
+				sum[comp] += v
+			}
 		}
 		res.Body.Close()
 	}

@@ -124,7 +124,7 @@ func Run(ctx context.Context, p Params) (*Report, error) {
 func checkCache(ctx context.Context, rep *Report, c *Client, q string) {
 	var modes []string
 	for i := range c.Targets {
-		modes = append(modes, string(c.AskAt(ctx, i, q, "10.249.0.1").Mode))
+		modes = append(modes, c.AskAt(ctx, i, q, "10.249.0.1").Mode)
 	}
 	ok := modes[0] == "llm"
 	for _, m := range modes[1:] {
