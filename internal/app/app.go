@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -239,6 +240,11 @@ func (a *App) wireAnswers(s Settings, onReview func(context.Context, core.Review
 		if s.Cache != nil {
 			s.Cache.Redis = a.Redis
 			if a.Redis != nil {
+				// A miss is followed by a model call of seconds: waiting
+				// longer than the cache's default for a busy Redis (or host)
+				// costs little, and a replica that gives up misses what
+				// another cached.
+				s.Cache.RedisTimeout = cmp.Or(s.Cache.RedisTimeout, cacheRedisTimeout)
 				s.Cache.OnRedisChange = a.redisFallback("cache")
 			}
 			if a.Cache, err = cache.New(*s.Cache); err != nil {
@@ -254,6 +260,9 @@ func (a *App) wireAnswers(s Settings, onReview func(context.Context, core.Review
 	a.Assistant = assistant.New(deps, s.Assistant)
 	return nil
 }
+
+// cacheRedisTimeout bounds each call of the answer cache to Redis.
+const cacheRedisTimeout = 250 * time.Millisecond
 
 // turnLog reads turns from the store and records them through the
 // group-committing writer.

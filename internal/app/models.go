@@ -39,9 +39,17 @@ func (a *App) limiter(r limit.Rate, name string) limit.Limiter {
 	if r.Unlimited() || a.Redis == nil {
 		return limit.New(r, nil, "")
 	}
-	return limit.NewFailover(limit.NewRedis(a.Redis, r, "supportd:rl:"+name+":"),
+	return limit.NewFailover(limit.NewRedis(a.Redis, r, "supportd:rl:"+name+":").WithTimeout(limitRedisTimeout),
 		limit.FailoverParams{OnChange: a.redisFallback("limit:" + name)})
 }
+
+// limitRedisTimeout bounds a limiter's call to Redis. It is longer than
+// the limiter's default because a limiter that gives up on Redis decides
+// per replica for a second, admitting up to a burst per replica: on a
+// busy host, scheduling delays alone passed 50 ms often enough to lift a
+// limit by a third (make scale-test at load average 35 on two cores). A
+// stalled Redis costs at most one such wait per second and limiter.
+const limitRedisTimeout = 250 * time.Millisecond
 
 // redisFallback returns what component calls when Redis starts failing
 // (it then runs in process) and when Redis answers again.
