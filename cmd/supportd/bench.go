@@ -34,6 +34,7 @@ func benchmarks() []command {
 		{"streams", "RSS, goroutines and heap of supportd serve holding N concurrent SSE streams, against a bare Echo SSE handler", runBenchStreams},
 		{"load", "the load generator of bench gateway: N clients POSTing a body to a URL for D, JSON {rps,p50,p99,errors} out", runBenchLoad},
 		{"bare-sse", "serve the bare Echo SSE handler that bench streams measures supportd against", runBenchBareSSE},
+		{"calibrate", "refit the answerability model on signals that bench quality --signals recorded", runBenchCalibrate},
 		{"table", "print the one table of supportd against its bare baselines from the rows of --table runs", runBenchTable},
 	}
 }
@@ -96,12 +97,13 @@ func runBenchRetrieval(ctx context.Context, env *environment, args []string) err
 func runBenchQuality(ctx context.Context, env *environment, args []string) error {
 	p := bench.QualityParams{Split: eval.SplitAll}
 	var table string
-	cfg, err := benchConfig(env, "quality", "[--dataset DIR] [--negatives FILE] [--split all|tune|holdout] [--append WORD] [--table FILE]", args, func(fs *flag.FlagSet) {
+	cfg, err := benchConfig(env, "quality", "[--dataset DIR] [--negatives FILE] [--split all|tune|holdout] [--append WORD] [--signals FILE] [--table FILE]", args, func(fs *flag.FlagSet) {
 		tableFlag(fs, &table)
 		fs.StringVar(&p.Dataset, "dataset", bench.DefaultDataset, "folder holding corpus.jsonl and qa.jsonl (or s10_corpus.jsonl and s10_qa.jsonl)")
 		fs.StringVar(&p.Negatives, "negatives", "", "JSONL file of questions the dataset does not answer (qid, question, kind product|out-of-domain)")
 		fs.Var(&p.Split, "split", "questions and negatives of one half only, by a hash of their id: tune, holdout or all")
 		fs.StringVar(&p.Append, "append", "", "append this word to every dataset question (a perturbation: how an off-topic word moves the figures)")
+		fs.StringVar(&p.Signals, "signals", "", "write every answered question's answerability signals to this JSON-lines file (for bench calibrate)")
 	})
 	if err != nil {
 		return err
@@ -114,6 +116,10 @@ func runBenchQuality(ctx context.Context, env *environment, args []string) error
 	}
 	return runReport(ctx, env, cfg, table, func(a *app.App, d bench.Deps) (report, error) {
 		d.Answerer = benchAnswerer{a.Assistant}
+		d.Signals = func(question string, ps []core.Passage) (float64, float64, float64) {
+			s := a.Extractor.Signals(question, ps)
+			return s.Coverage, s.Similarity, s.BM25
+		}
 		return bench.Quality(ctx, d, p)
 	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"supportd/internal/bench"
 	"supportd/internal/dbtest"
+	"supportd/internal/extract"
 )
 
 // TestBenchQualityCommand runs `supportd bench quality` as a user would,
@@ -54,9 +56,22 @@ func TestBenchQualityCommand(t *testing.T) {
 
 		// One half (q1 and n2 by the hash of their ids), each question with
 		// a word appended.
+		signals := filepath.Join(dir, "signals.jsonl")
 		r = runCmd(t, environ("DATABASE_URL="+dbtest.NewURL(t)), "bench", "quality", "--dataset", dir, "--negatives", negatives,
-			"--split", "holdout", "--append", "banana")
+			"--split", "holdout", "--append", "banana", "--signals", signals)
 		require.NoError(t, r.err, r.stderr)
+		recs, err := bench.LoadSignals(signals)
+		require.NoError(t, err)
+		require.Len(t, recs, 2)
+		require.Equal(t, []string{"q1", "n2"}, []string{recs[0].QID, recs[1].QID})
+		require.Equal(t, []string{bench.KindAnswerable, bench.KindOutOfDomain}, []string{recs[0].Kind, recs[1].Kind})
+		require.Equal(t, []bool{true, false}, []bool{recs[0].Answerable, recs[1].Answerable})
+		for _, rec := range recs {
+			// The recorded signals are the ones the answer's confidence
+			// was computed from.
+			s := extract.Signals{Coverage: rec.Coverage, Similarity: rec.Similarity, BM25: rec.BM25}
+			require.InDelta(t, rec.Confidence, extract.Model.Probability(s), 1e-9, rec.QID)
+		}
 		require.Contains(t, r.stdout, "command: `supportd bench quality --dataset "+dir+" --negatives "+negatives+" --split holdout --append banana`")
 		require.Regexp(t, `dataset: 3 sections .*, 1 questions;`, r.stdout)
 		require.Regexp(t, `\| in-KB false handoffs +\| \d\.\d+ \(\d/1\) +\|`, r.stdout)
@@ -91,4 +106,47 @@ func TestBenchTableCommand(t *testing.T) {
 	r = runCmd(t, environ(unreachableDB), "bench", "table")
 	require.Error(t, r.err)
 	require.Contains(t, r.stderr, "needs --rows FILE")
+}
+
+// TestBenchCalibrateCommand refits the answerability model on recorded
+// signals, leaving out what the injection screen declined, without a
+// database.
+func TestBenchCalibrateCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fit, check := filepath.Join(dir, "fit.jsonl"), filepath.Join(dir, "check.jsonl")
+	rec := func(qid string, answerable bool, c, s, b float64) bench.SignalRecord {
+		kind := bench.KindProduct
+		if answerable {
+			kind = bench.KindAnswerable
+		}
+		return bench.SignalRecord{QID: qid, Kind: kind, Answerable: answerable, Coverage: c, Similarity: s, BM25: b}
+	}
+	train := []bench.SignalRecord{
+		rec("a1", true, 0.9, 0.7, 0.6), rec("a2", true, 0.8, 0.5, 0.7), rec("a3", true, 0.5, 0.6, 0.4),
+		rec("n1", false, 0.3, 0.2, 0.1), rec("n2", false, 0.6, 0.1, 0.3), rec("n3", false, 0.1, 0.4, 0.2),
+		{QID: "x1", Kind: bench.KindAnswerable, Answerable: true, DegradedReason: "prompt_injection"},
+	}
+	require.NoError(t, bench.WriteSignals(fit, train))
+	require.NoError(t, bench.WriteSignals(check, []bench.SignalRecord{rec("a4", true, 0.7, 0.6, 0.5), rec("n4", false, 0.2, 0.3, 0.1)}))
+
+	r := runCmd(t, environ(unreachableDB), "bench", "calibrate", "--fit", fit, "--check", check)
+	require.NoError(t, r.err, r.stderr)
+	var data []extract.Labelled
+	for _, x := range train[:6] {
+		data = append(data, extract.Labelled{Answerable: x.Answerable,
+			Signals: extract.Signals{Coverage: x.Coverage, Similarity: x.Similarity, BM25: x.BM25}})
+	}
+	w := extract.Fit(data)
+	require.Contains(t, r.stdout, "(3 answerable, 3 not); held out: "+check+" (1 answerable, 1 not); 1 questions the injection screen declined left out")
+	require.Contains(t, r.stdout, fmt.Sprintf("| fitted | %.2f | %.2f | %.2f | %.2f |", w.Intercept, w.Coverage, w.Similarity, w.BM25))
+	require.Contains(t, r.stdout, fmt.Sprintf("| held out | fitted | 2 | %.3f |", extract.LogLoss(w, []extract.Labelled{
+		{Answerable: true, Signals: extract.Signals{Coverage: 0.7, Similarity: 0.6, BM25: 0.5}},
+		{Signals: extract.Signals{Coverage: 0.2, Similarity: 0.3, BM25: 0.1}}})))
+	require.Contains(t, r.stdout, fmt.Sprintf("\tcoverageWeight   = %.2f\n", w.Coverage))
+
+	r = runCmd(t, environ(unreachableDB), "bench", "calibrate")
+	require.ErrorContains(t, r.err, "needs --fit FILE")
+	r = runCmd(t, environ(unreachableDB), "bench", "calibrate", "--fit", filepath.Join(dir, "missing.jsonl"))
+	require.ErrorContains(t, r.err, "missing.jsonl")
 }

@@ -57,7 +57,33 @@ type AnswerRun struct {
 	OutOfDomain, OODHandoffs int
 	OODConfident             int
 	Points                   []Point
+	// Signals are every question's answerability signals, when Deps has
+	// a Signals function.
+	Signals []SignalRecord
 }
+
+// SignalFunc measures the answerability signals the extractive answerer
+// computes confidence from (extract.Answerer.Signals), each in 0..1.
+type SignalFunc func(question string, passages []core.Passage) (coverage, similarity, bm25 float64)
+
+// SignalRecord is one question's answerability signals and label, a line
+// of `bench quality --signals FILE`, which `supportd bench calibrate`
+// fits the answerability model on.
+type SignalRecord struct {
+	QID  string `json:"qid"`
+	Kind string `json:"kind"` // KindAnswerable, KindProduct or KindOutOfDomain
+	// Answerable is whether the knowledge base answers the question.
+	Answerable     bool      `json:"answerable"`
+	Mode           core.Mode `json:"mode"`
+	DegradedReason string    `json:"degraded_reason,omitempty"`
+	Confidence     float64   `json:"confidence"`
+	Coverage       float64   `json:"coverage"`
+	Similarity     float64   `json:"similarity"`
+	BM25           float64   `json:"bm25"`
+}
+
+// KindAnswerable is the SignalRecord kind of a dataset question.
+const KindAnswerable = "answerable"
 
 // Point is one question's confidence and whether the knowledge base
 // answers it.
@@ -69,16 +95,22 @@ type Point struct {
 // answerAll runs every question and negative through the assistant.
 func (d Deps) answerAll(ctx context.Context, kb store.KB, ds Dataset, negs []Negative) (AnswerRun, error) {
 	run := AnswerRun{Modes: map[core.Mode]int{}}
-	ask := func(q string) (core.Answer, error) {
+	ask := func(qid, kind, q string) (core.Answer, error) {
 		ans, err := d.Answerer.Answer(ctx, d.Tenant, kb.Name, q)
 		if err != nil {
 			return ans, fmt.Errorf("answer %q: %w", q, err)
 		}
 		run.Modes[ans.Mode]++
+		if d.Signals != nil {
+			r := SignalRecord{QID: qid, Kind: kind, Answerable: kind == KindAnswerable, Mode: ans.Mode,
+				DegradedReason: ans.DegradedReason, Confidence: ans.Confidence}
+			r.Coverage, r.Similarity, r.BM25 = d.Signals(q, ans.Retrieved)
+			run.Signals = append(run.Signals, r)
+		}
 		return ans, nil
 	}
 	for i, q := range ds.Questions {
-		ans, err := ask(q.Question)
+		ans, err := ask(q.QID, KindAnswerable, q.Question)
 		if err != nil {
 			return run, err
 		}
@@ -96,7 +128,7 @@ func (d Deps) answerAll(ctx context.Context, kb store.KB, ds Dataset, negs []Neg
 		}
 	}
 	for _, n := range negs {
-		ans, err := ask(n.Question)
+		ans, err := ask(n.QID, n.Kind, n.Question)
 		if err != nil {
 			return run, err
 		}

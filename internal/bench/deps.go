@@ -58,6 +58,9 @@ type Deps struct {
 	// Answerer, when set, answers the quality benchmark's questions end
 	// to end.
 	Answerer Answerer
+	// Signals, when set with Answerer, measures each answer's
+	// answerability signals for QualityParams.Signals.
+	Signals  SignalFunc
 	Tenant   string
 	Settings Settings
 	// Progress receives a line per step of a long run; nil discards them.

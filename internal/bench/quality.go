@@ -31,6 +31,9 @@ type QualityParams struct {
 	// negatives), to measure how an off-topic word moves retrieval and
 	// confidence; empty for none.
 	Append string
+	// Signals, when set, is a file that receives every answered
+	// question's answerability signals as JSON lines (SignalRecord).
+	Signals string
 }
 
 // DefaultDataset is where the S10 e-manual set lives beside the repository.
@@ -209,6 +212,9 @@ func Quality(ctx context.Context, d Deps, p QualityParams) (QualityReport, error
 	}
 	run, err := d.answerAll(ctx, kb, ds, negs)
 	rep.Answers = &run
+	if err == nil && p.Signals != "" {
+		err = WriteSignals(p.Signals, run.Signals)
+	}
 	return rep, err
 }
 

@@ -1,7 +1,5 @@
 package extract
 
-import "math"
-
 // The answerability model: a logistic regression of "the knowledge base
 // answers this" on the three signals, fitted on one half of the two
 // development sets with their negatives (README, "End to end, with
@@ -33,8 +31,7 @@ func (a *analysis) confidence(chosen []int) float64 {
 // Confidence is the model's probability that the knowledge base answers
 // the question, in 0..1.
 func (s Signals) Confidence() float64 {
-	z := interceptWeight + coverageWeight*s.Coverage + similarityWeight*s.Similarity + bm25Weight*s.BM25
-	return clamp01(1 / (1 + math.Exp(-z)))
+	return Model.Probability(s)
 }
 
 // scaleSimilarity maps a cosine similarity linearly from
