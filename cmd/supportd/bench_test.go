@@ -137,8 +137,8 @@ func TestBenchCalibrateCommand(t *testing.T) {
 		data = append(data, extract.Labelled{Answerable: x.Answerable,
 			Signals: extract.Signals{Coverage: x.Coverage, Similarity: x.Similarity, BM25: x.BM25}})
 	}
-	w := extract.Fit(data)
-	require.Contains(t, r.stdout, "(3 answerable, 3 not); held out: "+check+" (1 answerable, 1 not); 1 questions the injection screen declined left out")
+	w := extract.Fit(data, extract.DefaultRidge)
+	require.Contains(t, r.stdout, "(3 answerable, 3 not), ridge 0.01; held out: "+check+" (1 answerable, 1 not); 1 questions the injection screen declined left out")
 	require.Contains(t, r.stdout, fmt.Sprintf("| fitted | %.2f | %.2f | %.2f | %.2f |", w.Intercept, w.Coverage, w.Similarity, w.BM25))
 	require.Contains(t, r.stdout, fmt.Sprintf("| held out | fitted | 2 | %.3f |", extract.LogLoss(w, []extract.Labelled{
 		{Answerable: true, Signals: extract.Signals{Coverage: 0.7, Similarity: 0.6, BM25: 0.5}},

@@ -14,7 +14,7 @@ import (
 // on the signals `bench quality --signals` recorded, and scores the
 // shipped and the fitted model on those questions and on held-out ones.
 func runBenchCalibrate(_ context.Context, env *environment, args []string) error {
-	c := newCmdline(env, "bench calibrate", "--fit FILE[,FILE…] [--check FILE[,FILE…]] [--threshold T]",
+	c := newCmdline(env, "bench calibrate", "--fit FILE[,FILE…] [--check FILE[,FILE…]] [--threshold T] [--ridge R]",
 		"Fits the answerability model (confidence = σ(w0 + w1·coverage + w2·similarity +\n"+
 			"w3·bm25), every signal's weight ≥ 0) on the signals files of `bench quality\n"+
 			"--signals FILE` runs, and prints the fitted weights beside the shipped ones,\n"+
@@ -25,6 +25,7 @@ func runBenchCalibrate(_ context.Context, env *environment, args []string) error
 	fit := c.String("fit", "", "comma-separated signals files to fit on")
 	check := c.String("check", "", "comma-separated signals files to score only (held out)")
 	threshold := c.Float64("threshold", extract.DefaultMinConfidence, "handoff threshold the decisions are scored at")
+	ridge := c.Float64("ridge", extract.DefaultRidge, "ridge penalty on the signals' weights (smaller: a steeper model)")
 	if err := c.parseArgs(args); err != nil {
 		return err
 	}
@@ -39,9 +40,9 @@ func runBenchCalibrate(_ context.Context, env *environment, args []string) error
 	if err != nil {
 		return err
 	}
-	fitted := extract.Fit(train)
+	fitted := extract.Fit(train, *ridge)
 	writeCalibration(env.stdout, calibration{
-		fit: train, check: held, screened: screened + heldScreened, fitted: fitted, threshold: *threshold,
+		fit: train, check: held, screened: screened + heldScreened, fitted: fitted, threshold: *threshold, ridge: *ridge,
 		fitFiles: *fit, checkFiles: *check,
 	})
 	return nil
@@ -76,13 +77,13 @@ type calibration struct {
 	fit, check           []extract.Labelled
 	screened             int
 	fitted               extract.Weights
-	threshold            float64
+	threshold, ridge     float64
 	fitFiles, checkFiles string
 }
 
 func writeCalibration(w io.Writer, c calibration) {
-	fmt.Fprintf(w, "# Answerability model\n\nfitted on %s (%s); held out: %s (%s); %d questions the injection screen declined left out\n\n",
-		c.fitFiles, describe(c.fit), orDash(c.checkFiles), describe(c.check), c.screened)
+	fmt.Fprintf(w, "# Answerability model\n\nfitted on %s (%s), ridge %g; held out: %s (%s); %d questions the injection screen declined left out\n\n",
+		c.fitFiles, describe(c.fit), c.ridge, orDash(c.checkFiles), describe(c.check), c.screened)
 	fmt.Fprintln(w, "| model | intercept | coverage | similarity | bm25 |\n| --- | --- | --- | --- | --- |")
 	for _, m := range []struct {
 		name string

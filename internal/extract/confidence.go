@@ -1,15 +1,16 @@
 package extract
 
 // The answerability model: a logistic regression of "the knowledge base
-// answers this" on the three signals, fitted on one half of the two
-// development sets with their negatives (README, "End to end, with
-// questions the manual does not answer"). Every weight is positive, so
+// answers this" on the three signals, fitted by `supportd bench calibrate`
+// on the tune halves (`bench quality --split tune`) of the two development
+// sets with their negatives, so that the held-out halves are held out
+// (README, "Answerability, calibrated"). Every weight is positive, so
 // confidence never falls when a signal rises.
 const (
-	interceptWeight  = -3.77
-	coverageWeight   = 2.46
-	similarityWeight = 2.58
-	bm25Weight       = 2.28
+	interceptWeight  = -3.69
+	coverageWeight   = 2.51
+	similarityWeight = 2.48
+	bm25Weight       = 2.08
 )
 
 // Scales of the signals.

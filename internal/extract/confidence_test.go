@@ -65,7 +65,7 @@ func TestConfidenceFormula(t *testing.T) {
 	require.Equal(t, 1.0, s.Coverage)
 	require.InDelta(t, 0.5, s.Similarity, 1e-9)
 	require.InDelta(t, 0.5, s.BM25, 1e-9)
-	z := -3.77 + 2.46*1 + 2.58*0.5 + 2.28*0.5
+	z := interceptWeight + coverageWeight*1 + similarityWeight*0.5 + bm25Weight*0.5
 	require.InDelta(t, 1/(1+math.Exp(-z)), New(Params{}).Confidence("refund gift cards", []core.Passage{p}), 1e-9)
 }
 
