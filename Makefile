@@ -25,7 +25,7 @@ run: db build ## provision Postgres+pgvector, migrate, ingest the demo KB and se
 	echo && SUPPORTD_DEMO_KEY=$$pk exec $(BIN) serve
 
 test: db redis chromium node replica ## provision PostgreSQL (and its streaming read replica), Redis, Chromium and Node.js, then run every test with the race detector
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 build: ## build bin/supportd
 	@$(GO) build -o $(BIN) ./cmd/supportd

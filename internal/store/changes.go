@@ -93,8 +93,10 @@ func (s *Store) Listen(ctx context.Context, p ListenParams) error {
 	b := p.Backoff()
 	for {
 		connected, err := s.listenOnce(ctx, p)
-		if ctx.Err() != nil {
+		select {
+		case <-ctx.Done(): // the listener was stopped, not lost
 			return nil
+		default:
 		}
 		if connected {
 			b = p.Backoff() // a new outage starts from the shortest delay
