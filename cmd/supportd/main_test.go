@@ -586,3 +586,21 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	require.NoError(t, dbtest.Owner(t, st).QueryRow(ctx, `SELECT count(*) FROM turns WHERE id = $1`, reply.TurnID).Scan(&n))
 	require.Equal(t, 1, n)
 }
+
+// The profiler is served only on SUPPORTD_DEBUG_ADDR, never on the API's
+// port.
+func TestServeProfilerOnlyOnTheDebugAddress(t *testing.T) {
+	t.Parallel()
+	s := startServe(t, environ("DATABASE_URL="+dbtest.NewURL(t), "SUPPORTD_DEBUG_ADDR=127.0.0.1:0"))
+	m := regexp.MustCompile(`"msg":"serving profiler","addr":"([^"]+)"`).FindStringSubmatch(s.stderr.String())
+	require.NotNil(t, m, "logs: %s", s.stderr.String())
+	get := func(addr string) int {
+		res, err := http.Get("http://" + addr + "/debug/pprof/cmdline")
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	require.Equal(t, http.StatusOK, get(m[1]))
+	require.NotEqual(t, http.StatusOK, get(s.addr), "the API's port must not serve the profiler")
+	require.NoError(t, s.stop(t))
+}

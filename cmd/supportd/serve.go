@@ -32,6 +32,9 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	if err := a.ServeMetrics(ctx); err != nil {
 		return err
 	}
+	if err := a.ServeDebug(ctx); err != nil {
+		return err
+	}
 	deps := a.API()
 	if deps.Access.Auth == nil {
 		log.Warn("authentication is off: every request acts for the configured tenant with every scope (development only)", "tenant", cfg.Tenant)

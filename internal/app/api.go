@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"supportd/internal/auth"
@@ -88,13 +89,36 @@ func (a *App) ServeMetrics(ctx context.Context) error {
 	if a.Config.MetricsAddr == "" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
-	if err != nil {
-		return fmt.Errorf("listen for metrics on %s: %w", a.Config.MetricsAddr, err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.Metrics.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	return a.serveAside(ctx, "metrics", a.Config.MetricsAddr, mux)
+}
+
+// ServeDebug exposes Go's profiler (net/http/pprof) on SUPPORTD_DEBUG_ADDR
+// (when set) until ctx ends. It is never mounted on the API's port: a
+// profile shows code paths and memory, so only an operator's network
+// should reach it.
+func (a *App) ServeDebug(ctx context.Context) error {
+	if a.Config.DebugAddr == "" {
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return a.serveAside(ctx, "profiler", a.Config.DebugAddr, mux)
+}
+
+// serveAside serves h on its own listener at addr until ctx ends.
+func (a *App) serveAside(ctx context.Context, what, addr string, h http.Handler) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen for %s on %s: %w", what, addr, err)
+	}
+	// No WriteTimeout: a CPU profile or trace streams for as long as asked.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
@@ -102,6 +126,6 @@ func (a *App) ServeMetrics(ctx context.Context) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	a.Log.Info("serving metrics", "addr", ln.Addr().String())
+	a.Log.Info("serving "+what, "addr", ln.Addr().String())
 	return nil
 }

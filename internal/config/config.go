@@ -120,6 +120,7 @@ type Config struct {
 	DigestWebhookURL string
 
 	MetricsAddr string
+	DebugAddr   string
 
 	InjectionAction    string
 	InjectionThreshold float64
@@ -456,6 +457,7 @@ func Vars() []Var {
 		{Env: "SUPPORTD_PUBLIC_URL", Area: HTTP, Default: "http://localhost:8080", Help: "the address people reach supportd at: links in webhooks point to its console, and the demo page's widget loads from it", set: publicURL},
 		{Env: "SUPPORTD_RETENTION_DAYS", Area: Jobs, Default: "90", Help: "turns (questions, answers, feedback) older than this are purged daily; 0 keeps them", set: integer(0, 36500, func(c *Config) *int { return &c.RetentionDays })},
 		{Env: "SUPPORTD_METRICS_ADDR", Area: Telemetry, Default: "", Help: "serve /metrics on this separate address (e.g. 127.0.0.1:9090) instead of the API's port; also makes supportd worker expose its metrics", set: str(func(c *Config) *string { return &c.MetricsAddr })},
+		{Env: "SUPPORTD_DEBUG_ADDR", Area: Telemetry, Default: "", Help: "serve Go's profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060; keep it off public networks (profiles reveal code paths and memory); empty: no profiler", set: str(func(c *Config) *string { return &c.DebugAddr })},
 		{Env: "SUPPORTD_OTLP_ENDPOINT", Area: Telemetry, Default: "", Help: "OpenTelemetry collector (OTLP/HTTP), e.g. http://otel-collector:4318; empty disables tracing", set: str(func(c *Config) *string { return &c.OTLPEndpoint })},
 		{Env: "SUPPORTD_TRACE_SAMPLE", Area: Telemetry, Default: "1", Help: "share of new traces kept (callers' sampling decisions are honoured)", set: fraction(func(c *Config) *float64 { return &c.TraceSample })},
 		{Env: "SUPPORTD_REVIEW_CONFIDENCE", Area: Answer | Review, Default: "0.5", Help: "answers below this confidence join the human review queue (as do handoffs, refusals and thumbs-down)", set: fraction(func(c *Config) *float64 { return &c.ReviewConfidence })},
