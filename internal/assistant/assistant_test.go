@@ -124,3 +124,29 @@ func TestInvalidTurnsFailBeforeRetrieval(t *testing.T) {
 	require.Equal(t, core.CodeInternal, core.ErrorCode(err), "50 characters pass validation (counted in runes, not bytes)")
 	require.Zero(t, countTurns(t, b))
 }
+
+// backlog is a turn log whose group commit is behind more turns than any
+// deadline allows for, as when 1,000 streams end at once: a caller that
+// bounds its wait gives up (unavailable) before its turn's batch is
+// taken; one that leaves the bound to the log is written.
+type backlog struct{ *store.Store }
+
+func (b backlog) SaveTurn(ctx context.Context, t store.TurnWrite) (int64, error) {
+	if _, bounded := ctx.Deadline(); bounded {
+		<-ctx.Done()
+		return 0, core.Wrap(core.CodeUnavailable, ctx.Err(), "the database is unavailable, retry shortly")
+	}
+	return b.Store.SaveTurn(ctx, t)
+}
+
+func TestAnswerWaitsForItsTurnBehindOtherTurns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	turns := backlog{b.kit.Store}
+	a := assistant.New(assistant.Deps{KBs: b.kit.Store, Retriever: b.kit.Retriever, Extractor: b.kit.Extractor, Turns: turns,
+		Log: b.kit.Log}, assistant.Params{})
+	ans, err := a.Answer(context.Background(), assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "How do refunds work?"})
+	require.NoError(t, err, "an answer that was produced is not failed by the queue in front of its write")
+	require.NotZero(t, ans.TurnID)
+	require.Equal(t, 1, countTurns(t, b))
+}

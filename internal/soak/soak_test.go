@@ -13,7 +13,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"supportd/internal/assistant"
 	"supportd/internal/fakellm"
 	"supportd/internal/httpapi"
 	"supportd/internal/retrieve"
@@ -52,7 +51,7 @@ func newServer(t *testing.T) *server {
 	// Deadlines that a slow machine (the race detector, other tests)
 	// cannot overrun: the soak's accounting is under test, not the pace.
 	kit, kb := testkit.NewDemo(t, testkit.Options{Models: []string{fake.URL + "/v1"}, Cache: true,
-		Assistant: assistant.Params{SaveTimeout: time.Minute}, Retrieve: retrieve.Params{Timeout: time.Minute}})
+		Retrieve: retrieve.Params{Timeout: time.Minute}})
 	s := &server{kb: kb.Name}
 	api := httpapi.New(kit.API())
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 
@@ -28,7 +29,9 @@ func translate(err error, what string) error {
 	case errors.Is(err, context.Canceled):
 		return err
 	case unavailable(err):
-		return core.Wrap(core.CodeUnavailable, err, "the database is unavailable, retry shortly")
+		// The message is the client's; the cause keeps what was being
+		// done for the log, so that an overrun says which operation ran out.
+		return core.Wrap(core.CodeUnavailable, fmt.Errorf("%s: %w", what, err), "the database is unavailable, retry shortly")
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {

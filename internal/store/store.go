@@ -120,6 +120,23 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// dedicated returns a Store like s on a pool of its own of conns
+// connections to the same database, configured as s's and connected
+// ahead of use, and the function that closes that pool. Work that must
+// not queue behind the shared pool's borrowers runs on it; connecting
+// ahead matters because on a saturated machine opening a connection (a
+// new Postgres backend) took most of a write's deadline. s must be the
+// Store Open returned.
+func (s *Store) dedicated(conns int32) (*Store, func()) {
+	cfg := s.pool.Config()
+	cfg.MaxConns, cfg.MinConns, cfg.MinIdleConns = conns, conns, conns
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err != nil { // only for a configuration the shared pool was built from: not expected
+		return s, func() {}
+	}
+	return &Store{pool: pool, db: pool, rewrite: s.rewrite, changes: s.changes}, pool.Close
+}
+
 // Pool exposes the pool to packages that share the database through their
 // own drivers (migrations, the job queue); it is never a transaction.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -18,8 +20,14 @@ import (
 // after setting that tenant (app.tenant_id) for it. SaveTurn returns only
 // once the turn's batch has committed, so an acknowledged turn is stored;
 // Close stops taking turns and writes the ones already queued first.
+//
+// The writer has its own connection, outside the store's pool: a turn
+// whose answer was produced must not wait for a connection behind every
+// retrieval that is queued for one (with 1,000 streams open, that queue
+// outlasted the write's deadline and answered streams ended unavailable).
 type TurnWriter struct {
-	s       *Store
+	s       *Store // on the writer's own pool
+	closeDB func()
 	queue   chan turnRequest
 	timeout time.Duration
 	max     int
@@ -31,9 +39,15 @@ type TurnWriter struct {
 
 // TurnWriterParams configures NewTurnWriter.
 type TurnWriterParams struct {
-	// MaxBatch bounds the turns written together; default 256.
+	// MaxBatch bounds the turns written together; default 32. A batch
+	// amortises the commit over its turns, but one that must be written
+	// within Timeout on a database busy with retrievals (1,000 streams
+	// ending at once) should not be so large that its write overruns it:
+	// a batch of 256 turns overran 10 s under that load.
 	MaxBatch int
-	// Timeout bounds one batch's write; default 10 s.
+	// Timeout bounds one batch's write, from when the writer takes it:
+	// the time a turn waits for earlier batches does not count against
+	// it. Default 10 s.
 	Timeout time.Duration
 }
 
@@ -47,9 +61,11 @@ type turnReply struct {
 	err error
 }
 
-// NewTurnWriter starts the writer over s; Close stops it.
+// NewTurnWriter starts the writer over s, on a connection of its own to
+// s's database; Close stops it.
 func NewTurnWriter(s *Store, p TurnWriterParams) *TurnWriter {
-	w := &TurnWriter{s: s, max: cmp.Or(p.MaxBatch, 256), timeout: cmp.Or(p.Timeout, 10*time.Second),
+	own, closeDB := s.dedicated(1)
+	w := &TurnWriter{s: own, closeDB: closeDB, max: cmp.Or(p.MaxBatch, 32), timeout: cmp.Or(p.Timeout, 10*time.Second),
 		done: make(chan struct{})}
 	w.queue = make(chan turnRequest, w.max)
 	go w.run()
@@ -58,8 +74,11 @@ func NewTurnWriter(s *Store, p TurnWriterParams) *TurnWriter {
 
 // SaveTurn queues t and waits until its batch has committed; it returns the
 // turn's id, core.CodeNotFound for a conversation of another tenant, and
-// core.CodeUnavailable once the writer is closed. A caller that stops
-// waiting (ctx) gets ctx's error, and its turn is still written.
+// core.CodeUnavailable once the writer is closed or when the batch's own
+// write fails or overruns Timeout. Waiting behind earlier batches is not
+// a failure: the wait is bounded by the queue's length and each batch's
+// Timeout, so callers need not set a deadline of their own. A caller that
+// stops waiting (ctx) gets ctx's error, and its turn is still written.
 func (w *TurnWriter) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
 	req := turnRequest{t: t, reply: make(chan turnReply, 1)}
 	w.mu.RLock()
@@ -92,6 +111,7 @@ func (w *TurnWriter) Close() {
 	}
 	w.mu.Unlock()
 	<-w.done
+	w.closeDB()
 }
 
 // run writes batches until the queue is closed and empty.
@@ -117,7 +137,8 @@ func (w *TurnWriter) run() {
 }
 
 // write stores a batch and answers each request. When the batch as a whole
-// fails, each turn is written alone, so one bad turn fails only itself.
+// fails for a turn's sake, each turn is written alone, so one bad turn
+// fails only itself; a database that is unavailable fails them all.
 func (w *TurnWriter) write(batch []turnRequest) {
 	ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
 	defer cancel()
@@ -125,8 +146,12 @@ func (w *TurnWriter) write(batch []turnRequest) {
 	for i, r := range batch {
 		turns[i] = r.t
 	}
+	began := time.Now()
 	ids, err := w.s.SaveTurns(ctx, turns)
-	if err != nil && len(batch) > 1 {
+	if err != nil {
+		err = batchFailed(err, len(batch), time.Since(began))
+	}
+	if err != nil && len(batch) > 1 && core.ErrorCode(err) != core.CodeUnavailable {
 		for _, r := range batch {
 			id, err := w.s.SaveTurn(ctx, r.t)
 			r.reply <- turnReply{id: id, err: err}
@@ -143,6 +168,18 @@ func (w *TurnWriter) write(batch []turnRequest) {
 			r.reply <- turnReply{id: ids[i]}
 		}
 	}
+}
+
+// batchFailed adds to a failed batch's cause how many turns it held and
+// how long its write ran, keeping the code and the client's message: an
+// overrun Timeout is then told from a write that failed at once.
+func batchFailed(err error, turns int, took time.Duration) error {
+	var coded *core.Error
+	if !errors.As(err, &coded) {
+		return err
+	}
+	return &core.Error{Code: coded.Code, Message: coded.Message, RetryAfter: coded.RetryAfter,
+		Err: fmt.Errorf("batch of %d turns, written for %s: %w", turns, took.Round(time.Millisecond), coded.Err)}
 }
 
 // SaveTurns records turns in one round trip and one transaction: per

@@ -115,13 +115,21 @@ func TestTurnWriterAcknowledgesEveryTurnAfterCommit(t *testing.T) {
 	w.Close()
 }
 
-func TestTurnWriterIsolatesABadTurn(t *testing.T) {
-	t.Parallel()
+// newWriter is a store on its own database with a knowledge base and a
+// turn writer with the default settings, closed when t ends.
+func newWriter(t *testing.T) (*store.Store, store.KB, *store.TurnWriter) {
+	t.Helper()
 	s := dbtest.New(t)
-	ctx := context.Background()
 	kb := newKB(t, s, "help")
 	w := store.NewTurnWriter(s, store.TurnWriterParams{})
 	t.Cleanup(w.Close)
+	return s, kb, w
+}
+
+func TestTurnWriterIsolatesABadTurn(t *testing.T) {
+	t.Parallel()
+	s, kb, w := newWriter(t)
+	ctx := context.Background()
 	// A batch whose one turn breaks a constraint fails as a whole; the
 	// writer then writes each alone.
 	ids, err := s.SaveTurns(ctx, []store.TurnWrite{
@@ -149,4 +157,22 @@ func TestTurnWriterIsolatesABadTurn(t *testing.T) {
 		}
 		require.NoError(t, err, "turn %d", i)
 	}
+}
+
+func TestTurnWriterDoesNotQueueBehindThePool(t *testing.T) {
+	t.Parallel()
+	s, kb, w := newWriter(t)
+	ctx := context.Background()
+	// Every connection of the shared pool is borrowed, as by 1,000
+	// retrievals waiting their turn: the answered turn is written all the
+	// same, on the writer's own connection.
+	for range s.Pool().Config().MaxConns {
+		c, err := s.Pool().Acquire(ctx)
+		require.NoError(t, err)
+		t.Cleanup(c.Release)
+	}
+	id, err := w.SaveTurn(ctx, store.TurnWrite{Tenant: "default", ConversationID: uuid.NewString(), KBID: kb.ID,
+		Question: "queued behind retrievals", Mode: core.ModeLLM})
+	require.NoError(t, err)
+	require.NotZero(t, id)
 }
