@@ -96,11 +96,16 @@ func (noObserver) Answered(core.Answer, int)   {}
 func (noObserver) CacheLookup(bool)            {}
 func (noObserver) Guard(string)                {}
 
+// screenMemory is how many questions' injection verdicts the screen keeps:
+// a question asked again (a cache hit, typically) is screened from memory,
+// with the verdict scoring would give (guard.Verdicts).
+const screenMemory = 4096
+
 // Assistant answers turns.
 type Assistant struct {
 	d        Deps
 	p        Params
-	detector *guard.Detector
+	detector *guard.Verdicts
 	redactor *guard.Redactor
 	filter   *guard.OutputFilter // nil without a model
 	degraded *degradedLog
@@ -198,7 +203,7 @@ func New(d Deps, p Params) *Assistant {
 	if len(p.Canary) < 16 {
 		p.Canary = randomCanary()
 	}
-	a := &Assistant{d: d, p: p, detector: guard.NewDetector(), redactor: guard.NewRedactor(guard.DefaultRedactOptions()),
+	a := &Assistant{d: d, p: p, detector: guard.NewVerdicts(guard.NewDetector(), screenMemory), redactor: guard.NewRedactor(guard.DefaultRedactOptions()),
 		degraded: &degradedLog{every: p.DegradedLogInterval, per: map[string]*reasonLog{}}}
 	if d.Generator != nil {
 		sys, err := d.Prompts.System(prompt.SystemData{Product: p.Product, Canary: p.Canary})

@@ -80,3 +80,20 @@ func TestStoredTurnsArePIIRedacted(t *testing.T) {
 	require.NoError(t, dbtest.Owner(t, b.kit.Store).QueryRow(context.Background(), `SELECT question FROM turns WHERE id = $1`, ans.TurnID).Scan(&q))
 	require.Equal(t, "I'm [email], card [card] - how do I get a refund on an annual plan?", q)
 }
+
+// The screen remembers its verdicts (guard.Verdicts), so a repeated
+// question is screened from memory: an attack asked again and again is
+// refused every time, with the answer cache on, and never reaches the
+// model, while a repeated ordinary question is served from the cache.
+func TestRepeatedQuestionsAreScreenedEveryTime(t *testing.T) {
+	t.Parallel()
+	b := setupLLM(t, 1, testkit.Options{Cache: true, Assistant: assistant.Params{InjectionAction: "refuse"}})
+	require.Equal(t, core.ModeLLM, b.ask(t, refundQuestion).Mode)
+	for range 3 {
+		ans := b.ask(t, attack)
+		require.Equal(t, core.ModeRefused, ans.Mode)
+		require.Equal(t, "prompt_injection", ans.DegradedReason)
+		require.Equal(t, core.ModeCache, b.ask(t, refundQuestion).Mode)
+	}
+	require.Equal(t, 1, b.fakes[0].Count("/chat/completions"), "only the first ordinary question reached the model")
+}
