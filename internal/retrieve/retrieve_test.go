@@ -2,7 +2,9 @@ package retrieve_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -122,6 +124,34 @@ func TestDedupeMeasuresWordTrigramOverlap(t *testing.T) {
 		"two texts without words are the same")
 	require.Equal(t, []int64{6, 7}, ids(retrieve.Dedupe([]core.Passage{text(6, "two words"), text(7, "words two")}, 0.5)),
 		"short texts compare whole, in order")
+}
+
+// A Deduper remembers trigrams and similarities by chunk id: asked about
+// the same passages in other orders and subsets, it keeps what Dedupe keeps.
+func TestDeduperKeepsWhatDedupeKeeps(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		"reset the router by holding the button ten seconds",
+		"reset the router by holding the button ten minutes",
+		"RESET the router, by holding the button ten seconds!",
+		"billing happens on the first day of each month",
+		"billing happens on the first day of every month",
+		"invite a teammate from the members page",
+		"",
+	}
+	var ps []core.Passage
+	for i, s := range texts {
+		ps = append(ps, core.Passage{ChunkID: int64(i + 1), Text: s})
+	}
+	d := retrieve.NewDeduper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		order := slices.Clone(ps)
+		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		order = order[:1+rng.IntN(len(order))]
+		threshold := []float64{0.5, 0.75, 0.8, 1}[rng.IntN(4)]
+		require.Equal(t, retrieve.Dedupe(slices.Clone(order), threshold), d.Dedupe(order, threshold))
+	}
 }
 
 func TestRetrieveAppliesAndChecksTheFilter(t *testing.T) {

@@ -2,6 +2,8 @@ package tune
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"supportd/internal/core"
 	"supportd/internal/eval"
@@ -27,12 +29,23 @@ type evaluation struct {
 }
 
 // evaluator caches each retrieval setting's outcome, since every
-// threshold shares it.
+// threshold shares it, and below that what settings share with each other:
+// passages' near-duplicate checks, and the confidence of a question's top
+// passages (many settings put the same passages on top).
 type evaluator struct {
-	d        Deps
-	p        Params
-	searches []searched
-	seen     map[retrievalKey]retrieval
+	d          Deps
+	p          Params
+	searches   []searched
+	seen       map[retrievalKey]retrieval
+	dedupe     *retrieve.Deduper
+	confidence map[confidenceKey]float64
+}
+
+// confidenceKey is a question (its index) and the chunk ids of the top
+// passages its confidence is scored on, in order.
+type confidenceKey struct {
+	question int
+	top      string
 }
 
 type retrievalKey struct {
@@ -41,7 +54,8 @@ type retrievalKey struct {
 }
 
 func newEvaluator(d Deps, p Params, searches []searched) *evaluator {
-	return &evaluator{d: d, p: p, searches: searches, seen: map[retrievalKey]retrieval{}}
+	return &evaluator{d: d, p: p, searches: searches, seen: map[retrievalKey]retrieval{},
+		dedupe: retrieve.NewDeduper(), confidence: map[confidenceKey]float64{}}
 }
 
 // evaluate scores setting s on every question.
@@ -74,16 +88,33 @@ func (e *evaluator) retrieve(k retrievalKey) retrieval {
 	for i, q := range e.searches {
 		ps := cut(q.found, k.candidates)
 		k.fusion.Rank(ps)
-		ps = retrieve.Dedupe(ps[:min(len(ps), rankDepth)], retrieve.DedupeThreshold)
+		ps = e.dedupe.Dedupe(ps[:min(len(ps), rankDepth)], retrieve.DedupeThreshold)
 		docs := documents(ps)
 		if len(q.c.ExpectedSources) > 0 {
 			r.rr[i] = eval.ReciprocalRank(q.c.ExpectedSources, docs[:min(len(docs), 10)])
 			r.hit5[i] = indicator(eval.RecallAtK(q.c.ExpectedSources, docs, 5) > 0)
 		}
-		r.confidence[i] = e.d.Confidence(q.focus, ps[:min(len(ps), e.p.TopK)])
+		r.confidence[i] = e.confidenceOf(i, q.focus, ps[:min(len(ps), e.p.TopK)])
 	}
 	e.seen[k] = r
 	return r
+}
+
+// confidenceOf is Deps.Confidence of question i's top passages, scored
+// once per distinct top.
+func (e *evaluator) confidenceOf(i int, focus string, top []core.Passage) float64 {
+	var b strings.Builder
+	for _, p := range top {
+		b.WriteString(strconv.FormatInt(p.ChunkID, 10))
+		b.WriteByte(' ')
+	}
+	key := confidenceKey{question: i, top: b.String()}
+	c, ok := e.confidence[key]
+	if !ok {
+		c = e.d.Confidence(focus, top)
+		e.confidence[key] = c
+	}
+	return c
 }
 
 // cut returns a copy of the candidates a search of n per list would have
