@@ -96,9 +96,11 @@ func (noObserver) Answered(core.Answer, int)   {}
 func (noObserver) CacheLookup(bool)            {}
 func (noObserver) Guard(string)                {}
 
-// screenMemory is how many questions' injection verdicts the screen keeps:
-// a question asked again (a cache hit, typically) is screened from memory,
-// with the verdict scoring would give (guard.Verdicts).
+// screenMemory is how many texts' injection verdicts, and how many texts'
+// redactions, the assistant keeps: a question asked again and a cached
+// answer (a cache hit, typically) are screened and redacted from memory,
+// with the result the screen or the redactor would give
+// (guard.Verdicts, guard.Redactions).
 const screenMemory = 4096
 
 // Assistant answers turns.
@@ -106,7 +108,7 @@ type Assistant struct {
 	d        Deps
 	p        Params
 	detector *guard.Verdicts
-	redactor *guard.Redactor
+	redactor *guard.Redactions
 	filter   *guard.OutputFilter // nil without a model
 	degraded *degradedLog
 }
@@ -203,7 +205,7 @@ func New(d Deps, p Params) *Assistant {
 	if len(p.Canary) < 16 {
 		p.Canary = randomCanary()
 	}
-	a := &Assistant{d: d, p: p, detector: guard.NewVerdicts(guard.NewDetector(), screenMemory), redactor: guard.NewRedactor(guard.DefaultRedactOptions()),
+	a := &Assistant{d: d, p: p, detector: guard.NewVerdicts(guard.NewDetector(), screenMemory), redactor: guard.NewRedactions(guard.NewRedactor(guard.DefaultRedactOptions()), screenMemory),
 		degraded: &degradedLog{every: p.DegradedLogInterval, per: map[string]*reasonLog{}}}
 	if d.Generator != nil {
 		sys, err := d.Prompts.System(prompt.SystemData{Product: p.Product, Canary: p.Canary})

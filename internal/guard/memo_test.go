@@ -28,7 +28,7 @@ func TestVerdictsAgreeWithTheDetector(t *testing.T) {
 			}
 			require.Positive(t, flagged, "the corpus has attacks")
 		}
-		require.LessOrEqual(t, len(v.cur)+len(v.old), max(2, size), "bounded")
+		require.LessOrEqual(t, v.m.len(), max(2, size), "bounded")
 	}
 }
 
@@ -43,4 +43,25 @@ func TestVerdictsReturnCopies(t *testing.T) {
 	want := append([]string(nil), first.Signals...)
 	first.Signals[0] = "changed"
 	require.Equal(t, want, v.Score(attack).Signals)
+}
+
+// A remembered redaction is the Redactor's, first, recalled and after
+// eviction.
+func TestRedactionsAgreeWithTheRedactor(t *testing.T) {
+	t.Parallel()
+	r := NewRedactor(DefaultRedactOptions())
+	all := []string{"write to john.doe+billing@example.co.uk today", "call (555) 123-4567 after 5",
+		"card 4111 1111 1111 1111 please", "IBAN DE89 3704 0044 0532 0130 00", "How do I export my data?",
+		strings.Repeat("mail a@b.io ", 500)} // too long to remember
+	all = append(all, texts(loadCorpus(t, "benign.txt"))...)
+	for _, size := range []int{4, 4 * len(all)} {
+		x := NewRedactions(r, size)
+		for round := range 3 {
+			for _, text := range all {
+				require.Equal(t, r.Redact(text), x.Redact(text), "size %d, round %d: %q", size, round, text)
+			}
+		}
+		require.LessOrEqual(t, x.m.len(), max(2, size), "bounded")
+	}
+	require.Equal(t, "write to [email] today", NewRedactions(r, 8).Redact(all[0]))
 }
