@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/dbtest"
@@ -191,4 +192,87 @@ func mustKB(t *testing.T, kit *testkit.Kit, name string) store.KB {
 	kb, err := kit.Store.KB(context.Background(), testkit.Tenant, name)
 	require.NoError(t, err)
 	return kb
+}
+
+// TestBulkLoadWritesWhatIncrementalWritesDo: a bulk load (one sync of many
+// batches into an empty knowledge base) and the same documents synced a
+// batch at a time into a knowledge base that is never empty after the first
+// (each an incremental write) must leave the same chunks, BM25 statistics,
+// term frequencies and postings; and so must a changed and a deleted
+// document afterwards.
+func TestBulkLoadWritesWhatIncrementalWritesDo(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	words := strings.Fields("refund invoice charge plan annual seat account login password reset export billing card tax receipt")
+	for i := range 75 {
+		var b strings.Builder
+		fmt.Fprintf(&b, "# %s guide %d\n\n", words[i%len(words)], i)
+		for j := range 3 + i%4 {
+			fmt.Fprintf(&b, "## %s %s\n\n", words[(i+j)%len(words)], words[(i*j)%len(words)])
+			for k := range 20 + (i*7+j)%60 {
+				b.WriteString(words[(i*k+j*3+k*k)%len(words)] + " ")
+			}
+			b.WriteString("\n\n")
+		}
+		write(t, dir, fmt.Sprintf("doc%03d.md", i), b.String())
+	}
+	files, err := ingest.Discover(dir)
+	require.NoError(t, err)
+	sync := func(name string, files []ingest.File) store.KB {
+		t.Helper()
+		kb, err := kit.Store.EnsureKB(ctx, kit.Library.KBParams(testkit.Tenant, name))
+		require.NoError(t, err)
+		rep, err := kit.Syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files})
+		require.NoError(t, err)
+		require.False(t, rep.Failed())
+		return mustKB(t, kit, name)
+	}
+	bulk := sync("bulk", files)
+	const batch = 32 // the Syncer's default batch: a sync of at most one batch is no bulk load
+	for i := 0; i < len(files); i += batch {
+		sync("steps", files[i:min(i+batch, len(files))])
+	}
+	require.Positive(t, bulk.ChunkCount)
+	requireSameBM25(t, kit, "bulk", "steps")
+
+	// Afterwards both are updated incrementally.
+	write(t, dir, "doc007.md", "# Changed\n\nrefund refund tax receipt\n")
+	require.NoError(t, os.Remove(filepath.Join(dir, "doc011.md")))
+	for _, name := range []string{"bulk", "steps"} {
+		kit.Ingest(t, name, true, dir)
+	}
+	requireSameBM25(t, kit, "bulk", "steps")
+	require.Zero(t, chunkCount(t, kit, "bulk", "doc011.md"))
+}
+
+// requireSameBM25 compares what two knowledge bases hold for BM25, row by
+// row, naming chunks by source and ordinal (their ids differ).
+func requireSameBM25(t *testing.T, kit *testkit.Kit, a, b string) {
+	t.Helper()
+	ctx := context.Background()
+	owner := dbtest.Owner(t, kit.Store)
+	for _, q := range []string{
+		`SELECT format('%s %s %s', chunk_count, lexeme_total, bm25_avgdl) FROM knowledge_bases WHERE name = $1`,
+		`SELECT format('%s %s %s %s %s', d.source_uri, c.ordinal, c.lexemes, c.token_count, c.tsv)
+			FROM chunks c JOIN documents d ON d.id = c.document_id JOIN knowledge_bases k ON k.id = c.kb_id
+			WHERE k.name = $1 ORDER BY 1`,
+		`SELECT format('%s %s', t.lexeme, t.df) FROM kb_terms t JOIN knowledge_bases k ON k.id = t.kb_id
+			WHERE k.name = $1 ORDER BY 1`,
+		`SELECT format('%s %s %s %s', d.source_uri, c.ordinal, p.lexeme, p.impact)
+			FROM kb_postings p JOIN chunks c ON c.id = p.chunk_id JOIN documents d ON d.id = c.document_id
+			JOIN knowledge_bases k ON k.id = p.kb_id WHERE k.name = $1 ORDER BY 1`,
+		`SELECT count(*)::text FROM kb_postings p JOIN knowledge_bases k ON k.id = p.kb_id WHERE k.name = $1`,
+	} {
+		rows := func(name string) []string {
+			r, err := owner.Query(ctx, q, name)
+			require.NoError(t, err)
+			out, err := pgx.CollectRows(r, pgx.RowTo[string])
+			require.NoError(t, err)
+			require.NotEmpty(t, out)
+			return out
+		}
+		require.Equal(t, rows(a), rows(b), q)
+	}
 }
