@@ -5,9 +5,13 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
 
 	"supportd/internal/text"
 )
@@ -108,15 +112,35 @@ func (h *Hashing) Dimension() int { return h.cfg.dim }
 // such as "hash-v2-384".
 func (h *Hashing) Model() string { return h.model }
 
-// EmbedDocuments embeds each text. It fails only when ctx is done; a text
-// with no words gets the same fixed unit vector as EmbedQuery does.
+// EmbedDocuments embeds each text, spread over every core (each vector
+// depends on its text alone, so the split changes nothing). It fails only
+// when ctx is done; a text with no words gets the same fixed unit vector as
+// EmbedQuery does.
 func (h *Hashing) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("hash-embed documents: %w", err)
-		}
-		out[i] = h.embed(t)
+	// Texts are handed out in runs of 16 from a shared counter, so a core
+	// that gets long texts does not hold the others up.
+	const run = 16
+	var next atomic.Int64
+	var g errgroup.Group
+	for range min(runtime.GOMAXPROCS(0), (len(texts)+run-1)/run) {
+		g.Go(func() error {
+			for {
+				start := int(next.Add(run)) - run
+				if start >= len(texts) {
+					return nil
+				}
+				if err := ctx.Err(); err != nil {
+					return fmt.Errorf("hash-embed documents: %w", err)
+				}
+				for i := start; i < min(start+run, len(texts)); i++ {
+					out[i] = h.embed(texts[i])
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

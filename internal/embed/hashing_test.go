@@ -2,6 +2,7 @@ package embed
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strings"
 	"sync"
@@ -166,6 +167,23 @@ func TestHashingConcurrentUse(t *testing.T) {
 	wg.Wait()
 	for _, g := range got {
 		require.Equal(t, want, g)
+	}
+}
+
+// TestHashingDocumentsInOrder: a batch embedded across cores gives each
+// text the vector it gets alone, in the texts' order.
+func TestHashingDocumentsInOrder(t *testing.T) {
+	t.Parallel()
+	h := newTestHashing(t)
+	var texts []string
+	for i := range 101 {
+		texts = append(texts, fmt.Sprintf("reset password %d %s", i, strings.Repeat("battery drains ", i%7)))
+	}
+	got, err := h.EmbedDocuments(context.Background(), texts)
+	require.NoError(t, err)
+	require.Len(t, got, len(texts))
+	for i, text := range texts {
+		require.Equal(t, embedQuery(t, h, text), got[i], "text %d", i)
 	}
 }
 
