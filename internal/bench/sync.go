@@ -55,16 +55,16 @@ type chunkRows struct {
 	vecs  [][]float32
 }
 
-func (w timedWriter) DeferVectorIndex(ctx context.Context, kb store.KB) (bool, error) {
+func (w timedWriter) BeginBulkLoad(ctx context.Context, kb store.KB) (bool, error) {
 	start := time.Now()
 	defer func() { *w.spent += time.Since(start) }()
-	return w.Writer.DeferVectorIndex(ctx, kb)
+	return w.Writer.BeginBulkLoad(ctx, kb)
 }
 
-func (w timedWriter) EnsureVectorIndex(ctx context.Context, kb store.KB) error {
+func (w timedWriter) EndBulkLoad(ctx context.Context, kb store.KB) error {
 	start := time.Now()
 	defer func() { *w.spent += time.Since(start) }()
-	return w.Writer.EnsureVectorIndex(ctx, kb)
+	return w.Writer.EndBulkLoad(ctx, kb)
 }
 
 func (w timedWriter) DocumentHashes(ctx context.Context, kb store.KB) (map[string]string, error) {

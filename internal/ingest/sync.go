@@ -28,11 +28,12 @@ type Writer interface {
 	WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error
 	// DeleteDocuments removes documents by source URI and says how many existed.
 	DeleteDocuments(ctx context.Context, kb store.KB, uris []string) (int, error)
-	// DeferVectorIndex drops kb's vector index when kb is empty, for a bulk
-	// load, and says whether it did.
-	DeferVectorIndex(ctx context.Context, kb store.KB) (bool, error)
-	// EnsureVectorIndex builds kb's vector index when it is missing.
-	EnsureVectorIndex(ctx context.Context, kb store.KB) error
+	// BeginBulkLoad, when kb is empty, drops its vector index and defers
+	// its BM25 statistics for a bulk load, and says whether it did.
+	BeginBulkLoad(ctx context.Context, kb store.KB) (bool, error)
+	// EndBulkLoad builds what a bulk load deferred, and kb's vector index
+	// when it is missing; otherwise it does nothing.
+	EndBulkLoad(ctx context.Context, kb store.KB) error
 }
 
 // Syncer brings a knowledge base in line with a set of source files:
@@ -125,23 +126,24 @@ type SyncParams struct {
 //
 // A sync of more than one batch into an empty knowledge base is a bulk
 // load: the vector index is dropped first and built once at the end, which
-// is several times cheaper than growing it chunk by chunk. Every sync ends
-// by making sure the index exists, so one that stopped half way is
-// repaired by the next.
+// is several times cheaper than growing it chunk by chunk, and the BM25
+// term statistics and postings are built once at the end from the stored
+// chunks. Every sync (and upload) ends by completing what a bulk load
+// deferred, so one that stopped half way is repaired by the next.
 func (s *Syncer) Sync(ctx context.Context, p SyncParams) (rep Report, err error) {
 	known, err := s.store.DocumentHashes(ctx, p.KB)
 	if err != nil {
 		return rep, err
 	}
 	if len(known) == 0 && len(p.Files) > s.batch {
-		if _, err := s.store.DeferVectorIndex(ctx, p.KB); err != nil {
+		if _, err := s.store.BeginBulkLoad(ctx, p.KB); err != nil {
 			return rep, err
 		}
 	}
 	defer func() {
 		// Built even when the sync failed or was cancelled: a knowledge
-		// base must not be left without its index.
-		err = errors.Join(err, s.store.EnsureVectorIndex(context.WithoutCancel(ctx), p.KB))
+		// base must not be left without its index and postings.
+		err = errors.Join(err, s.store.EndBulkLoad(context.WithoutCancel(ctx), p.KB))
 	}()
 	total := len(p.Files)
 	done := 0
@@ -197,6 +199,8 @@ func (s *Syncer) Upsert(ctx context.Context, kb store.KB, doc Document) (Result,
 	}
 	var res Result
 	err = s.flush(ctx, kb, []Document{doc}, known, func(r Result) { res = r; s.observe(r) })
+	// A bulk load that stopped half way is completed by the next write.
+	err = errors.Join(err, s.store.EndBulkLoad(context.WithoutCancel(ctx), kb))
 	if err == nil && res.Outcome == Failed {
 		err = core.Errorf(core.CodeInvalid, "%s", res.Error)
 	}

@@ -68,7 +68,7 @@ func (s *Store) neighbours(ctx context.Context, kb KB, vec []float32, k int, ord
 
 // BareLoad times the floor of ingestion for rows of (text, vector): a COPY
 // into a table of its own and an HNSW index built over it with the memory
-// EnsureVectorIndex gives its builds. The table is rolled back. It is a
+// EndBulkLoad gives its builds. The table is rolled back. It is a
 // temporary table because the application role may not create tables (row-
 // level security, migration 00020); a temporary table writes no WAL, so the
 // baseline is if anything faster than a real bare load.

@@ -2,12 +2,15 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
+
+	"supportd/internal/core"
 )
 
 // DocumentWrite is a document and its chunks, replacing whatever the
@@ -83,16 +86,18 @@ func (s *Store) Documents(ctx context.Context, kb KB) ([]Document, error) {
 // WriteDocuments stores docs in kb in one transaction: each document is
 // inserted or updated by source URI (a flagged one is quarantined, queued
 // for review and audited unless already pending), its old chunks are replaced by the new
-// ones (bulk-loaded with COPY), the BM25 statistics follow, and the
-// knowledge base's content version moves on. Writers to one knowledge base
-// take turns; readers never wait.
+// ones (bulk-loaded with COPY), the BM25 statistics follow (unless a bulk
+// load defers them, see BeginBulkLoad), and the knowledge base's content
+// version moves on. Writers to one knowledge base take turns; readers never
+// wait.
 func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite) error {
 	if len(docs) == 0 {
 		return nil
 	}
 	defer s.changedKB(kb.ID)
 	return s.inTx(ctx, kb.TenantID, "write documents", func(tx pgx.Tx) error {
-		if err := lockKB(ctx, tx, kb); err != nil {
+		deferred, err := lockKB(ctx, tx, kb)
+		if err != nil {
 			return err
 		}
 		ids, err := upsertDocuments(ctx, tx, kb, docs)
@@ -102,13 +107,13 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 		if err := quarantine(ctx, tx, kb, ids); err != nil {
 			return err
 		}
-		if err := removeChunks(ctx, tx, kb, ids); err != nil {
+		if err := removeChunks(ctx, tx, kb, ids, deferred); err != nil {
 			return err
 		}
 		if err := copyChunks(ctx, tx, docs, ids); err != nil {
 			return err
 		}
-		if err := insertChunks(ctx, tx, kb); err != nil {
+		if err := insertChunks(ctx, tx, kb, docs, ids, deferred); err != nil {
 			return err
 		}
 		// Dropped now, not at commit: a caller's transaction (InTx) may
@@ -124,7 +129,8 @@ func (s *Store) DeleteDocuments(ctx context.Context, kb KB, uris []string) (int,
 	var n int
 	defer s.changedKB(kb.ID)
 	err := s.inTx(ctx, kb.TenantID, "delete documents", func(tx pgx.Tx) error {
-		if err := lockKB(ctx, tx, kb); err != nil {
+		deferred, err := lockKB(ctx, tx, kb)
+		if err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT id FROM documents WHERE kb_id = $1 AND source_uri = ANY($2)`, kb.ID, uris)
@@ -136,7 +142,7 @@ func (s *Store) DeleteDocuments(ctx context.Context, kb KB, uris []string) (int,
 			return err
 		}
 		n = len(ids)
-		if err := removeChunks(ctx, tx, kb, ids); err != nil {
+		if err := removeChunks(ctx, tx, kb, ids, deferred); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `DELETE FROM documents WHERE id = ANY($1)`, ids)
@@ -144,20 +150,25 @@ func (s *Store) DeleteDocuments(ctx context.Context, kb KB, uris []string) (int,
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE knowledge_bases SET content_version = content_version + 1, updated_at = now() WHERE id = $1`, kb.ID)
-		if err != nil {
-			return err
-		}
-		return pruneTerms(ctx, tx, kb)
+		return err
 	})
 	return n, err
 }
 
 // lockKB serialises writers of one knowledge base, so the BM25 statistics
-// and the content version move in step with the chunks. The lock is
-// released at commit or rollback.
-func lockKB(ctx context.Context, tx pgx.Tx, kb KB) error {
-	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7311, $1::int)`, kb.ID)
-	return err
+// and the content version move in step with the chunks, and says whether a
+// bulk load defers the statistics (read after the lock: a statement's
+// snapshot is taken before its own lock waits). The lock is released at
+// commit or rollback.
+func lockKB(ctx context.Context, tx pgx.Tx, kb KB) (deferred bool, err error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7311, $1::int)`, kb.ID); err != nil {
+		return false, err
+	}
+	err = tx.QueryRow(ctx, `SELECT bm25_deferred FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&deferred)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", kb.Name)
+	}
+	return deferred, err
 }
 
 func upsertDocuments(ctx context.Context, tx pgx.Tx, kb KB, docs []DocumentWrite) ([]int64, error) {
@@ -193,94 +204,135 @@ func upsertDocuments(ctx context.Context, tx pgx.Tx, kb KB, docs []DocumentWrite
 }
 
 // removeChunks deletes the chunks of the given documents and takes their
-// lexemes out of the BM25 statistics and postings. Each posting's impact
-// is recomputed from the chunk's tsvector exactly as insertChunks stored
-// it, so it is deleted by its full key.
-func removeChunks(ctx context.Context, tx pgx.Tx, kb KB, docIDs []int64) error {
-	_, err := tx.Exec(ctx, `
+// lexemes out of the BM25 statistics and postings (which a deferred bulk
+// load has not written). Each posting's impact is recomputed from the
+// chunk's tsvector exactly as insertChunks stored it, so it is deleted by
+// its full key. Lexemes no chunk holds any more leave kb_terms.
+func removeChunks(ctx context.Context, tx pgx.Tx, kb KB, docIDs []int64, deferred bool) error {
+	if deferred {
+		_, err := tx.Exec(ctx, `
+			WITH old AS (
+				DELETE FROM chunks WHERE kb_id = $1 AND document_id = ANY($2) RETURNING lexemes
+			)
+			UPDATE knowledge_bases
+			SET chunk_count = chunk_count - (SELECT count(*) FROM old),
+			    lexeme_total = lexeme_total - (SELECT coalesce(sum(lexemes), 0) FROM old)
+			WHERE id = $1`, kb.ID, docIDs)
+		return err
+	}
+	var removed int64
+	err := tx.QueryRow(ctx, `
 		WITH old AS (
 			DELETE FROM chunks WHERE kb_id = $1 AND document_id = ANY($2) RETURNING id, tsv, lexemes
+		), lex AS MATERIALIZED (
+			SELECT old.id, old.lexemes, u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf FROM old, unnest(old.tsv) AS u
 		), terms AS (
-			SELECT u.lexeme, count(*)::int AS n FROM old, unnest(old.tsv) AS u GROUP BY u.lexeme
+			SELECT lexeme, count(*)::int AS n FROM lex GROUP BY lexeme
 		), dec AS (
 			UPDATE kb_terms t SET df = t.df - terms.n FROM terms
 			WHERE t.kb_id = $1 AND t.lexeme = terms.lexeme
 		), unpost AS (
 			DELETE FROM kb_postings p USING (
-				SELECT old.id, u.lexeme, bm25_impact(coalesce(array_length(u.positions, 1), 1), old.lexemes, k.bm25_avgdl) AS impact
-				FROM old, knowledge_bases k, unnest(old.tsv) AS u WHERE k.id = $1) x
+				SELECT lex.id, lex.lexeme, bm25_impact(lex.tf, lex.lexemes, k.bm25_avgdl) AS impact
+				FROM lex, knowledge_bases k WHERE k.id = $1) x
 			WHERE p.kb_id = $1 AND p.lexeme = x.lexeme AND p.impact = x.impact AND p.chunk_id = x.id
 		)
 		UPDATE knowledge_bases
 		SET chunk_count = chunk_count - (SELECT count(*) FROM old),
 		    lexeme_total = lexeme_total - (SELECT coalesce(sum(lexemes), 0) FROM old)
-		WHERE id = $1`, kb.ID, docIDs)
+		WHERE id = $1
+		RETURNING (SELECT count(*) FROM old)`, kb.ID, docIDs).Scan(&removed)
+	if err != nil || removed == 0 {
+		return err
+	}
+	_, err = tx.Exec(ctx, `DELETE FROM kb_terms WHERE kb_id = $1 AND df <= 0`, kb.ID)
 	return err
 }
 
-// copyChunks bulk-loads the new chunks, with their document's title, into a
-// transaction-scoped staging table; insertChunks then computes their
-// tsvectors in the database.
+// copyChunks bulk-loads the new chunks into a transaction-scoped staging
+// table, numbered in order; insertChunks then computes their tsvectors in
+// the database.
 func copyChunks(ctx context.Context, tx pgx.Tx, docs []DocumentWrite, ids []int64) error {
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE chunk_staging (
-		document_id bigint, ordinal int, title text, heading text, text text,
+		n int, document_id bigint, ordinal int, heading text, text text,
 		token_count int, embedding vector) ON COMMIT DROP`); err != nil {
 		return err
 	}
 	var rows [][]any
 	for i, d := range docs {
 		for _, c := range d.Chunks {
-			rows = append(rows, []any{ids[i], c.Ordinal, d.Title, c.Heading, c.Text, c.Tokens, pgvector.NewVector(c.Embedding)})
+			rows = append(rows, []any{len(rows), ids[i], c.Ordinal, c.Heading, c.Text, c.Tokens, pgvector.NewVector(c.Embedding)})
 		}
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"chunk_staging"},
-		[]string{"document_id", "ordinal", "title", "heading", "text", "token_count", "embedding"},
+		[]string{"n", "document_id", "ordinal", "heading", "text", "token_count", "embedding"},
 		pgx.CopyFromRows(rows))
 	return err
 }
 
-// insertChunks stores the staged chunks. Their tsvector holds the title's
-// lexemes with weight A, the heading's with weight B and the text's with
-// the default D, so that BM25 can count a word in the title or a heading
-// more than one in the text (see SearchParams.Fields).
-func insertChunks(ctx context.Context, tx pgx.Tx, kb KB) error {
-	_, err := tx.Exec(ctx, `
-		WITH ins AS (
-			INSERT INTO chunks (kb_id, document_id, ordinal, heading, text, token_count, tsv, lexemes, embed_dim, embedding)
-			SELECT $1, s.document_id, s.ordinal, s.heading, s.text, s.token_count, v.tsv, lexeme_count(v.tsv), $2, s.embedding
-			FROM chunk_staging s, LATERAL (SELECT setweight(to_tsvector($3::regconfig, s.title), 'A') ||
-				setweight(to_tsvector($3::regconfig, s.heading), 'B') || to_tsvector($3::regconfig, s.text) AS tsv) v
-			RETURNING id, tsv, lexemes
-		), terms AS (
-			SELECT u.lexeme, count(*)::int AS n FROM ins, unnest(ins.tsv) AS u GROUP BY u.lexeme
-		), inc AS (
-			INSERT INTO kb_terms (kb_id, lexeme, df) SELECT $1, lexeme, n FROM terms ORDER BY lexeme
-			ON CONFLICT (kb_id, lexeme) DO UPDATE SET df = kb_terms.df + EXCLUDED.df
-		), ref AS (
-			-- The reference length is set by the first chunks and then kept
-			-- (see migration 00018).
-			SELECT coalesce((SELECT bm25_avgdl FROM knowledge_bases WHERE id = $1),
-				(SELECT avg(lexemes) FROM ins), 1)::float8 AS avgdl
-		), post AS (
-			INSERT INTO kb_postings (kb_id, lexeme, impact, chunk_id)
-			SELECT $1, u.lexeme, bm25_impact(coalesce(array_length(u.positions, 1), 1), ins.lexemes, ref.avgdl), ins.id
-			FROM ins, ref, unnest(ins.tsv) AS u
-			ORDER BY 2, 3
-		)
-		UPDATE knowledge_bases
-		SET chunk_count = chunk_count + (SELECT count(*) FROM ins),
-		    lexeme_total = lexeme_total + (SELECT coalesce(sum(lexemes), 0) FROM ins),
-		    bm25_avgdl = coalesce(bm25_avgdl, (SELECT avg(lexemes) FROM ins)::float8),
-		    content_version = content_version + 1, updated_at = now()
-		WHERE id = $1`, kb.ID, kb.EmbedDim, kb.FTSConfig)
-	if err != nil {
-		return err
-	}
-	return pruneTerms(ctx, tx, kb)
-}
+// insertChunksSQL stores the staged chunks ($1 knowledge base, $2
+// dimension, $3 text search configuration, $4 and $5 the documents' ids and
+// titles). A chunk's tsvector holds the title's lexemes with weight A, the
+// heading's with weight B and the text's with the default D, so that BM25
+// can count a word in the title or a heading more than one in the text (see
+// SearchParams.Fields); the title's is computed once per document. lex is
+// every (chunk, lexeme) with its frequency, unnested once for both the term
+// statistics and the postings; what follows it is bm25SQL or, when a bulk
+// load defers those, bm25DeferredSQL.
+const insertChunksSQL = `
+	WITH titles AS MATERIALIZED (
+		SELECT u.id, setweight(to_tsvector($3::regconfig, u.title), 'A') AS tsv
+		FROM unnest($4::bigint[], $5::text[]) AS u(id, title)
+	), ins AS (
+		INSERT INTO chunks (kb_id, document_id, ordinal, heading, text, token_count, tsv, lexemes, embed_dim, embedding)
+		SELECT $1, s.document_id, s.ordinal, s.heading, s.text, s.token_count, v.tsv, lexeme_count(v.tsv), $2, s.embedding
+		FROM chunk_staging s JOIN titles t ON t.id = s.document_id,
+			LATERAL (SELECT t.tsv || setweight(to_tsvector($3::regconfig, s.heading), 'B') || to_tsvector($3::regconfig, s.text) AS tsv) v
+		ORDER BY s.n
+		RETURNING id, tsv, lexemes
+	)`
 
-// pruneTerms drops lexemes that no chunk of kb contains any more.
-func pruneTerms(ctx context.Context, tx pgx.Tx, kb KB) error {
-	_, err := tx.Exec(ctx, `DELETE FROM kb_terms WHERE kb_id = $1 AND df <= 0`, kb.ID)
+const bm25SQL = `, lex AS MATERIALIZED (
+		SELECT ins.id, ins.lexemes, u.lexeme, coalesce(array_length(u.positions, 1), 1) AS tf FROM ins, unnest(ins.tsv) AS u
+	), terms AS (
+		SELECT lexeme, count(*)::int AS n FROM lex GROUP BY lexeme
+	), inc AS (
+		INSERT INTO kb_terms (kb_id, lexeme, df) SELECT $1, lexeme, n FROM terms ORDER BY lexeme
+		ON CONFLICT (kb_id, lexeme) DO UPDATE SET df = kb_terms.df + EXCLUDED.df
+	), ref AS (
+		-- The reference length is set by the first chunks and then kept
+		-- (see migration 00018).
+		SELECT coalesce((SELECT bm25_avgdl FROM knowledge_bases WHERE id = $1),
+			(SELECT avg(lexemes) FROM ins), 1)::float8 AS avgdl
+	), post AS (
+		INSERT INTO kb_postings (kb_id, lexeme, impact, chunk_id)
+		SELECT $1, lex.lexeme, bm25_impact(lex.tf, lex.lexemes, ref.avgdl), lex.id
+		FROM lex, ref
+		ORDER BY 2, 3
+	)` + kbStatsSQL
+
+const bm25DeferredSQL = kbStatsSQL
+
+const kbStatsSQL = `
+	UPDATE knowledge_bases
+	SET chunk_count = chunk_count + (SELECT count(*) FROM ins),
+	    lexeme_total = lexeme_total + (SELECT coalesce(sum(lexemes), 0) FROM ins),
+	    bm25_avgdl = coalesce(bm25_avgdl, (SELECT avg(lexemes) FROM ins)::float8),
+	    content_version = content_version + 1, updated_at = now()
+	WHERE id = $1`
+
+// insertChunks stores the staged chunks with their BM25 statistics and
+// postings, or with the statistics a bulk load does not defer (the chunk
+// count, lexeme total and reference length).
+func insertChunks(ctx context.Context, tx pgx.Tx, kb KB, docs []DocumentWrite, ids []int64, deferred bool) error {
+	titles := make([]string, len(docs))
+	for i, d := range docs {
+		titles[i] = d.Title
+	}
+	q := insertChunksSQL + bm25SQL
+	if deferred {
+		q = insertChunksSQL + bm25DeferredSQL
+	}
+	_, err := tx.Exec(ctx, q, kb.ID, kb.EmbedDim, kb.FTSConfig, ids, titles)
 	return err
 }

@@ -112,41 +112,91 @@ func ensureVectorIndex(ctx context.Context, tx pgx.Tx, kb KB) error {
 	return err
 }
 
-// DeferVectorIndex drops kb's HNSW index when kb holds no chunks, so that a
-// bulk load into it pays for one index build at the end (EnsureVectorIndex)
-// instead of an insertion into the graph per chunk; it reports whether it
-// did. Until the index is back, vector search scans the knowledge base.
-func (s *Store) DeferVectorIndex(ctx context.Context, kb KB) (bool, error) {
-	var dropped bool
-	err := s.inTx(ctx, kb.TenantID, "defer vector index", func(tx pgx.Tx) error {
-		if err := lockKB(ctx, tx, kb); err != nil {
+// BeginBulkLoad prepares kb, when it holds no chunks, for a bulk load and
+// reports whether it did: its HNSW index is dropped, and its BM25 term
+// statistics and postings are deferred (migration 00022), so that the load
+// pays for one index build and two set-based statements at the end
+// (EndBulkLoad) instead of an insertion into the graph, a term upsert and
+// ~56 random B-tree insertions per chunk. Until then vector search scans
+// the knowledge base and full-text search finds nothing in it.
+func (s *Store) BeginBulkLoad(ctx context.Context, kb KB) (bool, error) {
+	var begun bool
+	defer s.changedKB(kb.ID)
+	err := s.inTx(ctx, kb.TenantID, "begin bulk load", func(tx pgx.Tx) error {
+		if _, err := lockKB(ctx, tx, kb); err != nil {
 			return err
 		}
 		var empty bool
 		if err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT FROM chunks WHERE kb_id = $1)`, kb.ID).Scan(&empty); err != nil || !empty {
 			return err
 		}
-		dropped = true
+		begun = true
 		// Only the owner may drop indexes on chunks: drop_vector_index
 		// (migration 00020) drops this one for an empty knowledge base of
 		// the transaction's tenant.
-		_, err := tx.Exec(ctx, `SELECT drop_vector_index($1)`, kb.ID)
-		return err
+		return execAll(ctx, tx, kb.ID, `SELECT drop_vector_index($1)`,
+			`DELETE FROM kb_terms WHERE kb_id = $1`,
+			`DELETE FROM kb_postings WHERE kb_id = $1`,
+			`UPDATE knowledge_bases SET bm25_deferred = true WHERE id = $1`)
 	})
-	return dropped, err
+	return begun, err
 }
 
-// EnsureVectorIndex builds kb's HNSW index when it is missing (after
-// DeferVectorIndex, or a load that stopped half way); otherwise it does
-// nothing. The build gets more memory than the default so that the graph
-// of a large knowledge base fits in it.
-func (s *Store) EnsureVectorIndex(ctx context.Context, kb KB) error {
+// EndBulkLoad completes what BeginBulkLoad deferred, after a load or one
+// that stopped half way; otherwise it does nothing. kb_terms and kb_postings
+// are built from the chunks exactly as WriteDocuments would have written
+// them, the postings sorted by key so the B-tree takes them in order. The
+// HNSW index is built when missing, with more memory than the default so
+// that the graph of a large knowledge base fits in it.
+func (s *Store) EndBulkLoad(ctx context.Context, kb KB) error {
+	built := false
+	err := s.inTx(ctx, kb.TenantID, "end bulk load", func(tx pgx.Tx) error {
+		deferred, err := lockKB(ctx, tx, kb)
+		if err != nil || !deferred {
+			return err
+		}
+		built = true
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'`); err != nil {
+			return err
+		}
+		return execAll(ctx, tx, kb.ID, `
+			INSERT INTO kb_terms (kb_id, lexeme, df)
+			SELECT $1, u.lexeme, count(*) FROM chunks c, unnest(c.tsv) AS u WHERE c.kb_id = $1
+			GROUP BY u.lexeme ORDER BY u.lexeme`, `
+			INSERT INTO kb_postings (kb_id, lexeme, impact, chunk_id)
+			SELECT $1, u.lexeme, bm25_impact(coalesce(array_length(u.positions, 1), 1), c.lexemes, k.bm25_avgdl), c.id
+			FROM chunks c JOIN knowledge_bases k ON k.id = c.kb_id, unnest(c.tsv) AS u WHERE c.kb_id = $1
+			ORDER BY 2, 3, 4`, `
+			UPDATE knowledge_bases SET bm25_deferred = false, content_version = content_version + 1, updated_at = now()
+			WHERE id = $1`)
+	})
+	if built {
+		s.changedKB(kb.ID)
+	}
+	if err != nil {
+		return err
+	}
 	return s.inTx(ctx, kb.TenantID, "build vector index", func(tx pgx.Tx) error {
+		var present bool
+		err := tx.QueryRow(ctx, `SELECT to_regclass(format('chunks_hnsw_kb_%s', $1::bigint)) IS NOT NULL`, kb.ID).Scan(&present)
+		if err != nil || present {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
 			return err
 		}
 		return ensureVectorIndex(ctx, tx, kb)
 	})
+}
+
+// execAll runs statements that each take the knowledge base's id as $1, in
+// order and in one round trip.
+func execAll(ctx context.Context, tx pgx.Tx, kb int64, stmts ...string) error {
+	b := &pgx.Batch{}
+	for _, q := range stmts {
+		b.Queue(q, kb)
+	}
+	return tx.SendBatch(ctx, b).Close()
 }
 
 // KB returns the tenant's knowledge base by name, or core.CodeKBNotFound.

@@ -149,3 +149,50 @@ func topTen(ps []core.Passage) map[int64]string {
 	}
 	return out
 }
+
+// TestBulkLoadDefersPostingsUntilItEnds: between BeginBulkLoad and
+// EndBulkLoad writes, replacements and deletes leave kb_terms and
+// kb_postings empty; EndBulkLoad builds them to agree with the chunks;
+// a knowledge base with chunks is no bulk load; and deleting a knowledge
+// base takes its postings with it.
+func TestBulkLoadDefersPostingsUntilItEnds(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	begun, err := s.BeginBulkLoad(ctx, kb)
+	require.NoError(t, err)
+	require.True(t, begun)
+	require.NoError(t, s.WriteDocuments(ctx, kb, []store.DocumentWrite{
+		doc("a.md", "Refunds", "1", "refund within 14 days", "annual plans refund"),
+		doc("b.md", "Invoices", "1", "download the invoice", "tax receipt"),
+		doc("c.md", "Login", "1", "reset the password"),
+	}))
+	require.NoError(t, s.WriteDocuments(ctx, kb, []store.DocumentWrite{doc("a.md", "Refunds", "2", "refund refund tax")}))
+	_, err = s.DeleteDocuments(ctx, kb, []string{"c.md"})
+	require.NoError(t, err)
+	count := func(table string, id int64) (n int) {
+		t.Helper()
+		require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE kb_id = $1`, id).Scan(&n))
+		return n
+	}
+	require.Zero(t, count("kb_postings", kb.ID))
+	require.Zero(t, count("kb_terms", kb.ID))
+
+	require.NoError(t, s.EndBulkLoad(ctx, kb))
+	requireStats(t, s, kb, 3)
+	requireSameText(t, s, kb)
+	require.NoError(t, s.EndBulkLoad(ctx, kb), "a second end does nothing")
+	requireStats(t, s, kb, 3)
+
+	begun, err = s.BeginBulkLoad(ctx, kb)
+	require.NoError(t, err)
+	require.False(t, begun, "a knowledge base with chunks is loaded incrementally")
+	require.NoError(t, s.WriteDocuments(ctx, kb, []store.DocumentWrite{doc("d.md", "Seats", "1", "add a seat")}))
+	requireStats(t, s, kb, 4)
+
+	ok, err := s.DeleteKB(ctx, "default", "help")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Zero(t, count("kb_postings", kb.ID))
+}
