@@ -13,21 +13,46 @@ import (
 // centres often repeat the same paragraph across articles; showing it twice
 // wastes the answer's context.
 func Dedupe(ps []core.Passage, threshold float64) []core.Passage {
+	kept := ps[:0:0]
 	seed := maphash.MakeSeed()
-	shingles := make([][]uint64, len(ps))
-	for i, p := range ps {
-		shingles[i] = trigrams(seed, p.Text)
+	var shingles [][]uint64
+	for _, p := range ps {
+		sh := trigrams(seed, p.Text)
+		if slices.ContainsFunc(shingles, func(other []uint64) bool { return jaccard(sh, other) >= threshold }) {
+			continue
+		}
+		kept = append(kept, p)
+		shingles = append(shingles, sh)
 	}
-	return dedupe(ps, threshold, func(i, j int) float64 { return jaccard(shingles[i], shingles[j]) })
+	return kept
 }
 
-// dedupe keeps each passage of ps whose similarity to every passage kept
-// before it is below threshold; similarity compares ps[i] with ps[j].
-func dedupe(ps []core.Passage, threshold float64, similarity func(i, j int) float64) []core.Passage {
+// Deduper is Dedupe for a caller that dedupes the same passages in many
+// orders (tune ranks one search under hundreds of settings): it remembers
+// each passage's trigrams and each pair's verdict, by chunk id, so it
+// compares a pair's texts at most once. Not safe for concurrent use.
+type Deduper struct {
+	threshold float64
+	seed      maphash.Seed
+	index     map[int64]int // chunk id → position in texts
+	texts     []string
+	shingles  [][]uint64 // by position, made when first needed
+	verdict   []int8     // n×n by position: 0 not compared yet, 1 near-duplicates, 2 not
+}
+
+// NewDeduper returns a Deduper at threshold that has compared nothing yet.
+// The passages it is given must carry their chunk ids.
+func NewDeduper(threshold float64) *Deduper {
+	return &Deduper{threshold: threshold, seed: maphash.MakeSeed(), index: map[int64]int{}}
+}
+
+// Dedupe is Dedupe(ps, threshold).
+func (d *Deduper) Dedupe(ps []core.Passage) []core.Passage {
 	kept := ps[:0:0]
-	var at []int // indexes in ps of the kept passages
-	for i, p := range ps {
-		if slices.ContainsFunc(at, func(j int) bool { return similarity(i, j) >= threshold }) {
+	var at []int // positions of the kept passages
+	for _, p := range ps {
+		i := d.position(p)
+		if slices.ContainsFunc(at, func(j int) bool { return d.near(i, j) }) {
 			continue
 		}
 		kept = append(kept, p)
@@ -36,41 +61,41 @@ func dedupe(ps []core.Passage, threshold float64, similarity func(i, j int) floa
 	return kept
 }
 
-// Deduper is Dedupe for a caller that dedupes the same passages many times
-// over (tune ranks one search under hundreds of settings): it remembers
-// each chunk's trigrams and each pair of chunks' similarity, by chunk id,
-// so the passages must carry their ids. Not safe for concurrent use.
-type Deduper struct {
-	seed     maphash.Seed
-	shingles map[int64][]uint64
-	similar  map[[2]int64]float64
-}
-
-// NewDeduper returns a Deduper that remembers nothing yet.
-func NewDeduper() *Deduper {
-	return &Deduper{seed: maphash.MakeSeed(), shingles: map[int64][]uint64{}, similar: map[[2]int64]float64{}}
-}
-
-// Dedupe is Dedupe(ps, threshold), from what d remembers where it can.
-func (d *Deduper) Dedupe(ps []core.Passage, threshold float64) []core.Passage {
-	return dedupe(ps, threshold, func(i, j int) float64 {
-		key := [2]int64{min(ps[i].ChunkID, ps[j].ChunkID), max(ps[i].ChunkID, ps[j].ChunkID)}
-		s, ok := d.similar[key]
-		if !ok {
-			s = jaccard(d.trigrams(ps[i]), d.trigrams(ps[j]))
-			d.similar[key] = s
-		}
-		return s
-	})
-}
-
-func (d *Deduper) trigrams(p core.Passage) []uint64 {
-	sh, ok := d.shingles[p.ChunkID]
-	if !ok {
-		sh = trigrams(d.seed, p.Text)
-		d.shingles[p.ChunkID] = sh
+// position is p's position, giving it one (and growing the verdicts) when
+// p is new.
+func (d *Deduper) position(p core.Passage) int {
+	if i, ok := d.index[p.ChunkID]; ok {
+		return i
 	}
-	return sh
+	n := len(d.texts)
+	grown := make([]int8, (n+1)*(n+1))
+	for i := range n {
+		copy(grown[i*(n+1):], d.verdict[i*n:(i+1)*n])
+	}
+	d.verdict = grown
+	d.index[p.ChunkID] = n
+	d.texts = append(d.texts, p.Text)
+	d.shingles = append(d.shingles, nil)
+	return n
+}
+
+func (d *Deduper) near(i, j int) bool {
+	n := len(d.texts)
+	if d.verdict[i*n+j] == 0 {
+		v := int8(2)
+		if jaccard(d.trigrams(i), d.trigrams(j)) >= d.threshold {
+			v = 1
+		}
+		d.verdict[i*n+j], d.verdict[j*n+i] = v, v
+	}
+	return d.verdict[i*n+j] == 1
+}
+
+func (d *Deduper) trigrams(i int) []uint64 {
+	if d.shingles[i] == nil {
+		d.shingles[i] = trigrams(d.seed, d.texts[i])
+	}
+	return d.shingles[i]
 }
 
 // trigrams returns the hashes of the distinct trigrams of s's words (as

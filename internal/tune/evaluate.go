@@ -37,7 +37,7 @@ type evaluator struct {
 	p          Params
 	searches   []searched
 	seen       map[retrievalKey]retrieval
-	dedupe     *retrieve.Deduper
+	dedupe     []*retrieve.Deduper // per question
 	confidence map[confidenceKey]float64
 }
 
@@ -55,7 +55,7 @@ type retrievalKey struct {
 
 func newEvaluator(d Deps, p Params, searches []searched) *evaluator {
 	return &evaluator{d: d, p: p, searches: searches, seen: map[retrievalKey]retrieval{},
-		dedupe: retrieve.NewDeduper(), confidence: map[confidenceKey]float64{}}
+		dedupe: make([]*retrieve.Deduper, len(searches)), confidence: map[confidenceKey]float64{}}
 }
 
 // evaluate scores setting s on every question.
@@ -88,7 +88,10 @@ func (e *evaluator) retrieve(k retrievalKey) retrieval {
 	for i, q := range e.searches {
 		ps := cut(q.found, k.candidates)
 		k.fusion.Rank(ps)
-		ps = e.dedupe.Dedupe(ps[:min(len(ps), rankDepth)], retrieve.DedupeThreshold)
+		if e.dedupe[i] == nil {
+			e.dedupe[i] = retrieve.NewDeduper(retrieve.DedupeThreshold)
+		}
+		ps = e.dedupe[i].Dedupe(ps[:min(len(ps), rankDepth)])
 		docs := documents(ps)
 		if len(q.c.ExpectedSources) > 0 {
 			r.rr[i] = eval.ReciprocalRank(q.c.ExpectedSources, docs[:min(len(docs), 10)])
