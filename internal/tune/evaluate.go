@@ -54,8 +54,12 @@ type retrievalKey struct {
 }
 
 func newEvaluator(d Deps, p Params, searches []searched) *evaluator {
-	return &evaluator{d: d, p: p, searches: searches, seen: map[retrievalKey]retrieval{},
+	e := &evaluator{d: d, p: p, searches: searches, seen: map[retrievalKey]retrieval{},
 		dedupe: make([]*retrieve.Deduper, len(searches)), confidence: map[confidenceKey]float64{}}
+	for i := range e.dedupe {
+		e.dedupe[i] = retrieve.NewDeduper(retrieve.DedupeThreshold)
+	}
+	return e
 }
 
 // evaluate scores setting s on every question.
@@ -88,9 +92,6 @@ func (e *evaluator) retrieve(k retrievalKey) retrieval {
 	for i, q := range e.searches {
 		ps := cut(q.found, k.candidates)
 		k.fusion.Rank(ps)
-		if e.dedupe[i] == nil {
-			e.dedupe[i] = retrieve.NewDeduper(retrieve.DedupeThreshold)
-		}
 		ps = e.dedupe[i].Dedupe(ps[:min(len(ps), rankDepth)])
 		docs := documents(ps)
 		if len(q.c.ExpectedSources) > 0 {
