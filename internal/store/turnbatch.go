@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"supportd/internal/core"
 )
@@ -148,6 +149,12 @@ func (w *TurnWriter) write(batch []turnRequest) {
 	}
 	began := time.Now()
 	ids, err := w.s.SaveTurns(ctx, turns)
+	if errors.Is(err, errConnectionLost) {
+		// The writer's idle connection had been cut (a restarted or
+		// failed-over server) and nothing of the batch ran: write it
+		// once more, on a new connection.
+		ids, err = w.s.SaveTurns(ctx, turns)
+	}
 	if err != nil {
 		err = batchFailed(err, len(batch), time.Since(began))
 	}
@@ -210,9 +217,12 @@ func (s *Store) SaveTurns(ctx context.Context, turns []TurnWrite) ([]int64, erro
 	// results are closed, or not at all.
 	br := s.db.SendBatch(ctx, b)
 	ids := make([]int64, len(turns))
-	for _, tenant := range order {
+	for i, tenant := range order {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
+			if i == 0 && connectionLost(err) {
+				err = fmt.Errorf("%w: %w", errConnectionLost, err)
+			}
 			return nil, translate(err, "save turns")
 		}
 		rows, err := br.Query()
@@ -232,6 +242,23 @@ func (s *Store) SaveTurns(ctx context.Context, turns []TurnWrite) ([]int64, erro
 		}
 	}
 	return ids, translate(br.Close(), "save turns")
+}
+
+// errConnectionLost marks a SaveTurns error for which nothing of the batch
+// ran: the connection was found lost at its first statement, so no turn of
+// it can have been committed and writing it again cannot store one twice.
+var errConnectionLost = errors.New("the connection was lost before the batch ran")
+
+// connectionLost reports whether err says the connection had gone before
+// the statement ran: the server ended the backend (a terminated or
+// crashed backend reports it to the next statement sent), or pgx could
+// not send the statement at all.
+func connectionLost(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "57P01" || pgErr.Code == "57P02" // admin_shutdown, crash_shutdown
+	}
+	return pgconn.SafeToRetry(err)
 }
 
 // turnColumns lays out the chosen turns column by column, as

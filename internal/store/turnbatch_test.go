@@ -176,3 +176,30 @@ func TestTurnWriterDoesNotQueueBehindThePool(t *testing.T) {
 	require.NoError(t, err)
 	require.NotZero(t, id)
 }
+
+func TestTurnWriterRecoversFromACutConnection(t *testing.T) {
+	t.Parallel()
+	s, kb, w := newWriter(t)
+	ctx := context.Background()
+	turn := func(q string) store.TurnWrite {
+		return store.TurnWrite{Tenant: "default", ConversationID: uuid.NewString(), KBID: kb.ID, Question: q, Mode: core.ModeLLM}
+	}
+	_, err := w.SaveTurn(ctx, turn("before"))
+	require.NoError(t, err)
+	// The server ends the writer's idle connection, as a restart of
+	// Postgres does; pg_terminate_backend with a timeout returns once the
+	// backend is gone. The next turn is written on a new connection.
+	var cut int
+	require.NoError(t, s.Pool().QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity
+		WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()`).Scan(&cut))
+	require.Positive(t, cut)
+	id, err := w.SaveTurn(ctx, turn("after"))
+	require.NoError(t, err)
+	var q string
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT question FROM turns WHERE id = $1`, id).Scan(&q))
+	require.Equal(t, "after", q)
+	var n int
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT count(*) FROM turns`).Scan(&n))
+	require.Equal(t, 2, n, "the retried batch is stored once")
+}
