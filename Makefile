@@ -65,7 +65,7 @@ BENCH_OUT := $(CURDIR)/bench-out
 # table to (make bench sets it).
 table = $(if $(TABLE),--table $(TABLE))
 
-bench: db build ## every benchmark; prints ONE table (supportd, its bare baseline in the same run, the ratio, the machine and load); each full report goes to bench-out/NAME.md
+bench: migrate ## every benchmark; prints ONE table (supportd, its bare baseline in the same run, the ratio, the machine and load); each full report goes to bench-out/NAME.md
 	@rm -rf $(BENCH_OUT) && mkdir -p $(BENCH_OUT)
 	@for b in ingest retrieval quality gateway eval streams; do \
 		echo "make bench: $$b (report in bench-out/$$b.md)" >&2; \
@@ -73,23 +73,23 @@ bench: db build ## every benchmark; prints ONE table (supportd, its bare baselin
 	done
 	@$(BIN) bench table --rows $(BENCH_OUT)/rows.jsonl
 
-bench-ingest: db build ## ingestion throughput with the built-in embedder (10k chunks)
+bench-ingest: migrate ## ingestion throughput with the built-in embedder (10k chunks)
 	@$(BIN) bench ingest --chunks 10000 $(table)
 
-bench-retrieval: db build ## hybrid retrieval latency p50/p95 and HNSW recall@10 over 100k chunks
+bench-retrieval: migrate ## hybrid retrieval latency p50/p95 and HNSW recall@10 over 100k chunks
 	@$(BIN) bench retrieval --chunks 100000 $(table)
 
-bench-quality: db build ## hit@1/hit@5/MRR on the S10 manual and developer-docs sets (vector, full text, hybrid), then end to end with hard negatives
+bench-quality: migrate ## hit@1/hit@5/MRR on the S10 manual and developer-docs sets (vector, full text, hybrid), then end to end with hard negatives
 	@$(BIN) bench quality --dataset ../shared/datasets/emanual-s10 --negatives internal/bench/testdata/negatives/emanual-s10.jsonl $(table)
 	@$(BIN) bench quality --dataset ../shared/datasets/anthropic-docs --negatives internal/bench/testdata/negatives/anthropic-docs.jsonl $(table)
 
-bench-gateway: db build ## LLM path: what supportd adds beyond retrieval and model, cache-hit requests/s against a bare Echo handler, answers during a model outage
+bench-gateway: migrate ## LLM path: what supportd adds beyond retrieval and model, cache-hit requests/s against a bare Echo handler, answers during a model outage
 	@$(BIN) bench gateway $(table)
 
-bench-eval: db build ## evaluation throughput on the demo golden set
+bench-eval: migrate ## evaluation throughput on the demo golden set
 	@$(BIN) bench eval $(table)
 
-bench-streams: db build ## RSS, goroutines and heap of supportd serve holding 1,000 concurrent SSE streams, against a bare Echo SSE handler (each server its own process)
+bench-streams: migrate ## RSS, goroutines and heap of supportd serve holding 1,000 concurrent SSE streams, against a bare Echo SSE handler (each server its own process)
 	@$(BIN) bench streams --n 1000 $(table)
 
 SOAK_DURATION ?= 10m
