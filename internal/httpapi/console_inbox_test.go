@@ -149,7 +149,11 @@ func TestConsoleInboxQueriesAreBounded(t *testing.T) {
 		           SELECT gen_random_uuid(), 'default', 'user-' || g FROM generate_series(1, 10000) g RETURNING id)
 		INSERT INTO turns (tenant_id, conversation_id, question, answer, confidence, mode, latency_ms)
 		SELECT 'default', c.id, q, 'Let me hand you to a person.', 0.1, m, 5
-		FROM c, LATERAL (VALUES ('Where is my parcel?', 'extractive'), ('Can a person call me?', 'handoff')) v(q, m)`)
+		FROM c, LATERAL (VALUES ('Where is my parcel?', 'extractive'), ('Can a person call me?', 'handoff')) v(q, m);
+		-- Seeded around the store's turn write, which keeps each conversation's last turn.
+		UPDATE conversations c SET last_turn_id = l.id, last_mode = l.mode
+		FROM (SELECT DISTINCT ON (conversation_id) conversation_id, id, mode FROM turns ORDER BY conversation_id, id DESC) l
+		WHERE l.conversation_id = c.id`)
 	require.NoError(t, err)
 
 	br := b.browser(t)

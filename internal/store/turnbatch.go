@@ -204,6 +204,10 @@ func (s *Store) SaveTurns(ctx context.Context, turns []TurnWrite) ([]int64, erro
 		}
 		groups[t.Tenant] = append(groups[t.Tenant], i)
 	}
+	sql := saveTurnsSQL
+	if s.rewrite != nil {
+		sql = s.rewrite(sql)
+	}
 	b := &pgx.Batch{}
 	for _, tenant := range order {
 		b.Queue(setTenant, tenant)
@@ -211,7 +215,7 @@ func (s *Store) SaveTurns(ctx context.Context, turns []TurnWrite) ([]int64, erro
 		if err != nil {
 			return nil, err
 		}
-		b.Queue(saveTurnsSQL, append([]any{tenant}, args...)...)
+		b.Queue(sql, append([]any{tenant}, args...)...)
 	}
 	// A batch runs in one implicit transaction: it commits whole, when the
 	// results are closed, or not at all.
@@ -294,10 +298,16 @@ func turnColumns(turns []TurnWrite, idx []int) ([]any, error) {
 		promptTok, complTok, cost, dropped, cacheKey, injection, topDoc, endUser, review, purpose, estimated}, nil
 }
 
-// saveTurnsSQL is saveTurnSQL for many turns of one tenant ($1): the
+// saveTurnsSQL records many turns of one tenant ($1) in one statement: the
 // turns' ids are drawn first so that each comes back with its position
-// (ord); conversations are created once each; turns whose conversation
-// belongs to another tenant match no conversation row and are skipped.
+// (ord); each conversation is written once: created with its first turn's
+// knowledge base and end user, or, when it exists for the same tenant,
+// updated once if it adopts the end user or takes a later support turn.
+// A conversation's last support turn (the handoff inbox's key, migration
+// 00023) is set here, not by a trigger: a new support turn reopens a
+// handled conversation and, then, closes its request for a person. Turns
+// whose conversation belongs to another tenant match no conversation row
+// and are skipped.
 const saveTurnsSQL = `
 WITH input AS MATERIALIZED (
 	SELECT i.*, nextval(pg_get_serial_sequence('turns', 'id')) AS id
@@ -311,14 +321,29 @@ WITH input AS MATERIALIZED (
 ), first AS (
 	SELECT DISTINCT ON (conversation_id) conversation_id, kb_id, nullif(end_user_id, '') AS end_user_id
 	FROM input ORDER BY conversation_id, ord
+), last AS (
+	SELECT DISTINCT ON (conversation_id) conversation_id, id, mode
+	FROM input WHERE purpose = 'support' ORDER BY conversation_id, ord DESC
+), conversation AS (
+	SELECT first.*, last.id AS last_turn_id, last.mode AS last_mode
+	FROM first LEFT JOIN last USING (conversation_id)
 ), existing AS (
 	SELECT c.id FROM conversations c JOIN first ON first.conversation_id = c.id WHERE c.tenant_id = $1
-), adopt AS (
-	UPDATE conversations c SET end_user_id = first.end_user_id FROM first
-	WHERE c.id = first.conversation_id AND c.tenant_id = $1 AND c.end_user_id IS NULL AND first.end_user_id IS NOT NULL
+), touched AS (
+	UPDATE conversations c SET end_user_id = coalesce(c.end_user_id, n.end_user_id),
+		last_turn_id = CASE WHEN n.later THEN n.last_turn_id ELSE c.last_turn_id END,
+		last_mode = CASE WHEN n.later THEN n.last_mode ELSE c.last_mode END,
+		handled_at = CASE WHEN n.later THEN NULL ELSE c.handled_at END,
+		handled_by = CASE WHEN n.later THEN '' ELSE c.handled_by END,
+		person_requested_at = CASE WHEN n.later AND c.handled_at IS NOT NULL THEN NULL ELSE c.person_requested_at END
+	FROM (SELECT conversation.*, cur.id AS cid,
+	             conversation.last_turn_id IS NOT NULL AND (cur.last_turn_id IS NULL OR cur.last_turn_id < conversation.last_turn_id) AS later
+	      FROM conversation JOIN conversations cur ON cur.id = conversation.conversation_id AND cur.tenant_id = $1) n
+	WHERE c.id = n.cid AND c.tenant_id = $1
+	  AND (n.later OR (c.end_user_id IS NULL AND n.end_user_id IS NOT NULL))
 ), created AS (
-	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id)
-	SELECT conversation_id, $1, kb_id, end_user_id FROM first
+	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id, last_turn_id, last_mode)
+	SELECT conversation_id, $1, kb_id, end_user_id, last_turn_id, last_mode FROM conversation
 	WHERE conversation_id NOT IN (SELECT id FROM existing)
 	ON CONFLICT (id) DO NOTHING
 	RETURNING id

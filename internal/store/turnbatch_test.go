@@ -203,3 +203,66 @@ func TestTurnWriterRecoversFromACutConnection(t *testing.T) {
 	require.NoError(t, dbtest.Owner(t, s).QueryRow(ctx, `SELECT count(*) FROM turns`).Scan(&n))
 	require.Equal(t, 2, n, "the retried batch is stored once")
 }
+
+// conversationState is what the handoff inbox reads from a conversation.
+type conversationState struct {
+	LastTurnID      *int64
+	LastMode        *string
+	Handled         bool
+	HandledBy       string
+	PersonRequested bool
+}
+
+func readConversation(t *testing.T, s *store.Store, id string) conversationState {
+	t.Helper()
+	var c conversationState
+	require.NoError(t, dbtest.Owner(t, s).QueryRow(context.Background(), `
+		SELECT last_turn_id, last_mode, handled_at IS NOT NULL, handled_by, person_requested_at IS NOT NULL
+		FROM conversations WHERE id = $1`, id).Scan(&c.LastTurnID, &c.LastMode, &c.Handled, &c.HandledBy, &c.PersonRequested))
+	return c
+}
+
+func TestSaveTurnsKeepsEachConversationsLastSupportTurn(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	a, b, c := uuid.NewString(), uuid.NewString(), uuid.NewString()
+	turn := func(conv string, mode core.Mode, purpose core.Purpose) store.TurnWrite {
+		return store.TurnWrite{Tenant: "default", ConversationID: conv, KBID: kb.ID, Question: "q", Mode: mode, Purpose: purpose}
+	}
+	ptr := func(m core.Mode) *string { s := string(m); return &s }
+
+	// New conversations take their last support turn of the batch;
+	// evaluation turns never count.
+	ids, err := s.SaveTurns(ctx, []store.TurnWrite{turn(a, core.ModeLLM, ""), turn(b, core.ModeLLM, core.PurposeEvaluation),
+		turn(a, core.ModeHandoff, core.PurposeSupport), turn(a, core.ModeLLM, core.PurposeEvaluation)})
+	require.NoError(t, err)
+	require.Equal(t, conversationState{LastTurnID: &ids[2], LastMode: ptr(core.ModeHandoff)}, readConversation(t, s, a))
+	require.Equal(t, conversationState{}, readConversation(t, s, b), "an evaluation turn is no conversation's last turn")
+	cID, err := s.SaveTurn(ctx, turn(c, core.ModeRefused, ""))
+	require.NoError(t, err)
+	require.Equal(t, conversationState{LastTurnID: &cID, LastMode: ptr(core.ModeRefused)}, readConversation(t, s, c))
+
+	// A handled conversation is reopened by its next support turn, which
+	// closes the request for a person it had; one not yet handled keeps
+	// its request.
+	_, err = dbtest.Owner(t, s).Exec(ctx, `UPDATE conversations SET person_requested_at = now(),
+		handled_at = CASE WHEN id = $1 THEN now() END, handled_by = CASE WHEN id = $1 THEN 'agent' ELSE '' END
+		WHERE id = ANY ($2::uuid[])`, a, []string{a, c})
+	require.NoError(t, err)
+	ids, err = s.SaveTurns(ctx, []store.TurnWrite{turn(a, core.ModeRefused, ""), turn(c, core.ModeLLM, ""),
+		turn(a, core.ModeExtractive, ""), turn(b, core.ModeLLM, ""), turn(a, core.ModeLLM, core.PurposeEvaluation)})
+	require.NoError(t, err)
+	require.Equal(t, conversationState{LastTurnID: &ids[2], LastMode: ptr(core.ModeExtractive)}, readConversation(t, s, a))
+	require.Equal(t, conversationState{LastTurnID: &ids[1], LastMode: ptr(core.ModeLLM), PersonRequested: true}, readConversation(t, s, c))
+	require.Equal(t, conversationState{LastTurnID: &ids[3], LastMode: ptr(core.ModeLLM)}, readConversation(t, s, b))
+
+	// Evaluation turns leave a handled conversation handled.
+	_, err = dbtest.Owner(t, s).Exec(ctx, `UPDATE conversations SET handled_at = now(), handled_by = 'agent' WHERE id = $1`, a)
+	require.NoError(t, err)
+	_, err = s.SaveTurns(ctx, []store.TurnWrite{turn(a, core.ModeLLM, core.PurposeEvaluation)})
+	require.NoError(t, err)
+	require.Equal(t, conversationState{LastTurnID: &ids[2], LastMode: ptr(core.ModeExtractive), Handled: true, HandledBy: "agent"},
+		readConversation(t, s, a))
+}

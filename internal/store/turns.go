@@ -1,9 +1,7 @@
 package store
 
 import (
-	"cmp"
 	"context"
-	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -67,60 +65,18 @@ type Turn struct {
 // SaveTurn records a turn, creating its conversation on first use, in one
 // transaction so a turn is either stored whole or not at all. It returns the
 // turn's id. A conversation id owned by another tenant is
-// core.CodeNotFound.
+// core.CodeNotFound. It is SaveTurns for one turn: the turn write is one
+// statement, which alone keeps the conversation's last turn.
 func (s *Store) SaveTurn(ctx context.Context, t TurnWrite) (int64, error) {
-	citations := t.Citations
-	if citations == nil {
-		citations = []core.Citation{}
+	ids, err := s.SaveTurns(ctx, []TurnWrite{t})
+	if err != nil {
+		return 0, err
 	}
-	var id int64
-	err := s.as(t.Tenant).QueryRow(ctx, saveTurnSQL,
-		t.Tenant, t.ConversationID, t.KBID, t.Question, t.Answer, citations,
-		t.Confidence, string(t.Mode), t.DegradedReason, t.Latency.Milliseconds(), t.ClientID, t.PromptVersion,
-		t.Model, t.PromptTokens, t.CompletionTokens, t.CostUSD, t.DroppedCitations, t.CacheKey, t.InjectionScore, t.TopDocument,
-		t.EndUserID, t.Review, string(cmp.Or(t.Purpose, core.PurposeSupport)), t.UsageEstimated).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if ids[0] == 0 {
 		return 0, core.Errorf(core.CodeNotFound, "conversation %s does not exist", t.ConversationID)
 	}
-	return id, translate(err, "save turn")
+	return ids[0], nil
 }
-
-// saveTurnSQL records a turn in one statement, so one round trip and one
-// implicit transaction: the conversation is created on first use (or, when
-// it exists for the same tenant, adopts the end user if it had none), and
-// only then are the turn, its review item and its usage written. A
-// conversation of another tenant matches no row, so nothing is written and
-// no row comes back.
-const saveTurnSQL = `
-WITH existing AS (
-	SELECT id FROM conversations WHERE id = $2 AND tenant_id = $1
-), adopt AS (
-	UPDATE conversations SET end_user_id = nullif($21, '')
-	WHERE id = $2 AND tenant_id = $1 AND end_user_id IS NULL AND nullif($21, '') IS NOT NULL
-), created AS (
-	INSERT INTO conversations (id, tenant_id, kb_id, end_user_id)
-	SELECT $2, $1, $3, nullif($21, '') WHERE NOT EXISTS (SELECT 1 FROM existing)
-	ON CONFLICT (id) DO NOTHING
-	RETURNING id
-), conv AS (
-	SELECT id FROM existing UNION ALL SELECT id FROM created
-), ins AS (
-	INSERT INTO turns (tenant_id, conversation_id, kb_id, question, answer, citations,
-	                   confidence, mode, degraded_reason, latency_ms, client_id, prompt_version,
-	                   model, prompt_tokens, completion_tokens, cost_usd, dropped_citations, cache_key,
-	                   injection_score, top_document, end_user_id, purpose, usage_estimated)
-	SELECT $1, conv.id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, nullif($21, ''), $23, $24
-	FROM conv
-	RETURNING id
-), review AS (
-	INSERT INTO review_items (tenant_id, turn_id, reason) SELECT $1, ins.id, $22 FROM ins WHERE $22 <> ''
-), usage AS (
-	INSERT INTO usage_daily (tenant_id, client_id, day, tokens, cost_usd)
-	SELECT $1, $11, (now() AT TIME ZONE 'UTC')::date, $14::int + $15::int, $16 FROM ins WHERE $14::int + $15::int > 0
-	ON CONFLICT (tenant_id, client_id, day)
-	DO UPDATE SET tokens = usage_daily.tokens + EXCLUDED.tokens, cost_usd = usage_daily.cost_usd + EXCLUDED.cost_usd
-)
-SELECT id FROM ins`
 
 // ConversationTurns returns the tenant's conversation, oldest turn first, or
 // core.CodeNotFound when it does not exist for that tenant.
