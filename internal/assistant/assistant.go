@@ -608,7 +608,13 @@ func (a *Assistant) conversation(ctx context.Context, t Turn) (string, []store.T
 		for i, h := range t.History {
 			history[i] = store.Turn{Question: h.Question, Answer: h.Answer}
 		}
-		return uuid.NewString(), history, nil
+		// Time-ordered (version 7): the turn write appends it to the
+		// indexes on conversation ids instead of touching a random page.
+		id, err := uuid.NewV7()
+		if err != nil {
+			return "", nil, core.Errorf(core.CodeInternal, "new conversation id: %v", err)
+		}
+		return id.String(), history, nil
 	}
 	id, err := uuid.Parse(t.ConversationID)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"supportd/internal/assistant"
@@ -68,6 +69,26 @@ func TestAnswerCitesAndRecords(t *testing.T) {
 	again, err := b.kit.Assistant.Answer(ctx, assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "and for monthly plans?", ConversationID: ans.ConversationID})
 	require.NoError(t, err)
 	require.Equal(t, ans.ConversationID, again.ConversationID)
+}
+
+// A new conversation's id is a time-ordered UUID (version 7): the turn
+// write then inserts it at the end of the conversations' and turns'
+// indexes, not on a random page of each (which, once per checkpoint, also
+// writes a full copy of that page to the WAL the turn's commit waits for).
+func TestNewConversationsAreNumberedInTimeOrder(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	var ids []uuid.UUID
+	for range 2 {
+		ans, err := b.kit.Assistant.Answer(ctx, assistant.Turn{Tenant: testkit.Tenant, KB: "demo", Question: "How do I get a refund?"})
+		require.NoError(t, err)
+		id, err := uuid.Parse(ans.ConversationID)
+		require.NoError(t, err)
+		require.Equal(t, uuid.Version(7), id.Version())
+		ids = append(ids, id)
+	}
+	require.Less(t, ids[0].String(), ids[1].String(), "a later conversation sorts after an earlier one")
 }
 
 func TestRetrievalTimeoutHandsOffHonestly(t *testing.T) {
