@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -126,10 +127,11 @@ func (s *Store) Ping(ctx context.Context) error {
 // not queue behind the shared pool's borrowers runs on it; connecting
 // ahead matters because on a saturated machine opening a connection (a
 // new Postgres backend) took most of a write's deadline. s must be the
-// Store Open returned.
-func (s *Store) dedicated(conns int32) (*Store, func()) {
+// Store Open returned. settings are server settings for its sessions.
+func (s *Store) dedicated(conns int32, settings map[string]string) (*Store, func()) {
 	cfg := s.pool.Config()
 	cfg.MaxConns, cfg.MinConns, cfg.MinIdleConns = conns, conns, conns
+	maps.Copy(cfg.ConnConfig.RuntimeParams, settings)
 	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
 	if err != nil { // only for a configuration the shared pool was built from: not expected
 		return s, func() {}
