@@ -13,10 +13,21 @@ import (
 // centres often repeat the same paragraph across articles; showing it twice
 // wastes the answer's context.
 func Dedupe(ps []core.Passage, threshold float64) []core.Passage {
-	kept := ps[:0:0]
+	return DedupeTop(ps, threshold, len(ps))
+}
+
+// DedupeTop is Dedupe that stops once it has kept k passages. The result
+// is a slice of its own, exactly k long at most: the candidates it passed
+// over (and their texts) are not kept alive by it, which matters when a
+// stream holds its passages for as long as the model takes to answer.
+func DedupeTop(ps []core.Passage, threshold float64, k int) []core.Passage {
+	kept := make([]core.Passage, 0, min(k, len(ps)))
 	seed := maphash.MakeSeed()
 	var shingles [][]uint64
 	for _, p := range ps {
+		if len(kept) == k {
+			break
+		}
 		sh := trigrams(seed, p.Text)
 		if slices.ContainsFunc(shingles, func(other []uint64) bool { return jaccard(sh, other) >= threshold }) {
 			continue

@@ -125,8 +125,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) ([]core.Passage, erro
 		return nil, deadline(ctx, err, "search")
 	}
 	fusion.Rank(found)
-	found = Dedupe(found, DedupeThreshold)
-	return found[:min(len(found), cmp.Or(q.TopK, 5))], nil
+	return DedupeTop(found, DedupeThreshold, cmp.Or(q.TopK, 5)), nil
 }
 
 // DedupeThreshold is the word-trigram similarity at which Retrieve drops a

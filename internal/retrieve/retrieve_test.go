@@ -171,3 +171,31 @@ func TestRetrieveAppliesAndChecksTheFilter(t *testing.T) {
 		Filter: core.Filter{DocumentIDs: []int64{0}}})
 	require.Equal(t, core.CodeInvalid, core.ErrorCode(err))
 }
+
+// Retrieve's passages are a slice of their own, no longer than TopK: the
+// candidates it scanned and passed over are not kept alive behind it
+// while a stream waits on the model (with 1,000 streams, ~29 KB each).
+func TestRetrieveKeepsNoCandidatesBeyondTopK(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	kb, rep := kit.Ingest(t, "fixed", false, filepath.Join("testdata", "corpus"))
+	require.False(t, rep.Failed())
+	got, err := kit.Retriever.Retrieve(context.Background(), retrieve.Query{KB: kb, Question: "how do I export my workspace", TopK: 2})
+	require.NoError(t, err)
+	require.Len(t, got, 2)
+	require.Equal(t, 2, cap(got), "the slice holds no candidates past the top 2")
+}
+
+func TestDedupeTopStopsAtK(t *testing.T) {
+	t.Parallel()
+	ps := []core.Passage{
+		{ChunkID: 1, Text: "alpha beta gamma delta"},
+		{ChunkID: 2, Text: "alpha beta gamma delta"},
+		{ChunkID: 3, Text: "something else entirely here"},
+		{ChunkID: 4, Text: "yet another passage of words"},
+	}
+	kept := retrieve.DedupeTop(ps, 0.8, 2)
+	require.Equal(t, []int64{1, 3}, []int64{kept[0].ChunkID, kept[1].ChunkID})
+	require.Equal(t, 2, cap(kept))
+	require.Equal(t, retrieve.Dedupe(ps, 0.8)[:2], kept)
+}
