@@ -82,8 +82,8 @@ const (
 )
 
 // sse writes server-sent events; the first event or comment commits a
-// 200. Its methods may be called from the keepalive goroutine and the
-// answer's at once.
+// 200. Its methods may be called from the keepalive timer and the
+// answer's goroutine at once.
 type sse struct {
 	c  echo.Context
 	mu sync.Mutex
@@ -118,28 +118,38 @@ func (s *sse) write(text string) error {
 
 // keepalive sends an SSE comment every interval until the returned stop
 // is called, so that a stream waiting on a slow model is not taken for a
-// dead one by a proxy or the widget.
+// dead one by a proxy or the widget. It is a timer that re-arms itself,
+// not a goroutine: with 1,000 streams open, a goroutine and a ticker each
+// were a thousand stacks held for nothing between comments. Once stop
+// returns no comment is being written or will be.
 func (s *sse) keepalive(d Chat) (stop func()) {
-	tick := d.Tick
-	if tick == nil {
-		tick = func(d time.Duration) (<-chan time.Time, func()) { t := time.NewTicker(d); return t.C, t.Stop }
+	after := d.AfterFunc
+	if after == nil {
+		after = func(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 	}
-	ticks, stopTicker := tick(cmp.Or(d.Keepalive, 5*time.Second))
-	done, finished := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			select {
-			case <-done:
-				return
-			case <-ticks:
-				if s.write(": keepalive\n\n") != nil {
-					return
-				}
-			}
+	every := cmp.Or(d.Keepalive, 5*time.Second)
+	var (
+		mu      sync.Mutex
+		stopped bool
+		cancel  func() bool
+		fire    func()
+	)
+	fire = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped && s.write(": keepalive\n\n") == nil {
+			cancel = after(every, fire)
 		}
-	}()
-	return func() { stopTicker(); close(done); <-finished }
+	}
+	mu.Lock()
+	cancel = after(every, fire)
+	mu.Unlock()
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		cancel()
+	}
 }
 
 // statusEvent says the answer is degraded and what the client will get.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,15 +41,25 @@ func newHeldModel(t *testing.T) *heldModel {
 	return h
 }
 
-// manualTicks replaces the keepalive ticker with a channel the test
-// drives, checking the configured interval.
+// manualTicks replaces the keepalive timer with a channel the test
+// drives, checking the configured interval: each tick sent fires the
+// timer armed at the time.
 func manualTicks(t *testing.T, want time.Duration) (chan time.Time, func(*httpapi.Deps)) {
 	ticks := make(chan time.Time)
 	return ticks, func(d *httpapi.Deps) {
 		d.Chat.Keepalive = want
-		d.Chat.Tick = func(got time.Duration) (<-chan time.Time, func()) {
+		d.Chat.AfterFunc = func(got time.Duration, f func()) func() bool {
 			require.Equal(t, want, got)
-			return ticks, func() {}
+			stopped := make(chan struct{})
+			go func() {
+				select {
+				case <-ticks:
+					f()
+				case <-stopped:
+				}
+			}()
+			var once sync.Once
+			return func() bool { once.Do(func() { close(stopped) }); return true }
 		}
 	}
 }

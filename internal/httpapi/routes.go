@@ -75,9 +75,10 @@ type Chat struct {
 	WidgetLimit RateLimiter
 	// Keepalive is how often a stream that has nothing to send sends an
 	// SSE comment, so proxies and the widget know it is alive; default 5 s.
-	// Tick makes its ticker (default time.NewTicker), for tests.
+	// AfterFunc arms its timer (default time.AfterFunc, returning the
+	// timer's Stop), for tests.
 	Keepalive time.Duration
-	Tick      func(d time.Duration) (<-chan time.Time, func())
+	AfterFunc func(d time.Duration, f func()) (stop func() bool)
 }
 
 // Documents are the knowledge bases and their documents.
