@@ -112,6 +112,14 @@ func TestCacheHitSendsOnlyTheTurnWrite(t *testing.T) {
 	m := newFakeModel(t, fakellm.Options{})
 	b := replica(t, testkit.DemoURL(t), testkit.Options{Models: []string{m.url}, Cache: true}, sent)
 	key, _ := issueKey(t, b.kit.Store, nil, auth.CreateParams{Tenant: testkit.Tenant, Scopes: []string{auth.ScopeChat}})
+	// Until the lookups' listener connects, the key and the knowledge
+	// base are read on every request, and its connecting flushes what was
+	// read: a listener slower than the first request failed this test.
+	select {
+	case <-b.kit.Lookups.Ready():
+	case <-time.After(time.Minute):
+		t.Fatal("the lookups' listener did not connect")
+	}
 	ask := func() modelAnswer {
 		return b.askAs(t, key, map[string]string{"kb": testkit.DemoKB, "question": "How do I export my data?"})
 	}

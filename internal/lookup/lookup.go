@@ -44,6 +44,9 @@ type Lookups struct {
 	// is kept only if no invalidation (gen) happened while it was read.
 	mu  sync.RWMutex
 	gen atomic.Uint64
+	// ready is closed when a listener first connects.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // New returns Lookups over src, not yet live.
@@ -60,7 +63,7 @@ func New(src Source, p Params) (*Lookups, error) {
 		keys.StopAllGoroutines()
 		return nil, err
 	}
-	return &Lookups{src: src, keys: keys, kbs: kbs}, nil
+	return &Lookups{src: src, keys: keys, kbs: kbs, ready: make(chan struct{})}, nil
 }
 
 func newTable[V any](p Params) (*otter.Cache[string, V], error) {
@@ -147,7 +150,14 @@ func (l *Lookups) Connected() {
 	l.keys.InvalidateAll()
 	l.kbs.InvalidateAll()
 	l.live.Store(true)
+	l.readyOnce.Do(func() { close(l.ready) })
 }
+
+// Ready is closed once a listener has first connected: from then on l
+// serves copies while one stays connected. Until then every lookup reads
+// the source (a process that has just started does, for as long as its
+// listener takes to connect).
+func (l *Lookups) Ready() <-chan struct{} { return l.ready }
 
 // Disconnected stops serving copies until Connected: without a listener
 // no change would be heard. The copies stay until Connected flushes them,
