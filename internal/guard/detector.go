@@ -84,6 +84,8 @@ type Detection struct {
 // alone can flag a text and two weak hints add up.
 type Detector struct {
 	rules []rule
+	// pre skips the rules whose regexps cannot match; nil runs them all.
+	pre   *prefilter
 	model *Model // nil: rules only
 	// maxDepth bounds how many times decoded text is decoded again.
 	maxDepth int
@@ -103,7 +105,7 @@ func NewDetector() *Detector {
 // NewDetectorWithModel returns a Detector with the built-in rules and m as
 // its statistical layer; a nil m gives the rules alone.
 func NewDetectorWithModel(m *Model) *Detector {
-	return &Detector{rules: allRules, model: m, maxDepth: 2}
+	return &Detector{rules: allRules, pre: allRulesPrefilter, model: m, maxDepth: 2}
 }
 
 // Score returns the injection score of text and the signals behind it.
@@ -182,8 +184,9 @@ func (d *Detector) scan(text string, depth int) hits {
 	v := makeViews(text)
 	h := hits{}
 	tokens, scripts := tokensOf(v.plain, v.folded), scriptsOf(v.raw)
+	c := candidates{p: d.pre, v: &v}
 	for i := range d.rules {
-		if r := &d.rules[i]; r.open(tokens, scripts) && r.fires(&v) {
+		if r := &d.rules[i]; r.open(tokens, scripts) && c.may(i, r.view) && r.fires(&v) {
 			h.add(r.groupKey(), r.signal, r.weight)
 		}
 	}

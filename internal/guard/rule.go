@@ -178,3 +178,6 @@ func compact(id, signal string, w float64, pattern string) rule {
 
 // allRules is every pattern the Detector runs.
 var allRules = gated(slices.Concat(overrideRules, revealRules, rolePlayRules, addressedRules, markupRules, i18nRules))
+
+// allRulesPrefilter is allRules' prefilter, built once.
+var allRulesPrefilter = newPrefilter(allRules)
