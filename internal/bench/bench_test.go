@@ -154,6 +154,9 @@ func TestIngestSkipsUnchangedOnResync(t *testing.T) {
 	rows := rep.RatioRows()
 	require.Len(t, rows, 2)
 	require.Equal(t, rep.Bare.Seconds(), rows[1].Bare)
+	var md bytes.Buffer
+	rep.WriteMarkdown(&md)
+	require.Contains(t, md.String(), "bare COPY + CREATE INDEX of the same rows, same run: "+seconds(rep.Bare)+" s")
 	var leftover bool
 	require.NoError(t, d.Store.(*store.Store).Pool().QueryRow(context.Background(),
 		`SELECT to_regclass('bench_bare_load') IS NOT NULL`).Scan(&leftover))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
 
 	"supportd/internal/core"
 )
@@ -147,8 +148,20 @@ func (s *Store) BeginBulkLoad(ctx context.Context, kb KB) (bool, error) {
 // are built from the chunks exactly as WriteDocuments would have written
 // them, the postings sorted by key so the B-tree takes them in order. The
 // HNSW index is built when missing, with more memory than the default so
-// that the graph of a large knowledge base fits in it.
+// that the graph of a large knowledge base fits in it. The two need
+// nothing from each other and each is mostly one backend's CPU, so they
+// run side by side in transactions of their own; the first error is
+// returned once both have finished, and the next load repairs what is
+// missing.
 func (s *Store) EndBulkLoad(ctx context.Context, kb KB) error {
+	var g errgroup.Group
+	g.Go(func() error { return s.buildBM25(ctx, kb) })
+	g.Go(func() error { return s.buildVectorIndex(ctx, kb) })
+	return g.Wait()
+}
+
+// buildBM25 writes kb_terms and kb_postings of a deferred knowledge base.
+func (s *Store) buildBM25(ctx context.Context, kb KB) error {
 	built := false
 	err := s.inTx(ctx, kb.TenantID, "end bulk load", func(tx pgx.Tx) error {
 		deferred, err := lockKB(ctx, tx, kb)
@@ -173,9 +186,11 @@ func (s *Store) EndBulkLoad(ctx context.Context, kb KB) error {
 	if built {
 		s.changedKB(kb.ID)
 	}
-	if err != nil {
-		return err
-	}
+	return err
+}
+
+// buildVectorIndex builds kb's HNSW index when it is missing.
+func (s *Store) buildVectorIndex(ctx context.Context, kb KB) error {
 	return s.inTx(ctx, kb.TenantID, "build vector index", func(tx pgx.Tx) error {
 		var present bool
 		err := tx.QueryRow(ctx, `SELECT to_regclass(format('chunks_hnsw_kb_%s', $1::bigint)) IS NOT NULL`, kb.ID).Scan(&present)
