@@ -68,39 +68,50 @@ func (f *OutputFilter) scanLeak(text string) string {
 // text holds at least restateTerms distinct prompt terms making up at
 // least restateShare of its distinct words.
 func (f *OutputFilter) restates(text string) bool {
-	if len(f.terms) < restateTerms {
-		return false
-	}
-	ws := contentWords(text)
-	for start := 0; start == 0 || start+restateWindow <= len(ws)+restateWindow/4; start += restateWindow / 4 {
-		win := ws[start:min(len(ws), start+restateWindow)]
-		distinct, hits := map[string]bool{}, 0
-		for _, w := range win {
-			if distinct[w] {
-				continue
-			}
-			distinct[w] = true
-			if _, ok := f.terms[w]; ok {
-				hits++
-			}
-		}
-		if hits >= restateTerms && float64(hits) >= restateShare*float64(len(distinct)) {
+	return len(f.terms) >= restateTerms && f.restatedWindow(contentWords(text), 0, 0)
+}
+
+// restatedWindow judges the windows restates judges in a text whose
+// content words from index base on are ws, skipping those that end at or
+// before word from (a stream judged them before, on the same words).
+// Every window judged must start at base or later.
+func (f *OutputFilter) restatedWindow(ws []string, base, from int) bool {
+	n := base + len(ws)
+	for start := 0; start == 0 || start+restateWindow <= n+restateWindow/4; start += restateWindow / 4 {
+		if start+restateWindow > from && f.restatedIn(ws[start-base:min(n, start+restateWindow)-base]) {
 			return true
 		}
-		if start+restateWindow >= len(ws) {
+		if start+restateWindow >= n {
 			break
 		}
 	}
 	return false
 }
 
+// restatedIn reports whether one window of content words reaches the bar.
+func (f *OutputFilter) restatedIn(win []string) bool {
+	distinct, hits := make(map[string]bool, len(win)), 0
+	for _, w := range win {
+		if distinct[w] {
+			continue
+		}
+		distinct[w] = true
+		if _, ok := f.terms[w]; ok {
+			hits++
+		}
+	}
+	return hits >= restateTerms && float64(hits) >= restateShare*float64(len(distinct))
+}
+
 // selfRE matches an answer speaking about its own instructions: the first
 // person with a word for instructions and a verb that introduces or
 // reports them. Refusals ("I can't share my instructions") do not match:
-// they leak nothing.
+// they leak nothing. Every match is shorter than selfTail bytes (the
+// adjectives are bounded for that), so a stream need only look at the
+// end of its answer.
 var selfRE = []*regexp.Regexp{
-	regexp.MustCompile(`\bmy (?:(?:original|initial|hidden|internal|system|secret|full|exact|current|complete) )*(?:instructions?|prompt|system prompt|rules|guidelines|directives|configuration|programming|setup)\b,? (?:are|is|say|says|state|states|read|reads|tell me|include|includes|were|was)\b`),
-	regexp.MustCompile(`\b(?:here|below|following) (?:are|is) my (?:(?:original|initial|hidden|internal|system|full|exact|complete) )*(?:instructions?|prompt|system prompt|rules|guidelines|directives|configuration)\b`),
+	regexp.MustCompile(`\bmy (?:(?:original|initial|hidden|internal|system|secret|full|exact|current|complete) ){0,8}(?:instructions?|prompt|system prompt|rules|guidelines|directives|configuration|programming|setup)\b,? (?:are|is|say|says|state|states|read|reads|tell me|include|includes|were|was)\b`),
+	regexp.MustCompile(`\b(?:here|below|following) (?:are|is) my (?:(?:original|initial|hidden|internal|system|full|exact|complete) ){0,8}(?:instructions?|prompt|system prompt|rules|guidelines|directives|configuration)\b`),
 	regexp.MustCompile(`\bi(?: was| am| have been|'ve been|’ve been|'m|’m) (?:told|instructed|programmed|configured|prompted|directed) (?:to|not to|that)\b`),
 	regexp.MustCompile(`\b(?:the|my) (?:system prompt|initial prompt|hidden prompt) (?:i was given|given to me|i received)\b`),
 	regexp.MustCompile(`\bi(?: am|'m|’m) (?:instructed|programmed|configured|told) (?:to|not to)\b`),
@@ -109,7 +120,12 @@ var selfRE = []*regexp.Regexp{
 // selfDescription reports whether text describes the assistant's own
 // instructions.
 func selfDescription(text string) bool {
-	low := strings.ToLower(strings.Join(strings.Fields(text), " "))
+	return selfDescribed(strings.ToLower(strings.Join(strings.Fields(text), " ")))
+}
+
+// selfDescribed is selfDescription of text already lower-cased, its
+// spaces collapsed (normalize).
+func selfDescribed(low string) bool {
 	for _, re := range selfRE {
 		if re.MatchString(low) {
 			return true

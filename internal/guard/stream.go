@@ -2,7 +2,6 @@ package guard
 
 import (
 	"errors"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -26,11 +25,11 @@ type StreamFilter struct {
 	emit func(string) error
 	// pending is text received but not yet emitted.
 	pending string
-	// all is the whole answer received so far, for the checks that judge
-	// paraphrased leaks (scanLeak). They hold nothing back: a leak they
-	// find stops the stream where it is found, so what was already emitted
-	// is at most the few words before the evidence was complete.
-	all strings.Builder
+	// leak judges paraphrased leaks (scanLeak) as the answer grows. It
+	// holds nothing back: a leak it finds stops the stream where it is
+	// found, so what was already emitted is at most the few words before
+	// the evidence was complete.
+	leak leakScan
 	// midWord says the text emitted so far ends inside a word, so the
 	// rest of that word, at the start of pending, belongs to a word that
 	// cannot be part of a leak.
@@ -58,12 +57,11 @@ func (s *StreamFilter) Write(chunk string) error {
 		return errClosed
 	}
 	s.pending += chunk
-	s.all.WriteString(chunk)
 	// Never split a rune: bytes of an incomplete one wait for the rest.
 	complete := s.pending[:len(s.pending)-incompleteTail(s.pending)]
 	reason, safe := s.f.scan(complete, false, s.midWord)
 	if reason == "" {
-		reason = s.f.scanLeak(s.all.String())
+		reason = s.leak.add(s.f, chunk)
 	}
 	if reason != "" {
 		return s.block(reason)
@@ -79,10 +77,8 @@ func (s *StreamFilter) Close() error {
 		return err
 	}
 	s.closed = true
+	// The leak checks judged the whole answer with its last chunk.
 	reason, _ := s.f.scan(s.pending, true, s.midWord)
-	if reason == "" {
-		reason = s.f.scanLeak(s.all.String())
-	}
 	if reason != "" {
 		return s.block(reason)
 	}
