@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"supportd/internal/app"
@@ -13,12 +14,25 @@ import (
 	"supportd/internal/httpapi"
 )
 
+// memoryLimit is the soft memory limit serve sets, in bytes: the
+// configured one, unless it is off (0) or GOMEMLIMIT is set, when the
+// runtime's own setting stands (0 returned).
+func memoryLimit(getenv func(string) string, mb int) int64 {
+	if mb <= 0 || getenv("GOMEMLIMIT") != "" {
+		return 0
+	}
+	return int64(mb) << 20
+}
+
 func runServe(ctx context.Context, env *environment, args []string) error {
 	cfg, _, err := loadConfig(env, "serve", "", config.All, args, nil)
 	if err != nil {
 		return err
 	}
 	log := newLogger(env.stderr, cfg.LogLevel)
+	if limit := memoryLimit(env.getenv, cfg.MemoryLimitMB); limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
 	a, err := app.Build(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -121,6 +121,8 @@ type Config struct {
 
 	MetricsAddr string
 	DebugAddr   string
+	// MemoryLimitMB is serve's soft memory limit in MiB (0: none).
+	MemoryLimitMB int
 
 	InjectionAction    string
 	InjectionThreshold float64
@@ -367,6 +369,7 @@ func Vars() []Var {
 		{Env: "SUPPORTD_ADDR", Area: HTTP, Default: ":8080", Help: "HTTP listen address", set: str(func(c *Config) *string { return &c.Addr })},
 		{Env: "SUPPORTD_TENANT", Area: General, Default: "default", Help: "tenant that unauthenticated requests and the CLI act for", set: str(func(c *Config) *string { return &c.Tenant })},
 		{Env: "SUPPORTD_LOG_LEVEL", Area: General, Default: "info", Help: "debug, info, warn or error", set: oneOf([]string{"debug", "info", "warn", "error"}, func(c *Config) *string { return &c.LogLevel })},
+		{Env: "SUPPORTD_MEMORY_LIMIT_MB", Area: HTTP, Default: "200", Help: "serve's soft memory limit in MiB (Go's runtime/debug.SetMemoryLimit): the garbage collector works harder as the heap nears it, instead of letting it grow to twice the live heap; 0: none; ignored when GOMEMLIMIT is set", set: integer(0, 1<<20, func(c *Config) *int { return &c.MemoryLimitMB })},
 		{Env: "SUPPORTD_SHUTDOWN_TIMEOUT", Area: HTTP, Default: "20s", Help: "how long SIGTERM waits for in-flight requests", set: duration(time.Second, 10*time.Minute, func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 		{Env: "SUPPORTD_EMBEDDER", Area: Embedding, Default: "hash", Help: "hash (built-in, offline), openai (any OpenAI-compatible server) or ollama", set: oneOf([]string{"hash", "openai", "ollama"}, func(c *Config) *string { return &c.Embedder })},
 		{Env: "SUPPORTD_EMBED_MODEL", Area: Embedding, Default: "", Help: "embedding model name for openai/ollama (the built-in embedder names itself)", set: str(func(c *Config) *string { return &c.EmbedModel })},
