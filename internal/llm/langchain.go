@@ -31,8 +31,7 @@ type ProviderParams struct {
 	Model   string
 	BaseURL string // empty: the vendor's default endpoint
 	APIKey  string
-	// HTTPClient is the transport underneath; default a client with no
-	// overall timeout (deadlines come from contexts).
+	// HTTPClient is the transport underneath; default NewHTTPClient().
 	HTTPClient *http.Client
 	// CountTokens estimates usage when the provider reports none.
 	CountTokens func(string) int
@@ -56,7 +55,7 @@ func NewProvider(p ProviderParams) (*LangChain, error) {
 	}
 	base := p.HTTPClient
 	if base == nil {
-		base = &http.Client{}
+		base = NewHTTPClient()
 	}
 	doer := &capturingClient{inner: base}
 	lc := &LangChain{kind: p.Kind, model: p.Model, count: p.CountTokens}
@@ -94,6 +93,26 @@ func NewProvider(p ProviderParams) (*LangChain, error) {
 		return nil, fmt.Errorf("llm provider %s: %w", p.Kind, err)
 	}
 	return lc, nil
+}
+
+// Buffer sizes of a model connection (net/http's default: 4 KiB each
+// way). A streamed answer arrives as events of a few hundred bytes and a
+// request is written once, so small buffers cost a few more syscalls and
+// save about 6 KiB a connection: 6 MB under 1,000 concurrent streams,
+// where each stream holds a connection of its own over HTTP/1.1.
+const (
+	modelReadBuffer  = 1 << 10
+	modelWriteBuffer = 1 << 10
+)
+
+// NewHTTPClient is the default client to model servers: net/http's
+// default transport (proxy from the environment, HTTP/2 when TLS offers
+// it, the same dial and idle timeouts) with small connection buffers, and
+// no overall timeout (deadlines come from contexts).
+func NewHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ReadBufferSize, t.WriteBufferSize = modelReadBuffer, modelWriteBuffer
+	return &http.Client{Transport: t}
 }
 
 func cmpOr(a, b string) string {
