@@ -276,3 +276,52 @@ func requireSameBM25(t *testing.T, kit *testkit.Kit, a, b string) {
 		require.Equal(t, rows(a), rows(b), q)
 	}
 }
+
+// walAfterWrites is the store, noting the WAL insert position after each
+// WriteDocuments returns: past the commit record of that write.
+type walAfterWrites struct {
+	ingest.Writer
+	pool interface {
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	}
+	last *string
+}
+
+func (w walAfterWrites) WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error {
+	if err := w.Writer.WriteDocuments(ctx, kb, docs); err != nil {
+		return err
+	}
+	return w.pool.QueryRow(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(w.last)
+}
+
+// TestBulkLoadIsDurableWhenSyncReturns: a bulk load's batches commit
+// without waiting for their WAL to reach disk, so by the time Sync returns
+// the load must be complete (nothing deferred, every chunk there) and the
+// WAL flushed past the last batch's commit, by EndBulkLoad's synchronous
+// commit. (The WAL writer also flushes on its own within a fraction of a
+// second, so this can miss a lost flush but never fails a correct one.)
+func TestBulkLoadIsDurableWhenSyncReturns(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	for i := range 40 {
+		write(t, dir, fmt.Sprintf("doc%02d.md", i), fmt.Sprintf("# Page %d\n\nRefunds for plan %d take %d days.\n", i, i, i))
+	}
+	files, err := ingest.Discover(dir)
+	require.NoError(t, err)
+	kb, err := kit.Store.EnsureKB(ctx, kit.Library.KBParams(testkit.Tenant, "durable"))
+	require.NoError(t, err)
+	var last string
+	w := walAfterWrites{Writer: kit.Store, pool: kit.Store.Pool(), last: &last}
+	syncer := ingest.NewSyncer(w, kit.Embedder, kit.Chunker, ingest.SyncerParams{Batch: 8})
+	rep, err := syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files})
+	require.NoError(t, err)
+	require.Equal(t, 40, rep.Counts[ingest.Added])
+	var flushed, deferred bool
+	require.NoError(t, dbtest.Owner(t, kit.Store).QueryRow(ctx, `SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn,
+		(SELECT bm25_deferred FROM knowledge_bases WHERE id = $2)`, last, kb.ID).Scan(&flushed, &deferred))
+	require.True(t, flushed, "the WAL is flushed past the last batch's commit")
+	require.False(t, deferred, "the load is complete")
+	require.Equal(t, int64(40), mustKB(t, kit, "durable").ChunkCount)
+}

@@ -100,6 +100,9 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 		if err != nil {
 			return err
 		}
+		if err := asyncCommitInBulkLoad(ctx, tx, s, deferred); err != nil {
+			return err
+		}
 		ids, err := upsertDocuments(ctx, tx, kb, docs)
 		if err != nil {
 			return err
@@ -169,6 +172,27 @@ func lockKB(ctx context.Context, tx pgx.Tx, kb KB) (deferred bool, err error) {
 		return false, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", kb.Name)
 	}
 	return deferred, err
+}
+
+// asyncCommitInBulkLoad lets a write of its own transaction into a knowledge
+// base in a bulk load commit without waiting for its WAL to reach disk
+// (synchronous_commit off: about a disk flush per batch). Nothing is
+// reported done by it: a bulk load is done only when EndBulkLoad has built
+// what it deferred, and that commit is synchronous, which flushes all
+// earlier WAL, this write's included (a commit's flush precedes the
+// release of its locks, so a concurrent EndBulkLoad that finds nothing
+// deferred has waited for one that flushed). A crash before then loses
+// at most the last batches of a load that had not finished; the knowledge
+// base stays deferred, and the next sync writes the lost documents again
+// (their hashes are not stored) and ends the load. Inside a caller's
+// transaction (InTx) the setting would reach the caller's commit, so it
+// is left alone there.
+func asyncCommitInBulkLoad(ctx context.Context, tx pgx.Tx, s *Store, deferred bool) error {
+	if _, nested := s.db.(pgx.Tx); nested || !deferred {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`)
+	return err
 }
 
 func upsertDocuments(ctx context.Context, tx pgx.Tx, kb KB, docs []DocumentWrite) ([]int64, error) {

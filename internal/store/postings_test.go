@@ -48,7 +48,9 @@ func TestTopPostingsScoreLikeTheExactScan(t *testing.T) {
 	requireStats(t, s, kb, 20)
 	requireSameText(t, s, kb)
 
-	// The path really reads the postings, and only from PostingsFrom on.
+	// Both paths really read the postings (since migration 00024 a small
+	// knowledge base's matches too); only the exact scan reads the
+	// tsvectors.
 	_, err = dbtest.Owner(t, s).Exec(ctx, `DELETE FROM kb_postings WHERE kb_id = $1`, kb.ID)
 	require.NoError(t, err)
 	kb, err = s.KB(ctx, "default", "help") // PostingsFrom compares with its chunk count
@@ -60,7 +62,11 @@ func TestTopPostingsScoreLikeTheExactScan(t *testing.T) {
 	p.PostingsFrom = 0
 	got, err = s.Search(ctx, p)
 	require.NoError(t, err)
-	require.NotEmpty(t, got, "a knowledge base under 5,000 chunks scores every match")
+	require.Empty(t, got, "a knowledge base under 5,000 chunks finds its matches in the postings")
+	p.ExactText = true
+	got, err = s.Search(ctx, p)
+	require.NoError(t, err)
+	require.NotEmpty(t, got, "the exact scan reads the tsvectors")
 }
 
 // requireSameText compares the text list of the top-postings path with

@@ -27,8 +27,9 @@ type SearchParams struct {
 	// Exact replaces the HNSW index with an exact scan, to measure recall.
 	Exact bool
 	// ExactText scores every chunk holding a query term, whatever the
-	// knowledge base's size: the reference the top-postings path is
-	// measured against.
+	// knowledge base's size, and finds them by scanning the knowledge
+	// base's tsvectors rather than in the postings: the reference the
+	// postings are measured against.
 	ExactText bool
 	// PostingsFrom is the chunk count from which an unfiltered text list
 	// is read from the top postings of each query term; a smaller
@@ -149,9 +150,17 @@ WITH kb AS (
 	ORDER BY sum(q.idf * p.impact) DESC, p.chunk_id
 	LIMIT $13
 ), matches AS (
-	-- Otherwise every chunk holding a query term (in the filter's documents).
+	-- Otherwise every chunk holding a query term (in the filter's
+	-- documents): found in the postings, which list each (lexeme, chunk)
+	-- of the knowledge base once (migration 00024), or when $16 (the
+	-- exact scan, the postings' ground truth) in the chunks' tsvectors.
+	SELECT DISTINCT p.chunk_id AS id FROM qterms q
+	JOIN kb_postings p ON p.kb_id = $1 AND p.lexeme = q.lexeme
+	WHERE NOT $11 AND NOT $16 AND (NOT $8 OR p.chunk_id IN (
+		SELECT c.id FROM chunks c WHERE c.kb_id = $1 AND c.document_id IN (SELECT id FROM allowed)))
+	UNION ALL
 	SELECT c.id FROM chunks c, tsq
-	WHERE NOT $11 AND c.kb_id = $1 AND c.tsv @@ tsq.q AND (NOT $8 OR c.document_id IN (SELECT id FROM allowed))
+	WHERE $16 AND c.kb_id = $1 AND c.tsv @@ tsq.q AND (NOT $8 OR c.document_id IN (SELECT id FROM allowed))
 	UNION ALL
 	SELECT id FROM top_postings
 ), first AS MATERIALIZED (
@@ -250,7 +259,7 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, err
 	postings := !p.ExactText && f.IsZero() && p.KB.ChunkCount >= int64(cmp.Or(p.PostingsFrom, 5000))
 	args := []any{p.KB.ID, p.Query, pgvector.NewVector(p.Vector), candidates, meta, p.SkipVector, p.SkipText,
 		!f.IsZero(), prefix, ids, postings, cmp.Or(p.PostingsRead, postingsPerTerm*candidates), rescored * candidates,
-		exactTop, secondPerCandidate * candidates}
+		exactTop, secondPerCandidate * candidates, p.ExactText}
 	var out []core.Passage
 	run := func(q querier) error {
 		rows, err := q.Query(ctx, sql, args...)
