@@ -3,6 +3,8 @@ package bench
 import (
 	"context"
 	"fmt"
+	"slices"
+	"sync"
 	"time"
 
 	"supportd/internal/embed"
@@ -22,23 +24,86 @@ type SyncRun struct {
 	// vector index); Sync reads, chunks and embeds the next batch while it
 	// writes one, so the two overlap each other and the reading.
 	Embed, Database time.Duration
+	busy            *busySpans // when the embedder or the store was busy
 }
 
 // LoadAndChunk is the part of Sync's wall time spent neither in the
-// embedder nor in the store: reading and chunking that nothing overlapped.
-func (r SyncRun) LoadAndChunk() time.Duration { return r.Total - r.Embed - r.Database }
+// embedder nor in the store: the wall time outside the union of their busy
+// spans, which is reading and chunking that nothing overlapped.
+func (r SyncRun) LoadAndChunk() time.Duration {
+	if r.busy == nil {
+		return r.Total
+	}
+	return r.Total - r.busy.total()
+}
+
+// busySpans are the intervals in which the embedder or the store worked;
+// both record into it from their own goroutines.
+type busySpans struct {
+	mu    sync.Mutex
+	now   func() time.Time // time.Now when nil
+	spans [][2]time.Time
+}
+
+func (b *busySpans) clock() time.Time {
+	if b.now == nil {
+		return time.Now()
+	}
+	return b.now()
+}
+
+func (b *busySpans) add(start, end time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.spans = append(b.spans, [2]time.Time{start, end})
+}
+
+// total is the length of the union of the spans.
+func (b *busySpans) total() time.Duration {
+	b.mu.Lock()
+	spans := slices.Clone(b.spans)
+	b.mu.Unlock()
+	slices.SortFunc(spans, func(x, y [2]time.Time) int { return x[0].Compare(y[0]) })
+	var sum time.Duration
+	var end time.Time
+	for _, s := range spans {
+		switch {
+		case s[0].After(end):
+			sum += s[1].Sub(s[0])
+			end = s[1]
+		case s[1].After(end):
+			sum += s[1].Sub(end)
+			end = s[1]
+		}
+	}
+	return sum
+}
+
+// timed runs f, adding its duration to spent and its span to busy. Each
+// spent is added to from one goroutine.
+func timed(busy *busySpans, spent *time.Duration, f func() error) error {
+	start := busy.clock()
+	err := f()
+	end := busy.clock()
+	*spent += end.Sub(start)
+	busy.add(start, end)
+	return err
+}
 
 // timedEmbedder adds the time spent embedding documents to spent. Sync calls
 // it from one goroutine.
 type timedEmbedder struct {
 	embed.Embedder
 	spent *time.Duration
+	busy  *busySpans
 }
 
-func (e timedEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
-	start := time.Now()
-	defer func() { *e.spent += time.Since(start) }()
-	return e.Embedder.EmbedDocuments(ctx, texts)
+func (e timedEmbedder) EmbedDocuments(ctx context.Context, texts []string) (vecs [][]float32, err error) {
+	err = timed(e.busy, e.spent, func() error {
+		vecs, err = e.Embedder.EmbedDocuments(ctx, texts)
+		return err
+	})
+	return vecs, err
 }
 
 // timedWriter adds the time spent in the store to spent, and keeps the
@@ -46,6 +111,7 @@ func (e timedEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]
 type timedWriter struct {
 	ingest.Writer
 	spent *time.Duration
+	busy  *busySpans
 	rows  *chunkRows
 }
 
@@ -55,28 +121,28 @@ type chunkRows struct {
 	vecs  [][]float32
 }
 
-func (w timedWriter) BeginBulkLoad(ctx context.Context, kb store.KB) (bool, error) {
-	start := time.Now()
-	defer func() { *w.spent += time.Since(start) }()
-	return w.Writer.BeginBulkLoad(ctx, kb)
+func (w timedWriter) BeginBulkLoad(ctx context.Context, kb store.KB) (begun bool, err error) {
+	err = timed(w.busy, w.spent, func() error {
+		begun, err = w.Writer.BeginBulkLoad(ctx, kb)
+		return err
+	})
+	return begun, err
 }
 
 func (w timedWriter) EndBulkLoad(ctx context.Context, kb store.KB) error {
-	start := time.Now()
-	defer func() { *w.spent += time.Since(start) }()
-	return w.Writer.EndBulkLoad(ctx, kb)
+	return timed(w.busy, w.spent, func() error { return w.Writer.EndBulkLoad(ctx, kb) })
 }
 
-func (w timedWriter) DocumentHashes(ctx context.Context, kb store.KB) (map[string]string, error) {
-	start := time.Now()
-	defer func() { *w.spent += time.Since(start) }()
-	return w.Writer.DocumentHashes(ctx, kb)
+func (w timedWriter) DocumentHashes(ctx context.Context, kb store.KB) (hashes map[string]string, err error) {
+	err = timed(w.busy, w.spent, func() error {
+		hashes, err = w.Writer.DocumentHashes(ctx, kb)
+		return err
+	})
+	return hashes, err
 }
 
 func (w timedWriter) WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error {
-	start := time.Now()
-	err := w.Writer.WriteDocuments(ctx, kb, docs)
-	*w.spent += time.Since(start)
+	err := timed(w.busy, w.spent, func() error { return w.Writer.WriteDocuments(ctx, kb, docs) })
 	if w.rows != nil && err == nil {
 		for _, d := range docs {
 			for _, c := range d.Chunks {
@@ -98,8 +164,9 @@ func (d Deps) sync(ctx context.Context, kb store.KB, files []ingest.File, what s
 
 // syncKeeping is sync, keeping the chunks written in rows when set.
 func (d Deps) syncKeeping(ctx context.Context, kb store.KB, files []ingest.File, what string, rows *chunkRows) (SyncRun, error) {
-	run := SyncRun{Documents: len(files)}
-	syncer := ingest.NewSyncer(timedWriter{d.Store, &run.Database, rows}, timedEmbedder{d.Embedder, &run.Embed}, d.Chunker, ingest.SyncerParams{})
+	run := SyncRun{Documents: len(files), busy: &busySpans{}}
+	syncer := ingest.NewSyncer(timedWriter{d.Store, &run.Database, run.busy, rows},
+		timedEmbedder{d.Embedder, &run.Embed, run.busy}, d.Chunker, ingest.SyncerParams{})
 	start := time.Now()
 	step := max(len(files)/10, 1)
 	rep, err := syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files, Progress: func(done, total int, _ ingest.Result) {
