@@ -152,16 +152,25 @@ func (s *Store) BeginBulkLoad(ctx context.Context, kb KB) (bool, error) {
 // nothing from each other and each is mostly one backend's CPU, so they
 // run side by side in transactions of their own; the first error is
 // returned once both have finished, and the next load repairs what is
-// missing.
+// missing. When either was built, the tables' statistics are gathered
+// (migration 00025): autovacuum would come too late, and until it did the
+// planner would take the new knowledge base for a few chunks and scan it
+// instead of its index.
 func (s *Store) EndBulkLoad(ctx context.Context, kb KB) error {
 	var g errgroup.Group
-	g.Go(func() error { return s.buildBM25(ctx, kb) })
-	g.Go(func() error { return s.buildVectorIndex(ctx, kb) })
-	return g.Wait()
+	var postings, index bool
+	g.Go(func() (err error) { postings, err = s.buildBM25(ctx, kb); return err })
+	g.Go(func() (err error) { index, err = s.buildVectorIndex(ctx, kb); return err })
+	if err := g.Wait(); err != nil || !postings && !index {
+		return err
+	}
+	_, err := s.db.Exec(ctx, `SELECT analyze_search_tables()`)
+	return translate(err, "gather statistics after a bulk load")
 }
 
-// buildBM25 writes kb_terms and kb_postings of a deferred knowledge base.
-func (s *Store) buildBM25(ctx context.Context, kb KB) error {
+// buildBM25 writes kb_terms and kb_postings of a deferred knowledge base
+// and reports whether it did.
+func (s *Store) buildBM25(ctx context.Context, kb KB) (bool, error) {
 	built := false
 	err := s.inTx(ctx, kb.TenantID, "end bulk load", func(tx pgx.Tx) error {
 		deferred, err := lockKB(ctx, tx, kb)
@@ -186,12 +195,14 @@ func (s *Store) buildBM25(ctx context.Context, kb KB) error {
 	if built {
 		s.changedKB(kb.ID)
 	}
-	return err
+	return built && err == nil, err
 }
 
-// buildVectorIndex builds kb's HNSW index when it is missing.
-func (s *Store) buildVectorIndex(ctx context.Context, kb KB) error {
-	return s.inTx(ctx, kb.TenantID, "build vector index", func(tx pgx.Tx) error {
+// buildVectorIndex builds kb's HNSW index when it is missing and reports
+// whether it did.
+func (s *Store) buildVectorIndex(ctx context.Context, kb KB) (bool, error) {
+	built := false
+	err := s.inTx(ctx, kb.TenantID, "build vector index", func(tx pgx.Tx) error {
 		var present bool
 		err := tx.QueryRow(ctx, `SELECT to_regclass(format('chunks_hnsw_kb_%s', $1::bigint)) IS NOT NULL`, kb.ID).Scan(&present)
 		if err != nil || present {
@@ -200,8 +211,10 @@ func (s *Store) buildVectorIndex(ctx context.Context, kb KB) error {
 		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '512MB'`); err != nil {
 			return err
 		}
+		built = true
 		return ensureVectorIndex(ctx, tx, kb)
 	})
+	return built && err == nil, err
 }
 
 // execAll runs statements that each take the knowledge base's id as $1, in
