@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
+	"golang.org/x/sync/errgroup"
 
 	"supportd/internal/core"
 )
@@ -235,11 +236,65 @@ func scoreSQL(from string) string {
 
 // Search returns the union of the vector and full-text candidates for p,
 // unordered, each with its ranks, cosine similarity and BM25 score.
+//
+// A hybrid search runs its two lists as two statements on two connections
+// at once, so that its latency is the slower list's rather than their
+// sum (one statement runs its parts one after the other); the lists share
+// nothing but the knowledge base row. An exact search keeps one statement
+// in one transaction.
 func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, error) {
 	if len(p.Vector) != p.KB.EmbedDim {
 		return nil, core.Errorf(core.CodeEmbeddingMismatch,
 			"query vector has %d dimensions; knowledge base %q stores %d", len(p.Vector), p.KB.Name, p.KB.EmbedDim)
 	}
+	if p.Exact {
+		return s.search(ctx, nil, p)
+	}
+	// Both lists read from the same server: one search counts as one read.
+	db := s.reader()
+	if p.SkipVector || p.SkipText {
+		return s.search(ctx, db, p)
+	}
+	var vec, text []core.Passage
+	g, gctx := errgroup.WithContext(ctx)
+	list := func(out *[]core.Passage, q SearchParams) {
+		g.Go(func() (err error) {
+			*out, err = s.search(gctx, db, q)
+			return err
+		})
+	}
+	vq, tq := p, p
+	vq.SkipText, tq.SkipVector = true, true
+	list(&vec, vq)
+	list(&text, tq)
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return mergeLists(vec, text), nil
+}
+
+// mergeLists is the union of a vector list and a text list by chunk: a
+// chunk in both carries the vector list's rank and the text list's rank
+// and BM25 score (its similarity is the same in both).
+func mergeLists(vec, text []core.Passage) []core.Passage {
+	at := make(map[int64]int, len(vec))
+	for i, p := range vec {
+		at[p.ChunkID] = i
+	}
+	out := vec
+	for _, t := range text {
+		if i, ok := at[t.ChunkID]; ok {
+			out[i].TextRank, out[i].BM25 = t.TextRank, t.BM25
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// search runs searchSQL once: on db, or for p.Exact in a transaction on
+// the primary.
+func (s *Store) search(ctx context.Context, db querier, p SearchParams) ([]core.Passage, error) {
 	fields := cmp.Or(p.Fields, DefaultFields)
 	sql := fmt.Sprintf(searchSQL, p.KB.EmbedDim, bm25K1+1, bm25K1, bm25B, p.KB.ID, fields.Title-1, fields.Heading-1)
 	f := p.Filter
@@ -273,7 +328,7 @@ func (s *Store) Search(ctx context.Context, p SearchParams) ([]core.Passage, err
 		return err
 	}
 	if !p.Exact {
-		return out, translate(run(scoped{db: s.reader(), set: setTenant, arg: p.KB.TenantID, rewrite: s.rewrite}), "search")
+		return out, translate(run(scoped{db: db, set: setTenant, arg: p.KB.TenantID, rewrite: s.rewrite}), "search")
 	}
 	err := s.inTx(ctx, p.KB.TenantID, "exact search", func(tx pgx.Tx) error {
 		// A cached generic plan would keep the index whatever the setting.

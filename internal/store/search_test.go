@@ -97,3 +97,56 @@ func documentIDs(t *testing.T, s *store.Store, kb store.KB) map[string]string {
 	}
 	return ids
 }
+
+// A hybrid search runs its lists apart and merges them: it must return
+// exactly what each list returns on its own, a chunk in both with both
+// ranks, whatever the statement layout.
+func TestHybridSearchIsTheUnionOfItsLists(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	require.NoError(t, s.WriteDocuments(ctx, kb, []store.DocumentWrite{
+		doc("refunds.md", "Refunds", "h1", "Refunds of a charge are issued within 14 days.", "Ask billing for a refund.",
+			"Plans renew yearly.", "A refund goes back to the card charged."),
+		doc("invoices.md", "Invoices", "h2", "Invoices list every charge.", "Download a PDF.", "Change the billing address."),
+		doc("sso.md", "Single sign-on", "h3", "SAML setup.", "Okta and Azure AD.", "No charge for SSO."),
+	}))
+	p := store.SearchParams{KB: kb, Query: "refund charge", Vector: []float32{0.2, 1, 0.1, 0}, Candidates: 3}
+	hybrid, err := s.Search(ctx, p)
+	require.NoError(t, err)
+	p.SkipText = true
+	vec, err := s.Search(ctx, p)
+	require.NoError(t, err)
+	p.SkipText, p.SkipVector = false, true
+	text, err := s.Search(ctx, p)
+	require.NoError(t, err)
+	require.Len(t, vec, 3)
+	require.Len(t, text, 3)
+
+	want := map[int64]core.Passage{}
+	for _, v := range vec {
+		want[v.ChunkID] = v
+	}
+	both := 0
+	for _, x := range text {
+		if v, ok := want[x.ChunkID]; ok {
+			both++
+			require.InDelta(t, v.Similarity, x.Similarity, 1e-9)
+			x.VectorRank = v.VectorRank
+		}
+		want[x.ChunkID] = x
+	}
+	require.Positive(t, both, "the query must put a chunk in both lists")
+	require.Less(t, both, 3, "and a chunk in one list only")
+	require.Len(t, hybrid, len(want))
+	for _, h := range hybrid {
+		w, ok := want[h.ChunkID]
+		require.True(t, ok, "chunk %d is in neither list", h.ChunkID)
+		require.Equal(t, w.VectorRank, h.VectorRank, "chunk %d", h.ChunkID)
+		require.Equal(t, w.TextRank, h.TextRank, "chunk %d", h.ChunkID)
+		require.InDelta(t, w.BM25, h.BM25, 1e-9, "chunk %d", h.ChunkID)
+		require.InDelta(t, w.Similarity, h.Similarity, 1e-9, "chunk %d", h.ChunkID)
+		require.Equal(t, w.Text, h.Text)
+	}
+}
