@@ -24,15 +24,8 @@ func TestTopPostingsScoreLikeTheExactScan(t *testing.T) {
 	s := dbtest.New(t)
 	ctx := context.Background()
 	kb := newKB(t, s, "help")
-	words := strings.Fields("refund invoice charge plan annual seat account login password reset export billing card tax receipt")
 	rng := rand.New(rand.NewPCG(1, 2))
-	text := func(n int) string {
-		var b strings.Builder
-		for range n {
-			b.WriteString(words[rng.IntN(len(words))] + " ")
-		}
-		return b.String()
-	}
+	text := wordSalad(rng, "refund invoice charge plan annual seat account login password reset export billing card tax receipt")
 	var docs []store.DocumentWrite
 	for i := range 12 {
 		d := doc(fmt.Sprintf("d%02d.md", i), text(2), fmt.Sprint(i), text(5+rng.IntN(20)), text(5+rng.IntN(20)))
@@ -67,6 +60,18 @@ func TestTopPostingsScoreLikeTheExactScan(t *testing.T) {
 	got, err = s.Search(ctx, p)
 	require.NoError(t, err)
 	require.NotEmpty(t, got, "the exact scan reads the tsvectors")
+}
+
+// wordSalad returns n words drawn uniformly from vocabulary.
+func wordSalad(rng *rand.Rand, vocabulary string) func(n int) string {
+	words := strings.Fields(vocabulary)
+	return func(n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteString(words[rng.IntN(len(words))] + " ")
+		}
+		return b.String()
+	}
 }
 
 // requireSameText compares the text list of the top-postings path with
@@ -201,4 +206,80 @@ func TestBulkLoadDefersPostingsUntilItEnds(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Zero(t, count("kb_postings", kb.ID))
+}
+
+// TestBM25IsTheTextbookFormula pins the text list's scores to BM25 written
+// out plainly over every lexeme of every chunk (k1 1.2, b 0.75, IDF from
+// the knowledge base's document frequencies, field weights on the term
+// frequency), so that a cheaper way of scoring cannot drift from it:
+// questions with repeated words, quotes and backslashes, field weights
+// on and off.
+func TestBM25IsTheTextbookFormula(t *testing.T) {
+	t.Parallel()
+	s := dbtest.New(t)
+	ctx := context.Background()
+	kb := newKB(t, s, "help")
+	rng := rand.New(rand.NewPCG(5, 6))
+	text := wordSalad(rng, `refund invoice charge plan annual seat account login password reset export billing card tax receipt o'brien back\slash`)
+	var docs []store.DocumentWrite
+	for i := range 20 {
+		d := doc(fmt.Sprintf("d%02d.md", i), text(2), fmt.Sprint(i), text(3+rng.IntN(40)), text(3+rng.IntN(40)), text(1))
+		d.Chunks[1].Heading = text(3)
+		docs = append(docs, d)
+	}
+	require.NoError(t, s.WriteDocuments(ctx, kb, docs))
+	kb, err := s.KB(ctx, "default", "help")
+	require.NoError(t, err)
+	const textbook = `
+		WITH kb AS (
+			SELECT fts_config, greatest(chunk_count, 1)::float8 AS n,
+			       greatest(lexeme_total::float8 / greatest(chunk_count, 1), 1) AS avgdl
+			FROM knowledge_bases WHERE id = $1
+		), q AS (
+			SELECT t.lexeme, ln(1 + (kb.n - t.df + 0.5) / (t.df + 0.5)) AS idf
+			FROM kb, unnest(to_tsvector(kb.fts_config, $2)) AS x
+			JOIN kb_terms t ON t.kb_id = $1 AND t.lexeme = x.lexeme
+		), occurrences AS (
+			SELECT c.id, c.lexemes, u.lexeme, coalesce(array_length(u.positions, 1), 1)
+			       + ($3 - 1) * (SELECT count(*) FROM unnest(u.weights) w WHERE w = 'A')
+			       + ($4 - 1) * (SELECT count(*) FROM unnest(u.weights) w WHERE w = 'B') AS tf
+			FROM chunks c, unnest(c.tsv) AS u WHERE c.kb_id = $1
+		)
+		SELECT o.id, sum(q.idf * o.tf * 2.2 / (o.tf + 1.2 * (0.25 + 0.75 * o.lexemes / kb.avgdl)))
+		FROM kb, occurrences o JOIN q USING (lexeme)
+		GROUP BY o.id`
+	for _, question := range []string{"refund", "refund refund annual plan", `O'Brien's back\slash receipt`, "reset password for my account tax card", "nothing matches"} {
+		for _, fields := range []store.Fields{store.DefaultFields, {Title: 3, Heading: 2}} {
+			rows, err := dbtest.Owner(t, s).Query(ctx, textbook, kb.ID, question, fields.Title, fields.Heading)
+			require.NoError(t, err)
+			want := map[int64]float64{}
+			for rows.Next() {
+				var id int64
+				var score float64
+				require.NoError(t, rows.Scan(&id, &score))
+				want[id] = score
+			}
+			require.NoError(t, rows.Err())
+			for _, p := range []store.SearchParams{
+				{Candidates: 100, Fields: fields},
+				{Candidates: 100, Fields: fields, ExactText: true},
+				{Candidates: 100, Fields: fields, PostingsFrom: 1, PostingsRead: 1000},
+			} {
+				p.KB, p.Query, p.Vector, p.SkipVector = kb, question, []float32{1, 0, 0, 0}, true
+				got, err := s.Search(ctx, p)
+				require.NoError(t, err)
+				scores := map[int64]float64{}
+				for _, g := range got {
+					scores[g.ChunkID] = g.BM25
+				}
+				require.Len(t, scores, len(want), "%q %+v", question, p)
+				for id, w := range want {
+					require.InDelta(t, w, scores[id], 1e-9, "%q %+v chunk %d", question, fields, id)
+				}
+				if question == "refund" {
+					require.NotEmpty(t, want)
+				}
+			}
+		}
+	}
 }
