@@ -45,6 +45,7 @@ type Syncer struct {
 	embedder embed.Embedder
 	chunker  *Chunker
 	batch    int
+	writers  int
 	observe  func(Result)
 }
 
@@ -53,6 +54,10 @@ type SyncerParams struct {
 	// Batch is how many documents are embedded and written per transaction.
 	// Default 32.
 	Batch int
+	// Writers is how many batches a bulk load writes at once, each in a
+	// transaction of its own (the store lets a bulk load's writes run side
+	// by side); other syncs write one at a time. Default 2.
+	Writers int
 	// Observe, when set, is told every source's outcome (for metrics).
 	Observe func(Result)
 }
@@ -65,7 +70,8 @@ func NewSyncer(w Writer, e embed.Embedder, c *Chunker, p SyncerParams) *Syncer {
 	if p.Observe == nil {
 		p.Observe = func(Result) {}
 	}
-	return &Syncer{store: w, embedder: e, chunker: c, batch: cmp.Or(p.Batch, 32), observe: p.Observe}
+	return &Syncer{store: w, embedder: e, chunker: c, batch: cmp.Or(p.Batch, 32),
+		writers: max(cmp.Or(p.Writers, 2), 1), observe: p.Observe}
 }
 
 // Outcome is what happened to one source.
@@ -135,9 +141,14 @@ func (s *Syncer) Sync(ctx context.Context, p SyncParams) (rep Report, err error)
 	if err != nil {
 		return rep, err
 	}
+	writers := 1
 	if len(known) == 0 && len(p.Files) > s.batch {
-		if _, err := s.store.BeginBulkLoad(ctx, p.KB); err != nil {
+		begun, err := s.store.BeginBulkLoad(ctx, p.KB)
+		if err != nil {
 			return rep, err
+		}
+		if begun {
+			writers = s.writers
 		}
 	}
 	defer func() {
@@ -147,6 +158,7 @@ func (s *Syncer) Sync(ctx context.Context, p SyncParams) (rep Report, err error)
 	}()
 	total := len(p.Files)
 	done := 0
+	var mu sync.Mutex // held to settle: the writers share rep, done and known
 	settle := func(res Result) {
 		s.observe(res)
 		rep.add(res)
@@ -155,24 +167,47 @@ func (s *Syncer) Sync(ctx context.Context, p SyncParams) (rep Report, err error)
 			p.Progress(done, total, res)
 		}
 	}
-	// Two stages: this goroutine writes one batch while the next is read,
-	// chunked and embedded, so the database and Go work side by side.
-	batches := make(chan batch, 1)
+	// This goroutine (and in a bulk load more writers) writes batches
+	// while the next are read, chunked and embedded, so the database and
+	// Go work side by side.
+	batches := make(chan batch, writers)
 	var producer sync.WaitGroup
 	defer producer.Wait() // after cancel: a producer blocked on sending sees it
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	producer.Go(func() { s.produce(ctx, p.Files, maps.Clone(known), batches) })
-	for b := range batches {
+	g, gctx := errgroup.WithContext(ctx)
+	producer.Go(func() { s.produce(gctx, p.Files, maps.Clone(known), batches) })
+	write := func(b batch) error {
+		mu.Lock()
 		for _, res := range b.settled {
 			settle(res)
 		}
+		mu.Unlock()
 		if b.err != nil {
-			return rep, b.err
+			return b.err
 		}
-		if err := s.write(ctx, p.KB, b, known, settle); err != nil {
+		return s.write(gctx, p.KB, b, &mu, known, settle)
+	}
+	// The first batch is written alone: it sets the knowledge base's BM25
+	// reference length (store, migration 00018), which must not depend on
+	// which of two batches commits first.
+	if b, ok := <-batches; ok {
+		if err := write(b); err != nil {
 			return rep, err
 		}
+	}
+	for range writers {
+		g.Go(func() error {
+			for b := range batches {
+				if err := write(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return rep, err
 	}
 	if err := ctx.Err(); err != nil {
 		return rep, err
@@ -262,13 +297,14 @@ func (s *Syncer) produce(ctx context.Context, files []File, known map[string]str
 func (s *Syncer) flush(ctx context.Context, kb store.KB, docs []Document, known map[string]string, settle func(Result)) error {
 	b := batch{docs: docs}
 	b.writes, b.prepErr = s.prepare(ctx, docs)
-	return s.write(ctx, kb, b, known, settle)
+	return s.write(ctx, kb, b, new(sync.Mutex), known, settle)
 }
 
 // write stores one prepared batch. An embedding failure marks the batch's
 // documents as failed and the run goes on; a database outage or
-// cancellation stops it.
-func (s *Syncer) write(ctx context.Context, kb store.KB, b batch, known map[string]string, settle func(Result)) error {
+// cancellation stops it. It holds mu to read and update known and to
+// settle.
+func (s *Syncer) write(ctx context.Context, kb store.KB, b batch, mu *sync.Mutex, known map[string]string, settle func(Result)) error {
 	docs, writes, err := b.docs, b.writes, b.prepErr
 	if len(docs) == 0 {
 		return nil
@@ -280,11 +316,15 @@ func (s *Syncer) write(ctx context.Context, kb store.KB, b batch, known map[stri
 		if fatal(ctx, err) {
 			return err
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, d := range docs {
 			settle(Result{SourceURI: d.SourceURI, Outcome: Failed, Error: err.Error()})
 		}
 		return nil
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	for i, d := range docs {
 		outcome := Added
 		if _, ok := known[d.SourceURI]; ok {

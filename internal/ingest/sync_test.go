@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
@@ -278,20 +280,29 @@ func requireSameBM25(t *testing.T, kit *testkit.Kit, a, b string) {
 }
 
 // walAfterWrites is the store, noting the WAL insert position after each
-// WriteDocuments returns: past the commit record of that write.
+// WriteDocuments returns: past the commit record of that write. Writes
+// may run side by side.
 type walAfterWrites struct {
 	ingest.Writer
 	pool interface {
 		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	}
-	last *string
+	mu   *sync.Mutex
+	lsns *[]string
 }
 
 func (w walAfterWrites) WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error {
 	if err := w.Writer.WriteDocuments(ctx, kb, docs); err != nil {
 		return err
 	}
-	return w.pool.QueryRow(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(w.last)
+	var lsn string
+	if err := w.pool.QueryRow(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&lsn); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	*w.lsns = append(*w.lsns, lsn)
+	return nil
 }
 
 // TestBulkLoadIsDurableWhenSyncReturns: a bulk load's batches commit
@@ -304,24 +315,105 @@ func TestBulkLoadIsDurableWhenSyncReturns(t *testing.T) {
 	t.Parallel()
 	kit := testkit.New(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	for i := range 40 {
-		write(t, dir, fmt.Sprintf("doc%02d.md", i), fmt.Sprintf("# Page %d\n\nRefunds for plan %d take %d days.\n", i, i, i))
-	}
-	files, err := ingest.Discover(dir)
-	require.NoError(t, err)
-	kb, err := kit.Store.EnsureKB(ctx, kit.Library.KBParams(testkit.Tenant, "durable"))
-	require.NoError(t, err)
-	var last string
-	w := walAfterWrites{Writer: kit.Store, pool: kit.Store.Pool(), last: &last}
+	_, files, kb := pages(t, kit, 40, "durable")
+	var lsns []string
+	w := walAfterWrites{Writer: kit.Store, pool: kit.Store.Pool(), mu: new(sync.Mutex), lsns: &lsns}
 	syncer := ingest.NewSyncer(w, kit.Embedder, kit.Chunker, ingest.SyncerParams{Batch: 8})
 	rep, err := syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files})
 	require.NoError(t, err)
 	require.Equal(t, 40, rep.Counts[ingest.Added])
 	var flushed, deferred bool
-	require.NoError(t, dbtest.Owner(t, kit.Store).QueryRow(ctx, `SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn,
-		(SELECT bm25_deferred FROM knowledge_bases WHERE id = $2)`, last, kb.ID).Scan(&flushed, &deferred))
-	require.True(t, flushed, "the WAL is flushed past the last batch's commit")
+	require.Len(t, lsns, 5)
+	require.NoError(t, dbtest.Owner(t, kit.Store).QueryRow(ctx, `SELECT bool_and(pg_current_wal_flush_lsn() >= l::pg_lsn),
+		(SELECT bm25_deferred FROM knowledge_bases WHERE id = $2) FROM unnest($1::text[]) AS l`, lsns, kb.ID).Scan(&flushed, &deferred))
+	require.True(t, flushed, "the WAL is flushed past every batch's commit")
 	require.False(t, deferred, "the load is complete")
 	require.Equal(t, int64(40), mustKB(t, kit, "durable").ChunkCount)
+}
+
+// overlapWrites is the store, counting WriteDocuments calls in flight; when
+// meet is set, the calls after the first wait until meet of them are in
+// flight at once (or fail after a minute rather than hang).
+type overlapWrites struct {
+	ingest.Writer
+	meet     int
+	mu       *sync.Mutex
+	calls    *int
+	inFlight *int
+	most     *int
+	met      chan struct{}
+}
+
+func newOverlapWrites(w ingest.Writer, meet int) overlapWrites {
+	return overlapWrites{Writer: w, meet: meet, mu: new(sync.Mutex), calls: new(int), inFlight: new(int), most: new(int), met: make(chan struct{})}
+}
+
+func (w overlapWrites) WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error {
+	w.mu.Lock()
+	*w.calls++
+	*w.inFlight++
+	*w.most = max(*w.most, *w.inFlight)
+	call, meet := *w.calls, w.meet > 0 && *w.calls > 1
+	if meet && *w.inFlight == w.meet {
+		close(w.met)
+	}
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		*w.inFlight--
+		w.mu.Unlock()
+	}()
+	if meet && call <= w.meet {
+		select {
+		case <-w.met:
+		case <-time.After(time.Minute):
+			return fmt.Errorf("call %d: no other write came while this one was in flight", call)
+		}
+	}
+	return w.Writer.WriteDocuments(ctx, kb, docs)
+}
+
+// TestBulkLoadWritesTwoBatchesAtOnce: a bulk load writes its first batch
+// alone (it sets the BM25 reference length) and then two batches at once;
+// a sync into a knowledge base that has chunks writes one at a time.
+func TestBulkLoadWritesTwoBatchesAtOnce(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	ctx := context.Background()
+	dir, files, kb := pages(t, kit, 12, "overlap")
+	w := newOverlapWrites(kit.Store, 2)
+	rep, err := ingest.NewSyncer(w, kit.Embedder, kit.Chunker, ingest.SyncerParams{Batch: 4}).Sync(ctx, ingest.SyncParams{KB: kb, Files: files})
+	require.NoError(t, err)
+	require.Equal(t, 12, rep.Counts[ingest.Added], "%+v", rep)
+	require.Equal(t, 3, *w.calls)
+	require.Equal(t, 2, *w.most)
+	require.Equal(t, int64(12), mustKB(t, kit, "overlap").ChunkCount)
+
+	for i := range 12 {
+		write(t, dir, fmt.Sprintf("more%02d.md", i), fmt.Sprintf("# More %d\n\nInvoices for plan %d.\n", i, i))
+	}
+	files, err = ingest.Discover(dir)
+	require.NoError(t, err)
+	w = newOverlapWrites(kit.Store, 0)
+	rep, err = ingest.NewSyncer(w, kit.Embedder, kit.Chunker, ingest.SyncerParams{Batch: 4}).Sync(ctx, ingest.SyncParams{KB: kb, Files: files})
+	require.NoError(t, err)
+	require.Equal(t, 12, rep.Counts[ingest.Added])
+	require.Equal(t, 3, *w.calls)
+	require.Equal(t, 1, *w.most, "writes into a knowledge base with chunks are one at a time")
+	require.Equal(t, int64(24), mustKB(t, kit, "overlap").ChunkCount)
+}
+
+// pages writes n one-line pages to a new directory and returns it, its
+// files and a new knowledge base named name.
+func pages(t *testing.T, kit *testkit.Kit, n int, name string) (string, []ingest.File, store.KB) {
+	t.Helper()
+	dir := t.TempDir()
+	for i := range n {
+		write(t, dir, fmt.Sprintf("doc%02d.md", i), fmt.Sprintf("# Page %d\n\nRefunds for plan %d take %d days.\n", i, i, i))
+	}
+	files, err := ingest.Discover(dir)
+	require.NoError(t, err)
+	kb, err := kit.Store.EnsureKB(context.Background(), kit.Library.KBParams(testkit.Tenant, name))
+	require.NoError(t, err)
+	return dir, files, kb
 }

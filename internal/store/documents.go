@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -95,8 +96,25 @@ func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite)
 		return nil
 	}
 	defer s.changedKB(kb.ID)
+	// Inside a caller's transaction a retry would keep the shared lock
+	// (an advisory lock outlives its savepoint): take the exclusive one.
+	_, nested := s.db.(pgx.Tx)
+	err := s.writeDocuments(ctx, kb, docs, !nested)
+	if errors.Is(err, errBulkEnded) {
+		err = s.writeDocuments(ctx, kb, docs, false)
+	}
+	return err
+}
+
+// errBulkEnded: a write that took the bulk load's shared lock found the
+// load ended; it is retried with the exclusive lock.
+var errBulkEnded = errors.New("the bulk load ended")
+
+// writeDocuments is one attempt of WriteDocuments; shared lets it write
+// beside other writers while a bulk load is in progress.
+func (s *Store) writeDocuments(ctx context.Context, kb KB, docs []DocumentWrite, shared bool) error {
 	return s.inTx(ctx, kb.TenantID, "write documents", func(tx pgx.Tx) error {
-		deferred, err := lockKB(ctx, tx, kb)
+		deferred, err := writeLockKB(ctx, tx, kb, shared)
 		if err != nil {
 			return err
 		}
@@ -174,6 +192,36 @@ func lockKB(ctx context.Context, tx pgx.Tx, kb KB) (deferred bool, err error) {
 	return deferred, err
 }
 
+// writeLockKB locks kb for WriteDocuments. While a bulk load is in
+// progress its writes only add chunks and add their counts to the
+// knowledge base's (a relative update, whose row lock each holds only
+// from its statement's end to its commit), so with shared set they take
+// the lock shared and write side by side; everything else (BeginBulkLoad,
+// EndBulkLoad, deletes, incremental writes) takes it exclusive, so
+// EndBulkLoad still waits for every bulk write in flight. A write that
+// finds the load ended once it holds the shared lock returns errBulkEnded.
+func writeLockKB(ctx context.Context, tx pgx.Tx, kb KB, shared bool) (deferred bool, err error) {
+	if shared {
+		err = tx.QueryRow(ctx, `SELECT bm25_deferred FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&deferred)
+		shared = err == nil && deferred
+	}
+	if !shared {
+		return lockKB(ctx, tx, kb)
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared(7311, $1::int)`, kb.ID); err != nil {
+		return false, err
+	}
+	// Read again: this statement's snapshot is taken after the lock.
+	err = tx.QueryRow(ctx, `SELECT bm25_deferred FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&deferred)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", kb.Name)
+	}
+	if err != nil || !deferred {
+		return false, cmp.Or(err, errBulkEnded)
+	}
+	return true, nil
+}
+
 // asyncCommitInBulkLoad lets a write of its own transaction into a knowledge
 // base in a bulk load commit without waiting for its WAL to reach disk
 // (synchronous_commit off: about a disk flush per batch). Nothing is
@@ -231,7 +279,10 @@ func upsertDocuments(ctx context.Context, tx pgx.Tx, kb KB, docs []DocumentWrite
 // lexemes out of the BM25 statistics and postings (which a deferred bulk
 // load has not written). Each posting's impact is recomputed from the
 // chunk's tsvector exactly as insertChunks stored it, so it is deleted by
-// its full key. Lexemes no chunk holds any more leave kb_terms.
+// its full key. Lexemes no chunk holds any more leave kb_terms. In a bulk
+// load, a write that removes nothing leaves the knowledge base's row
+// alone: locked this early, it would hold back the other bulk writes
+// until its commit.
 func removeChunks(ctx context.Context, tx pgx.Tx, kb KB, docIDs []int64, deferred bool) error {
 	if deferred {
 		_, err := tx.Exec(ctx, `
@@ -241,7 +292,7 @@ func removeChunks(ctx context.Context, tx pgx.Tx, kb KB, docIDs []int64, deferre
 			UPDATE knowledge_bases
 			SET chunk_count = chunk_count - (SELECT count(*) FROM old),
 			    lexeme_total = lexeme_total - (SELECT coalesce(sum(lexemes), 0) FROM old)
-			WHERE id = $1`, kb.ID, docIDs)
+			WHERE id = $1 AND EXISTS (SELECT FROM old)`, kb.ID, docIDs)
 		return err
 	}
 	var removed int64

@@ -87,7 +87,7 @@ func (s *Store) GrantApp(ctx context.Context, role string) error {
 		`REVOKE INSERT, UPDATE, DELETE ON goose_db_version FROM ` + r,
 		`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ` + r,
 		`GRANT EXECUTE ON FUNCTION api_key_tenant(text), console_session_tenant(bytea), widget_origin_allowed(text),
-			create_vector_index(bigint), drop_vector_index(bigint), analyze_search_tables() TO ` + r,
+			create_vector_index(bigint), drop_vector_index(bigint), analyze_chunks(), analyze_bm25() TO ` + r,
 	} {
 		if _, err := s.db.Exec(ctx, stmt); err != nil {
 			return translate(err, "grant the application role")

@@ -168,19 +168,15 @@ func topTen(ps []core.Passage) map[int64]string {
 // base takes its postings with it.
 func TestBulkLoadDefersPostingsUntilItEnds(t *testing.T) {
 	t.Parallel()
-	s := dbtest.New(t)
+	s, kb := bulkKB(t)
 	ctx := context.Background()
-	kb := newKB(t, s, "help")
-	begun, err := s.BeginBulkLoad(ctx, kb)
-	require.NoError(t, err)
-	require.True(t, begun)
 	require.NoError(t, s.WriteDocuments(ctx, kb, []store.DocumentWrite{
 		doc("a.md", "Refunds", "1", "refund within 14 days", "annual plans refund"),
 		doc("b.md", "Invoices", "1", "download the invoice", "tax receipt"),
 		doc("c.md", "Login", "1", "reset the password"),
 	}))
 	require.NoError(t, s.WriteDocuments(ctx, kb, []store.DocumentWrite{doc("a.md", "Refunds", "2", "refund refund tax")}))
-	_, err = s.DeleteDocuments(ctx, kb, []string{"c.md"})
+	_, err := s.DeleteDocuments(ctx, kb, []string{"c.md"})
 	require.NoError(t, err)
 	count := func(table string, id int64) (n int) {
 		t.Helper()
@@ -196,7 +192,7 @@ func TestBulkLoadDefersPostingsUntilItEnds(t *testing.T) {
 	require.NoError(t, s.EndBulkLoad(ctx, kb), "a second end does nothing")
 	requireStats(t, s, kb, 3)
 
-	begun, err = s.BeginBulkLoad(ctx, kb)
+	begun, err := s.BeginBulkLoad(ctx, kb)
 	require.NoError(t, err)
 	require.False(t, begun, "a knowledge base with chunks is loaded incrementally")
 	require.NoError(t, s.WriteDocuments(ctx, kb, []store.DocumentWrite{doc("d.md", "Seats", "1", "add a seat")}))
