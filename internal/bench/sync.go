@@ -19,10 +19,12 @@ type SyncRun struct {
 	Skipped   int // unchanged
 	Chunks    int // chunks written
 	Total     time.Duration
-	// Embed and Database are the time spent inside the embedder's
-	// EmbedDocuments and the store (DocumentHashes, WriteDocuments and the
-	// vector index); Sync reads, chunks and embeds the next batch while it
-	// writes one, so the two overlap each other and the reading.
+	// Embed and Database are the time in which the embedder's
+	// EmbedDocuments, and at least one call into the store
+	// (DocumentHashes, WriteDocuments and the vector index; a bulk load
+	// writes two batches at once), were at work; Sync reads, chunks and
+	// embeds the next batch while it writes one, so the two overlap each
+	// other and the reading.
 	Embed, Database time.Duration
 	busy            *busySpans // when the embedder or the store was busy
 }
@@ -79,50 +81,47 @@ func (b *busySpans) total() time.Duration {
 	return sum
 }
 
-// timed runs f, adding its duration to spent and its span to busy. Each
-// spent is added to from one goroutine.
-func timed(busy *busySpans, spent *time.Duration, f func() error) error {
+// timed runs f, adding its span to own and to busy.
+func timed(busy, own *busySpans, f func() error) error {
 	start := busy.clock()
 	err := f()
 	end := busy.clock()
-	*spent += end.Sub(start)
+	own.add(start, end)
 	busy.add(start, end)
 	return err
 }
 
-// timedEmbedder adds the time spent embedding documents to spent. Sync calls
-// it from one goroutine.
+// timedEmbedder records the spans spent embedding documents.
 type timedEmbedder struct {
 	embed.Embedder
-	spent *time.Duration
-	busy  *busySpans
+	own, busy *busySpans
 }
 
 func (e timedEmbedder) EmbedDocuments(ctx context.Context, texts []string) (vecs [][]float32, err error) {
-	err = timed(e.busy, e.spent, func() error {
+	err = timed(e.busy, e.own, func() error {
 		vecs, err = e.Embedder.EmbedDocuments(ctx, texts)
 		return err
 	})
 	return vecs, err
 }
 
-// timedWriter adds the time spent in the store to spent, and keeps the
-// chunks written in rows when rows is set.
+// timedWriter records the spans spent in the store, and keeps the chunks
+// written in rows when rows is set. Sync may call it from two goroutines.
 type timedWriter struct {
 	ingest.Writer
-	spent *time.Duration
-	busy  *busySpans
-	rows  *chunkRows
+	own, busy *busySpans
+	rows      *chunkRows
 }
 
 // chunkRows are written chunks' texts and vectors, for the bare baseline.
 type chunkRows struct {
+	mu    sync.Mutex
 	texts []string
 	vecs  [][]float32
 }
 
 func (w timedWriter) BeginBulkLoad(ctx context.Context, kb store.KB) (begun bool, err error) {
-	err = timed(w.busy, w.spent, func() error {
+	err = timed(w.busy, w.own, func() error {
 		begun, err = w.Writer.BeginBulkLoad(ctx, kb)
 		return err
 	})
@@ -130,11 +129,11 @@ func (w timedWriter) BeginBulkLoad(ctx context.Context, kb store.KB) (begun bool
 }
 
 func (w timedWriter) EndBulkLoad(ctx context.Context, kb store.KB) error {
-	return timed(w.busy, w.spent, func() error { return w.Writer.EndBulkLoad(ctx, kb) })
+	return timed(w.busy, w.own, func() error { return w.Writer.EndBulkLoad(ctx, kb) })
 }
 
 func (w timedWriter) DocumentHashes(ctx context.Context, kb store.KB) (hashes map[string]string, err error) {
-	err = timed(w.busy, w.spent, func() error {
+	err = timed(w.busy, w.own, func() error {
 		hashes, err = w.Writer.DocumentHashes(ctx, kb)
 		return err
 	})
@@ -142,8 +141,10 @@ func (w timedWriter) DocumentHashes(ctx context.Context, kb store.KB) (hashes ma
 }
 
 func (w timedWriter) WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error {
-	err := timed(w.busy, w.spent, func() error { return w.Writer.WriteDocuments(ctx, kb, docs) })
+	err := timed(w.busy, w.own, func() error { return w.Writer.WriteDocuments(ctx, kb, docs) })
 	if w.rows != nil && err == nil {
+		w.rows.mu.Lock()
+		defer w.rows.mu.Unlock()
 		for _, d := range docs {
 			for _, c := range d.Chunks {
 				w.rows.texts = append(w.rows.texts, c.Text)
@@ -165,8 +166,9 @@ func (d Deps) sync(ctx context.Context, kb store.KB, files []ingest.File, what s
 // syncKeeping is sync, keeping the chunks written in rows when set.
 func (d Deps) syncKeeping(ctx context.Context, kb store.KB, files []ingest.File, what string, rows *chunkRows) (SyncRun, error) {
 	run := SyncRun{Documents: len(files), busy: &busySpans{}}
-	syncer := ingest.NewSyncer(timedWriter{d.Store, &run.Database, run.busy, rows},
-		timedEmbedder{d.Embedder, &run.Embed, run.busy}, d.Chunker, ingest.SyncerParams{})
+	var inStore, inEmbedder busySpans
+	syncer := ingest.NewSyncer(timedWriter{d.Store, &inStore, run.busy, rows},
+		timedEmbedder{d.Embedder, &inEmbedder, run.busy}, d.Chunker, ingest.SyncerParams{})
 	start := time.Now()
 	step := max(len(files)/10, 1)
 	rep, err := syncer.Sync(ctx, ingest.SyncParams{KB: kb, Files: files, Progress: func(done, total int, _ ingest.Result) {
@@ -175,6 +177,7 @@ func (d Deps) syncKeeping(ctx context.Context, kb store.KB, files []ingest.File,
 		}
 	}})
 	run.Total = time.Since(start)
+	run.Database, run.Embed = inStore.total(), inEmbedder.total()
 	if err != nil {
 		return run, fmt.Errorf("%s: %w", what, err)
 	}

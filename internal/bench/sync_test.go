@@ -1,10 +1,16 @@
 package bench
 
 import (
+	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"supportd/internal/ingest"
+	"supportd/internal/store"
 )
 
 // Embedding and writing overlap each other: the part of a sync spent in
@@ -27,15 +33,44 @@ func TestLoadAndChunkCountsOverlappingWorkOnce(t *testing.T) {
 	require.Equal(t, 15*time.Second, SyncRun{Total: 15 * time.Second, busy: &none}.LoadAndChunk())
 }
 
-func TestTimedSpansAddToTheirSumAndTheUnion(t *testing.T) {
+func TestTimedSpansAddToTheirOwnAndTheUnion(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { now = now.Add(2 * time.Second); return now }
-	var busy busySpans
+	var busy, own busySpans
 	busy.now = clock
-	var spent time.Duration
-	err := timed(&busy, &spent, func() error { return nil })
+	err := timed(&busy, &own, func() error { return nil })
 	require.NoError(t, err)
-	require.Equal(t, 2*time.Second, spent)
+	require.Equal(t, 2*time.Second, own.total())
 	require.Equal(t, 2*time.Second, busy.total())
 }
+
+// Two batches written at once count as the time at least one was in the
+// store, not the sum of both, and keep every chunk for the bare baseline.
+func TestTimedWriterCountsWritesSideBySideOnce(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)
+	var own busySpans
+	own.add(t0, t0.Add(3*time.Second))
+	own.add(t0.Add(time.Second), t0.Add(4*time.Second))
+	require.Equal(t, 4*time.Second, own.total())
+
+	var busy busySpans
+	rows := &chunkRows{}
+	w := timedWriter{Writer: nopWriter{}, own: &own, busy: &busy, rows: rows}
+	var done sync.WaitGroup
+	for i := range 8 {
+		done.Go(func() {
+			doc := store.DocumentWrite{Chunks: []store.ChunkWrite{{Text: fmt.Sprint(i)}, {Text: fmt.Sprint(i)}}}
+			require.NoError(t, w.WriteDocuments(context.Background(), store.KB{}, []store.DocumentWrite{doc}))
+		})
+	}
+	done.Wait()
+	require.Len(t, rows.texts, 16)
+	require.Len(t, rows.vecs, 16)
+}
+
+// nopWriter stores nothing.
+type nopWriter struct{ ingest.Writer }
+
+func (nopWriter) WriteDocuments(context.Context, store.KB, []store.DocumentWrite) error { return nil }

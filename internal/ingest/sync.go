@@ -188,10 +188,15 @@ func (s *Syncer) Sync(ctx context.Context, p SyncParams) (rep Report, err error)
 		}
 		return s.write(gctx, p.KB, b, &mu, known, settle)
 	}
-	// The first batch is written alone: it sets the knowledge base's BM25
-	// reference length (store, migration 00018), which must not depend on
-	// which of two batches commits first.
-	if b, ok := <-batches; ok {
+	// Batches are written one at a time until one has stored chunks: the
+	// first chunks set the knowledge base's BM25 reference length (store,
+	// migration 00018), which must not depend on which of two batches
+	// commits first. (No other goroutine settles yet.)
+	for rep.Chunks == 0 {
+		b, ok := <-batches
+		if !ok {
+			break
+		}
 		if err := write(b); err != nil {
 			return rep, err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
+	"supportd/internal/core"
 	"supportd/internal/dbtest"
 	"supportd/internal/ingest"
 	"supportd/internal/store"
@@ -331,31 +332,33 @@ func TestBulkLoadIsDurableWhenSyncReturns(t *testing.T) {
 	require.Equal(t, int64(40), mustKB(t, kit, "durable").ChunkCount)
 }
 
-// overlapWrites is the store, counting WriteDocuments calls in flight; when
-// meet is set, the calls after the first wait until meet of them are in
-// flight at once (or fail after a minute rather than hang).
+// overlapWrites is the store, noting how many WriteDocuments calls were in
+// flight when each began. Call fail fails (as a bad batch does, without
+// stopping the sync); calls from meetFrom (when set) wait until two are
+// in flight at once (or fail after a minute rather than hang).
 type overlapWrites struct {
 	ingest.Writer
-	meet     int
-	mu       *sync.Mutex
-	calls    *int
-	inFlight *int
-	most     *int
-	met      chan struct{}
+	fail, meetFrom int
+	mu             *sync.Mutex
+	inFlight       *int
+	at             *[]int // in flight as each call began, itself included
+	met            chan struct{}
+	meet           *sync.Once // closes met
 }
 
-func newOverlapWrites(w ingest.Writer, meet int) overlapWrites {
-	return overlapWrites{Writer: w, meet: meet, mu: new(sync.Mutex), calls: new(int), inFlight: new(int), most: new(int), met: make(chan struct{})}
+func newOverlapWrites(w ingest.Writer, fail, meetFrom int) overlapWrites {
+	return overlapWrites{Writer: w, fail: fail, meetFrom: meetFrom, mu: new(sync.Mutex), inFlight: new(int), at: new([]int),
+		met: make(chan struct{}), meet: new(sync.Once)}
 }
 
 func (w overlapWrites) WriteDocuments(ctx context.Context, kb store.KB, docs []store.DocumentWrite) error {
 	w.mu.Lock()
-	*w.calls++
 	*w.inFlight++
-	*w.most = max(*w.most, *w.inFlight)
-	call, meet := *w.calls, w.meet > 0 && *w.calls > 1
-	if meet && *w.inFlight == w.meet {
-		close(w.met)
+	*w.at = append(*w.at, *w.inFlight)
+	call := len(*w.at)
+	meet := w.meetFrom > 0 && call >= w.meetFrom
+	if meet && *w.inFlight == 2 {
+		w.meet.Do(func() { close(w.met) })
 	}
 	w.mu.Unlock()
 	defer func() {
@@ -363,7 +366,10 @@ func (w overlapWrites) WriteDocuments(ctx context.Context, kb store.KB, docs []s
 		*w.inFlight--
 		w.mu.Unlock()
 	}()
-	if meet && call <= w.meet {
+	if call == w.fail {
+		return core.Errorf(core.CodeInvalid, "call %d fails", call)
+	}
+	if meet && call == w.meetFrom {
 		select {
 		case <-w.met:
 		case <-time.After(time.Minute):
@@ -373,34 +379,62 @@ func (w overlapWrites) WriteDocuments(ctx context.Context, kb store.KB, docs []s
 	return w.Writer.WriteDocuments(ctx, kb, docs)
 }
 
-// TestBulkLoadWritesTwoBatchesAtOnce: a bulk load writes its first batch
-// alone (it sets the BM25 reference length) and then two batches at once;
-// a sync into a knowledge base that has chunks writes one at a time.
+// TestBulkLoadWritesTwoBatchesAtOnce: a bulk load writes batches one at
+// a time until one has stored chunks (the first sets the BM25 reference
+// length), then two at once; a sync into a knowledge base that has chunks
+// writes one at a time.
 func TestBulkLoadWritesTwoBatchesAtOnce(t *testing.T) {
 	t.Parallel()
 	kit := testkit.New(t)
 	ctx := context.Background()
 	dir, files, kb := pages(t, kit, 12, "overlap")
-	w := newOverlapWrites(kit.Store, 2)
+	w := newOverlapWrites(kit.Store, 0, 2)
 	rep, err := ingest.NewSyncer(w, kit.Embedder, kit.Chunker, ingest.SyncerParams{Batch: 4}).Sync(ctx, ingest.SyncParams{KB: kb, Files: files})
 	require.NoError(t, err)
 	require.Equal(t, 12, rep.Counts[ingest.Added], "%+v", rep)
-	require.Equal(t, 3, *w.calls)
-	require.Equal(t, 2, *w.most)
-	require.Equal(t, int64(12), mustKB(t, kit, "overlap").ChunkCount)
+	require.Equal(t, []int{1, 1, 2}, *w.at)
+	requireCountsAgree(t, kit, kb)
 
 	for i := range 12 {
 		write(t, dir, fmt.Sprintf("more%02d.md", i), fmt.Sprintf("# More %d\n\nInvoices for plan %d.\n", i, i))
 	}
 	files, err = ingest.Discover(dir)
 	require.NoError(t, err)
-	w = newOverlapWrites(kit.Store, 0)
+	w = newOverlapWrites(kit.Store, 0, 0)
 	rep, err = ingest.NewSyncer(w, kit.Embedder, kit.Chunker, ingest.SyncerParams{Batch: 4}).Sync(ctx, ingest.SyncParams{KB: kb, Files: files})
 	require.NoError(t, err)
 	require.Equal(t, 12, rep.Counts[ingest.Added])
-	require.Equal(t, 3, *w.calls)
-	require.Equal(t, 1, *w.most, "writes into a knowledge base with chunks are one at a time")
+	require.Equal(t, []int{1, 1, 1}, *w.at, "writes into a knowledge base with chunks are one at a time")
 	require.Equal(t, int64(24), mustKB(t, kit, "overlap").ChunkCount)
+	requireCountsAgree(t, kit, kb)
+}
+
+// TestBulkLoadWritesAloneUntilChunksAreStored: when the first batch fails,
+// the second is still written alone (it sets the reference length), and
+// only then two at once.
+func TestBulkLoadWritesAloneUntilChunksAreStored(t *testing.T) {
+	t.Parallel()
+	kit := testkit.New(t)
+	_, files, kb := pages(t, kit, 16, "first-fails")
+	w := newOverlapWrites(kit.Store, 1, 3)
+	rep, err := ingest.NewSyncer(w, kit.Embedder, kit.Chunker, ingest.SyncerParams{Batch: 4}).Sync(context.Background(), ingest.SyncParams{KB: kb, Files: files})
+	require.NoError(t, err)
+	require.Equal(t, 12, rep.Counts[ingest.Added], "%+v", rep)
+	require.Equal(t, 4, rep.Counts[ingest.Failed])
+	require.Equal(t, []int{1, 1, 1, 2}, *w.at)
+	requireCountsAgree(t, kit, kb)
+}
+
+// requireCountsAgree: the knowledge base's chunk count and lexeme total
+// are its chunks', and its BM25 reference length is set.
+func requireCountsAgree(t *testing.T, kit *testkit.Kit, kb store.KB) {
+	t.Helper()
+	var agree bool
+	require.NoError(t, dbtest.Owner(t, kit.Store).QueryRow(context.Background(), `
+		SELECT k.chunk_count = c.n AND k.lexeme_total = c.total AND k.bm25_avgdl IS NOT NULL
+		FROM knowledge_bases k, (SELECT count(*) AS n, coalesce(sum(lexemes), 0) AS total FROM chunks WHERE kb_id = $1) c
+		WHERE k.id = $1`, kb.ID).Scan(&agree))
+	require.True(t, agree)
 }
 
 // pages writes n one-line pages to a new directory and returns it, its

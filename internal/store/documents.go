@@ -89,15 +89,17 @@ func (s *Store) Documents(ctx context.Context, kb KB) ([]Document, error) {
 // for review and audited unless already pending), its old chunks are replaced by the new
 // ones (bulk-loaded with COPY), the BM25 statistics follow (unless a bulk
 // load defers them, see BeginBulkLoad), and the knowledge base's content
-// version moves on. Writers to one knowledge base take turns; readers never
-// wait.
+// version moves on. Writers to one knowledge base take turns, except
+// during a bulk load, when they write side by side (writeLockKB); readers
+// never wait.
 func (s *Store) WriteDocuments(ctx context.Context, kb KB, docs []DocumentWrite) error {
 	if len(docs) == 0 {
 		return nil
 	}
 	defer s.changedKB(kb.ID)
-	// Inside a caller's transaction a retry would keep the shared lock
-	// (an advisory lock outlives its savepoint): take the exclusive one.
+	// Inside a caller's transaction, which may go on to delete or write
+	// more, the exclusive lock is taken at once: upgrading a shared one
+	// later could deadlock with another transaction doing the same.
 	_, nested := s.db.(pgx.Tx)
 	err := s.writeDocuments(ctx, kb, docs, !nested)
 	if errors.Is(err, errBulkEnded) {
@@ -193,13 +195,16 @@ func lockKB(ctx context.Context, tx pgx.Tx, kb KB) (deferred bool, err error) {
 }
 
 // writeLockKB locks kb for WriteDocuments. While a bulk load is in
-// progress its writes only add chunks and add their counts to the
-// knowledge base's (a relative update, whose row lock each holds only
-// from its statement's end to its commit), so with shared set they take
-// the lock shared and write side by side; everything else (BeginBulkLoad,
-// EndBulkLoad, deletes, incremental writes) takes it exclusive, so
-// EndBulkLoad still waits for every bulk write in flight. A write that
-// finds the load ended once it holds the shared lock returns errBulkEnded.
+// progress its writes touch no BM25 statistics: they replace their own
+// documents' chunks and add to the knowledge base's counts (a relative
+// update, whose row lock each holds only from its statement's end to its
+// commit). So with shared set, any write into a knowledge base in a bulk
+// load (a sync's batches, an upload meanwhile) takes the lock shared and
+// writes beside the others; everything else (BeginBulkLoad, EndBulkLoad,
+// deletes, incremental writes, writes inside a caller's transaction) takes
+// it exclusive, so EndBulkLoad still waits for every bulk write in flight.
+// A write that finds the load ended once it holds the shared lock returns
+// errBulkEnded.
 func writeLockKB(ctx context.Context, tx pgx.Tx, kb KB, shared bool) (deferred bool, err error) {
 	if shared {
 		err = tx.QueryRow(ctx, `SELECT bm25_deferred FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&deferred)
