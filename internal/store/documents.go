@@ -187,6 +187,12 @@ func lockKB(ctx context.Context, tx pgx.Tx, kb KB) (deferred bool, err error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7311, $1::int)`, kb.ID); err != nil {
 		return false, err
 	}
+	return bulkLoading(ctx, tx, kb)
+}
+
+// bulkLoading says whether a bulk load defers kb's BM25 statistics, as of
+// this statement's snapshot.
+func bulkLoading(ctx context.Context, tx pgx.Tx, kb KB) (deferred bool, err error) {
 	err = tx.QueryRow(ctx, `SELECT bm25_deferred FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&deferred)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", kb.Name)
@@ -207,8 +213,9 @@ func lockKB(ctx context.Context, tx pgx.Tx, kb KB) (deferred bool, err error) {
 // errBulkEnded.
 func writeLockKB(ctx context.Context, tx pgx.Tx, kb KB, shared bool) (deferred bool, err error) {
 	if shared {
-		err = tx.QueryRow(ctx, `SELECT bm25_deferred FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&deferred)
-		shared = err == nil && deferred
+		if shared, err = bulkLoading(ctx, tx, kb); err != nil {
+			return false, err
+		}
 	}
 	if !shared {
 		return lockKB(ctx, tx, kb)
@@ -217,11 +224,7 @@ func writeLockKB(ctx context.Context, tx pgx.Tx, kb KB, shared bool) (deferred b
 		return false, err
 	}
 	// Read again: this statement's snapshot is taken after the lock.
-	err = tx.QueryRow(ctx, `SELECT bm25_deferred FROM knowledge_bases WHERE id = $1`, kb.ID).Scan(&deferred)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return false, core.Errorf(core.CodeKBNotFound, "knowledge base %q does not exist", kb.Name)
-	}
-	if err != nil || !deferred {
+	if deferred, err = bulkLoading(ctx, tx, kb); err != nil || !deferred {
 		return false, cmp.Or(err, errBulkEnded)
 	}
 	return true, nil

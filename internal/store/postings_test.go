@@ -256,6 +256,9 @@ func TestBM25IsTheTextbookFormula(t *testing.T) {
 				want[id] = score
 			}
 			require.NoError(t, rows.Err())
+			if question == "refund" {
+				require.NotEmpty(t, want)
+			}
 			for _, p := range []store.SearchParams{
 				{Candidates: 100, Fields: fields},
 				{Candidates: 100, Fields: fields, ExactText: true},
@@ -271,9 +274,6 @@ func TestBM25IsTheTextbookFormula(t *testing.T) {
 				require.Len(t, scores, len(want), "%q %+v", question, p)
 				for id, w := range want {
 					require.InDelta(t, w, scores[id], 1e-9, "%q %+v chunk %d", question, fields, id)
-				}
-				if question == "refund" {
-					require.NotEmpty(t, want)
 				}
 			}
 		}
