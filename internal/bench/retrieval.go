@@ -123,7 +123,7 @@ func Retrieval(ctx context.Context, d Deps, p RetrievalParams) (RetrievalReport,
 	if rep.Methods, err = d.latencies(ctx, kb, queries); err != nil {
 		return rep, err
 	}
-	rep.Recall, err = d.recall(ctx, kb, queries[:min(p.RecallQueries, len(queries))])
+	rep.Recall, err = d.recall(ctx, kb, queries[:min(p.RecallQueries, len(queries))], 0)
 	return rep, err
 }
 
@@ -236,13 +236,16 @@ func (d Deps) retrieve(ctx context.Context, kb store.KB, question, method string
 // recall runs each query's vector search through the HNSW index, as
 // Retrieve does (store.Search without the text list), and compares its top
 // ten chunks with an exact scan's; times a bare HNSW query; and compares
-// the text list's top ten with exact BM25's.
+// the text list's top ten with exact BM25's. postingsFrom is the text
+// list's store.SearchParams.PostingsFrom: 0 searches as configured, 1
+// reads top postings whatever the knowledge base's size (a small real
+// corpus would otherwise be scored exactly and match trivially).
 //
 // The reference is Store.ExactNeighbours rather than store.Search with
 // Exact set: Search's Exact turns index scans off for its transaction, but
 // once the connection has cached a generic plan for the search statement
 // the cached plan, HNSW index and all, is used regardless.
-func (d Deps) recall(ctx context.Context, kb store.KB, queries []Query) (RecallRun, error) {
+func (d Deps) recall(ctx context.Context, kb store.KB, queries []Query, postingsFrom int) (RecallRun, error) {
 	run := RecallRun{Queries: len(queries), Min: 1, TextMin: 1}
 	var times [5][]time.Duration // HNSW, exact, bare, text, exact text
 	timed := func(i int, f func() ([]int64, error)) ([]int64, error) {
@@ -281,7 +284,7 @@ func (d Deps) recall(ctx context.Context, kb store.KB, queries []Query) (RecallR
 		if _, err := timed(2, func() ([]int64, error) { return d.Store.Neighbours(ctx, kb, vec, 10) }); err != nil {
 			return run, err
 		}
-		if got, err = timed(3, search(store.SearchParams{Candidates: candidates, SkipVector: true})); err != nil {
+		if got, err = timed(3, search(store.SearchParams{Candidates: candidates, SkipVector: true, PostingsFrom: postingsFrom})); err != nil {
 			return run, err
 		}
 		if want, err = timed(4, search(store.SearchParams{Candidates: candidates, SkipVector: true, ExactText: true})); err != nil {
